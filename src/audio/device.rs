@@ -1,0 +1,156 @@
+//! Playing the cue track on the default output device through rodio.
+//!
+//! The device lives on its own thread, which owns the sink and the player: the
+//! runner only sends commands, so pause, resume, skip and stop act on the
+//! audio at once, and the device is closed the moment the track has played.
+
+use std::num::NonZero;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use rodio::buffer::SamplesBuffer;
+use rodio::source::EmptyCallback;
+use rodio::{DeviceSinkBuilder, MixerDeviceSink, Player};
+
+use super::sounds::RATE;
+
+enum Command {
+    Pause,
+    Resume,
+    Seek(Duration),
+    Stop,
+    Ended,
+}
+
+/// A track playing on the device.
+pub struct Playback {
+    commands: Sender<Command>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// Opens the default output and starts playing `samples` (mono, at [`RATE`]).
+/// Returns once the track is queued; on failure, says why in a few words.
+pub fn play(samples: Vec<f32>) -> Result<Playback, String> {
+    let (commands, inbox) = mpsc::channel();
+    let (ready_tx, ready) = mpsc::channel();
+    let ended = commands.clone();
+    let thread = std::thread::Builder::new()
+        .name("audio".into())
+        .spawn(move || run_device(samples, inbox, ended, ready_tx))
+        .map_err(|e| format!("could not start the audio thread: {e}"))?;
+    match ready.recv() {
+        Ok(Ok(())) => Ok(Playback { commands, thread: Some(thread) }),
+        Ok(Err(why)) => {
+            let _ = thread.join();
+            Err(why)
+        }
+        Err(_) => Err("the audio thread stopped while opening the device".into()),
+    }
+}
+
+impl Playback {
+    /// Pauses the track where it is.
+    pub fn pause(&self) {
+        let _ = self.commands.send(Command::Pause);
+    }
+
+    /// Resumes after a pause.
+    pub fn resume(&self) {
+        let _ = self.commands.send(Command::Resume);
+    }
+
+    /// Jumps to `offset` from the start of the track.
+    pub fn seek(&self, offset: Duration) {
+        let _ = self.commands.send(Command::Seek(offset));
+    }
+
+    /// Stops now and closes the device.
+    pub fn stop(mut self) {
+        let _ = self.commands.send(Command::Stop);
+        self.join();
+    }
+
+    /// Waits for the track to finish; the device is closed when this returns.
+    pub fn finish(mut self) {
+        self.join();
+    }
+
+    fn join(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Playback {
+    fn drop(&mut self) {
+        if self.thread.is_some() {
+            let _ = self.commands.send(Command::Stop);
+            self.join();
+        }
+    }
+}
+
+fn run_device(samples: Vec<f32>, inbox: Receiver<Command>, ended: Sender<Command>, ready: Sender<Result<(), String>>) {
+    // ALSA reports a missing device on stderr, line after line, from the thread
+    // that opens it; keep those lines in a buffer instead. Held until the
+    // thread ends, as closing the device may report too.
+    #[cfg(target_os = "linux")]
+    let _quiet = alsa::Output::local_error_handler();
+    let mut sink = match open_sink() {
+        Ok(sink) => sink,
+        Err(why) => {
+            let _ = ready.send(Err(why));
+            return;
+        }
+    };
+    sink.log_on_drop(false);
+    let player = Player::connect_new(sink.mixer());
+    player.append(SamplesBuffer::new(NonZero::<u16>::MIN, NonZero::new(RATE).expect("RATE is not zero"), samples));
+    player.append(EmptyCallback::new(Box::new(move || {
+        let _ = ended.send(Command::Ended);
+    })));
+    let _ = ready.send(Ok(()));
+    for command in inbox {
+        match command {
+            Command::Pause => player.pause(),
+            Command::Resume => player.play(),
+            Command::Seek(to) => {
+                let _ = player.try_seek(to);
+            }
+            Command::Stop | Command::Ended => break,
+        }
+    }
+    // Dropped in this order, now: a capture device left open would keep
+    // writing silence, and a real one would hold the sound card.
+    drop(player);
+    drop(sink);
+}
+
+/// The default device at the track's own rate if it takes it (no resampling),
+/// else at whatever configuration it offers.
+fn open_sink() -> Result<MixerDeviceSink, String> {
+    // Stream errors after opening (an unplugged headset) only cost cues; the
+    // timer goes on, so they are not worth a line on the person's screen.
+    fn ignore(_: rodio::CpalError) {}
+    let builder = || DeviceSinkBuilder::from_default_device().map(|b| b.with_error_callback(ignore as fn(_)));
+    let rate = NonZero::new(RATE).expect("RATE is not zero");
+    let at_track_rate = builder().map_err(|e| describe(&e))?.with_sample_rate(rate).open_stream();
+    at_track_rate.or_else(|_| builder()?.open_sink_or_fallback()).map_err(|e| describe(&e))
+}
+
+/// rodio's error and its cause, in one lower-case phrase.
+fn describe(err: &rodio::DeviceSinkError) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => text,
+    }
+}

@@ -1,0 +1,107 @@
+//! The command line, as clap types only. Doc comments here become `--help`.
+//! Values are checked into domain types by the commands, not used raw.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0    completed
+  1    runtime error (a file could not be written, ...)
+  2    usage error (a bad flag value, an invalid routine)
+  75   another session is running
+  130  interrupted (Ctrl-C); 143 for SIGTERM";
+
+/// A guided bedtime calf stretch, with spoken cues and a journal of your nights.
+///
+/// Face a wall, run `stretch tonight`, and follow the voice: three 10-second
+/// holds of the wall calf stretch, the routine advised against night-time leg
+/// cramps. Not medical advice.
+#[derive(Debug, Parser)]
+#[command(name = "stretch", version, after_help = EXIT_CODES, propagate_version = true, args_override_self = true)]
+pub struct Cli {
+    /// Keep the journal in DIR [default: $STRETCH_DATA_DIR, else ~/.local/share/stretch]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the bedtime routine: timed holds, spoken cues, and a journal entry.
+    #[command(after_help = EXIT_CODES)]
+    Tonight(TonightArgs),
+    /// List every routine, with a summary and where it comes from.
+    Routines,
+}
+
+/// Options of `stretch tonight`.
+#[derive(Debug, Args)]
+pub struct TonightArgs {
+    /// Routine to run: a name from `stretch routines`, or a path to a .toml file
+    #[arg(long, short, value_name = "NAME|PATH", default_value = "wall-calf")]
+    pub routine: String,
+
+    /// Number of holds (per leg, for one-leg routines), 1-20 [default: the routine's]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub reps: Option<u32>,
+
+    /// Length of each hold, like 10s, 500ms or 1m30s [default: the routine's]
+    #[arg(long, value_name = "DUR")]
+    pub hold: Option<String>,
+
+    /// Length of each rest between holds; 0s for none [default: the routine's]
+    #[arg(long, value_name = "DUR")]
+    pub rest: Option<String>,
+
+    /// Length of the getting-ready instructions; 0s to start with the first hold [default: the routine's]
+    #[arg(long, value_name = "DUR")]
+    pub prepare: Option<String>,
+
+    /// What guides you: spoken words, chimes, or nothing
+    #[arg(long, value_enum, default_value_t = Sounds::Voice)]
+    pub sounds: Sounds,
+
+    /// Loudness, 0-100; the default is gentle, for a bedroom at night
+    #[arg(long, value_name = "0-100", default_value_t = 40, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub volume: u8,
+
+    /// Do not write this session to the journal
+    #[arg(long)]
+    pub no_log: bool,
+
+    /// Print one JSON object per event on stdout (human output goes to stderr)
+    #[arg(long)]
+    pub json: bool,
+
+    /// Write the whole guided track to FILE.wav and exit, without timing or logging
+    #[arg(long, value_name = "FILE.wav")]
+    pub export_audio: Option<PathBuf>,
+}
+
+/// The sound sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Sounds {
+    /// Spoken instructions and countdown (you are facing a wall)
+    Voice,
+    /// Tones: hold, release, countdown tick, finish
+    Chime,
+    /// No sound at all
+    Off,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,164 @@
+//! Time for the runner: a monotonic clock that sleeps to absolute deadlines and
+//! wakes early for controls (Ctrl-C, keys), and a fake one for tests.
+
+use std::collections::VecDeque;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+/// Why a routine stops before its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// Ctrl-C (SIGINT).
+    Interrupt,
+    /// SIGTERM.
+    Terminate,
+    /// `q` or Esc.
+    Quit,
+}
+
+/// Something that interrupts the wait for the next deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// Stop now and record a partial session.
+    Stop(StopReason),
+    /// Pause the timer and the audio.
+    Pause,
+    /// Resume after a pause.
+    Resume,
+    /// Skip the rest of a prepare or rest phase.
+    Skip,
+}
+
+/// The runner's view of time: offsets from the start of the routine.
+pub trait Clock {
+    /// Time elapsed since the routine started.
+    fn now(&self) -> Duration;
+
+    /// Waits until `deadline` (an offset from the start), or forever if `None`.
+    /// Returns early with the control that arrived, if any.
+    fn wait_until(&mut self, deadline: Option<Duration>) -> Option<Control>;
+}
+
+/// The real clock: `Instant` is monotonic, and every wait targets
+/// `origin + deadline`, so lateness never accumulates across phases.
+pub struct MonotonicClock {
+    origin: Instant,
+    controls: Receiver<Control>,
+}
+
+impl MonotonicClock {
+    /// Starts the clock now; controls sent on the channel wake it.
+    pub fn start(controls: Receiver<Control>) -> Self {
+        MonotonicClock { origin: Instant::now(), controls }
+    }
+}
+
+impl Clock for MonotonicClock {
+    fn now(&self) -> Duration {
+        self.origin.elapsed()
+    }
+
+    fn wait_until(&mut self, deadline: Option<Duration>) -> Option<Control> {
+        let Some(deadline) = deadline else {
+            return self.controls.recv().ok();
+        };
+        let target = self.origin + deadline;
+        loop {
+            let now = Instant::now();
+            if now >= target {
+                return None;
+            }
+            match self.controls.recv_timeout(target - now) {
+                Ok(control) => return Some(control),
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => std::thread::sleep(target - now),
+            }
+        }
+    }
+}
+
+/// A clock for tests: time moves only when the runner waits, by exactly as
+/// much as asked (plus a fixed lateness), and scripted controls arrive at
+/// their scripted times. Whole routines run in microseconds.
+#[derive(Debug, Default)]
+pub struct FakeClock {
+    now: Duration,
+    lateness: Duration,
+    script: VecDeque<(Duration, Control)>,
+    /// Every deadline the runner waited for, in order.
+    pub waits: Vec<Option<Duration>>,
+}
+
+impl FakeClock {
+    /// A clock at zero with no lateness and no controls.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every wait ends this much after its deadline.
+    pub fn late_by(mut self, lateness: Duration) -> Self {
+        self.lateness = lateness;
+        self
+    }
+
+    /// Delivers `control` at `at` (controls must be scripted in time order).
+    pub fn control_at(mut self, at: Duration, control: Control) -> Self {
+        self.script.push_back((at, control));
+        self
+    }
+}
+
+impl Clock for FakeClock {
+    fn now(&self) -> Duration {
+        self.now
+    }
+
+    fn wait_until(&mut self, deadline: Option<Duration>) -> Option<Control> {
+        self.waits.push(deadline);
+        if let Some(&(at, control)) = self.script.front()
+            && deadline.is_none_or(|d| at <= d)
+        {
+            self.script.pop_front();
+            self.now = self.now.max(at);
+            return Some(control);
+        }
+        match deadline {
+            Some(d) => self.now = self.now.max(d + self.lateness),
+            None => panic!("the runner waited forever with no control scripted"),
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    #[test]
+    fn monotonic_clock_wakes_at_the_deadline_not_before() {
+        let (_tx, rx) = mpsc::channel();
+        let mut clock = MonotonicClock::start(rx);
+        assert_eq!(clock.wait_until(Some(Duration::from_millis(20))), None);
+        assert!(clock.now() >= Duration::from_millis(20));
+    }
+
+    #[test]
+    fn monotonic_clock_wakes_early_for_a_control() {
+        let (tx, rx) = mpsc::channel();
+        let mut clock = MonotonicClock::start(rx);
+        tx.send(Control::Pause).unwrap();
+        assert_eq!(clock.wait_until(Some(Duration::from_secs(60))), Some(Control::Pause));
+        assert!(clock.now() < Duration::from_secs(1));
+    }
+
+    #[test]
+    fn fake_clock_jumps_to_deadlines_and_scripted_controls() {
+        let mut clock =
+            FakeClock::new().late_by(Duration::from_micros(5)).control_at(Duration::from_secs(3), Control::Skip);
+        assert_eq!(clock.wait_until(Some(Duration::from_secs(1))), None);
+        assert_eq!(clock.now(), Duration::from_micros(1_000_005));
+        assert_eq!(clock.wait_until(Some(Duration::from_secs(5))), Some(Control::Skip));
+        assert_eq!(clock.now(), Duration::from_secs(3));
+    }
+}

@@ -1,0 +1,264 @@
+//! `stretch tonight`: compile the routine, start the cue track, walk the
+//! timeline, and record the session.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use chrono::{DateTime, Local};
+
+use crate::audio::sounds::SoundSet;
+use crate::audio::{AudioUsed, Output, device, track, wav};
+use crate::catalog;
+use crate::cli::{Sounds, TonightArgs};
+use crate::clock::{Clock, MonotonicClock, StopReason};
+use crate::display::{Human, Stream, Style};
+use crate::duration;
+use crate::error::{Error, Result, code};
+use crate::events::JsonEvents;
+use crate::journal::{self, Record, SCHEMA, Session, Source};
+use crate::paths::{Env, Paths};
+use crate::routine::{Routine, limits};
+use crate::runner::{self, Moment, Observer, Outcome};
+use crate::timeline::{self, Cue, Phase, Timeline};
+use crate::{lock, signals};
+
+/// Runs `stretch tonight`; returns the exit code.
+pub fn run(args: &TonightArgs, paths: &Paths, env: &Env) -> Result<u8> {
+    let (routine, _origin) = catalog::resolve(&args.routine, paths.routine_dir().as_deref())?;
+    let routine = with_overrides(routine, args)?;
+    let timeline = timeline::build(&routine);
+    let sounds = sound_set(args.sounds);
+    if let Some(path) = &args.export_audio {
+        return export(&timeline, sounds, args.volume, path);
+    }
+    let journal = paths.journal();
+    let _lock = if args.no_log {
+        None
+    } else {
+        let dir = paths.create_data_dir()?;
+        journal::check_writable(&journal)?;
+        Some(lock::acquire(dir)?)
+    };
+    let (controls, inbox) = mpsc::channel();
+    signals::forward_to(controls)?;
+    let style = style(args.json, env);
+    let (mut output, audio) = open_output(&timeline, sounds, args.volume, style_is_terminal(style));
+    let style = Style { bell: audio == AudioUsed::Bell, ..style };
+    let mut human = Human::new(style, timeline.reps);
+    let mut watchers =
+        Watchers { human: &mut human, events: args.json.then(|| JsonEvents::new(std::io::stdout(), timeline.reps)) };
+    let started = Local::now();
+    let mut clock = MonotonicClock::start(inbox);
+    let outcome = runner::run(&timeline, &mut clock, &mut watchers, &mut output);
+    let session = session_record(&timeline, &outcome, started, audio);
+    let saved = if args.no_log { Ok(()) } else { save(&journal, &session) };
+    human.line(&summary(&session, &outcome, if args.no_log { None } else { Some(&journal) }));
+    saved?;
+    finish_audio(output, &mut clock, &timeline);
+    Ok(match outcome.stopped {
+        None => code::OK,
+        Some(StopReason::Terminate) => code::TERMINATED,
+        Some(StopReason::Interrupt | StopReason::Quit) => code::INTERRUPTED,
+    })
+}
+
+/// `--reps`, `--hold`, `--rest` and `--prepare` replace the routine's values, within the same limits.
+fn with_overrides(mut routine: Routine, args: &TonightArgs) -> Result<Routine> {
+    if let Some(reps) = args.reps {
+        routine.reps = reps;
+    }
+    if let Some(text) = &args.hold {
+        routine.hold.length = flag_duration("--hold", text, "hold", limits::HOLD)?;
+    }
+    if let Some(text) = &args.rest {
+        routine.rest.length = flag_duration("--rest", text, "rest", limits::REST)?;
+    }
+    if let Some(text) = &args.prepare {
+        routine.prepare.length = flag_duration("--prepare", text, "prepare", limits::PREPARE)?;
+    }
+    Ok(routine)
+}
+
+fn flag_duration(flag: &str, text: &str, what: &str, range: std::ops::RangeInclusive<Duration>) -> Result<Duration> {
+    let value = duration::parse(text).map_err(|e| Error::usage(format!("{flag}: {e}")))?;
+    if !range.contains(&value) {
+        return Err(Error::usage(format!(
+            "{flag} {text}: {what} must be between {} and {}",
+            duration::format(*range.start()),
+            duration::format(*range.end())
+        )));
+    }
+    Ok(value)
+}
+
+fn sound_set(sounds: Sounds) -> SoundSet {
+    match sounds {
+        Sounds::Voice => SoundSet::Voice,
+        Sounds::Chime => SoundSet::Chime,
+        Sounds::Off => SoundSet::Off,
+    }
+}
+
+/// `--export-audio`: the exact track that would play, as a WAV file, written
+/// beside its destination and renamed into place so no half file is left.
+fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path) -> Result<u8> {
+    if sounds == SoundSet::Off {
+        return Err(Error::usage(
+            "--export-audio with --sounds off would write silence; choose --sounds voice or chime",
+        ));
+    }
+    let track = track::render(timeline, sounds, volume);
+    let partial = path.with_extension("wav.partial");
+    let write = || -> std::io::Result<()> {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&partial)?);
+        wav::write_mono_i16(&mut file, crate::audio::sounds::RATE, &track.samples)?;
+        std::io::Write::flush(&mut file)?;
+        file.get_ref().sync_all()?;
+        std::fs::rename(&partial, path)
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&partial);
+        Error::io("write", path, &e)
+    })?;
+    println!(
+        "wrote {} ({}, {} cues, 48 kHz mono)",
+        path.display(),
+        duration::format(track.duration()),
+        track.onsets.len()
+    );
+    Ok(code::OK)
+}
+
+fn style_is_terminal(style: Style) -> bool {
+    match style.stream {
+        Stream::Stdout => std::io::stdout().is_terminal(),
+        Stream::Stderr => std::io::stderr().is_terminal(),
+    }
+}
+
+/// Human output goes to stdout, or to stderr when `--json` owns stdout.
+fn style(json: bool, env: &Env) -> Style {
+    let stream = if json { Stream::Stderr } else { Stream::Stdout };
+    let terminal = style_is_terminal(Style { stream, live: false, color: false, bell: false });
+    let live = terminal && !env.dumb_terminal;
+    Style { stream, live, color: live && !env.no_color, bell: false }
+}
+
+/// Starts the cue track on the device. Without one, says why in one line and
+/// falls back to the terminal bell (when a person is at a terminal) or silence.
+fn open_output(timeline: &Timeline, sounds: SoundSet, volume: u8, terminal: bool) -> (Output, AudioUsed) {
+    if sounds == SoundSet::Off {
+        return (Output::Silent, AudioUsed::Off);
+    }
+    let track = track::render(timeline, sounds, volume);
+    match device::play(track.samples) {
+        Ok(playback) => (Output::Device(playback), AudioUsed::Device),
+        Err(why) => {
+            let fallback = if terminal { "the terminal bell will ring instead" } else { "the routine runs silently" };
+            eprintln!("stretch: cues cannot play: no audio output ({why}); {fallback}");
+            (Output::Silent, if terminal { AudioUsed::Bell } else { AudioUsed::None })
+        }
+    }
+}
+
+/// The display and the event stream, watching together.
+struct Watchers<'a> {
+    human: &'a mut Human,
+    events: Option<JsonEvents<std::io::Stdout>>,
+}
+
+impl Observer for Watchers<'_> {
+    fn phase(&mut self, phase: &Phase, at: Moment) {
+        if let Some(e) = &mut self.events {
+            e.phase(phase, at);
+        }
+        self.human.phase(phase, at);
+    }
+    fn stopped(&mut self, phase: &Phase, at: Moment, reason: StopReason) {
+        if let Some(e) = &mut self.events {
+            e.stopped(phase, at, reason);
+        }
+        self.human.stopped(phase, at, reason);
+    }
+    fn tick(&mut self, phase: &Phase, left: Duration) {
+        self.human.tick(phase, left);
+    }
+    fn cue(&mut self, cue: &Cue) {
+        self.human.cue(cue);
+    }
+    fn paused(&mut self, phase: &Phase, at: Moment, paused: bool) {
+        if let Some(e) = &mut self.events {
+            e.paused(phase, at, paused);
+        }
+        self.human.paused(phase, at, paused);
+    }
+    fn skipped(&mut self, phase: &Phase, at: Moment) {
+        if let Some(e) = &mut self.events {
+            e.skipped(phase, at);
+        }
+        self.human.skipped(phase, at);
+    }
+    fn tick_every(&self) -> Option<Duration> {
+        self.human.tick_every()
+    }
+    fn wants_cues(&self) -> bool {
+        self.human.wants_cues()
+    }
+}
+
+/// The journal record of a finished or stopped session. `ended` is derived
+/// from the monotonic clock, so a wall-clock jump mid-session cannot skew it.
+fn session_record(timeline: &Timeline, outcome: &Outcome, started: DateTime<Local>, audio: AudioUsed) -> Session {
+    let ended = started + chrono::Duration::from_std(outcome.ended).unwrap_or_default();
+    Session {
+        v: SCHEMA,
+        id: journal::new_id(),
+        routine: timeline.routine.clone(),
+        started: started.fixed_offset(),
+        ended: ended.fixed_offset(),
+        reps_planned: timeline.reps,
+        reps_done: outcome.reps_done,
+        hold_ms: outcome.hold.as_millis() as u64,
+        completed: outcome.completed,
+        source: Source::Terminal,
+        audio,
+        paused_ms: outcome.paused.as_millis() as u64,
+    }
+}
+
+/// Appends the record; if that fails, prints it so the session is not lost.
+fn save(journal: &Path, session: &Session) -> Result<()> {
+    let record = Record::Session(session.clone());
+    journal::append(journal, std::slice::from_ref(&record)).inspect_err(|_| {
+        eprintln!("stretch: this session was not saved; its record is:\n{}", record.to_line());
+    })
+}
+
+fn summary(session: &Session, outcome: &Outcome, journal: Option<&Path>) -> String {
+    let what = if session.completed { "Completed" } else { "Stopped" };
+    let held = duration::format(Duration::from_millis(session.hold_ms));
+    let logged = match journal {
+        Some(path) => format!("; logged to {}", path.display()),
+        None => "; not logged (--no-log)".to_string(),
+    };
+    let paused =
+        if outcome.paused.is_zero() { String::new() } else { format!(", paused {}", duration::format(outcome.paused)) };
+    format!(
+        "{what} {}: {} of {} reps, {held} held{paused}{logged}",
+        session.routine, session.reps_done, session.reps_planned
+    )
+}
+
+/// Lets the closing words play out, unless a stop arrives meanwhile; the device
+/// is closed as soon as the track has played.
+fn finish_audio(mut output: Output, clock: &mut MonotonicClock, timeline: &Timeline) {
+    if !matches!(output, Output::Device(_)) {
+        return;
+    }
+    match clock.wait_until(Some(timeline.length())) {
+        Some(_) => runner::Transport::stop(&mut output),
+        None => output.finish(),
+    }
+}

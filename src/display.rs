@@ -1,0 +1,187 @@
+//! What a person sees: on a terminal, a line per phase above a live progress
+//! bar; elsewhere (a pipe, cron, `TERM=dumb`) plain lines, one per phase
+//! change, with no escape codes. The sound guides; the screen only confirms.
+
+use std::io::Write;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::clock::StopReason;
+use crate::runner::{Moment, Observer};
+use crate::timeline::{Cue, Phase, PhaseKind};
+
+/// Where human output goes and how it may look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// Standard output (normal use).
+    Stdout,
+    /// Standard error (with `--json`, which owns stdout).
+    Stderr,
+}
+
+/// How to draw: decided once from the stream, `TERM` and `NO_COLOR`.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// Which stream.
+    pub stream: Stream,
+    /// A live bar (the stream is a terminal that understands escapes).
+    pub live: bool,
+    /// Colours allowed.
+    pub color: bool,
+    /// Ring the terminal bell at each cue (no audio device, on a terminal).
+    pub bell: bool,
+}
+
+/// The human display of a session.
+pub struct Human {
+    style: Style,
+    reps: u32,
+    bar: Option<ProgressBar>,
+}
+
+/// How often the live bar is redrawn: smooth enough, and few wake-ups.
+const REDRAW: Duration = Duration::from_millis(100);
+
+impl Human {
+    /// A display for a routine of `reps` reps.
+    pub fn new(style: Style, reps: u32) -> Self {
+        let bar = style.live.then(|| new_bar(style));
+        Human { style, reps, bar }
+    }
+
+    /// Prints a line, above the bar if there is one.
+    pub fn line(&self, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(text),
+            None => self.write(&format!("{text}\n")),
+        }
+    }
+
+    fn write(&self, text: &str) {
+        // Output that cannot be shown (a closed pipe) must not stop the routine.
+        let _ = match self.style.stream {
+            Stream::Stdout => std::io::stdout().lock().write_all(text.as_bytes()),
+            Stream::Stderr => std::io::stderr().lock().write_all(text.as_bytes()),
+        };
+    }
+
+    /// Clears the bar, leaving the lines above it.
+    pub fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn title(&self, phase: &Phase) -> String {
+        let side = phase.side.map(|s| format!(", {} leg", s.name())).unwrap_or_default();
+        match phase.kind {
+            PhaseKind::Prepare => "Get ready".to_string(),
+            PhaseKind::Hold => format!("Hold, rep {} of {}{side}", phase.rep, self.reps),
+            PhaseKind::Rest => "Rest".to_string(),
+            PhaseKind::Done => "Done".to_string(),
+        }
+    }
+}
+
+fn new_bar(style: Style) -> ProgressBar {
+    let target = match style.stream {
+        Stream::Stdout => ProgressDrawTarget::stdout(),
+        Stream::Stderr => ProgressDrawTarget::stderr(),
+    };
+    let template = if style.color { "{prefix:.bold.cyan} {bar:30.cyan/blue} {msg}" } else { "{prefix} {bar:30} {msg}" };
+    let bar = ProgressBar::with_draw_target(Some(1), target);
+    bar.set_style(ProgressStyle::with_template(template).expect("the template is valid").progress_chars("█▉ "));
+    bar
+}
+
+/// `m:ss` of an offset.
+fn clock_face(d: Duration) -> String {
+    let s = d.as_secs();
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+/// Whole seconds left, rounded up, so `0s` is never shown while time remains.
+fn seconds_left(left: Duration) -> u64 {
+    left.as_millis().div_ceil(1000) as u64
+}
+
+impl Observer for Human {
+    fn phase(&mut self, phase: &Phase, at: Moment) {
+        let length = if phase.kind == PhaseKind::Done || phase.length.is_zero() {
+            String::new()
+        } else {
+            format!(" ({})", crate::duration::format(phase.length))
+        };
+        self.line(&format!("[{}] {}{length}: {}", clock_face(at.planned), self.title(phase), phase.words));
+        if let Some(bar) = &self.bar {
+            if phase.kind == PhaseKind::Done {
+                self.finish();
+                return;
+            }
+            bar.set_length(phase.length.as_millis() as u64);
+            bar.set_position(0);
+            bar.set_prefix(self.title(phase));
+            bar.set_message(format!("{}s left", seconds_left(phase.length)));
+        }
+    }
+
+    fn tick(&mut self, phase: &Phase, left: Duration) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(phase.length.saturating_sub(left).as_millis() as u64);
+            bar.set_message(format!("{}s left", seconds_left(left)));
+        }
+    }
+
+    fn stopped(&mut self, phase: &Phase, at: Moment, reason: StopReason) {
+        self.finish();
+        let why = match reason {
+            StopReason::Interrupt => "interrupted",
+            StopReason::Terminate => "terminated",
+            StopReason::Quit => "stopped",
+        };
+        self.line(&format!("[{}] {why} during {}", clock_face(at.actual), self.title(phase).to_lowercase()));
+    }
+
+    fn paused(&mut self, _phase: &Phase, at: Moment, paused: bool) {
+        let text = if paused { "paused; press space to resume" } else { "resumed" };
+        if let Some(bar) = &self.bar {
+            bar.set_message(text);
+        } else {
+            self.line(&format!("[{}] {text}", clock_face(at.actual)));
+        }
+    }
+
+    fn skipped(&mut self, phase: &Phase, at: Moment) {
+        self.line(&format!("[{}] skipped the rest of {}", clock_face(at.actual), self.title(phase).to_lowercase()));
+    }
+
+    fn cue(&mut self, _cue: &Cue) {
+        self.write("\x07");
+    }
+
+    fn tick_every(&self) -> Option<Duration> {
+        self.bar.as_ref().map(|_| REDRAW)
+    }
+
+    fn wants_cues(&self) -> bool {
+        self.style.bell
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_left_rounds_up() {
+        assert_eq!(seconds_left(Duration::from_millis(9001)), 10);
+        assert_eq!(seconds_left(Duration::from_millis(1)), 1);
+        assert_eq!(seconds_left(Duration::ZERO), 0);
+    }
+
+    #[test]
+    fn clock_faces_are_minutes_and_seconds() {
+        assert_eq!(clock_face(Duration::from_millis(75_900)), "1:15");
+    }
+}

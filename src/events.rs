@@ -1,0 +1,120 @@
+//! `--json`: one JSON object per line for every event of a session, with the
+//! planned and actual monotonic time, for scripts and for measuring accuracy.
+
+use std::io::Write;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::clock::StopReason;
+use crate::routine::Side;
+use crate::runner::{Moment, Observer};
+use crate::timeline::{Phase, PhaseKind};
+
+/// Writes events to a stream, one line each, flushed at once.
+pub struct JsonEvents<W: Write> {
+    out: W,
+    reps: u32,
+}
+
+#[derive(Serialize)]
+struct Event<'a> {
+    event: &'a str,
+    phase: PhaseKind,
+    rep: u32,
+    reps: u32,
+    side: Option<Side>,
+    /// Milliseconds since the routine started, fractional.
+    planned_ms: f64,
+    actual_ms: f64,
+    /// The phase's planned length.
+    length_ms: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    words: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_nanos() as f64 / 1e6
+}
+
+impl<W: Write> JsonEvents<W> {
+    /// Events for a routine of `reps` reps.
+    pub fn new(out: W, reps: u32) -> Self {
+        JsonEvents { out, reps }
+    }
+
+    fn write(&mut self, event: &str, phase: &Phase, at: Moment, words: Option<&str>, reason: Option<&str>) {
+        let line = Event {
+            event,
+            phase: phase.kind,
+            rep: phase.rep,
+            reps: self.reps,
+            side: phase.side,
+            planned_ms: ms(at.planned),
+            actual_ms: ms(at.actual),
+            length_ms: ms(phase.length),
+            words,
+            reason,
+        };
+        // A reader that went away (a closed pipe) must not stop the routine.
+        let text = serde_json::to_string(&line).expect("events always serialize");
+        let _ = writeln!(self.out, "{text}").and_then(|()| self.out.flush());
+    }
+}
+
+impl<W: Write> Observer for JsonEvents<W> {
+    fn phase(&mut self, phase: &Phase, at: Moment) {
+        self.write("phase", phase, at, Some(&phase.words), None);
+    }
+
+    fn stopped(&mut self, phase: &Phase, at: Moment, reason: StopReason) {
+        let reason = match reason {
+            StopReason::Interrupt => "interrupt",
+            StopReason::Terminate => "terminate",
+            StopReason::Quit => "quit",
+        };
+        self.write("stopped", phase, at, None, Some(reason));
+    }
+
+    fn paused(&mut self, phase: &Phase, at: Moment, paused: bool) {
+        self.write(if paused { "paused" } else { "resumed" }, phase, at, None, None);
+    }
+
+    fn skipped(&mut self, phase: &Phase, at: Moment) {
+        self.write("skipped", phase, at, None, None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_event_is_one_line_with_the_documented_keys() {
+        let phase = Phase {
+            kind: PhaseKind::Hold,
+            rep: 2,
+            side: Some(Side::Left),
+            start: Duration::from_secs(30),
+            length: Duration::from_secs(10),
+            words: "Hold.".into(),
+        };
+        let mut events = JsonEvents::new(Vec::new(), 3);
+        let at = Moment { planned: Duration::from_secs(30), actual: Duration::from_micros(30_000_250) };
+        events.phase(&phase, at);
+        events.stopped(&phase, at, StopReason::Interrupt);
+        let text = String::from_utf8(events.out).unwrap();
+        let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0]["event"], "phase");
+        assert_eq!(lines[0]["phase"], "hold");
+        assert_eq!(lines[0]["rep"], 2);
+        assert_eq!(lines[0]["side"], "left");
+        assert_eq!(lines[0]["planned_ms"], 30000.0);
+        assert_eq!(lines[0]["actual_ms"], 30000.25);
+        assert_eq!(lines[1]["event"], "stopped");
+        assert_eq!(lines[1]["reason"], "interrupt");
+    }
+}

@@ -1,0 +1,58 @@
+//! stretch: a guided bedtime calf stretch.
+//!
+//! A routine file compiles into a [`timeline::Timeline`]; the audio track, the
+//! runner, the display and the journal record are all derived from it. `main`
+//! only calls [`run`].
+
+pub mod audio;
+pub mod catalog;
+pub mod cli;
+pub mod clock;
+pub mod cmd;
+pub mod display;
+pub mod duration;
+pub mod error;
+pub mod events;
+pub mod journal;
+pub mod lock;
+pub mod paths;
+pub mod routine;
+pub mod runner;
+pub mod signals;
+pub mod terminal;
+pub mod timeline;
+
+use std::ffi::OsString;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::error::{Result, code};
+use crate::paths::{Env, Paths};
+
+/// Parses `args`, runs the command, prints any error once, and returns the exit code.
+pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { code::USAGE } else { code::OK };
+        }
+    };
+    match dispatch(&cli, env) {
+        Ok(exit) => exit,
+        Err(e) => {
+            terminal::restore();
+            eprintln!("stretch: {e}");
+            e.code
+        }
+    }
+}
+
+fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
+    let paths = Paths::resolve(cli.data_dir.as_deref(), env)?;
+    match &cli.command {
+        Command::Tonight(args) => cmd::tonight::run(args, &paths, env),
+        Command::Routines => cmd::routines::run(&paths).map(|()| code::OK),
+    }
+}

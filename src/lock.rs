@@ -1,0 +1,62 @@
+//! One session at a time: a second `stretch tonight` finds the lock held and
+//! says by whom, instead of talking over the first.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, Write};
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Held for as long as a session runs; released when dropped (or when the
+/// process dies, as the kernel drops the lock with the file).
+#[derive(Debug)]
+pub struct SessionLock {
+    _file: File,
+}
+
+/// Takes the session lock in `dir`, or fails with exit code 75 naming the holder.
+pub fn acquire(dir: &Path) -> Result<SessionLock> {
+    let path = dir.join("session.lock");
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path).map_err(|e| Error::io("open the session lock", &path, &e))?;
+    match file.try_lock() {
+        Ok(()) => {
+            // Best effort: the pid only helps the message of a second session.
+            let _ = file.set_len(0).and_then(|()| write!(file, "{}", std::process::id()));
+            Ok(SessionLock { _file: file })
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut pid = String::new();
+            let _ = file.rewind().and_then(|()| file.read_to_string(&mut pid));
+            let holder = match pid.trim() {
+                "" => String::new(),
+                pid => format!(" (pid {pid})"),
+            };
+            Err(Error::busy(format!("another session is running{holder}; wait for it to finish, or stop it first")))
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io("lock", &path, &e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_holder_is_turned_away_with_the_first_ones_pid() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = acquire(dir.path()).unwrap();
+        let err = acquire(dir.path()).unwrap_err();
+        assert_eq!(err.code, crate::error::code::BUSY);
+        assert!(
+            err.message.starts_with(&format!("another session is running (pid {})", std::process::id())),
+            "{}",
+            err.message
+        );
+        drop(first);
+        assert!(acquire(dir.path()).is_ok());
+    }
+}

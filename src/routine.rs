@@ -1,0 +1,409 @@
+//! Routine files: the TOML format, and its validation into a [`Routine`].
+//!
+//! Every mistake is reported as `file:line:col: what is wrong`, before anything
+//! plays, so a person fixing a routine at bedtime is pointed at the exact spot.
+
+use std::fmt;
+use std::ops::{Range, RangeInclusive};
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+use toml::Spanned;
+
+use crate::duration;
+
+/// Limits that keep a routine sensible; each is named in its error message.
+pub mod limits {
+    use std::ops::RangeInclusive;
+    use std::time::Duration;
+
+    /// How many times the hold repeats.
+    pub const REPS: RangeInclusive<u32> = 1..=20;
+    /// One hold.
+    pub const HOLD: RangeInclusive<Duration> = Duration::from_millis(100)..=Duration::from_secs(600);
+    /// One rest (0 means no rest).
+    pub const REST: RangeInclusive<Duration> = Duration::ZERO..=Duration::from_secs(600);
+    /// The prepare phase (0 means none).
+    pub const PREPARE: RangeInclusive<Duration> = Duration::ZERO..=Duration::from_secs(300);
+    /// The closing phase, which lets the last words finish.
+    pub const DONE: RangeInclusive<Duration> = Duration::ZERO..=Duration::from_secs(60);
+    /// Countdown ticks at the end of each hold.
+    pub const COUNTDOWN: RangeInclusive<u32> = 0..=10;
+}
+
+/// Which leg a one-leg hold works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    /// The left leg.
+    Left,
+    /// The right leg.
+    Right,
+}
+
+impl Side {
+    /// The side's name in lower case, as written in routine files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Left => "left",
+            Side::Right => "right",
+        }
+    }
+}
+
+/// One phase of a routine as the person experiences it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// How long the phase lasts.
+    pub length: Duration,
+    /// What the screen shows.
+    pub words: String,
+    /// What the voice says as the phase begins; `None` for nothing.
+    pub say: Option<String>,
+}
+
+/// A validated routine, ready to be compiled into a timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routine {
+    /// The routine's name (its file name without `.toml`).
+    pub name: String,
+    /// One line for `stretch routines`.
+    pub summary: String,
+    /// How many times the hold (on each side) repeats.
+    pub reps: u32,
+    /// Getting into position.
+    pub prepare: Step,
+    /// The stretch itself. Words may contain `{side}` or `{Side}`.
+    pub hold: Step,
+    /// Countdown ticks in the last seconds of each hold.
+    pub countdown: u32,
+    /// Sides held in turn in each rep; empty when both legs stretch together.
+    pub sides: Vec<Side>,
+    /// Between holds.
+    pub rest: Step,
+    /// The closing words, with time for them to be heard.
+    pub done: Step,
+}
+
+/// A routine file that cannot be used, with the place of the mistake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutineError {
+    /// The file as the user named it (or `built-in:NAME`).
+    pub file: String,
+    /// 1-based line and column, when the mistake has a place.
+    pub at: Option<(usize, usize)>,
+    /// What is wrong, and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for RoutineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.at {
+            Some((line, col)) => write!(f, "{}:{line}:{col}: {}", self.file, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// A duration in a routine file: a string like `"10s"` or a whole number of seconds.
+#[derive(Debug, Clone, Copy)]
+struct FileDuration(Duration);
+
+impl<'de> Deserialize<'de> for FileDuration {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Seconds(u64),
+            Text(String),
+        }
+        let raw = Raw::deserialize(deserializer)
+            .map_err(|_| serde::de::Error::custom("expected a duration like \"10s\", \"500ms\" or \"1m30s\""))?;
+        match raw {
+            Raw::Seconds(s) => Ok(FileDuration(Duration::from_secs(s))),
+            Raw::Text(t) => duration::parse(&t).map(FileDuration).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileRoutine {
+    summary: Option<String>,
+    reps: Option<Spanned<u32>>,
+    prepare: Option<FileStep>,
+    hold: Spanned<FileStep>,
+    rest: Option<FileStep>,
+    done: Option<FileStep>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileStep {
+    duration: Option<Spanned<FileDuration>>,
+    words: Option<String>,
+    say: Option<String>,
+    countdown: Option<Spanned<u32>>,
+    sides: Option<Spanned<Vec<Side>>>,
+}
+
+/// Parses and validates a routine file's text. `file` names it in errors.
+pub fn parse(name: &str, file: &str, text: &str) -> Result<Routine, RoutineError> {
+    let error = |span: Option<Range<usize>>, message: String| RoutineError {
+        file: file.to_string(),
+        at: span.map(|s| line_col(text, s.start)),
+        message,
+    };
+    let raw: FileRoutine = toml::from_str(text).map_err(|e| error(e.span(), clean_toml_message(e.message())))?;
+    let check = Checker { error: &error };
+    let hold_span = raw.hold.span();
+    let mut hold = raw.hold.into_inner();
+    let prepare = raw.prepare.unwrap_or_default();
+    let rest = raw.rest.unwrap_or_default();
+    let done = raw.done.unwrap_or_default();
+    for (phase, step) in [("prepare", &prepare), ("rest", &rest), ("done", &done)] {
+        check.only_on_hold(phase, step)?;
+    }
+    let sides = match hold.sides.take() {
+        None => Vec::new(),
+        Some(s) => check.sides(s)?,
+    };
+    Ok(Routine {
+        name: name.to_string(),
+        summary: raw.summary.unwrap_or_default(),
+        reps: match raw.reps {
+            None => 3,
+            Some(r) => check.in_range("reps", *r.get_ref(), limits::REPS, r.span())?,
+        },
+        countdown: match &hold.countdown {
+            None => 0,
+            Some(c) => check.in_range("countdown", *c.get_ref(), limits::COUNTDOWN, c.span())?,
+        },
+        sides,
+        prepare: check.step("prepare", prepare, Duration::ZERO, limits::PREPARE)?,
+        hold: match hold.duration {
+            None => return Err(error(Some(hold_span), "[hold] needs a duration, like duration = \"10s\"".into())),
+            Some(_) => check.step("hold", hold, Duration::ZERO, limits::HOLD)?,
+        },
+        rest: check.step("rest", rest, Duration::ZERO, limits::REST)?,
+        done: check.step("done", done, Duration::ZERO, limits::DONE)?,
+    })
+}
+
+/// Validates the parts of a parsed file, turning spans into located errors.
+struct Checker<'a, E: Fn(Option<Range<usize>>, String) -> RoutineError> {
+    error: &'a E,
+}
+
+impl<E: Fn(Option<Range<usize>>, String) -> RoutineError> Checker<'_, E> {
+    fn in_range<T: PartialOrd + fmt::Display>(
+        &self,
+        what: &str,
+        value: T,
+        range: RangeInclusive<T>,
+        span: Range<usize>,
+    ) -> Result<T, RoutineError> {
+        if range.contains(&value) {
+            return Ok(value);
+        }
+        Err((self.error)(
+            Some(span),
+            format!("{what} must be between {} and {} (got {value})", range.start(), range.end()),
+        ))
+    }
+
+    fn step(
+        &self,
+        phase: &str,
+        step: FileStep,
+        default: Duration,
+        range: RangeInclusive<Duration>,
+    ) -> Result<Step, RoutineError> {
+        let length = match step.duration {
+            None => default,
+            Some(d) => {
+                let value = d.get_ref().0;
+                if !range.contains(&value) {
+                    return Err((self.error)(
+                        Some(d.span()),
+                        format!(
+                            "{phase} must be between {} and {} (got {})",
+                            duration::format(*range.start()),
+                            duration::format(*range.end()),
+                            duration::format(value)
+                        ),
+                    ));
+                }
+                value
+            }
+        };
+        let words = step.words.unwrap_or_else(|| default_words(phase).to_string());
+        let say = match step.say {
+            Some(s) if s.trim().is_empty() => None,
+            Some(s) => Some(s),
+            None => Some(words.clone()),
+        };
+        Ok(Step { length, words, say })
+    }
+
+    fn only_on_hold(&self, phase: &str, step: &FileStep) -> Result<(), RoutineError> {
+        let misplaced = [
+            ("countdown", step.countdown.as_ref().map(|c| c.span())),
+            ("sides", step.sides.as_ref().map(|s| s.span())),
+        ];
+        for (key, span) in misplaced {
+            if let Some(span) = span {
+                return Err((self.error)(Some(span), format!("{key} belongs in [hold], not in [{phase}]")));
+            }
+        }
+        Ok(())
+    }
+
+    fn sides(&self, sides: Spanned<Vec<Side>>) -> Result<Vec<Side>, RoutineError> {
+        let span = sides.span();
+        let sides = sides.into_inner();
+        let unique = sides.len() == 2 && sides[0] != sides[1];
+        if sides.is_empty() || unique || sides.len() == 1 {
+            return Ok(sides);
+        }
+        Err((self.error)(Some(span), "sides must name each of \"left\" and \"right\" at most once".into()))
+    }
+}
+
+/// Words for a phase the file leaves unworded.
+fn default_words(phase: &str) -> &'static str {
+    match phase {
+        "prepare" => "Get ready.",
+        "hold" => "Hold.",
+        "rest" => "Rest.",
+        _ => "Done.",
+    }
+}
+
+/// toml's messages end with a newline and sometimes quote the whole input.
+fn clean_toml_message(message: &str) -> String {
+    message.trim().replace("unknown field", "unknown key").replace('`', "")
+}
+
+/// The 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+impl Routine {
+    /// The hold's words for one side (`{side}` and `{Side}` filled in).
+    pub fn words_for(text: &str, side: Option<Side>) -> String {
+        let Some(side) = side else { return text.to_string() };
+        let name = side.name();
+        let capital = format!("{}{}", name[..1].to_uppercase(), &name[1..]);
+        text.replace("{side}", name).replace("{Side}", &capital)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "[hold]\nduration = \"10s\"\n";
+
+    fn parse_ok(text: &str) -> Routine {
+        parse("t", "t.toml", text).unwrap()
+    }
+
+    fn parse_err(text: &str) -> String {
+        parse("t", "t.toml", text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_built_in_routines_are_valid() {
+        for (name, text) in [
+            ("wall-calf", include_str!("../routines/wall-calf.toml")),
+            ("wall-calf-single", include_str!("../routines/wall-calf-single.toml")),
+        ] {
+            let r = parse(name, name, text).unwrap();
+            assert!(!r.summary.is_empty(), "{name} has a summary");
+        }
+    }
+
+    #[test]
+    fn a_minimal_routine_gets_defaults() {
+        let r = parse_ok(MINIMAL);
+        assert_eq!(r.reps, 3);
+        assert_eq!(r.hold.length, Duration::from_secs(10));
+        assert_eq!(r.rest.length, Duration::ZERO);
+        assert_eq!(r.hold.say.as_deref(), Some("Hold."));
+        assert!(r.sides.is_empty());
+    }
+
+    #[test]
+    fn durations_accept_whole_seconds() {
+        assert_eq!(parse_ok("[hold]\nduration = 12\n").hold.length, Duration::from_secs(12));
+    }
+
+    #[test]
+    fn an_empty_say_means_silence() {
+        assert_eq!(parse_ok("[hold]\nduration = \"1s\"\nsay = \"\"\n").hold.say, None);
+    }
+
+    #[test]
+    fn out_of_range_hold_names_line_column_and_limits() {
+        let err = parse_err("reps = 2\n[hold]\nduration = \"20m\"\n");
+        assert_eq!(err, "t.toml:3:12: hold must be between 100ms and 10m (got 20m)");
+    }
+
+    #[test]
+    fn out_of_range_reps_is_located() {
+        assert_eq!(parse_err("reps = 0\n[hold]\nduration = 5\n"), "t.toml:1:8: reps must be between 1 and 20 (got 0)");
+    }
+
+    #[test]
+    fn a_bad_duration_is_located_and_explained() {
+        let err = parse_err("[hold]\nduration = \"10 seconds\"\n");
+        assert!(err.starts_with("t.toml:2:12: "), "{err}");
+        assert!(err.contains("like 10s"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let err = parse_err("[hold]\nduration = \"1s\"\nrepeat = 3\n");
+        assert!(err.starts_with("t.toml:3:1: unknown key repeat"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_hold_is_an_error() {
+        let err = parse_err("reps = 3\n");
+        assert!(err.contains("missing field hold"), "{err}");
+    }
+
+    #[test]
+    fn a_hold_without_duration_is_an_error() {
+        assert!(parse_err("[hold]\nwords = \"x\"\n").contains("[hold] needs a duration"));
+    }
+
+    #[test]
+    fn countdown_outside_hold_is_an_error() {
+        let err = parse_err("[hold]\nduration = 5\n[rest]\ncountdown = 3\n");
+        assert_eq!(err, "t.toml:4:13: countdown belongs in [hold], not in [rest]");
+    }
+
+    #[test]
+    fn sides_must_not_repeat() {
+        let err = parse_err("[hold]\nduration = 5\nsides = [\"left\", \"left\"]\n");
+        assert!(err.contains("at most once"), "{err}");
+        assert!(parse_err("[hold]\nduration = 5\nsides = [\"up\"]\n").starts_with("t.toml:3:"));
+    }
+
+    #[test]
+    fn side_placeholders_are_filled() {
+        assert_eq!(Routine::words_for("{Side} leg, {side}", Some(Side::Right)), "Right leg, right");
+        assert_eq!(Routine::words_for("{Side}", None), "{Side}");
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        assert_eq!(line_col("ab\ncé d", 7), (2, 4));
+    }
+}

@@ -1,0 +1,6 @@
+//! Integration tests: the real `stretch` binary, in an isolated home.
+
+mod audio;
+mod routines;
+mod support;
+mod tonight;

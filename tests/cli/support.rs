@@ -1,0 +1,124 @@
+//! A sandbox per test: its own HOME, data and config directories, and a
+//! clean environment, so nothing leaks in from the machine running the tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use tempfile::TempDir;
+
+/// An isolated home for one test.
+pub struct Sandbox {
+    dir: TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        std::fs::create_dir_all(dir.path().join("home")).unwrap();
+        Sandbox { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.path().join("home")
+    }
+
+    /// The data directory the tests pass with `--data-dir` (not created in advance).
+    pub fn data(&self) -> PathBuf {
+        self.path().join("data")
+    }
+
+    pub fn journal(&self) -> PathBuf {
+        self.data().join("journal.jsonl")
+    }
+
+    /// Parsed journal records.
+    pub fn records(&self) -> Vec<serde_json::Value> {
+        match std::fs::read_to_string(self.journal()) {
+            Ok(text) => text.lines().map(|l| serde_json::from_str(l).expect("a valid record")).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// Makes ALSA's default device something else, through `~/.asoundrc`.
+    pub fn asoundrc(&self, config: &str) {
+        std::fs::write(self.home().join(".asoundrc"), config).unwrap();
+    }
+
+    /// `stretch ARGS` with a clean environment: no terminal, no sound card.
+    #[must_use]
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_stretch"));
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home())
+            .env("STRETCH_CONFIG_DIR", self.path().join("config"))
+            .env("TZ", "UTC")
+            .stdin(Stdio::null());
+        if !self.home().join(".asoundrc").exists() {
+            // Machines running these tests may have a sound card; tests that
+            // want one make their own.
+            self.asoundrc(NO_DEVICE);
+        }
+        cmd
+    }
+
+    /// `stretch tonight` with short phases, logging into the sandbox.
+    #[must_use]
+    pub fn tonight(&self, extra: &[&str]) -> Command {
+        let data = self.data();
+        let mut args = vec![
+            "tonight",
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--prepare",
+            "0s",
+            "--hold",
+            "200ms",
+            "--rest",
+            "100ms",
+            "--reps",
+            "2",
+        ];
+        args.extend_from_slice(extra);
+        self.cmd(&args)
+    }
+
+    /// Runs to the end and returns (exit code, stdout, stderr).
+    pub fn run(&self, mut cmd: Command) -> (i32, String, String) {
+        let out = cmd.output().expect("stretch runs");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    }
+}
+
+/// An ALSA default that cannot be opened, as on a machine with no sound card.
+pub const NO_DEVICE: &str = "pcm.!default { type hw; card 99 }\nctl.!default { type hw; card 99 }\n";
+
+/// Starts a command with its stdout piped, for reading events as they come.
+pub fn spawn(mut cmd: Command) -> Child {
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("stretch starts")
+}
+
+/// Sends a signal (`"INT"`, `"TERM"`) to a child.
+pub fn signal(child: &Child, name: &str) {
+    use nix::sys::signal::{Signal, kill};
+    let signal = match name {
+        "INT" => Signal::SIGINT,
+        "TERM" => Signal::SIGTERM,
+        other => panic!("no signal {other}"),
+    };
+    kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).expect("the child is alive");
+}
+
+/// Parses `--json` output.
+pub fn events(stdout: &str) -> Vec<serde_json::Value> {
+    stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
+}

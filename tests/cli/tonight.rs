@@ -1,0 +1,184 @@
+//! `stretch tonight`: exit codes, the journal, output, events, one session at a time, signals.
+
+use std::io::{BufRead, BufReader};
+
+use crate::support::{Sandbox, events, signal, spawn};
+
+#[test]
+fn a_completed_routine_is_logged_with_every_field() {
+    let s = Sandbox::new();
+    let (code, stdout, stderr) = s.run(s.tonight(&["--sounds", "off"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "", "sounds off: nothing to warn about");
+    let records = s.records();
+    assert_eq!(records.len(), 1);
+    let r = &records[0];
+    assert_eq!(r["v"], 1);
+    assert_eq!(r["type"], "session");
+    assert_eq!(r["routine"], "wall-calf");
+    assert_eq!(r["reps_planned"], 2);
+    assert_eq!(r["reps_done"], 2);
+    assert_eq!(r["hold_ms"], 400);
+    assert_eq!(r["completed"], true);
+    assert_eq!(r["source"], "terminal");
+    assert_eq!(r["audio"], "off");
+    assert!(r["id"].as_str().is_some_and(|id| id.len() == 36));
+    let started = chrono::DateTime::parse_from_rfc3339(r["started"].as_str().unwrap()).unwrap();
+    let ended = chrono::DateTime::parse_from_rfc3339(r["ended"].as_str().unwrap()).unwrap();
+    assert!(r["started"].as_str().unwrap().ends_with("+00:00"), "the offset is explicit");
+    let took = (ended - started).num_milliseconds();
+    assert!((500..3000).contains(&took), "200+100+200 ms of routine took {took} ms");
+    assert!(stdout.contains("Completed wall-calf: 2 of 2 reps"), "{stdout}");
+}
+
+#[test]
+fn plain_output_is_one_line_per_phase_without_escapes() {
+    let s = Sandbox::new();
+    let (code, stdout, _) = s.run(s.tonight(&["--sounds", "off"]));
+    assert_eq!(code, 0);
+    assert!(!stdout.contains('\x1b') && !stdout.contains('\x07'), "{stdout:?}");
+    let lines: Vec<_> = stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "hold, rest, hold, done, summary: {stdout}");
+    assert!(lines[0].starts_with("[0:00] Hold, rep 1 of 2 (200ms): "), "{}", lines[0]);
+    assert!(lines[1].starts_with("[0:00] Rest (100ms): "), "{}", lines[1]);
+    assert!(lines[3].starts_with("[0:00] Done: "), "{}", lines[3]);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_data_dir_and_journal_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Sandbox::new();
+    assert_eq!(s.run(s.tonight(&["--sounds", "off"])).0, 0);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&s.data()), 0o700);
+    assert_eq!(mode(&s.journal()), 0o600);
+}
+
+#[test]
+fn json_events_carry_planned_and_actual_times() {
+    let s = Sandbox::new();
+    let (code, stdout, stderr) = s.run(s.tonight(&["--sounds", "off", "--json"]));
+    assert_eq!(code, 0, "{stderr}");
+    let events = events(&stdout);
+    let phases: Vec<_> = events
+        .iter()
+        .map(|e| (e["event"].as_str().unwrap(), e["phase"].as_str().unwrap(), e["rep"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(phases, [("phase", "hold", 1), ("phase", "rest", 2), ("phase", "hold", 2), ("phase", "done", 2)]);
+    let planned: Vec<_> = events.iter().map(|e| e["planned_ms"].as_f64().unwrap()).collect();
+    assert_eq!(planned, [0.0, 200.0, 300.0, 500.0]);
+    for e in &events {
+        let (planned, actual) = (e["planned_ms"].as_f64().unwrap(), e["actual_ms"].as_f64().unwrap());
+        assert!(actual >= planned, "never early: {e}");
+    }
+    assert!(stderr.contains("Completed wall-calf"), "human output moves to stderr: {stderr}");
+}
+
+#[test]
+fn bad_values_exit_2_name_the_value_and_log_nothing() {
+    let s = Sandbox::new();
+    for (args, expected) in [
+        (&["--hold", "20m"][..], "--hold 20m: hold must be between 100ms and 10m"),
+        (&["--hold", "10 seconds"], "invalid duration \"10 seconds\""),
+        (&["--rest=-1s"], "--rest: invalid duration \"-1s\""),
+        (&["--reps", "0"], "0 is not in 1..=20"),
+        (&["--reps", "21"], "21 is not in 1..=20"),
+        (&["--volume", "101"], "101 is not in 0..=100"),
+        (&["--sounds", "loud"], "invalid value 'loud'"),
+        (&["--routine", "nope"], "no routine named \"nope\""),
+        (&["--routine", "../etc/passwd.toml"], "../etc/passwd.toml: cannot read routine"),
+    ] {
+        let (code, _, stderr) = s.run(s.tonight(args));
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    assert!(!s.journal().exists());
+}
+
+#[test]
+fn an_invalid_routine_file_is_located_before_anything_plays() {
+    let s = Sandbox::new();
+    let path = s.path().join("mine.toml");
+    std::fs::write(&path, "reps = 2\n[hold]\nduration = \"20m\"\n").unwrap();
+    let (code, stdout, stderr) =
+        s.run(s.cmd(&["tonight", "--routine", path.to_str().unwrap(), "--data-dir", s.data().to_str().unwrap()]));
+    assert_eq!(code, 2);
+    assert_eq!(stderr, format!("stretch: {}:3:12: hold must be between 100ms and 10m (got 20m)\n", path.display()));
+    assert_eq!(stdout, "");
+    assert!(!s.journal().exists());
+}
+
+#[test]
+fn no_log_runs_without_touching_the_journal() {
+    let s = Sandbox::new();
+    let (code, stdout, _) = s.run(s.tonight(&["--sounds", "off", "--no-log"]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("not logged"));
+    assert!(!s.journal().exists());
+}
+
+#[test]
+fn an_unwritable_data_dir_fails_before_the_routine_and_names_the_path() {
+    let s = Sandbox::new();
+    std::fs::write(s.data(), "a file where the directory should be").unwrap();
+    let (code, stdout, stderr) = s.run(s.tonight(&["--sounds", "off"]));
+    assert_eq!(code, 1);
+    assert!(
+        stderr.starts_with(&format!("stretch: could not create the data directory {}", s.data().display())),
+        "{stderr}"
+    );
+    assert_eq!(stdout, "", "nothing ran");
+}
+
+/// Starts a session that will run a while, and waits until its first hold has begun.
+fn start_long_session(s: &Sandbox) -> (std::process::Child, BufReader<std::process::ChildStdout>) {
+    let mut child = spawn(s.tonight(&["--sounds", "off", "--json", "--hold", "5s"]));
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    assert!(first.contains("\"hold\""), "{first}");
+    (child, out)
+}
+
+#[test]
+fn a_second_session_exits_75_naming_the_first() {
+    let s = Sandbox::new();
+    let (mut first, _out) = start_long_session(&s);
+    let (code, _, stderr) = s.run(s.tonight(&["--sounds", "off"]));
+    assert_eq!(code, 75, "{stderr}");
+    assert!(stderr.contains(&format!("another session is running (pid {})", first.id())), "{stderr}");
+    signal(&first, "INT");
+    first.wait().unwrap();
+    assert_eq!(s.records().len(), 1, "only the first session is recorded");
+}
+
+#[test]
+fn ctrl_c_records_a_partial_session_and_exits_130() {
+    let s = Sandbox::new();
+    let (mut child, mut out) = start_long_session(&s);
+    signal(&child, "INT");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    let stopped = events(&rest);
+    assert_eq!(stopped.last().unwrap()["event"], "stopped");
+    assert_eq!(stopped.last().unwrap()["reason"], "interrupt");
+    let r = &s.records()[0];
+    assert_eq!(r["completed"], false);
+    assert_eq!(r["reps_done"], 0);
+    assert!(r["hold_ms"].as_u64().unwrap() < 5000);
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(stderr.contains("Stopped wall-calf: 0 of 2 reps"), "{stderr}");
+}
+
+#[test]
+fn sigterm_records_a_partial_session_and_exits_143() {
+    let s = Sandbox::new();
+    let (mut child, _out) = start_long_session(&s);
+    signal(&child, "TERM");
+    assert_eq!(child.wait().unwrap().code(), Some(143));
+    assert_eq!(s.records()[0]["completed"], false);
+}
