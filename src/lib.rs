@@ -15,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod journal;
 pub mod lock;
+pub mod nights;
 pub mod paths;
 pub mod routine;
 pub mod runner;
@@ -54,5 +55,6 @@ fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
     match &cli.command {
         Command::Tonight(args) => cmd::tonight::run(args, &paths, env),
         Command::Routines => cmd::routines::run(&paths).map(|()| code::OK),
+        Command::Log(args) => cmd::log::run(args, &paths, env),
     }
 }
