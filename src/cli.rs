@@ -105,7 +105,6 @@ pub struct TonightArgs {
 
 /// Options of `stretch log`.
 #[derive(Debug, Args)]
-#[command(args_conflicts_with_subcommands = true)]
 pub struct LogArgs {
     /// Record or merge sessions instead of showing them.
     #[command(subcommand)]
@@ -123,9 +122,9 @@ pub struct LogArgs {
     #[arg(long, short, value_name = "NAME")]
     pub routine: Option<String>,
 
-    /// When a new night begins: sessions before it count for the night before
-    #[arg(long, value_name = "HH:MM", default_value = "04:00")]
-    pub day_starts: String,
+    /// When a new night begins: sessions before it count for the night before [default: 04:00]
+    #[arg(long, value_name = "HH:MM")]
+    pub day_starts: Option<String>,
 
     /// Print streaks, every night in range and its sessions as one JSON object [default range: the whole journal]
     #[arg(long, conflicts_with_all = ["csv", "check"])]
@@ -138,6 +137,19 @@ pub struct LogArgs {
     /// Validate every line of the journal; exit 1 if anything is wrong
     #[arg(long)]
     pub check: bool,
+}
+
+impl LogArgs {
+    /// Whether any option of the view was given (they mean nothing to `add` or `import`).
+    pub fn shapes_the_view(&self) -> bool {
+        self.since.is_some()
+            || self.until.is_some()
+            || self.routine.is_some()
+            || self.day_starts.is_some()
+            || self.json
+            || self.csv
+            || self.check
+    }
 }
 
 /// What `stretch log` can do besides showing.

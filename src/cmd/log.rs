@@ -12,7 +12,7 @@ use chrono::{DateTime, Days, FixedOffset, Local, NaiveDate, NaiveTime};
 use crate::cli::{LogAction, LogArgs};
 use crate::error::{Error, Result, code};
 use crate::journal::{self, Problem, Session, Stored};
-use crate::nights::{Night, Tally, night_of};
+use crate::nights::{DEFAULT_DAY_STARTS, Night, Tally, night_of};
 use crate::paths::{Env, Paths};
 
 /// Nights in the default table.
@@ -23,6 +23,11 @@ const CALENDAR_WEEKS: u64 = 16;
 /// Runs `stretch log` and its actions; returns the exit code.
 pub fn run(args: &LogArgs, paths: &Paths, env: &Env) -> Result<u8> {
     let now = now(env)?;
+    if args.action.is_some() && args.shapes_the_view() {
+        return Err(Error::usage(
+            "`stretch log add` and `stretch log import` take their own options, after the action: see `stretch log add --help`",
+        ));
+    }
     match &args.action {
         Some(LogAction::Add(add)) => return entry::add(add, paths, &now),
         Some(LogAction::Import(import)) => return entry::import(&import.file, paths),
@@ -34,7 +39,7 @@ pub fn run(args: &LogArgs, paths: &Paths, env: &Env) -> Result<u8> {
     if args.check {
         return Ok(check(&path, &reading.records, reading.problems.len()));
     }
-    let day_starts = day_starts(&args.day_starts)?;
+    let day_starts = args.day_starts.as_deref().map_or(Ok(DEFAULT_DAY_STARTS), day_starts)?;
     let tonight = night_of(&now, day_starts);
     let since = args.since.as_deref().map(|t| day("--since", t, tonight)).transpose()?;
     let until = args.until.as_deref().map(|t| day("--until", t, tonight)).transpose()?;

@@ -1,6 +1,8 @@
 //! Integration tests: the real `stretch` binary, in an isolated home.
 
 mod audio;
+mod durability;
+mod log;
 mod routines;
 mod support;
 mod tonight;

@@ -90,6 +90,7 @@ fn calendar(weeks: &[[Option<Night>; 7]], color: bool) -> String {
             out.push(' ');
             out += &paint(week[day].as_ref(), color);
         }
+        out.truncate(out.trim_end().len());
         out.push('\n');
     }
     out += "   ";
@@ -212,5 +213,26 @@ mod tests {
         assert_eq!(paint(Some(&kept), true), "\x1b[32m■\x1b[0m");
         assert_eq!(paint(Some(&kept), false), "▒");
         assert_eq!(paint(None, true), " ");
+    }
+
+    #[test]
+    fn the_colored_view() {
+        let tally = crate::nights::Tally::new(&[], crate::nights::DEFAULT_DAY_STARTS);
+        let last = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        let mut calendar = tally.calendar(last, 3);
+        let night = |days: u64, completed, partial| {
+            let date = last - chrono::Days::new(days);
+            Some(Night { night: date, completed, partial, hold_ms: 30_000 * u64::from(completed) })
+        };
+        calendar[2][3] = night(0, 3, 0);
+        calendar[2][2] = night(1, 2, 1);
+        calendar[2][1] = night(2, 1, 0);
+        calendar[2][0] = night(3, 0, 1);
+        let view = View {
+            nights: calendar[2].iter().flatten().copied().collect(),
+            streaks: Streaks { current: 3, longest: 12, this_week: 3 },
+            calendar,
+        };
+        insta::assert_snapshot!(human(&view, true));
     }
 }
