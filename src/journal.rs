@@ -64,7 +64,7 @@ pub struct Session {
 /// `Z`), so each record shows the local time and offset of the night it was.
 pub mod rfc3339 {
     use chrono::{DateTime, FixedOffset, SecondsFormat};
-    use serde::{Deserialize, Deserializer, Serializer};
+    use serde::{Deserializer, Serializer};
 
     /// Writes `2026-11-26T22:30:00.000+01:00`.
     pub fn serialize<S: Serializer>(t: &DateTime<FixedOffset>, s: S) -> Result<S::Ok, S::Error> {
@@ -73,8 +73,22 @@ pub mod rfc3339 {
 
     /// Reads any RFC 3339 time.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<FixedOffset>, D::Error> {
-        let text = String::deserialize(d)?;
-        DateTime::parse_from_rfc3339(&text).map_err(serde::de::Error::custom)
+        d.deserialize_str(Rfc3339)
+    }
+
+    /// Parses the text where it lies, without copying it: journals are long.
+    struct Rfc3339;
+
+    impl serde::de::Visitor<'_> for Rfc3339 {
+        type Value = DateTime<FixedOffset>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an RFC 3339 time like 2026-11-26T22:30:00.000+01:00")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            DateTime::parse_from_rfc3339(text).map_err(E::custom)
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 mod entry;
 mod show;
 
+use std::io::Write as _;
 use std::path::Path;
 
 use chrono::{DateTime, Days, FixedOffset, Local, NaiveDate, NaiveTime};
@@ -65,20 +66,21 @@ pub fn run(args: &LogArgs, paths: &Paths, env: &Env) -> Result<u8> {
         longest: tally.longest_streak(),
         this_week: tally.this_week(tonight),
     };
-    if args.json {
+    let text = if args.json {
         let nights = export_nights(&tally, since, until, tonight);
-        println!("{}", show::json(&streaks, &nights, &sessions));
+        show::json(&streaks, &nights, &sessions) + "\n"
     } else if args.csv {
-        print!("{}", show::csv(&sessions, day_starts));
+        show::csv(&sessions, day_starts)
     } else if reading.records.is_empty() {
-        println!("{}", show::EMPTY);
+        format!("{}\n", show::EMPTY)
     } else {
         let last = until.unwrap_or(tonight);
         let first = since.unwrap_or(last - Days::new(TABLE_NIGHTS - 1));
         let view =
             show::View { nights: tally.between(first, last), streaks, calendar: tally.calendar(last, CALENDAR_WEEKS) };
-        print!("{}", show::human(&view, color(env)));
-    }
+        show::human(&view, color(env))
+    };
+    print(&text)?;
     Ok(code::OK)
 }
 
@@ -119,6 +121,14 @@ fn export_nights(tally: &Tally, since: Option<NaiveDate>, until: Option<NaiveDat
     let Some(first) = since.or(span.map(|(first, _)| first)) else { return Vec::new() };
     let last = until.unwrap_or_else(|| span.map_or(tonight, |(_, last)| last.max(tonight)));
     tally.between(first, last)
+}
+
+/// Writes to stdout; a reader that went away (`stretch log | head`) is not an error.
+fn print(text: &str) -> Result<()> {
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io("write to", Path::new("stdout"), &e)),
+        _ => Ok(()),
+    }
 }
 
 /// One warning per unusable line, naming the journal and the line.
