@@ -165,13 +165,20 @@ pub struct Problem {
     pub message: String,
 }
 
-/// What was read from a journal: every usable record, and every unusable line.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Reading {
+/// What was read from a journal: every usable record (a [`Record`], or a
+/// [`Stored`] one with its line), and every unusable line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reading<R = Record> {
     /// Usable records, in journal order.
-    pub records: Vec<Record>,
+    pub records: Vec<R>,
     /// Lines that were skipped, and why.
     pub problems: Vec<Problem>,
+}
+
+impl<R> Default for Reading<R> {
+    fn default() -> Self {
+        Reading { records: Vec::new(), problems: Vec::new() }
+    }
 }
 
 /// A usable record with the line it came from, exactly as stored.
@@ -186,15 +193,6 @@ pub struct Stored {
     pub text: String,
 }
 
-/// [`Reading`], keeping each record's stored line.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StoredReading {
-    /// Usable records, in journal order.
-    pub records: Vec<Stored>,
-    /// Lines that were skipped, and why.
-    pub problems: Vec<Problem>,
-}
-
 /// Reads a journal. A missing journal is empty; an unusable line is a
 /// [`Problem`], not an error. The file is never modified.
 pub fn read(path: &Path) -> Result<Reading> {
@@ -203,11 +201,11 @@ pub fn read(path: &Path) -> Result<Reading> {
 }
 
 /// Like [`read`], keeping each record's stored line.
-pub fn read_stored(path: &Path) -> Result<StoredReading> {
+pub fn read_stored(path: &Path) -> Result<Reading<Stored>> {
     let fail = |e: io::Error| Error::io("read the journal", path, &e);
     let mut file = match File::open(path) {
         Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(StoredReading::default()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Reading::default()),
         Err(e) => return Err(fail(e)),
     };
     // A shared lock waits out an append in progress, so its line is never
@@ -219,8 +217,8 @@ pub fn read_stored(path: &Path) -> Result<StoredReading> {
 }
 
 /// Parses journal text, line by line.
-pub fn parse(bytes: &[u8]) -> StoredReading {
-    let mut reading = StoredReading::default();
+pub fn parse(bytes: &[u8]) -> Reading<Stored> {
+    let mut reading = Reading::default();
     for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
