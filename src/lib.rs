@@ -16,6 +16,7 @@ pub mod events;
 pub mod journal;
 pub mod lock;
 pub mod paths;
+pub mod prompt;
 pub mod routine;
 pub mod runner;
 pub mod signals;
@@ -54,5 +55,6 @@ fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
     match &cli.command {
         Command::Tonight(args) => cmd::tonight::run(args, &paths, env),
         Command::Routines => cmd::routines::run(&paths).map(|()| code::OK),
+        Command::Cramp(args) => cmd::cramp::run(args, &paths, env),
     }
 }
