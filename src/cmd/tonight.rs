@@ -138,7 +138,7 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path) -> Res
     let partial = path.with_extension("wav.partial");
     let write = || -> std::io::Result<()> {
         let mut file = std::io::BufWriter::new(std::fs::File::create(&partial)?);
-        wav::write_mono_i16(&mut file, crate::audio::sounds::RATE, &track.samples)?;
+        wav::write_mono_i16(&mut file, crate::audio::sounds::RATE, track.len(), track.clone().play())?;
         std::io::Write::flush(&mut file)?;
         file.get_ref().sync_all()?;
         std::fs::rename(&partial, path)
@@ -151,7 +151,7 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path) -> Res
         "wrote {} ({}, {} cues, 48 kHz mono)",
         path.display(),
         duration::format(track.duration()),
-        track.onsets.len()
+        track.onsets().len()
     );
     Ok(code::OK)
 }
@@ -178,7 +178,7 @@ fn open_output(timeline: &Timeline, sounds: SoundSet, volume: u8, terminal: bool
         return (Output::Silent, AudioUsed::Off);
     }
     let track = track::render(timeline, sounds, volume);
-    match device::play(track.samples) {
+    match device::play(track.play()) {
         Ok(playback) => (Output::Device(playback), AudioUsed::Device),
         Err(why) => {
             let fallback = if terminal { "the terminal bell will ring instead" } else { "the routine runs silently" };
