@@ -100,5 +100,6 @@ fn session(n: u64, started: chrono::DateTime<chrono::FixedOffset>, completed: bo
         source: Source::Terminal,
         audio: AudioUsed::Device,
         paused_ms: 0,
+        cramp: None,
     })
 }

@@ -41,6 +41,11 @@ pub enum Command {
     /// Show your nights: the last two weeks, streaks and a 16-week calendar.
     #[command(after_help = LOG_HELP)]
     Log(LogArgs),
+    /// Record a leg cramp that woke you, and be guided through relief if you like.
+    ///
+    /// On a terminal with no options, two single-key questions (which leg, how
+    /// bad) take the details; Enter accepts the default.
+    Cramp(CrampArgs),
 }
 
 const LOG_HELP: &str = "\
@@ -66,21 +71,9 @@ pub struct TonightArgs {
     #[arg(long, short, value_name = "NAME|PATH", default_value = "wall-calf")]
     pub routine: String,
 
-    /// Number of holds (per leg, for one-leg routines), 1-20 [default: the routine's]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
-    pub reps: Option<u32>,
-
-    /// Length of each hold, like 10s, 500ms or 1m30s [default: the routine's]
-    #[arg(long, value_name = "DUR")]
-    pub hold: Option<String>,
-
-    /// Length of each rest between holds; 0s for none [default: the routine's]
-    #[arg(long, value_name = "DUR")]
-    pub rest: Option<String>,
-
-    /// Length of the getting-ready instructions; 0s to start with the first hold [default: the routine's]
-    #[arg(long, value_name = "DUR")]
-    pub prepare: Option<String>,
+    /// Change the routine's timing.
+    #[command(flatten)]
+    pub timing: TimingArgs,
 
     /// What guides you: spoken words, chimes, or nothing
     #[arg(long, value_enum, default_value_t = Sounds::Voice)]
@@ -183,6 +176,69 @@ pub struct LogImportArgs {
     /// The journal to merge, e.g. a copy of journal.jsonl from a laptop
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
+}
+
+/// Options that change a routine's timing; each defaults to the routine's own.
+#[derive(Debug, Args)]
+pub struct TimingArgs {
+    /// Number of holds (per leg, for one-leg routines), 1-20 [default: the routine's]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub reps: Option<u32>,
+
+    /// Length of each hold, like 10s, 500ms or 1m30s [default: the routine's]
+    #[arg(long, value_name = "DUR")]
+    pub hold: Option<String>,
+
+    /// Length of each rest between holds; 0s for none [default: the routine's]
+    #[arg(long, value_name = "DUR")]
+    pub rest: Option<String>,
+
+    /// Length of the getting-ready instructions; 0s to start with the first hold [default: the routine's]
+    #[arg(long, value_name = "DUR")]
+    pub prepare: Option<String>,
+}
+
+/// Options of `stretch cramp`.
+#[derive(Debug, Args)]
+pub struct CrampArgs {
+    /// Which leg [default: both, or asked on a terminal]
+    #[arg(long, value_enum)]
+    pub leg: Option<Leg>,
+
+    /// How bad, from 1 (mild) to 5 (worst) [default: 3, or asked on a terminal]
+    #[arg(long, value_name = "1-5", value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub severity: Option<u8>,
+
+    /// A few words to remember it by
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+
+    /// Guide me through relief now: pull the toes up, stand on the leg, massage
+    #[arg(long)]
+    pub relieve: bool,
+
+    /// What guides the relief routine
+    #[arg(long, value_enum, default_value_t = Sounds::Voice)]
+    pub sounds: Sounds,
+
+    /// Loudness of the relief cues, 0-100; quiet, as others may be asleep
+    #[arg(long, value_name = "0-100", default_value_t = 25, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub volume: u8,
+
+    /// Change the relief routine's timing.
+    #[command(flatten)]
+    pub timing: TimingArgs,
+}
+
+/// The legs a cramp can strike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Leg {
+    /// The left leg
+    Left,
+    /// The right leg
+    Right,
+    /// Both legs
+    Both,
 }
 
 /// The sound sets.

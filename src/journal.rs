@@ -58,6 +58,39 @@ pub struct Session {
     /// Time spent paused, in milliseconds.
     #[serde(default)]
     pub paused_ms: u64,
+    /// The `id` of the cramp this session relieved (`stretch cramp --relieve`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cramp: Option<String>,
+}
+
+/// Which leg a cramp struck.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Leg {
+    /// The left leg.
+    Left,
+    /// The right leg.
+    Right,
+    /// Both legs.
+    Both,
+}
+
+/// A cramp that woke someone, recorded by `stretch cramp`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cramp {
+    /// Schema version.
+    pub v: u32,
+    /// Unique and time-ordered (UUID v7).
+    pub id: String,
+    /// When it happened, with the local UTC offset.
+    #[serde(with = "rfc3339")]
+    pub at: DateTime<FixedOffset>,
+    /// Which leg.
+    pub leg: Leg,
+    /// How bad, 1 (mild) to 5 (worst).
+    pub severity: u8,
+    /// The person's own words, if any.
+    pub note: Option<String>,
 }
 
 /// Times as RFC 3339 with milliseconds and an explicit offset (`+01:00`, never
@@ -98,6 +131,8 @@ pub mod rfc3339 {
 pub enum Record {
     /// A stretching session.
     Session(Session),
+    /// A cramp.
+    Cramp(Cramp),
 }
 
 /// A new record id: a UUID v7, which sorts by creation time.
@@ -115,6 +150,7 @@ impl Record {
     pub fn as_session(&self) -> Option<&Session> {
         match self {
             Record::Session(s) => Some(s),
+            Record::Cramp(_) => None,
         }
     }
 
@@ -122,6 +158,7 @@ impl Record {
     pub fn id(&self) -> &str {
         match self {
             Record::Session(s) => &s.id,
+            Record::Cramp(c) => &c.id,
         }
     }
 
@@ -129,6 +166,7 @@ impl Record {
     pub fn version(&self) -> u32 {
         match self {
             Record::Session(s) => s.v,
+            Record::Cramp(c) => c.v,
         }
     }
 }
@@ -255,7 +293,9 @@ fn explain(text: &str, err: &serde_json::Error) -> String {
             Some(v) if v.as_u64() != Some(SCHEMA.into()) => return unknown_version(v),
             _ => {}
         }
-        if let Some(kind) = fields.get("type").and_then(|t| t.as_str()).filter(|t| *t != "session") {
+        if let Some(kind) = fields.get("type").and_then(|t| t.as_str())
+            && err.to_string().starts_with("unknown variant")
+        {
             return format!("unknown record type {kind:?} (a newer stretch wrote it)");
         }
     }
@@ -366,6 +406,7 @@ mod tests {
             source: Source::Terminal,
             audio: AudioUsed::Device,
             paused_ms: 0,
+            cramp: None,
         })
     }
 
@@ -445,7 +486,7 @@ mod tests {
             session("a").to_line(),
             "not json".into(),
             future,
-            "{\"type\":\"cramp\",\"v\":1}".into(),
+            "{\"type\":\"mood\",\"v\":1}".into(),
             String::new(),
             session("b").to_line() + "\r",
         ] {

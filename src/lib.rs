@@ -17,6 +17,7 @@ pub mod journal;
 pub mod lock;
 pub mod nights;
 pub mod paths;
+pub mod prompt;
 pub mod routine;
 pub mod runner;
 pub mod signals;
@@ -56,5 +57,6 @@ fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
         Command::Tonight(args) => cmd::tonight::run(args, &paths, env),
         Command::Routines => cmd::routines::run(&paths).map(|()| code::OK),
         Command::Log(args) => cmd::log::run(args, &paths, env),
+        Command::Cramp(args) => cmd::cramp::run(args, &paths, env),
     }
 }

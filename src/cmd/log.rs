@@ -71,7 +71,7 @@ pub fn run(args: &LogArgs, paths: &Paths, env: &Env) -> Result<u8> {
         show::json(&streaks, &nights, &sessions) + "\n"
     } else if args.csv {
         show::csv(&sessions, day_starts)
-    } else if reading.records.is_empty() {
+    } else if !reading.records.iter().any(|s| s.record.as_session().is_some()) {
         format!("{}\n", show::EMPTY)
     } else {
         let last = until.unwrap_or(tonight);

@@ -11,7 +11,7 @@ use chrono::{DateTime, Local};
 use crate::audio::sounds::SoundSet;
 use crate::audio::{AudioUsed, Output, device, track, wav};
 use crate::catalog;
-use crate::cli::{Sounds, TonightArgs};
+use crate::cli::{Sounds, TimingArgs, TonightArgs};
 use crate::clock::{Clock, MonotonicClock, StopReason};
 use crate::display::{Human, Stream, Style};
 use crate::duration;
@@ -27,36 +27,60 @@ use crate::{lock, signals};
 /// Runs `stretch tonight`; returns the exit code.
 pub fn run(args: &TonightArgs, paths: &Paths, env: &Env) -> Result<u8> {
     let (routine, _origin) = catalog::resolve(&args.routine, paths.routine_dir().as_deref())?;
-    let routine = with_overrides(routine, args)?;
+    let routine = with_timing(routine, &args.timing)?;
     let timeline = timeline::build(&routine);
     let sounds = sound_set(args.sounds);
     if let Some(path) = &args.export_audio {
         return export(&timeline, sounds, args.volume, path);
     }
-    let journal = paths.journal();
-    let _lock = if args.no_log {
-        None
-    } else {
-        let dir = paths.create_data_dir()?;
-        journal::check_writable(&journal)?;
-        Some(lock::acquire(dir)?)
+    let request = Request { timeline, sounds, volume: args.volume, json: args.json, log: !args.no_log, cramp: None };
+    perform(&request, paths, env)
+}
+
+/// A session to run, however it was asked for.
+pub struct Request {
+    /// The compiled routine.
+    pub timeline: Timeline,
+    /// What guides the person.
+    pub sounds: SoundSet,
+    /// Loudness, 0-100.
+    pub volume: u8,
+    /// Events as JSON lines on stdout.
+    pub json: bool,
+    /// Whether to write the session to the journal.
+    pub log: bool,
+    /// The cramp this session relieves, if any.
+    pub cramp: Option<String>,
+}
+
+/// Runs a session: the cue track, the timer, the display, and the record.
+pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
+    let timeline = &request.timeline;
+    let journal = request.log.then(|| paths.journal());
+    let _lock = match &journal {
+        None => None,
+        Some(journal) => {
+            let dir = paths.create_data_dir()?;
+            journal::check_writable(journal)?;
+            Some(lock::acquire(dir)?)
+        }
     };
     let (controls, inbox) = mpsc::channel();
     signals::forward_to(controls)?;
-    let style = style(args.json, env);
-    let (mut output, audio) = open_output(&timeline, sounds, args.volume, style_is_terminal(style));
+    let style = style(request.json, env);
+    let (mut output, audio) = open_output(timeline, request.sounds, request.volume, style_is_terminal(style));
     let style = Style { bell: audio == AudioUsed::Bell, ..style };
     let mut human = Human::new(style, timeline.reps);
-    let mut watchers =
-        Watchers { human: &mut human, events: args.json.then(|| JsonEvents::new(std::io::stdout(), timeline.reps)) };
+    let events = request.json.then(|| JsonEvents::new(std::io::stdout(), timeline.reps));
+    let mut watchers = Watchers { human: &mut human, events };
     let started = Local::now();
     let mut clock = MonotonicClock::start(inbox);
-    let outcome = runner::run(&timeline, &mut clock, &mut watchers, &mut output);
-    let session = session_record(&timeline, &outcome, started, audio);
-    let saved = if args.no_log { Ok(()) } else { save(&journal, &session) };
-    human.line(&summary(&session, &outcome, if args.no_log { None } else { Some(&journal) }));
+    let outcome = runner::run(timeline, &mut clock, &mut watchers, &mut output);
+    let session = Session { cramp: request.cramp.clone(), ..session_record(timeline, &outcome, started, audio) };
+    let saved = journal.as_deref().map_or(Ok(()), |path| save(path, &session));
+    human.line(&summary(&session, &outcome, journal.as_deref()));
     saved?;
-    finish_audio(output, &mut clock, &timeline);
+    finish_audio(output, &mut clock, timeline);
     Ok(match outcome.stopped {
         None => code::OK,
         Some(StopReason::Terminate) => code::TERMINATED,
@@ -65,17 +89,17 @@ pub fn run(args: &TonightArgs, paths: &Paths, env: &Env) -> Result<u8> {
 }
 
 /// `--reps`, `--hold`, `--rest` and `--prepare` replace the routine's values, within the same limits.
-fn with_overrides(mut routine: Routine, args: &TonightArgs) -> Result<Routine> {
-    if let Some(reps) = args.reps {
+pub fn with_timing(mut routine: Routine, timing: &TimingArgs) -> Result<Routine> {
+    if let Some(reps) = timing.reps {
         routine.reps = reps;
     }
-    if let Some(text) = &args.hold {
+    if let Some(text) = &timing.hold {
         routine.hold.length = flag_duration("--hold", text, "hold", limits::HOLD)?;
     }
-    if let Some(text) = &args.rest {
+    if let Some(text) = &timing.rest {
         routine.rest.length = flag_duration("--rest", text, "rest", limits::REST)?;
     }
-    if let Some(text) = &args.prepare {
+    if let Some(text) = &timing.prepare {
         routine.prepare.length = flag_duration("--prepare", text, "prepare", limits::PREPARE)?;
     }
     Ok(routine)
@@ -93,7 +117,8 @@ fn flag_duration(flag: &str, text: &str, what: &str, range: std::ops::RangeInclu
     Ok(value)
 }
 
-fn sound_set(sounds: Sounds) -> SoundSet {
+/// The sound set a `--sounds` value names.
+pub fn sound_set(sounds: Sounds) -> SoundSet {
     match sounds {
         Sounds::Voice => SoundSet::Voice,
         Sounds::Chime => SoundSet::Chime,
@@ -113,7 +138,7 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path) -> Res
     let partial = path.with_extension("wav.partial");
     let write = || -> std::io::Result<()> {
         let mut file = std::io::BufWriter::new(std::fs::File::create(&partial)?);
-        wav::write_mono_i16(&mut file, crate::audio::sounds::RATE, &track.samples)?;
+        wav::write_mono_i16(&mut file, crate::audio::sounds::RATE, track.len(), track.clone().play())?;
         std::io::Write::flush(&mut file)?;
         file.get_ref().sync_all()?;
         std::fs::rename(&partial, path)
@@ -126,7 +151,7 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path) -> Res
         "wrote {} ({}, {} cues, 48 kHz mono)",
         path.display(),
         duration::format(track.duration()),
-        track.onsets.len()
+        track.onsets().len()
     );
     Ok(code::OK)
 }
@@ -153,7 +178,7 @@ fn open_output(timeline: &Timeline, sounds: SoundSet, volume: u8, terminal: bool
         return (Output::Silent, AudioUsed::Off);
     }
     let track = track::render(timeline, sounds, volume);
-    match device::play(track.samples) {
+    match device::play(track.play()) {
         Ok(playback) => (Output::Device(playback), AudioUsed::Device),
         Err(why) => {
             let fallback = if terminal { "the terminal bell will ring instead" } else { "the routine runs silently" };
@@ -225,6 +250,7 @@ fn session_record(timeline: &Timeline, outcome: &Outcome, started: DateTime<Loca
         source: Source::Terminal,
         audio,
         paused_ms: outcome.paused.as_millis() as u64,
+        cramp: None,
     }
 }
 

@@ -249,3 +249,19 @@ fn import_merges_another_journal_and_skips_what_is_already_here() {
     assert_eq!(code, 1);
     assert!(stderr.contains("/nonexistent.jsonl"), "{stderr}");
 }
+
+#[test]
+fn cramps_are_valid_records_but_not_sessions() {
+    let s = Sandbox::new();
+    let cramp = r#"{"type":"cramp","v":1,"id":"k","at":"2026-10-29T03:12:09.120+01:00","leg":"right","severity":4,"note":null}"#;
+    s.write_journal(&[cramp.to_string()]);
+    let (code, stdout, stderr) = s.run(s.log(NOW, BERLIN, &[]));
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert!(stdout.starts_with("No sessions yet"), "{stdout}");
+    s.write_journal(&[cramp.to_string(), session_line("a", "2026-10-28T22:00:00+01:00", true)]);
+    let (log, stderr) = json(&s, NOW, BERLIN, &[]);
+    assert_eq!(stderr, "");
+    assert_eq!(nights(&log), expected(&[("2026-10-28", 1, 0), ("2026-10-29", 0, 0)]));
+    assert_eq!(log["sessions"].as_array().unwrap().len(), 1);
+    assert_eq!(s.run(s.log(NOW, BERLIN, &["--check"])).0, 0);
+}

@@ -42,6 +42,7 @@ pub fn add(args: &LogAddArgs, paths: &Paths, now: &DateTime<FixedOffset>) -> Res
         source: Source::Entered,
         audio: AudioUsed::None,
         paused_ms: 0,
+        cramp: None,
     };
     session.validate().map_err(|e| Error::usage(format!("this session cannot be recorded: {e}")))?;
     paths.create_data_dir()?;
