@@ -34,54 +34,82 @@ pub fn run(args: &LogArgs, paths: &Paths, env: &Env) -> Result<u8> {
         Some(LogAction::Import(import)) => return entry::import(&import.file, paths),
         None => {}
     }
+    let range = Range::new(args, &now)?;
     let path = paths.journal();
     let reading = journal::read_stored(&path)?;
     warn(&path, &reading.problems);
     if args.check {
         return Ok(check(&path, &reading.records, reading.problems.len()));
     }
-    let day_starts = args.day_starts.as_deref().map_or(Ok(DEFAULT_DAY_STARTS), day_starts)?;
-    let tonight = night_of(&now, day_starts);
-    let since = args.since.as_deref().map(|t| day("--since", t, tonight)).transpose()?;
-    let until = args.until.as_deref().map(|t| day("--until", t, tonight)).transpose()?;
-    if let (Some(since), Some(until)) = (since, until)
-        && since > until
-    {
-        return Err(Error::usage(format!("--since {since} is after --until {until}; swap them")));
+    print(&render(args, &range, &reading.records, color(env)))?;
+    Ok(code::OK)
+}
+
+/// The nights asked for, and tonight, all under one day boundary.
+struct Range {
+    day_starts: NaiveTime,
+    tonight: NaiveDate,
+    since: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+}
+
+impl Range {
+    fn new(args: &LogArgs, now: &DateTime<FixedOffset>) -> Result<Range> {
+        let day_starts = args.day_starts.as_deref().map_or(Ok(DEFAULT_DAY_STARTS), day_starts)?;
+        let tonight = night_of(now, day_starts);
+        let since = args.since.as_deref().map(|t| day("--since", t, tonight)).transpose()?;
+        let until = args.until.as_deref().map(|t| day("--until", t, tonight)).transpose()?;
+        if let (Some(since), Some(until)) = (since, until)
+            && since > until
+        {
+            return Err(Error::usage(format!("--since {since} is after --until {until}; swap them")));
+        }
+        Ok(Range { day_starts, tonight, since, until })
     }
-    let chosen: Vec<(&Stored, &Session)> = reading
-        .records
+
+    fn contains(&self, session: &Session) -> bool {
+        let night = night_of(&session.started, self.day_starts);
+        self.since.is_none_or(|d| night >= d) && self.until.is_none_or(|d| night <= d)
+    }
+
+    /// The nights of an export: from `--since` (else the first night with a
+    /// session) to `--until` (else tonight, or a later night that has a session).
+    fn export_nights(&self, tally: &Tally) -> Vec<Night> {
+        let span = tally.span();
+        let Some(first) = self.since.or(span.map(|(first, _)| first)) else { return Vec::new() };
+        let last = self.until.unwrap_or_else(|| span.map_or(self.tonight, |(_, last)| last.max(self.tonight)));
+        tally.between(first, last)
+    }
+}
+
+/// The output: JSON, CSV, or the view for a person. Streaks count every
+/// session of the chosen routine; the range chooses what is listed.
+fn render(args: &LogArgs, range: &Range, records: &[Stored], color: bool) -> String {
+    let chosen: Vec<(&Stored, &Session)> = records
         .iter()
         .filter_map(|s| s.record.as_session().map(|session| (s, session)))
         .filter(|(_, session)| args.routine.as_ref().is_none_or(|r| *r == session.routine))
         .collect();
-    let tally = Tally::new(chosen.iter().map(|(_, s)| *s), day_starts);
-    let in_range = |s: &Session| {
-        let night = night_of(&s.started, day_starts);
-        since.is_none_or(|d| night >= d) && until.is_none_or(|d| night <= d)
-    };
-    let sessions: Vec<&Stored> = chosen.iter().filter(|(_, s)| in_range(s)).map(|(stored, _)| *stored).collect();
+    let tally = Tally::new(chosen.iter().map(|(_, s)| *s), range.day_starts);
+    let sessions: Vec<&Stored> = chosen.iter().filter(|(_, s)| range.contains(s)).map(|(stored, _)| *stored).collect();
     let streaks = show::Streaks {
-        current: tally.current_streak(tonight),
+        current: tally.current_streak(range.tonight),
         longest: tally.longest_streak(),
-        this_week: tally.this_week(tonight),
+        this_week: tally.this_week(range.tonight),
     };
-    let text = if args.json {
-        let nights = export_nights(&tally, since, until, tonight);
-        show::json(&streaks, &nights, &sessions) + "\n"
+    if args.json {
+        show::json(&streaks, &range.export_nights(&tally), &sessions) + "\n"
     } else if args.csv {
-        show::csv(&sessions, day_starts)
-    } else if !reading.records.iter().any(|s| s.record.as_session().is_some()) {
+        show::csv(&sessions, range.day_starts)
+    } else if !records.iter().any(|s| s.record.as_session().is_some()) {
         format!("{}\n", show::EMPTY)
     } else {
-        let last = until.unwrap_or(tonight);
-        let first = since.unwrap_or(last - Days::new(TABLE_NIGHTS - 1));
+        let last = range.until.unwrap_or(range.tonight);
+        let first = range.since.unwrap_or(last - Days::new(TABLE_NIGHTS - 1));
         let view =
             show::View { nights: tally.between(first, last), streaks, calendar: tally.calendar(last, CALENDAR_WEEKS) };
-        show::human(&view, color(env))
-    };
-    print(&text)?;
-    Ok(code::OK)
+        show::human(&view, color)
+    }
 }
 
 /// `STRETCH_NOW` if set, else the clock; either way in the local zone (`TZ`).
@@ -112,15 +140,6 @@ fn day(flag: &str, text: &str, tonight: NaiveDate) -> Result<NaiveDate> {
         _ => return Err(bad()),
     };
     tonight.checked_sub_days(Days::new(days)).ok_or_else(bad)
-}
-
-/// The nights of an export: from `--since` (else the first night with a
-/// session) to `--until` (else tonight, or a later night that has a session).
-fn export_nights(tally: &Tally, since: Option<NaiveDate>, until: Option<NaiveDate>, tonight: NaiveDate) -> Vec<Night> {
-    let span = tally.span();
-    let Some(first) = since.or(span.map(|(first, _)| first)) else { return Vec::new() };
-    let last = until.unwrap_or_else(|| span.map_or(tonight, |(_, last)| last.max(tonight)));
-    tally.between(first, last)
 }
 
 /// Writes to stdout; a reader that went away (`stretch log | head`) is not an error.
