@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate, NaiveTime};
 use serde::Serialize;
-use serde_json::value::RawValue;
 
 use crate::duration;
 use crate::journal::Stored;
@@ -30,7 +29,7 @@ pub struct Streaks {
 /// Everything the human view shows.
 #[derive(Debug, Clone)]
 pub struct View {
-    /// Table rows, oldest first.
+    /// Table rows, oldest first (printed newest first).
     pub nights: Vec<Night>,
     /// The streak line.
     pub streaks: Streaks,
@@ -134,29 +133,34 @@ struct JsonNight {
 }
 
 #[derive(Serialize)]
-struct JsonLog<'a> {
+struct JsonHead {
     current_streak: u32,
     longest_streak: u32,
     nights: Vec<JsonNight>,
-    sessions: Vec<&'a RawValue>,
 }
 
-/// The `--json` object; sessions are passed on exactly as stored.
+/// The `--json` object. Sessions are passed on exactly as stored: each is a
+/// line that parsed as JSON, so it is spliced in as it is, not parsed again.
 pub fn json(streaks: &Streaks, nights: &[Night], sessions: &[&Stored]) -> String {
-    let raw: Vec<Box<RawValue>> = sessions
-        .iter()
-        .map(|s| RawValue::from_string(s.text.clone()).expect("a stored record is valid JSON"))
-        .collect();
-    let log = JsonLog {
+    let head = JsonHead {
         current_streak: streaks.current,
         longest_streak: streaks.longest,
         nights: nights
             .iter()
             .map(|n| JsonNight { night: n.night.to_string(), completed: n.completed, partial: n.partial })
             .collect(),
-        sessions: raw.iter().map(AsRef::as_ref).collect(),
     };
-    serde_json::to_string(&log).expect("the log always serializes")
+    let mut out = serde_json::to_string(&head).expect("the log always serializes");
+    out.pop(); // the closing brace: the sessions come last.
+    out += ",\"sessions\":[";
+    for (i, session) in sessions.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out += &session.text;
+    }
+    out += "]}";
+    out
 }
 
 /// The `--csv` export: a header, then one row per session.
