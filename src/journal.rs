@@ -154,6 +154,14 @@ impl Record {
         }
     }
 
+    /// The cramp, if this record is one.
+    pub fn as_cramp(&self) -> Option<&Cramp> {
+        match self {
+            Record::Cramp(c) => Some(c),
+            Record::Session(_) => None,
+        }
+    }
+
     /// The record's unique id.
     pub fn id(&self) -> &str {
         match self {

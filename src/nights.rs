@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, NaiveTime};
 
-use crate::journal::Session;
+use crate::journal::{Cramp, Session};
 
 /// When a new night begins: sessions before 04:00 belong to the night before.
 pub const DEFAULT_DAY_STARTS: NaiveTime = NaiveTime::from_hms_opt(4, 0, 0).unwrap();
@@ -33,12 +33,14 @@ pub struct Night {
     pub partial: u32,
     /// Hold time of all its sessions, in milliseconds.
     pub hold_ms: u64,
+    /// Cramps recorded that night.
+    pub cramps: u32,
 }
 
 impl Night {
     /// A night with nothing done.
     pub fn empty(night: NaiveDate) -> Self {
-        Night { night, completed: 0, partial: 0, hold_ms: 0 }
+        Night { night, completed: 0, partial: 0, hold_ms: 0, cramps: 0 }
     }
 
     /// Whether the night counts towards a streak.
@@ -68,6 +70,16 @@ impl Tally {
             night.hold_ms += session.hold_ms;
         }
         Tally { nights }
+    }
+
+    /// Adds cramps to their nights, attributed like sessions: one at 03:00
+    /// belongs to the night before.
+    pub fn with_cramps<'a>(mut self, cramps: impl IntoIterator<Item = &'a Cramp>, day_starts: NaiveTime) -> Self {
+        for cramp in cramps {
+            let date = night_of(&cramp.at, day_starts);
+            self.nights.entry(date).or_insert_with(|| Night::empty(date)).cramps += 1;
+        }
+        self
     }
 
     /// The night on `date`, empty if nothing happened.
@@ -121,6 +133,44 @@ impl Tally {
                 })
             })
             .collect()
+    }
+}
+
+/// How many nights had cramps, among nights after a completed stretch and
+/// nights without one. Counts only: what they mean is for the person to judge.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CrampSummary {
+    /// Nights considered.
+    pub nights: u32,
+    /// Of those, nights with at least one cramp.
+    pub cramp_nights: u32,
+    /// Nights with a completed session.
+    pub stretched_nights: u32,
+    /// Of those, nights with at least one cramp.
+    pub stretched_cramp_nights: u32,
+    /// Nights without a completed session.
+    pub unstretched_nights: u32,
+    /// Of those, nights with at least one cramp.
+    pub unstretched_cramp_nights: u32,
+}
+
+impl CrampSummary {
+    /// Counts over `nights`.
+    pub fn of(nights: &[Night]) -> Self {
+        let mut sum = CrampSummary::default();
+        for night in nights {
+            let cramped = u32::from(night.cramps > 0);
+            sum.nights += 1;
+            sum.cramp_nights += cramped;
+            if night.kept() {
+                sum.stretched_nights += 1;
+                sum.stretched_cramp_nights += cramped;
+            } else {
+                sum.unstretched_nights += 1;
+                sum.unstretched_cramp_nights += cramped;
+            }
+        }
+        sum
     }
 }
 
@@ -226,6 +276,55 @@ mod tests {
             }
         }
         Tally { nights }
+    }
+
+    fn cramp(at: &str) -> Cramp {
+        Cramp {
+            v: 1,
+            id: at.into(),
+            at: DateTime::parse_from_rfc3339(at).unwrap(),
+            leg: crate::journal::Leg::Left,
+            severity: 3,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn cramps_belong_to_nights_like_sessions() {
+        let cramps = [
+            cramp("2026-11-27T03:00:00+01:00"),
+            cramp("2026-11-26T23:10:00+01:00"),
+            cramp("2026-11-27T04:30:00+01:00"),
+        ];
+        let t = Tally::new(&[], DEFAULT_DAY_STARTS).with_cramps(&cramps, DEFAULT_DAY_STARTS);
+        assert_eq!(t.get(date("2026-11-26")).cramps, 2, "03:00 belongs to the night before");
+        assert_eq!(t.get(date("2026-11-27")).cramps, 1);
+        assert_eq!(t.longest_streak(), 0, "cramps are not sessions");
+    }
+
+    #[test]
+    fn the_cramp_summary_splits_nights_by_whether_they_were_stretched() {
+        let mut t = tally(&["2026-11-20", "2026-11-21", "2026-11-22"], &["2026-11-23"]);
+        t = t.with_cramps(
+            &[
+                cramp("2026-11-21T02:00:00+01:00"),
+                cramp("2026-11-23T23:00:00+01:00"),
+                cramp("2026-11-24T01:00:00+01:00"),
+            ],
+            DEFAULT_DAY_STARTS,
+        );
+        let summary = CrampSummary::of(&t.between(date("2026-11-19"), date("2026-11-24")));
+        assert_eq!(
+            summary,
+            CrampSummary {
+                nights: 6,
+                cramp_nights: 2,
+                stretched_nights: 3,
+                stretched_cramp_nights: 1,
+                unstretched_nights: 3,
+                unstretched_cramp_nights: 1,
+            }
+        );
     }
 
     #[test]

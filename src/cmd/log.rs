@@ -12,8 +12,8 @@ use chrono::{DateTime, Days, FixedOffset, Local, NaiveDate, NaiveTime};
 
 use crate::cli::{LogAction, LogArgs};
 use crate::error::{Error, Result, code};
-use crate::journal::{self, Problem, Session, Stored};
-use crate::nights::{DEFAULT_DAY_STARTS, Night, Tally, night_of};
+use crate::journal::{self, Cramp, Problem, Session, Stored};
+use crate::nights::{CrampSummary, DEFAULT_DAY_STARTS, Night, Tally, night_of};
 use crate::paths::{Env, Paths};
 
 /// Nights in the default table.
@@ -67,8 +67,9 @@ impl Range {
         Ok(Range { day_starts, tonight, since, until })
     }
 
-    fn contains(&self, session: &Session) -> bool {
-        let night = night_of(&session.started, self.day_starts);
+    /// Whether something that happened `at` falls on a night in the range.
+    fn contains(&self, at: &DateTime<FixedOffset>) -> bool {
+        let night = night_of(at, self.day_starts);
         self.since.is_none_or(|d| night >= d) && self.until.is_none_or(|d| night <= d)
     }
 
@@ -83,31 +84,44 @@ impl Range {
 }
 
 /// The output: JSON, CSV, or the view for a person. Streaks count every
-/// session of the chosen routine; the range chooses what is listed.
+/// session of the chosen routine; the range chooses what is listed. Cramps
+/// count whatever the routine.
 fn render(args: &LogArgs, range: &Range, records: &[Stored], color: bool) -> String {
     let chosen: Vec<(&Stored, &Session)> = records
         .iter()
         .filter_map(|s| s.record.as_session().map(|session| (s, session)))
         .filter(|(_, session)| args.routine.as_ref().is_none_or(|r| *r == session.routine))
         .collect();
-    let tally = Tally::new(chosen.iter().map(|(_, s)| *s), range.day_starts);
-    let sessions: Vec<&Stored> = chosen.iter().filter(|(_, s)| range.contains(s)).map(|(stored, _)| *stored).collect();
+    let cramps: Vec<(&Stored, &Cramp)> =
+        records.iter().filter_map(|s| s.record.as_cramp().map(|cramp| (s, cramp))).collect();
+    let tally = Tally::new(chosen.iter().map(|(_, s)| *s), range.day_starts)
+        .with_cramps(cramps.iter().map(|(_, c)| *c), range.day_starts);
+    let sessions: Vec<&Stored> =
+        chosen.iter().filter(|(_, s)| range.contains(&s.started)).map(|(stored, _)| *stored).collect();
+    let cramps_in_range: Vec<&Stored> =
+        cramps.iter().filter(|(_, c)| range.contains(&c.at)).map(|(stored, _)| *stored).collect();
     let streaks = show::Streaks {
         current: tally.current_streak(range.tonight),
         longest: tally.longest_streak(),
         this_week: tally.this_week(range.tonight),
     };
+    let export_nights = range.export_nights(&tally);
+    let cramp_summary = CrampSummary::of(&export_nights);
     if args.json {
-        show::json(&streaks, &range.export_nights(&tally), &sessions) + "\n"
+        show::json(&streaks, &export_nights, &cramp_summary, &sessions, &cramps_in_range) + "\n"
     } else if args.csv {
         show::csv(&sessions, range.day_starts)
-    } else if !records.iter().any(|s| s.record.as_session().is_some()) {
+    } else if records.is_empty() {
         format!("{}\n", show::EMPTY)
     } else {
         let last = range.until.unwrap_or(range.tonight);
         let first = range.since.unwrap_or(last - Days::new(TABLE_NIGHTS - 1));
-        let view =
-            show::View { nights: tally.between(first, last), streaks, calendar: tally.calendar(last, CALENDAR_WEEKS) };
+        let view = show::View {
+            nights: tally.between(first, last),
+            streaks,
+            calendar: tally.calendar(last, CALENDAR_WEEKS),
+            cramps: (!cramps.is_empty()).then(|| (export_nights.first().map(|n| n.night), cramp_summary)),
+        };
         show::human(&view, color)
     }
 }

@@ -150,7 +150,11 @@ fn the_calendar_is_plain_with_no_color_even_for_a_terminal_type() {
     let (code, stdout, _) = s.run(cmd);
     assert_eq!(code, 0);
     assert!(!stdout.contains('\x1b'));
-    assert!(stdout.starts_with("Night       Day  Done  Partial  Held\n2026-10-29  Thu     0        0  -\n2026-10-28  Wed     1        0  30s\n\nCurrent streak: 6 nights"), "{stdout}");
+    let table = "Night       Day  Done  Partial  Cramps  Held\n\
+                 2026-10-29  Thu     0        0          -\n\
+                 2026-10-28  Wed     1        0          30s\n\
+                 \nCurrent streak: 6 nights";
+    assert!(stdout.starts_with(table), "{stdout}");
 }
 
 #[test]
@@ -173,7 +177,11 @@ fn an_empty_or_missing_journal_says_how_to_start() {
     assert!(stdout.contains("run `stretch tonight` to start"), "{stdout}");
     assert!(!s.data().exists(), "reading creates nothing");
     let (log, _) = json(&s, NOW, BERLIN, &[]);
-    assert_eq!(log, serde_json::json!({"current_streak": 0, "longest_streak": 0, "nights": [], "sessions": []}));
+    let no_cramps = serde_json::json!({"nights": 0, "cramp_nights": 0, "stretched_nights": 0,
+        "stretched_cramp_nights": 0, "unstretched_nights": 0, "unstretched_cramp_nights": 0});
+    let empty = serde_json::json!({"current_streak": 0, "longest_streak": 0, "nights": [], "sessions": [],
+        "cramps": [], "cramp_summary": no_cramps});
+    assert_eq!(log, empty);
     assert_eq!(s.run(s.log(NOW, BERLIN, &["--check"])).0, 0);
 }
 
@@ -251,17 +259,22 @@ fn import_merges_another_journal_and_skips_what_is_already_here() {
 }
 
 #[test]
-fn cramps_are_valid_records_but_not_sessions() {
+fn cramps_are_marked_on_their_nights_but_never_count_as_sessions() {
     let s = Sandbox::new();
     let cramp = r#"{"type":"cramp","v":1,"id":"k","at":"2026-10-29T03:12:09.120+01:00","leg":"right","severity":4,"note":null}"#;
     s.write_journal(&[cramp.to_string()]);
     let (code, stdout, stderr) = s.run(s.log(NOW, BERLIN, &[]));
     assert_eq!((code, stderr.as_str()), (0, ""));
-    assert!(stdout.starts_with("No sessions yet"), "{stdout}");
+    assert!(stdout.contains("2026-10-28  Wed     0        0     × 1  -\n"), "03:12 is the night before: {stdout}");
+    assert!(stdout.contains("Current streak: 0 nights"), "{stdout}");
     s.write_journal(&[cramp.to_string(), session_line("a", "2026-10-28T22:00:00+01:00", true)]);
     let (log, stderr) = json(&s, NOW, BERLIN, &[]);
     assert_eq!(stderr, "");
     assert_eq!(nights(&log), expected(&[("2026-10-28", 1, 0), ("2026-10-29", 0, 0)]));
+    let cramps: Vec<_> = log["nights"].as_array().unwrap().iter().map(|n| n["cramps"].as_u64().unwrap()).collect();
+    assert_eq!(cramps, [1, 0]);
     assert_eq!(log["sessions"].as_array().unwrap().len(), 1);
+    assert_eq!(log["cramps"][0]["id"], "k");
+    assert_eq!(log["current_streak"], 1);
     assert_eq!(s.run(s.log(NOW, BERLIN, &["--check"])).0, 0);
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::duration;
 use crate::journal::Stored;
-use crate::nights::{Night, night_of};
+use crate::nights::{CrampSummary, Night, night_of};
 
 /// Printed instead of a table when the journal holds no sessions.
 pub const EMPTY: &str = "No sessions yet. Stand facing a wall and run `stretch tonight` to start; \
@@ -35,6 +35,8 @@ pub struct View {
     pub streaks: Streaks,
     /// Calendar columns, one per week, Monday first; `None` is the future.
     pub calendar: Vec<[Option<Night>; 7]>,
+    /// The cramp summary and the first night it covers, when any cramp was recorded.
+    pub cramps: Option<(Option<NaiveDate>, CrampSummary)>,
 }
 
 /// The table, the streak line and the calendar.
@@ -42,18 +44,41 @@ pub fn human(view: &View, color: bool) -> String {
     let mut out = table(&view.nights);
     out.push('\n');
     out += &streak_line(&view.streaks);
+    if let Some((since, summary)) = &view.cramps {
+        out += &cramp_line(*since, summary);
+    }
     out.push('\n');
     out += &calendar(&view.calendar, color);
     out
 }
 
 fn table(nights: &[Night]) -> String {
-    let mut out = String::from("Night       Day  Done  Partial  Held\n");
+    let mut out = String::from("Night       Day  Done  Partial  Cramps  Held\n");
     for n in nights.iter().rev() {
         let held = if n.hold_ms == 0 { "-".to_string() } else { duration::format(Duration::from_millis(n.hold_ms)) };
-        let _ = writeln!(out, "{}  {}  {:>4}  {:>7}  {held}", n.night, n.night.format("%a"), n.completed, n.partial);
+        let cramps = if n.cramps == 0 { String::new() } else { format!("{CRAMP} {}", n.cramps) };
+        let (night, day) = (n.night, n.night.format("%a"));
+        let _ = writeln!(out, "{night}  {day}  {:>4}  {:>7}  {cramps:>6}  {held}", n.completed, n.partial);
     }
     out
+}
+
+/// The mark of a night with a cramp, in the table and the calendar.
+const CRAMP: char = '×';
+
+/// Counts only, no claims: how often cramps came after stretching and without.
+fn cramp_line(since: Option<NaiveDate>, s: &CrampSummary) -> String {
+    let nights = |n: u32| if n == 1 { "1 night".to_string() } else { format!("{n} nights") };
+    let since = since.map(|d| format!(" since {d}")).unwrap_or_default();
+    format!(
+        "Cramps: {} of {}{since}; {} of {} after a completed stretch, {} of {} without\n",
+        s.cramp_nights,
+        nights(s.nights),
+        s.stretched_cramp_nights,
+        nights(s.stretched_nights),
+        s.unstretched_cramp_nights,
+        nights(s.unstretched_nights),
+    )
 }
 
 fn streak_line(s: &Streaks) -> String {
@@ -65,6 +90,7 @@ fn streak_line(s: &Streaks) -> String {
 fn cell(night: Option<&Night>) -> (&'static str, &'static str) {
     match night {
         None => (" ", ""),
+        Some(n) if n.cramps > 0 => ("×", "\x1b[1;91m"),
         Some(n) if n.completed >= 3 => ("█", "\x1b[1;92m"),
         Some(n) if n.completed == 2 => ("▓", "\x1b[92m"),
         Some(n) if n.completed == 1 => ("▒", "\x1b[32m"),
@@ -100,6 +126,7 @@ fn calendar(weeks: &[[Option<Night>; 7]], color: bool) -> String {
         ("1", example(1, 0)),
         ("2", example(2, 0)),
         ("3+ completed", example(3, 0)),
+        ("cramp", Night { cramps: 1, ..example(0, 0) }),
     ] {
         let _ = write!(out, " {} {label} ", paint(Some(&night), color));
     }
@@ -130,36 +157,53 @@ struct JsonNight {
     night: String,
     completed: u32,
     partial: u32,
+    cramps: u32,
 }
 
 #[derive(Serialize)]
-struct JsonHead {
+struct JsonHead<'a> {
     current_streak: u32,
     longest_streak: u32,
     nights: Vec<JsonNight>,
+    cramp_summary: &'a CrampSummary,
 }
 
-/// The `--json` object. Sessions are passed on exactly as stored: each is a
+/// The `--json` object. Records are passed on exactly as stored: each is a
 /// line that parsed as JSON, so it is spliced in as it is, not parsed again.
-pub fn json(streaks: &Streaks, nights: &[Night], sessions: &[&Stored]) -> String {
+pub fn json(
+    streaks: &Streaks,
+    nights: &[Night],
+    cramp_summary: &CrampSummary,
+    sessions: &[&Stored],
+    cramps: &[&Stored],
+) -> String {
     let head = JsonHead {
         current_streak: streaks.current,
         longest_streak: streaks.longest,
         nights: nights
             .iter()
-            .map(|n| JsonNight { night: n.night.to_string(), completed: n.completed, partial: n.partial })
+            .map(|n| JsonNight {
+                night: n.night.to_string(),
+                completed: n.completed,
+                partial: n.partial,
+                cramps: n.cramps,
+            })
             .collect(),
+        cramp_summary,
     };
     let mut out = serde_json::to_string(&head).expect("the log always serializes");
-    out.pop(); // the closing brace: the sessions come last.
-    out += ",\"sessions\":[";
-    for (i, session) in sessions.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
+    out.pop(); // the closing brace: the records come last.
+    for (key, records) in [("sessions", sessions), ("cramps", cramps)] {
+        out += &format!(",\"{key}\":[");
+        for (i, record) in records.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out += &record.text;
         }
-        out += &session.text;
+        out.push(']');
     }
-    out += "]}";
+    out.push('}');
     out
 }
 
@@ -226,7 +270,7 @@ mod tests {
         let mut calendar = tally.calendar(last, 3);
         let night = |days: u64, completed, partial| {
             let date = last - chrono::Days::new(days);
-            Some(Night { night: date, completed, partial, hold_ms: 30_000 * u64::from(completed) })
+            Some(Night { night: date, completed, partial, hold_ms: 30_000 * u64::from(completed), cramps: 0 })
         };
         calendar[2][3] = night(0, 3, 0);
         calendar[2][2] = night(1, 2, 1);
@@ -236,6 +280,7 @@ mod tests {
             nights: calendar[2].iter().flatten().copied().collect(),
             streaks: Streaks { current: 3, longest: 12, this_week: 3 },
             calendar,
+            cramps: None,
         };
         insta::assert_snapshot!(human(&view, true));
     }
