@@ -96,6 +96,42 @@ impl Record {
     }
 }
 
+/// What reading the journal found: the records, and the lines it could not read.
+#[derive(Debug, Default)]
+pub struct Reading {
+    /// Every readable record, in file order.
+    pub records: Vec<Record>,
+    /// Each line that is not a record, and why.
+    pub problems: Vec<Problem>,
+}
+
+/// A journal line that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line number.
+    pub line: usize,
+    /// Why it is not a record.
+    pub message: String,
+}
+
+/// Reads the whole journal, tolerantly: a bad line becomes a [`Problem`] and
+/// the others are still read. A missing journal is an empty one.
+pub fn read(path: &Path) -> Result<Reading> {
+    let text = match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Reading::default()),
+        Err(e) => return Err(Error::io("read the journal", path, &e)),
+    };
+    let mut reading = Reading::default();
+    for (index, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        match serde_json::from_str(line) {
+            Ok(record) => reading.records.push(record),
+            Err(e) => reading.problems.push(Problem { line: index + 1, message: e.to_string() }),
+        }
+    }
+    Ok(reading)
+}
+
 /// Opens (creating it with mode 0600) the journal for appending.
 fn open_for_append(path: &Path) -> io::Result<File> {
     let mut options = OpenOptions::new();
@@ -211,6 +247,18 @@ mod tests {
         let path = dir.path().join("journal.jsonl");
         append(&path, &[session("c")]).unwrap();
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn reading_skips_bad_lines_into_problems_and_a_missing_file_is_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        assert!(read(&path).unwrap().records.is_empty());
+        std::fs::write(&path, format!("{}\nnot json\n\n{}\n", session("e").to_line(), session("f").to_line())).unwrap();
+        let reading = read(&path).unwrap();
+        assert_eq!(reading.records, [session("e"), session("f")]);
+        assert_eq!(reading.problems.len(), 1);
+        assert_eq!(reading.problems[0].line, 2);
     }
 
     #[test]

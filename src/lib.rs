@@ -9,15 +9,18 @@ pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod cmd;
+pub mod crontab;
 pub mod display;
 pub mod duration;
 pub mod error;
 pub mod events;
 pub mod journal;
 pub mod lock;
+pub mod nights;
 pub mod paths;
 pub mod routine;
 pub mod runner;
+pub mod schedule;
 pub mod signals;
 pub mod terminal;
 pub mod timeline;
@@ -54,5 +57,7 @@ fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
     match &cli.command {
         Command::Tonight(args) => cmd::tonight::run(args, &paths, env),
         Command::Routines => cmd::routines::run(&paths).map(|()| code::OK),
+        Command::Schedule(args) => cmd::schedule::run(&args.action, &paths, env),
+        Command::Doctor => cmd::doctor::run(&paths, env),
     }
 }

@@ -20,6 +20,12 @@ pub struct Env {
     pub no_color: bool,
     /// `TERM` is unset or `dumb`: no escape codes, no progress bar.
     pub dumb_terminal: bool,
+    /// The `crontab` program: `STRETCH_CRONTAB`, else `crontab` on `PATH`.
+    pub crontab: PathBuf,
+    /// This program's absolute path, which scheduled entries run.
+    pub exe: Option<PathBuf>,
+    /// The user id, for `/run/user/<uid>`, where the user's audio server lives.
+    pub uid: u32,
 }
 
 impl Env {
@@ -33,6 +39,9 @@ impl Env {
             platform_config_dir: dirs::config_dir(),
             no_color: var("NO_COLOR").is_some(),
             dumb_terminal: var("TERM").is_none_or(|t| t == "dumb"),
+            crontab: var("STRETCH_CRONTAB").map_or_else(|| PathBuf::from("crontab"), PathBuf::from),
+            exe: std::env::current_exe().ok(),
+            uid: nix::unistd::getuid().as_raw(),
         }
     }
 }

@@ -6,12 +6,12 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use chrono::{DateTime, Local};
+use chrono::{DateTime, FixedOffset, Local};
 
 use crate::audio::sounds::SoundSet;
 use crate::audio::{AudioUsed, Output, device, track, wav};
 use crate::catalog;
-use crate::cli::{Sounds, TonightArgs};
+use crate::cli::{self, Sounds, TonightArgs};
 use crate::clock::{Clock, MonotonicClock, StopReason};
 use crate::display::{Human, Stream, Style};
 use crate::duration;
@@ -22,12 +22,17 @@ use crate::paths::{Env, Paths};
 use crate::routine::{Routine, limits};
 use crate::runner::{self, Moment, Observer, Outcome};
 use crate::timeline::{self, Cue, Phase, Timeline};
-use crate::{lock, signals};
+use crate::{lock, nights, signals};
 
 /// Runs `stretch tonight`; returns the exit code.
 pub fn run(args: &TonightArgs, paths: &Paths, env: &Env) -> Result<u8> {
-    let (routine, _origin) = catalog::resolve(&args.routine, paths.routine_dir().as_deref())?;
-    let routine = with_overrides(routine, args)?;
+    let routine = routine(args, paths)?;
+    if args.skip_if_done
+        && let Some(done) = completed_tonight(&paths.journal(), &Local::now().fixed_offset())?
+    {
+        println!("Already done tonight: a session completed at {}; skipping (--skip-if-done)", done.format("%H:%M"));
+        return Ok(code::OK);
+    }
     let timeline = timeline::build(&routine);
     let sounds = sound_set(args.sounds);
     if let Some(path) = &args.export_audio {
@@ -52,7 +57,7 @@ pub fn run(args: &TonightArgs, paths: &Paths, env: &Env) -> Result<u8> {
     let started = Local::now();
     let mut clock = MonotonicClock::start(inbox);
     let outcome = runner::run(&timeline, &mut clock, &mut watchers, &mut output);
-    let session = session_record(&timeline, &outcome, started, audio);
+    let session = session_record(&timeline, &outcome, started, audio, source(args.source));
     let saved = if args.no_log { Ok(()) } else { save(&journal, &session) };
     human.line(&summary(&session, &outcome, if args.no_log { None } else { Some(&journal) }));
     saved?;
@@ -62,6 +67,31 @@ pub fn run(args: &TonightArgs, paths: &Paths, env: &Env) -> Result<u8> {
         Some(StopReason::Terminate) => code::TERMINATED,
         Some(StopReason::Interrupt | StopReason::Quit) => code::INTERRUPTED,
     })
+}
+
+/// The routine `args` name, with their overrides: what would run, checked.
+pub fn routine(args: &TonightArgs, paths: &Paths) -> Result<Routine> {
+    let (routine, _origin) = catalog::resolve(&args.routine, paths.routine_dir().as_deref())?;
+    with_overrides(routine, args)
+}
+
+/// When tonight's completed session started, if there is one. Unreadable
+/// journal lines are passed over: they cannot prove a session happened.
+fn completed_tonight(journal: &Path, now: &DateTime<FixedOffset>) -> Result<Option<DateTime<FixedOffset>>> {
+    let tonight = nights::night_of(now, nights::DEFAULT_DAY_STARTS);
+    Ok(journal::read(journal)?.records.into_iter().find_map(|record| match record {
+        Record::Session(s) if s.completed && nights::night_of(&s.started, nights::DEFAULT_DAY_STARTS) == tonight => {
+            Some(s.started)
+        }
+        _ => None,
+    }))
+}
+
+fn source(source: cli::Source) -> Source {
+    match source {
+        cli::Source::Terminal => Source::Terminal,
+        cli::Source::Cron => Source::Cron,
+    }
 }
 
 /// `--reps`, `--hold`, `--rest` and `--prepare` replace the routine's values, within the same limits.
@@ -210,7 +240,13 @@ impl Observer for Watchers<'_> {
 
 /// The journal record of a finished or stopped session. `ended` is derived
 /// from the monotonic clock, so a wall-clock jump mid-session cannot skew it.
-fn session_record(timeline: &Timeline, outcome: &Outcome, started: DateTime<Local>, audio: AudioUsed) -> Session {
+fn session_record(
+    timeline: &Timeline,
+    outcome: &Outcome,
+    started: DateTime<Local>,
+    audio: AudioUsed,
+    source: Source,
+) -> Session {
     let ended = started + chrono::Duration::from_std(outcome.ended).unwrap_or_default();
     Session {
         v: SCHEMA,
@@ -222,7 +258,7 @@ fn session_record(timeline: &Timeline, outcome: &Outcome, started: DateTime<Loca
         reps_done: outcome.reps_done,
         hold_ms: outcome.hold.as_millis() as u64,
         completed: outcome.completed,
-        source: Source::Terminal,
+        source,
         audio,
         paused_ms: outcome.paused.as_millis() as u64,
     }
