@@ -1,6 +1,8 @@
 //! Integration tests: the real `stretch` binary, in an isolated home.
 
 mod audio;
+mod cron;
 mod routines;
+mod schedule;
 mod support;
 mod tonight;

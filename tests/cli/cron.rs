@@ -1,0 +1,142 @@
+//! `stretch tonight` as cron runs it (no terminal, next to no environment),
+//! `--skip-if-done`, and, when `STRETCH_TEST_CRON_DAEMON` is set (as `.ci/run`
+//! does), a routine scheduled with the real cron daemon.
+
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use chrono::{Local, Timelike};
+
+use crate::schedule::{RealCrontab, installed, schedule};
+use crate::support::Sandbox;
+
+/// What cron gives a job: `HOME LOGNAME PATH=/usr/bin:/bin PWD SHELL`, no
+/// TERM, no tty, no XDG_RUNTIME_DIR.
+fn as_cron(s: &Sandbox, mut cmd: Command) -> Command {
+    cmd.env_clear()
+        .env("HOME", s.home())
+        .env("LOGNAME", "root")
+        .env("PATH", "/usr/bin:/bin")
+        .env("PWD", s.home())
+        .env("SHELL", "/bin/sh")
+        .current_dir(s.home());
+    cmd
+}
+
+#[test]
+fn under_cron_a_routine_runs_fully_with_plain_lines_and_says_there_is_no_sound() {
+    let s = Sandbox::new();
+    let (code, stdout, stderr) = s.run(as_cron(&s, s.tonight(&["--source", "cron", "--sounds", "chime"])));
+    assert_eq!(code, 0, "{stderr}");
+    for out in [&stdout, &stderr] {
+        assert!(!out.contains('\x1b') && !out.contains('\x07'), "no escape codes, no bell: {out:?}");
+    }
+    assert_eq!(stdout.lines().count(), 5, "one line per phase and a summary: {stdout}");
+    assert!(stderr.starts_with("stretch: cues cannot play: no audio output ("), "{stderr}");
+    let r = &s.records()[0];
+    assert_eq!(
+        (r["source"].as_str(), r["audio"].as_str(), r["completed"].as_bool()),
+        (Some("cron"), Some("none"), Some(true))
+    );
+}
+
+#[test]
+fn skip_if_done_plays_nothing_once_tonight_has_a_completed_session() {
+    let s = Sandbox::new();
+    let (code, _, _) = s.run(s.tonight(&["--sounds", "off", "--skip-if-done"]));
+    assert_eq!((code, s.records().len()), (0, 1), "nothing done yet: it runs");
+    let (code, stdout, stderr) = s.run(s.tonight(&["--sounds", "off", "--skip-if-done", "--source", "cron"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("Already done tonight: a session completed at "), "{stdout}");
+    assert!(stdout.ends_with("; skipping (--skip-if-done)\n"), "{stdout}");
+    assert_eq!(s.records().len(), 1, "no second record");
+}
+
+#[test]
+fn skip_if_done_ignores_stopped_sessions_other_nights_and_bad_lines() {
+    let s = Sandbox::new();
+    std::fs::create_dir_all(s.data()).unwrap();
+    let now = Local::now().fixed_offset();
+    let record = |started: chrono::DateTime<chrono::FixedOffset>, completed: bool| {
+        let t = started.to_rfc3339();
+        format!(
+            "{{\"type\":\"session\",\"v\":1,\"id\":\"x\",\"routine\":\"wall-calf\",\"started\":\"{t}\",\"ended\":\"{t}\",\"reps_planned\":3,\"reps_done\":0,\"hold_ms\":0,\"completed\":{completed},\"source\":\"cron\",\"audio\":\"none\"}}\n"
+        )
+    };
+    let lines = [record(now, false), record(now - chrono::Duration::days(2), true), "{torn\n".to_string()];
+    std::fs::write(s.journal(), lines.concat()).unwrap();
+    let (code, stdout, stderr) = s.run(s.tonight(&["--sounds", "off", "--skip-if-done"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("Completed wall-calf"), "{stdout}");
+}
+
+/// The cron daemon: the one running, or one started here (and stopped on drop).
+struct Daemon(Option<Child>);
+
+impl Daemon {
+    fn ensure() -> Daemon {
+        let running = std::fs::read_dir("/proc").unwrap().flatten().any(|p| {
+            std::fs::read_to_string(p.path().join("comm")).is_ok_and(|c| matches!(c.trim(), "cron" | "crond"))
+        });
+        if running {
+            return Daemon(None);
+        }
+        let child = Command::new("/usr/sbin/cron").arg("-f").spawn().expect("/usr/sbin/cron starts");
+        // cron notices a new crontab by the spool's mtime, in whole seconds:
+        // one installed in the second it started reading would go unseen.
+        std::thread::sleep(Duration::from_millis(1100));
+        Daemon(Some(child))
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[test]
+fn the_cron_daemon_runs_a_scheduled_routine_and_it_is_logged_as_cron() {
+    if std::env::var_os("STRETCH_TEST_CRON_DAEMON").is_none() {
+        eprintln!(
+            "skipped: set STRETCH_TEST_CRON_DAEMON=1 to schedule a routine with the real cron daemon \
+             (needs root and Debian's cron; .ci/run sets it)"
+        );
+        return;
+    }
+    let s = Sandbox::new();
+    let Some(_crontab) = RealCrontab::take(&installed().unwrap_or_default()) else { return };
+    let _daemon = Daemon::ensure();
+    // The coming minute, unless it is too close for cron to reread its spool first.
+    let now = Local::now();
+    let skip = if now.second() >= 50 { 2 } else { 1 };
+    let at = now + chrono::Duration::minutes(skip);
+    let time = format!("{:02}:{:02}", at.hour(), at.minute());
+    let add = ["add", &time, "--prepare", "0s", "--reps", "1", "--hold", "1s", "--rest", "0s", "--sounds", "chime"];
+    let (code, _, stderr) = s.run(schedule(&s, &add));
+    assert_eq!(code, 0, "{stderr}");
+
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while s.records().is_empty() {
+        assert!(Instant::now() < deadline, "no record 90 s after scheduling {time}; crontab:\n{:?}", installed());
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let r = &s.records()[0];
+    assert_eq!(
+        (r["source"].as_str(), r["completed"].as_bool(), r["hold_ms"].as_u64()),
+        (Some("cron"), Some(true), Some(1000))
+    );
+    let started = chrono::DateTime::parse_from_rfc3339(r["started"].as_str().unwrap()).unwrap();
+    assert_eq!(started.format("%H:%M").to_string(), time, "started by cron at the minute scheduled");
+
+    // The run has ended (the record is written last); its output is in the log.
+    let log = std::fs::read_to_string(s.data().join("schedule.log")).unwrap();
+    assert!(!log.contains('\x1b') && !log.contains('\x07'), "{log:?}");
+    assert!(log.contains("Completed wall-calf: 1 of 1 reps"), "{log}");
+    if r["audio"] == "none" {
+        assert!(log.contains("cues cannot play: no audio output"), "{log}");
+    }
+}
