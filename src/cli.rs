@@ -51,21 +51,9 @@ pub struct TonightArgs {
     #[arg(long, short, value_name = "NAME|PATH", default_value = "wall-calf")]
     pub routine: String,
 
-    /// Number of holds (per leg, for one-leg routines), 1-20 [default: the routine's]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
-    pub reps: Option<u32>,
-
-    /// Length of each hold, like 10s, 500ms or 1m30s [default: the routine's]
-    #[arg(long, value_name = "DUR")]
-    pub hold: Option<String>,
-
-    /// Length of each rest between holds; 0s for none [default: the routine's]
-    #[arg(long, value_name = "DUR")]
-    pub rest: Option<String>,
-
-    /// Length of the getting-ready instructions; 0s to start with the first hold [default: the routine's]
-    #[arg(long, value_name = "DUR")]
-    pub prepare: Option<String>,
+    /// Changes to the routine's lengths and reps.
+    #[command(flatten)]
+    pub overrides: Overrides,
 
     /// What guides you: spoken words, chimes, or nothing
     #[arg(long, value_enum, default_value_t = Sounds::Voice)]
@@ -151,21 +139,9 @@ pub struct RoutineOptions {
     #[arg(long, short, value_name = "NAME|PATH")]
     pub routine: Option<String>,
 
-    /// Number of holds, 1-20
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
-    pub reps: Option<u32>,
-
-    /// Length of each hold, like 10s
-    #[arg(long, value_name = "DUR")]
-    pub hold: Option<String>,
-
-    /// Length of each rest between holds
-    #[arg(long, value_name = "DUR")]
-    pub rest: Option<String>,
-
-    /// Length of the getting-ready instructions
-    #[arg(long, value_name = "DUR")]
-    pub prepare: Option<String>,
+    /// Changes to the routine's lengths and reps.
+    #[command(flatten)]
+    pub overrides: Overrides,
 
     /// What guides you: voice, chime or off
     #[arg(long, value_enum)]
@@ -186,6 +162,26 @@ pub struct ScheduleRemove {
     /// Remove every entry, and the block with them
     #[arg(long)]
     pub all: bool,
+}
+
+/// What `--reps`, `--hold`, `--rest` and `--prepare` change in a routine.
+#[derive(Debug, Args)]
+pub struct Overrides {
+    /// Number of holds (per leg, for one-leg routines), 1-20 [default: the routine's]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub reps: Option<u32>,
+
+    /// Length of each hold, like 10s, 500ms or 1m30s [default: the routine's]
+    #[arg(long, value_name = "DUR")]
+    pub hold: Option<String>,
+
+    /// Length of each rest between holds; 0s for none [default: the routine's]
+    #[arg(long, value_name = "DUR")]
+    pub rest: Option<String>,
+
+    /// Length of the getting-ready instructions; 0s to start with the first hold [default: the routine's]
+    #[arg(long, value_name = "DUR")]
+    pub prepare: Option<String>,
 }
 
 /// The sound sets.

@@ -227,10 +227,11 @@ fn routine_words(options: &RoutineOptions) -> Result<Vec<String>> {
         other => other.clone(),
     };
     push("--routine", routine);
-    push("--reps", options.reps.map(|n| n.to_string()));
-    push("--hold", options.hold.clone());
-    push("--rest", options.rest.clone());
-    push("--prepare", options.prepare.clone());
+    let lengths = &options.overrides;
+    push("--reps", lengths.reps.map(|n| n.to_string()));
+    push("--hold", lengths.hold.clone());
+    push("--rest", lengths.rest.clone());
+    push("--prepare", lengths.prepare.clone());
     push("--sounds", options.sounds.and_then(|s| s.to_possible_value()).map(|v| v.get_name().to_string()));
     push("--volume", options.volume.map(|v| v.to_string()));
     Ok(words)

@@ -11,7 +11,7 @@ use chrono::{DateTime, FixedOffset, Local};
 use crate::audio::sounds::SoundSet;
 use crate::audio::{AudioUsed, Output, device, track, wav};
 use crate::catalog;
-use crate::cli::{self, Sounds, TonightArgs};
+use crate::cli::{self, Overrides, Sounds, TonightArgs};
 use crate::clock::{Clock, MonotonicClock, StopReason};
 use crate::display::{Human, Stream, Style};
 use crate::duration;
@@ -72,7 +72,7 @@ pub fn run(args: &TonightArgs, paths: &Paths, env: &Env) -> Result<u8> {
 /// The routine `args` name, with their overrides: what would run, checked.
 pub fn routine(args: &TonightArgs, paths: &Paths) -> Result<Routine> {
     let (routine, _origin) = catalog::resolve(&args.routine, paths.routine_dir().as_deref())?;
-    with_overrides(routine, args)
+    with_overrides(routine, &args.overrides)
 }
 
 /// When tonight's completed session started, if there is one. Unreadable
@@ -95,7 +95,7 @@ fn source(source: cli::Source) -> Source {
 }
 
 /// `--reps`, `--hold`, `--rest` and `--prepare` replace the routine's values, within the same limits.
-fn with_overrides(mut routine: Routine, args: &TonightArgs) -> Result<Routine> {
+fn with_overrides(mut routine: Routine, args: &Overrides) -> Result<Routine> {
     if let Some(reps) = args.reps {
         routine.reps = reps;
     }
