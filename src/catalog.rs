@@ -14,6 +14,7 @@ pub const DEFAULT: &str = "wall-calf";
 const BUILT_IN: &[(&str, &str)] = &[
     ("wall-calf", include_str!("../routines/wall-calf.toml")),
     ("wall-calf-single", include_str!("../routines/wall-calf-single.toml")),
+    ("cramp-relief", include_str!("../routines/cramp-relief.toml")),
 ];
 
 /// Where a routine was found.
@@ -167,8 +168,8 @@ mod tests {
         std::fs::write(dir.path().join("extra.toml"), "[hold]\nduration = 5\n").unwrap();
         let entries = list(Some(dir.path())).unwrap();
         let names: Vec<_> = entries.iter().map(|e| e.name.as_str()).collect();
-        assert_eq!(names, ["extra", "wall-calf", "wall-calf-single"]);
-        let mine = &entries[1];
+        assert_eq!(names, ["cramp-relief", "extra", "wall-calf", "wall-calf-single"]);
+        let mine = &entries[2];
         assert!(mine.overrides_built_in);
         assert_eq!(mine.routine.as_ref().unwrap().summary, "mine");
         let (r, origin) = resolve("wall-calf", Some(dir.path())).unwrap();

@@ -38,6 +38,11 @@ pub enum Command {
     Tonight(TonightArgs),
     /// List every routine, with a summary and where it comes from.
     Routines,
+    /// Record a leg cramp that woke you, and be guided through relief if you like.
+    ///
+    /// On a terminal with no options, two single-key questions (which leg, how
+    /// bad) take the details; Enter accepts the default.
+    Cramp(CrampArgs),
     /// Run the routine by itself at set times, from your crontab.
     Schedule(ScheduleArgs),
     /// Check sound, the journal and the schedule; say how to fix what fails.
@@ -51,9 +56,9 @@ pub struct TonightArgs {
     #[arg(long, short, value_name = "NAME|PATH", default_value = "wall-calf")]
     pub routine: String,
 
-    /// Changes to the routine's lengths and reps.
+    /// Change the routine's timing.
     #[command(flatten)]
-    pub overrides: Overrides,
+    pub timing: TimingArgs,
 
     /// What guides you: spoken words, chimes, or nothing
     #[arg(long, value_enum, default_value_t = Sounds::Voice)]
@@ -139,9 +144,9 @@ pub struct RoutineOptions {
     #[arg(long, short, value_name = "NAME|PATH")]
     pub routine: Option<String>,
 
-    /// Changes to the routine's lengths and reps.
+    /// Changes to the routine's timing.
     #[command(flatten)]
-    pub overrides: Overrides,
+    pub timing: TimingArgs,
 
     /// What guides you: voice, chime or off
     #[arg(long, value_enum)]
@@ -164,9 +169,9 @@ pub struct ScheduleRemove {
     pub all: bool,
 }
 
-/// What `--reps`, `--hold`, `--rest` and `--prepare` change in a routine.
+/// Options that change a routine's timing; each defaults to the routine's own.
 #[derive(Debug, Args)]
-pub struct Overrides {
+pub struct TimingArgs {
     /// Number of holds (per leg, for one-leg routines), 1-20 [default: the routine's]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
     pub reps: Option<u32>,
@@ -182,6 +187,49 @@ pub struct Overrides {
     /// Length of the getting-ready instructions; 0s to start with the first hold [default: the routine's]
     #[arg(long, value_name = "DUR")]
     pub prepare: Option<String>,
+}
+
+/// Options of `stretch cramp`.
+#[derive(Debug, Args)]
+pub struct CrampArgs {
+    /// Which leg [default: both, or asked on a terminal]
+    #[arg(long, value_enum)]
+    pub leg: Option<Leg>,
+
+    /// How bad, from 1 (mild) to 5 (worst) [default: 3, or asked on a terminal]
+    #[arg(long, value_name = "1-5", value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub severity: Option<u8>,
+
+    /// A few words to remember it by
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+
+    /// Guide me through relief now: pull the toes up, stand on the leg, massage
+    #[arg(long)]
+    pub relieve: bool,
+
+    /// What guides the relief routine
+    #[arg(long, value_enum, default_value_t = Sounds::Voice)]
+    pub sounds: Sounds,
+
+    /// Loudness of the relief cues, 0-100; quiet, as others may be asleep
+    #[arg(long, value_name = "0-100", default_value_t = 25, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub volume: u8,
+
+    /// Change the relief routine's timing.
+    #[command(flatten)]
+    pub timing: TimingArgs,
+}
+
+/// The legs a cramp can strike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Leg {
+    /// The left leg
+    Left,
+    /// The right leg
+    Right,
+    /// Both legs
+    Both,
 }
 
 /// The sound sets.

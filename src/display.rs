@@ -38,6 +38,8 @@ pub struct Human {
     style: Style,
     reps: u32,
     bar: Option<ProgressBar>,
+    /// The current phase's words, repeated beside the bar.
+    words: String,
 }
 
 /// How often the live bar is redrawn: smooth enough, and few wake-ups.
@@ -47,7 +49,7 @@ impl Human {
     /// A display for a routine of `reps` reps.
     pub fn new(style: Style, reps: u32) -> Self {
         let bar = style.live.then(|| new_bar(style));
-        Human { style, reps, bar }
+        Human { style, reps, bar, words: String::new() }
     }
 
     /// Prints a line, above the bar if there is one.
@@ -71,6 +73,10 @@ impl Human {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
+    }
+
+    fn left_message(&self, left: Duration) -> String {
+        format!("{}s left  {}", seconds_left(left), self.words)
     }
 
     fn title(&self, phase: &Phase) -> String {
@@ -122,14 +128,15 @@ impl Observer for Human {
             bar.set_length(phase.length.as_millis() as u64);
             bar.set_position(0);
             bar.set_prefix(self.title(phase));
-            bar.set_message(format!("{}s left", seconds_left(phase.length)));
+            self.words.clone_from(&phase.words);
+            bar.set_message(self.left_message(phase.length));
         }
     }
 
     fn tick(&mut self, phase: &Phase, left: Duration) {
         if let Some(bar) = &self.bar {
             bar.set_position(phase.length.saturating_sub(left).as_millis() as u64);
-            bar.set_message(format!("{}s left", seconds_left(left)));
+            bar.set_message(self.left_message(left));
         }
     }
 

@@ -56,6 +56,39 @@ pub struct Session {
     /// Time spent paused, in milliseconds.
     #[serde(default)]
     pub paused_ms: u64,
+    /// The `id` of the cramp this session relieved (`stretch cramp --relieve`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cramp: Option<String>,
+}
+
+/// Which leg a cramp struck.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Leg {
+    /// The left leg.
+    Left,
+    /// The right leg.
+    Right,
+    /// Both legs.
+    Both,
+}
+
+/// A cramp that woke someone, recorded by `stretch cramp`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cramp {
+    /// Schema version.
+    pub v: u32,
+    /// Unique and time-ordered (UUID v7).
+    pub id: String,
+    /// When it happened, with the local UTC offset.
+    #[serde(with = "rfc3339")]
+    pub at: DateTime<FixedOffset>,
+    /// Which leg.
+    pub leg: Leg,
+    /// How bad, 1 (mild) to 5 (worst).
+    pub severity: u8,
+    /// The person's own words, if any.
+    pub note: Option<String>,
 }
 
 /// Times as RFC 3339 with milliseconds and an explicit offset (`+01:00`, never
@@ -82,6 +115,8 @@ pub mod rfc3339 {
 pub enum Record {
     /// A stretching session.
     Session(Session),
+    /// A cramp.
+    Cramp(Cramp),
 }
 
 /// A new record id: a UUID v7, which sorts by creation time.
@@ -197,6 +232,7 @@ mod tests {
             source: Source::Terminal,
             audio: AudioUsed::Device,
             paused_ms: 0,
+            cramp: None,
         })
     }
 

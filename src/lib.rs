@@ -18,6 +18,7 @@ pub mod journal;
 pub mod lock;
 pub mod nights;
 pub mod paths;
+pub mod prompt;
 pub mod routine;
 pub mod runner;
 pub mod schedule;
@@ -59,5 +60,6 @@ fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
         Command::Routines => cmd::routines::run(&paths).map(|()| code::OK),
         Command::Schedule(args) => cmd::schedule::run(&args.action, &paths, env),
         Command::Doctor => cmd::doctor::run(&paths, env),
+        Command::Cramp(args) => cmd::cramp::run(args, &paths, env),
     }
 }

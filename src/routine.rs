@@ -62,6 +62,16 @@ pub struct Step {
     pub say: Option<String>,
 }
 
+/// The words of one hold in a sequence of different holds.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Words {
+    /// What the screen shows.
+    pub words: String,
+    /// What the voice says; defaults to `words`, `""` for nothing.
+    pub say: Option<String>,
+}
+
 /// A validated routine, ready to be compiled into a timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Routine {
@@ -79,6 +89,9 @@ pub struct Routine {
     pub countdown: u32,
     /// Sides held in turn in each rep; empty when both legs stretch together.
     pub sides: Vec<Side>,
+    /// Different words for successive holds (`[[hold.steps]]`), used in turn
+    /// and from the start again if there are more reps; empty for `hold`'s own.
+    pub steps: Vec<Words>,
     /// Between holds.
     pub rest: Step,
     /// The closing words, with time for them to be heard.
@@ -145,6 +158,7 @@ struct FileStep {
     say: Option<String>,
     countdown: Option<Spanned<u32>>,
     sides: Option<Spanned<Vec<Side>>>,
+    steps: Option<Spanned<Vec<Words>>>,
 }
 
 /// Parses and validates a routine file's text. `file` names it in errors.
@@ -168,10 +182,15 @@ pub fn parse(name: &str, file: &str, text: &str) -> Result<Routine, RoutineError
         None => Vec::new(),
         Some(s) => check.sides(s)?,
     };
+    let steps: Vec<Words> = match hold.steps.take() {
+        None => Vec::new(),
+        Some(s) => check.steps(s)?,
+    };
     Ok(Routine {
         name: name.to_string(),
         summary: raw.summary.unwrap_or_default(),
         reps: match raw.reps {
+            None if !steps.is_empty() => steps.len() as u32,
             None => 3,
             Some(r) => check.in_range("reps", *r.get_ref(), limits::REPS, r.span())?,
         },
@@ -180,6 +199,7 @@ pub fn parse(name: &str, file: &str, text: &str) -> Result<Routine, RoutineError
             Some(c) => check.in_range("countdown", *c.get_ref(), limits::COUNTDOWN, c.span())?,
         },
         sides,
+        steps,
         prepare: check.step("prepare", prepare, Duration::ZERO, limits::PREPARE)?,
         hold: match hold.duration {
             None => return Err(error(Some(hold_span), "[hold] needs a duration, like duration = \"10s\"".into())),
@@ -238,18 +258,14 @@ impl<E: Fn(Option<Range<usize>>, String) -> RoutineError> Checker<'_, E> {
             }
         };
         let words = step.words.unwrap_or_else(|| default_words(phase).to_string());
-        let say = match step.say {
-            Some(s) if s.trim().is_empty() => None,
-            Some(s) => Some(s),
-            None => Some(words.clone()),
-        };
-        Ok(Step { length, words, say })
+        Ok(Step { length, say: say_or_words(step.say, &words), words })
     }
 
     fn only_on_hold(&self, phase: &str, step: &FileStep) -> Result<(), RoutineError> {
         let misplaced = [
             ("countdown", step.countdown.as_ref().map(|c| c.span())),
             ("sides", step.sides.as_ref().map(|s| s.span())),
+            ("steps", step.steps.as_ref().map(|s| s.span())),
         ];
         for (key, span) in misplaced {
             if let Some(span) = span {
@@ -257,6 +273,14 @@ impl<E: Fn(Option<Range<usize>>, String) -> RoutineError> Checker<'_, E> {
             }
         }
         Ok(())
+    }
+
+    fn steps(&self, steps: Spanned<Vec<Words>>) -> Result<Vec<Words>, RoutineError> {
+        let span = steps.span();
+        let steps = steps.into_inner();
+        let count = steps.len() as u32;
+        self.in_range("the number of [[hold.steps]]", count, limits::REPS, span)?;
+        Ok(steps.into_iter().map(|w| Words { say: say_or_words(w.say, &w.words), words: w.words }).collect())
     }
 
     fn sides(&self, sides: Spanned<Vec<Side>>) -> Result<Vec<Side>, RoutineError> {
@@ -267,6 +291,15 @@ impl<E: Fn(Option<Range<usize>>, String) -> RoutineError> Checker<'_, E> {
             return Ok(sides);
         }
         Err((self.error)(Some(span), "sides must name each of \"left\" and \"right\" at most once".into()))
+    }
+}
+
+/// What to speak: `say` if given (`""` for silence), else the shown words.
+fn say_or_words(say: Option<String>, words: &str) -> Option<String> {
+    match say {
+        Some(s) if s.trim().is_empty() => None,
+        Some(s) => Some(s),
+        None => Some(words.to_string()),
     }
 }
 
@@ -394,6 +427,20 @@ mod tests {
         let err = parse_err("[hold]\nduration = 5\nsides = [\"left\", \"left\"]\n");
         assert!(err.contains("at most once"), "{err}");
         assert!(parse_err("[hold]\nduration = 5\nsides = [\"up\"]\n").starts_with("t.toml:3:"));
+    }
+
+    #[test]
+    fn steps_give_successive_holds_their_own_words() {
+        let text = "[hold]\nduration = 5\n[[hold.steps]]\nwords = \"A\"\n[[hold.steps]]\nwords = \"B\"\nsay = \"\"\n";
+        let r = parse_ok(text);
+        assert_eq!(r.reps, 2, "reps default to the number of steps");
+        assert_eq!(r.steps[0], Words { words: "A".into(), say: Some("A".into()) });
+        assert_eq!(r.steps[1].say, None);
+        assert!(parse_err("[hold]\nduration = 5\n[[hold.steps]]\nword = \"A\"\n").contains("unknown key word"));
+        assert!(
+            parse_err("[rest]\n[[rest.steps]]\nwords = \"A\"\n[hold]\nduration = 1\n")
+                .contains("steps belongs in [hold]")
+        );
     }
 
     #[test]

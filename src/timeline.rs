@@ -137,8 +137,12 @@ pub fn build(routine: &Routine) -> Timeline {
                     routine.rest.length,
                 );
             }
-            let words = Routine::words_for(&routine.hold.words, side);
-            let say = routine.hold.say.as_deref().map(|s| Routine::words_for(s, side));
+            let (words, say) = match routine.steps.get((rep as usize - 1) % routine.steps.len().max(1)) {
+                Some(step) => (&step.words, &step.say),
+                None => (&routine.hold.words, &routine.hold.say),
+            };
+            let words = Routine::words_for(words, side);
+            let say = say.as_deref().map(|s| Routine::words_for(s, side));
             plan.push(PhaseKind::Hold, rep, side, &words, say.as_deref(), routine.hold.length);
             plan.countdown(routine.countdown);
         }
@@ -255,6 +259,14 @@ mod tests {
             t.phases.iter().filter(|p| p.kind == PhaseKind::Hold).map(|p| (p.rep, p.side.map(Side::name))).collect();
         assert_eq!(holds, [(1, Some("left")), (1, Some("right")), (2, Some("left")), (2, Some("right"))]);
         assert!(t.phases[1].words.starts_with("Left leg back"));
+    }
+
+    #[test]
+    fn steps_word_successive_holds_in_turn() {
+        let text = "reps = 3\n[hold]\nduration = 5\n[[hold.steps]]\nwords = \"A\"\n[[hold.steps]]\nwords = \"B\"\n";
+        let t = build(&crate::routine::parse("s", "s.toml", text).unwrap());
+        let words: Vec<_> = t.phases.iter().filter(|p| p.kind == PhaseKind::Hold).map(|p| p.words.as_str()).collect();
+        assert_eq!(words, ["A", "B", "A"]);
     }
 
     #[test]

@@ -9,11 +9,11 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use rodio::buffer::SamplesBuffer;
 use rodio::source::EmptyCallback;
 use rodio::{DeviceSinkBuilder, MixerDeviceSink, Player};
 
 use super::sounds::RATE;
+use super::track::Playhead;
 
 enum Command {
     Pause,
@@ -29,15 +29,15 @@ pub struct Playback {
     thread: Option<JoinHandle<()>>,
 }
 
-/// Opens the default output and starts playing `samples` (mono, at [`RATE`]).
-/// Returns once the track is queued; on failure, says why in a few words.
-pub fn play(samples: Vec<f32>) -> Result<Playback, String> {
+/// Opens the default output and starts playing the track. Returns once it is
+/// queued; on failure, says why in a few words.
+pub fn play(track: Playhead) -> Result<Playback, String> {
     let (commands, inbox) = mpsc::channel();
     let (ready_tx, ready) = mpsc::channel();
     let ended = commands.clone();
     let thread = std::thread::Builder::new()
         .name("audio".into())
-        .spawn(move || run_device(samples, inbox, ended, ready_tx))
+        .spawn(move || run_device(track, inbox, ended, ready_tx))
         .map_err(|e| format!("could not start the audio thread: {e}"))?;
     match ready.recv() {
         Ok(Ok(())) => Ok(Playback { commands, thread: Some(thread) }),
@@ -101,7 +101,7 @@ impl Drop for Playback {
     }
 }
 
-fn run_device(samples: Vec<f32>, inbox: Receiver<Command>, ended: Sender<Command>, ready: Sender<Result<(), String>>) {
+fn run_device(track: Playhead, inbox: Receiver<Command>, ended: Sender<Command>, ready: Sender<Result<(), String>>) {
     // ALSA reports a missing device on stderr, line after line, from the thread
     // that opens it; keep those lines in a buffer instead. Held until the
     // thread ends, as closing the device may report too.
@@ -116,7 +116,7 @@ fn run_device(samples: Vec<f32>, inbox: Receiver<Command>, ended: Sender<Command
     };
     sink.log_on_drop(false);
     let player = Player::connect_new(sink.mixer());
-    player.append(SamplesBuffer::new(NonZero::<u16>::MIN, NonZero::new(RATE).expect("RATE is not zero"), samples));
+    player.append(track);
     player.append(EmptyCallback::new(Box::new(move || {
         let _ = ended.send(Command::Ended);
     })));

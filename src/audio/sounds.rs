@@ -64,17 +64,16 @@ fn number(n: u32) -> &'static str {
         .unwrap_or(&"")
 }
 
-/// Decodes an embedded clip; they are all 16-bit mono at [`RATE`]. Leading
-/// zero samples are dropped, so a cue's onset is exactly its planned sample.
-pub fn decode(bytes: &[u8]) -> Vec<f32> {
-    match wav::read_mono_i16(bytes) {
-        Ok((rate, mut samples)) if rate == RATE => {
-            let silent = samples.iter().take_while(|&&s| s == 0.0).count();
-            samples.drain(..silent);
-            samples
+/// The sample bytes of an embedded clip (16-bit mono at [`RATE`]), without
+/// its leading zero samples, so a cue's onset is exactly its planned sample.
+pub fn pcm(bytes: &'static [u8]) -> &'static [u8] {
+    match wav::pcm_mono_i16(bytes) {
+        Ok((rate, pcm)) if rate == RATE => {
+            let silent = pcm.chunks_exact(2).take_while(|s| s == &[0, 0]).count();
+            &pcm[2 * silent..]
         }
         // The embedded files are checked by a unit test; this cannot happen in a release.
-        _ => Vec::new(),
+        _ => &[],
     }
 }
 
@@ -87,12 +86,12 @@ mod tests {
     fn every_embedded_sound_is_48k_mono_and_sounds_from_its_first_sample() {
         let all = VOICE.iter().map(|(_, b)| *b).chain([READY, HOLD, RELEASE, TICK, FINISH]);
         for bytes in all {
-            let (rate, raw) = wav::read_mono_i16(bytes).unwrap();
+            let (rate, raw) = wav::pcm_mono_i16(bytes).unwrap();
             assert_eq!(rate, RATE);
-            let samples = decode(bytes);
-            assert!(samples.len() > 1000);
-            assert!(raw.len() - samples.len() < 48, "at most a millisecond of leading silence");
-            assert_ne!(samples[0], 0.0);
+            let clip = pcm(bytes);
+            assert!(clip.len() > 2000);
+            assert!(raw.len() - clip.len() < 96, "at most a millisecond of leading silence");
+            assert_ne!(wav::sample(clip, 0), 0.0);
         }
     }
 

@@ -1,21 +1,41 @@
-//! The cue track: the timeline rendered as one buffer of samples, each cue
+//! The cue track: the timeline rendered as one stream of samples, each cue
 //! mixed in at its exact sample offset. It is queued once, so cue spacing is
 //! decided here, by arithmetic, and never by when a thread wakes.
+//!
+//! Samples are mixed as they are pulled, straight from the embedded clips, so
+//! a long routine costs no more memory than a short one.
 
-use std::collections::HashMap;
+use std::num::NonZero;
 use std::time::Duration;
+
+use rodio::source::SeekError;
 
 use crate::timeline::Timeline;
 
 use super::sounds::{self, RATE, SoundSet};
+use super::wav;
+
+/// A clip placed on the track.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Placed {
+    /// The sample at which it starts.
+    onset: usize,
+    /// Its 16-bit samples.
+    pcm: &'static [u8],
+}
+
+impl Placed {
+    fn len(&self) -> usize {
+        self.pcm.len() / 2
+    }
+}
 
 /// The routine's whole guided track: mono, at [`RATE`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Track {
-    /// The samples, in `[-1, 1]`.
-    pub samples: Vec<f32>,
-    /// Where each sounding cue starts, in samples, in timeline order.
-    pub onsets: Vec<usize>,
+    cues: Vec<Placed>,
+    len: usize,
+    gain: f32,
 }
 
 /// The volume a person asked for (0-100) as a linear gain. Loudness is
@@ -31,32 +51,120 @@ pub fn sample_at(offset: Duration) -> usize {
     (offset.as_nanos() * u128::from(RATE) / 1_000_000_000) as usize
 }
 
-/// Renders the timeline's cues with `set` at `volume`. The track is exactly as
+/// Places the timeline's cues with `set` at `volume`. The track is exactly as
 /// long as the timeline; a sound that would run past the end is cut there.
 pub fn render(timeline: &Timeline, set: SoundSet, volume: u8) -> Track {
-    let mut samples = vec![0.0f32; sample_at(timeline.length())];
-    let mut onsets = Vec::new();
-    let mut decoded: HashMap<*const u8, Vec<f32>> = HashMap::new();
-    let gain = gain(volume);
-    for cue in &timeline.cues {
-        let Some(bytes) = sounds::clip(set, &cue.sound) else { continue };
-        let clip = decoded.entry(bytes.as_ptr()).or_insert_with(|| sounds::decode(bytes));
-        let start = sample_at(cue.at);
-        if start >= samples.len() {
-            continue;
-        }
-        onsets.push(start);
-        for (out, s) in samples[start..].iter_mut().zip(clip.iter()) {
-            *out = (*out + s * gain).clamp(-1.0, 1.0);
-        }
-    }
-    Track { samples, onsets }
+    let len = sample_at(timeline.length());
+    let cues = timeline
+        .cues
+        .iter()
+        .filter_map(|cue| Some(Placed { onset: sample_at(cue.at), pcm: sounds::pcm(sounds::clip(set, &cue.sound)?) }))
+        .filter(|p| p.onset < len && p.len() > 0)
+        .collect();
+    Track { cues, len, gain: gain(volume) }
 }
 
 impl Track {
+    /// The number of samples.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the track has no samples at all.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     /// The track's length in time.
     pub fn duration(&self) -> Duration {
-        Duration::from_nanos(self.samples.len() as u64 * 1_000_000_000 / u64::from(RATE))
+        Duration::from_nanos(self.len as u64 * 1_000_000_000 / u64::from(RATE))
+    }
+
+    /// Where each sounding cue starts, in samples, in timeline order.
+    pub fn onsets(&self) -> Vec<usize> {
+        self.cues.iter().map(|c| c.onset).collect()
+    }
+
+    /// Plays the track from its first sample.
+    pub fn play(self) -> Playhead {
+        Playhead { track: self, pos: 0, next: 0, active: Vec::new() }
+    }
+}
+
+/// A position on a track, yielding its samples: the rodio source that plays
+/// it, and the iterator that exports it.
+#[derive(Debug, Clone)]
+pub struct Playhead {
+    track: Track,
+    pos: usize,
+    /// The first cue that has not started yet.
+    next: usize,
+    /// Cues sounding at `pos`.
+    active: Vec<usize>,
+}
+
+impl Playhead {
+    /// Moves to sample `pos`, picking up the cues that sound there.
+    fn seek_to(&mut self, pos: usize) {
+        self.pos = pos.min(self.track.len);
+        self.next = self.track.cues.partition_point(|c| c.onset <= self.pos);
+        self.active =
+            (0..self.next).filter(|&i| self.pos < self.track.cues[i].onset + self.track.cues[i].len()).collect();
+    }
+}
+
+impl Iterator for Playhead {
+    type Item = f32;
+
+    fn next(&mut self) -> Option<f32> {
+        if self.pos >= self.track.len {
+            return None;
+        }
+        let cues = &self.track.cues;
+        while self.next < cues.len() && cues[self.next].onset <= self.pos {
+            self.active.push(self.next);
+            self.next += 1;
+        }
+        let pos = self.pos;
+        let mut sum = 0.0;
+        self.active.retain(|&i| {
+            let k = pos - cues[i].onset;
+            let sounding = k < cues[i].len();
+            if sounding {
+                sum += wav::sample(cues[i].pcm, k);
+            }
+            sounding
+        });
+        self.pos += 1;
+        Some((sum * self.track.gain).clamp(-1.0, 1.0))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.track.len - self.pos;
+        (left, Some(left))
+    }
+}
+
+impl rodio::Source for Playhead {
+    fn current_span_len(&self) -> Option<usize> {
+        Some(self.track.len - self.pos)
+    }
+
+    fn channels(&self) -> rodio::ChannelCount {
+        NonZero::<u16>::MIN
+    }
+
+    fn sample_rate(&self) -> rodio::SampleRate {
+        NonZero::new(RATE).expect("RATE is not zero")
+    }
+
+    fn total_duration(&self) -> Option<Duration> {
+        Some(self.track.duration())
+    }
+
+    fn try_seek(&mut self, pos: Duration) -> Result<(), SeekError> {
+        self.seek_to(sample_at(pos));
+        Ok(())
     }
 }
 
@@ -69,11 +177,16 @@ mod tests {
         timeline::build(&catalog::resolve("wall-calf", None).unwrap().0)
     }
 
+    fn samples(track: &Track) -> Vec<f32> {
+        track.clone().play().collect()
+    }
+
     #[test]
     fn the_track_is_exactly_as_long_as_the_timeline() {
         let t = wall_calf();
         let track = render(&t, SoundSet::Voice, 50);
-        assert_eq!(track.samples.len(), 58 * 48_000);
+        assert_eq!(track.len(), 58 * 48_000);
+        assert_eq!(samples(&track).len(), track.len());
         assert_eq!(track.duration(), t.length());
     }
 
@@ -83,23 +196,47 @@ mod tests {
         for set in [SoundSet::Voice, SoundSet::Chime] {
             let track = render(&t, set, 100);
             let planned: Vec<usize> = t.cues.iter().map(|c| sample_at(c.at)).collect();
-            assert_eq!(track.onsets, planned);
-            for &onset in &track.onsets {
-                assert_ne!(track.samples[onset], 0.0, "sound begins on its first sample");
+            assert_eq!(track.onsets(), planned);
+            let all = samples(&track);
+            for onset in track.onsets() {
+                assert_ne!(all[onset], 0.0, "sound begins on its first sample");
                 if onset > 0 {
-                    assert_eq!(track.samples[onset - 1], 0.0, "silence before the cue at {onset}");
+                    assert_eq!(all[onset - 1], 0.0, "silence before the cue at {onset}");
                 }
             }
         }
     }
 
     #[test]
+    fn a_cue_is_its_clip_scaled_by_the_gain() {
+        let t = wall_calf();
+        let track = render(&t, SoundSet::Chime, 50);
+        let hold = track.cues[1];
+        let all = samples(&track);
+        for k in [0, 1, 100, hold.len() - 1] {
+            assert_eq!(all[hold.onset + k], wav::sample(hold.pcm, k) * 0.25);
+        }
+    }
+
+    #[test]
+    fn seeking_lands_mid_cue_exactly() {
+        let track = render(&wall_calf(), SoundSet::Voice, 100);
+        let all = samples(&track);
+        for to in [0, 1, 15 * 48_000 + 7, 30 * 48_000, track.len() - 1] {
+            let mut head = track.clone().play();
+            head.seek_to(to);
+            let rest: Vec<f32> = head.collect();
+            assert_eq!(rest, all[to..], "from {to}");
+        }
+    }
+
+    #[test]
     fn volume_scales_and_off_is_silent() {
         let t = wall_calf();
-        let peak = |v| render(&t, SoundSet::Chime, v).samples.iter().fold(0.0f32, |m, s| m.max(s.abs()));
+        let peak = |v| samples(&render(&t, SoundSet::Chime, v)).iter().fold(0.0f32, |m, s| m.max(s.abs()));
         assert!((peak(50) / peak(100) - 0.25).abs() < 0.01);
         assert_eq!(peak(0), 0.0);
-        assert!(render(&t, SoundSet::Off, 100).samples.iter().all(|&s| s == 0.0));
+        assert!(samples(&render(&t, SoundSet::Off, 100)).iter().all(|&s| s == 0.0));
     }
 
     #[test]

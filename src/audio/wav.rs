@@ -3,8 +3,9 @@
 
 use std::io::{self, Write};
 
-/// Samples decoded from a 16-bit PCM mono WAV, as `f32` in `[-1, 1]`.
-pub fn read_mono_i16(bytes: &[u8]) -> Result<(u32, Vec<f32>), String> {
+/// The sample rate and the raw little-endian sample bytes of a 16-bit PCM
+/// mono WAV, found without decoding anything.
+pub fn pcm_mono_i16(bytes: &[u8]) -> Result<(u32, &[u8]), String> {
     if bytes.len() < 12 || &bytes[..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
         return Err("not a RIFF/WAVE file".into());
     }
@@ -24,17 +25,32 @@ pub fn read_mono_i16(bytes: &[u8]) -> Result<(u32, Vec<f32>), String> {
             if !(tag == 1 || tag == 0xFFFE) || channels != 1 || bits != 16 {
                 return Err(format!("expected 16-bit PCM mono, found format {tag}, {channels} channels, {bits} bits"));
             }
-            let samples = body.chunks_exact(2).map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0).collect();
-            return Ok((rate, samples));
+            return Ok((rate, &body[..body.len() & !1]));
         }
         at += 8 + size + (size & 1);
     }
     Err("no data chunk".into())
 }
 
-/// Writes `samples` as a 16-bit PCM mono WAV at `rate`.
-pub fn write_mono_i16(out: &mut impl Write, rate: u32, samples: &[f32]) -> io::Result<()> {
-    let data_len = u32::try_from(samples.len() * 2)
+/// Sample `k` of raw 16-bit little-endian PCM, as `f32` in `[-1, 1]`.
+pub fn sample(pcm: &[u8], k: usize) -> f32 {
+    f32::from(i16::from_le_bytes([pcm[2 * k], pcm[2 * k + 1]])) / 32768.0
+}
+
+/// Samples decoded from a 16-bit PCM mono WAV, as `f32` in `[-1, 1]`.
+pub fn read_mono_i16(bytes: &[u8]) -> Result<(u32, Vec<f32>), String> {
+    let (rate, pcm) = pcm_mono_i16(bytes)?;
+    Ok((rate, (0..pcm.len() / 2).map(|k| sample(pcm, k)).collect()))
+}
+
+/// Writes `count` samples as a 16-bit PCM mono WAV at `rate`.
+pub fn write_mono_i16(
+    out: &mut impl Write,
+    rate: u32,
+    count: usize,
+    samples: impl IntoIterator<Item = f32>,
+) -> io::Result<()> {
+    let data_len = u32::try_from(count * 2)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "track too long for a WAV file"))?;
     out.write_all(b"RIFF")?;
     out.write_all(&(36 + data_len).to_le_bytes())?;
@@ -48,11 +64,15 @@ pub fn write_mono_i16(out: &mut impl Write, rate: u32, samples: &[f32]) -> io::R
     out.write_all(&16u16.to_le_bytes())?;
     out.write_all(b"data")?;
     out.write_all(&data_len.to_le_bytes())?;
-    let mut pcm = Vec::with_capacity(samples.len() * 2);
-    for &s in samples {
-        pcm.extend_from_slice(&to_i16(s).to_le_bytes());
+    let mut written = 0;
+    for s in samples.into_iter().take(count) {
+        out.write_all(&to_i16(s).to_le_bytes())?;
+        written += 1;
     }
-    out.write_all(&pcm)
+    if written < count {
+        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "fewer samples than the header promised"));
+    }
+    Ok(())
 }
 
 /// Rounds to the nearest 16-bit value, clamping what would overflow.
@@ -68,7 +88,7 @@ mod tests {
     fn round_trips_16_bit_samples() {
         let samples: Vec<f32> = [0i16, 1, -1, 12345, -32768, 32767].iter().map(|&s| f32::from(s) / 32768.0).collect();
         let mut bytes = Vec::new();
-        write_mono_i16(&mut bytes, 48_000, &samples).unwrap();
+        write_mono_i16(&mut bytes, 48_000, samples.len(), samples.iter().copied()).unwrap();
         assert_eq!(bytes.len(), 44 + samples.len() * 2);
         assert_eq!(read_mono_i16(&bytes).unwrap(), (48_000, samples));
     }
@@ -77,7 +97,7 @@ mod tests {
     fn rejects_what_it_does_not_read() {
         assert!(read_mono_i16(b"nope").is_err());
         let mut stereo = Vec::new();
-        write_mono_i16(&mut stereo, 48_000, &[0.0]).unwrap();
+        write_mono_i16(&mut stereo, 48_000, 1, [0.0]).unwrap();
         stereo[22] = 2;
         assert!(read_mono_i16(&stereo).unwrap_err().contains("2 channels"));
     }

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod cramp;
 pub mod doctor;
 pub mod routines;
 pub mod schedule;

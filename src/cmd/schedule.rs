@@ -227,11 +227,11 @@ fn routine_words(options: &RoutineOptions) -> Result<Vec<String>> {
         other => other.clone(),
     };
     push("--routine", routine);
-    let lengths = &options.overrides;
-    push("--reps", lengths.reps.map(|n| n.to_string()));
-    push("--hold", lengths.hold.clone());
-    push("--rest", lengths.rest.clone());
-    push("--prepare", lengths.prepare.clone());
+    let timing = &options.timing;
+    push("--reps", timing.reps.map(|n| n.to_string()));
+    push("--hold", timing.hold.clone());
+    push("--rest", timing.rest.clone());
+    push("--prepare", timing.prepare.clone());
     push("--sounds", options.sounds.and_then(|s| s.to_possible_value()).map(|v| v.get_name().to_string()));
     push("--volume", options.volume.map(|v| v.to_string()));
     Ok(words)

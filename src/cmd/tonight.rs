@@ -11,7 +11,7 @@ use chrono::{DateTime, FixedOffset, Local};
 use crate::audio::sounds::SoundSet;
 use crate::audio::{AudioUsed, Output, device, track, wav};
 use crate::catalog;
-use crate::cli::{self, Overrides, Sounds, TonightArgs};
+use crate::cli::{self, Sounds, TimingArgs, TonightArgs};
 use crate::clock::{Clock, MonotonicClock, StopReason};
 use crate::display::{Human, Stream, Style};
 use crate::duration;
@@ -38,30 +38,68 @@ pub fn run(args: &TonightArgs, paths: &Paths, env: &Env) -> Result<u8> {
     if let Some(path) = &args.export_audio {
         return export(&timeline, sounds, args.volume, path);
     }
-    let journal = paths.journal();
-    let _lock = if args.no_log {
-        None
-    } else {
-        let dir = paths.create_data_dir()?;
-        journal::check_writable(&journal)?;
-        Some(lock::acquire(dir)?)
+    let request = Request {
+        timeline,
+        sounds,
+        volume: args.volume,
+        json: args.json,
+        log: !args.no_log,
+        cramp: None,
+        source: source(args.source),
+    };
+    perform(&request, paths, env)
+}
+
+/// A session to run, however it was asked for.
+pub struct Request {
+    /// The compiled routine.
+    pub timeline: Timeline,
+    /// What guides the person.
+    pub sounds: SoundSet,
+    /// Loudness, 0-100.
+    pub volume: u8,
+    /// Events as JSON lines on stdout.
+    pub json: bool,
+    /// Whether to write the session to the journal.
+    pub log: bool,
+    /// The cramp this session relieves, if any.
+    pub cramp: Option<String>,
+    /// Who started it.
+    pub source: Source,
+}
+
+/// Runs a session: the cue track, the timer, the display, and the record.
+pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
+    let timeline = &request.timeline;
+    let journal = request.log.then(|| paths.journal());
+    let _lock = match &journal {
+        None => None,
+        Some(journal) => {
+            let dir = paths.create_data_dir()?;
+            journal::check_writable(journal)?;
+            Some(lock::acquire(dir)?)
+        }
     };
     let (controls, inbox) = mpsc::channel();
     signals::forward_to(controls)?;
-    let style = style(args.json, env);
-    let (mut output, audio) = open_output(&timeline, sounds, args.volume, style_is_terminal(style));
+    let style = style(request.json, env);
+    let (mut output, audio) = open_output(timeline, request.sounds, request.volume, style_is_terminal(style));
     let style = Style { bell: audio == AudioUsed::Bell, ..style };
     let mut human = Human::new(style, timeline.reps);
-    let mut watchers =
-        Watchers { human: &mut human, events: args.json.then(|| JsonEvents::new(std::io::stdout(), timeline.reps)) };
+    let events = request.json.then(|| JsonEvents::new(std::io::stdout(), timeline.reps));
+    let mut watchers = Watchers { human: &mut human, events };
     let started = Local::now();
     let mut clock = MonotonicClock::start(inbox);
-    let outcome = runner::run(&timeline, &mut clock, &mut watchers, &mut output);
-    let session = session_record(&timeline, &outcome, started, audio, source(args.source));
-    let saved = if args.no_log { Ok(()) } else { save(&journal, &session) };
-    human.line(&summary(&session, &outcome, if args.no_log { None } else { Some(&journal) }));
+    let outcome = runner::run(timeline, &mut clock, &mut watchers, &mut output);
+    let session = Session {
+        cramp: request.cramp.clone(),
+        source: request.source,
+        ..session_record(timeline, &outcome, started, audio)
+    };
+    let saved = journal.as_deref().map_or(Ok(()), |path| save(path, &session));
+    human.line(&summary(&session, &outcome, journal.as_deref()));
     saved?;
-    finish_audio(output, &mut clock, &timeline);
+    finish_audio(output, &mut clock, timeline);
     Ok(match outcome.stopped {
         None => code::OK,
         Some(StopReason::Terminate) => code::TERMINATED,
@@ -72,7 +110,7 @@ pub fn run(args: &TonightArgs, paths: &Paths, env: &Env) -> Result<u8> {
 /// The routine `args` name, with their overrides: what would run, checked.
 pub fn routine(args: &TonightArgs, paths: &Paths) -> Result<Routine> {
     let (routine, _origin) = catalog::resolve(&args.routine, paths.routine_dir().as_deref())?;
-    with_overrides(routine, &args.overrides)
+    with_timing(routine, &args.timing)
 }
 
 /// When tonight's completed session started, if there is one. Unreadable
@@ -95,17 +133,17 @@ fn source(source: cli::Source) -> Source {
 }
 
 /// `--reps`, `--hold`, `--rest` and `--prepare` replace the routine's values, within the same limits.
-fn with_overrides(mut routine: Routine, args: &Overrides) -> Result<Routine> {
-    if let Some(reps) = args.reps {
+pub fn with_timing(mut routine: Routine, timing: &TimingArgs) -> Result<Routine> {
+    if let Some(reps) = timing.reps {
         routine.reps = reps;
     }
-    if let Some(text) = &args.hold {
+    if let Some(text) = &timing.hold {
         routine.hold.length = flag_duration("--hold", text, "hold", limits::HOLD)?;
     }
-    if let Some(text) = &args.rest {
+    if let Some(text) = &timing.rest {
         routine.rest.length = flag_duration("--rest", text, "rest", limits::REST)?;
     }
-    if let Some(text) = &args.prepare {
+    if let Some(text) = &timing.prepare {
         routine.prepare.length = flag_duration("--prepare", text, "prepare", limits::PREPARE)?;
     }
     Ok(routine)
@@ -123,7 +161,8 @@ fn flag_duration(flag: &str, text: &str, what: &str, range: std::ops::RangeInclu
     Ok(value)
 }
 
-fn sound_set(sounds: Sounds) -> SoundSet {
+/// The sound set a `--sounds` value names.
+pub fn sound_set(sounds: Sounds) -> SoundSet {
     match sounds {
         Sounds::Voice => SoundSet::Voice,
         Sounds::Chime => SoundSet::Chime,
@@ -143,7 +182,7 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path) -> Res
     let partial = path.with_extension("wav.partial");
     let write = || -> std::io::Result<()> {
         let mut file = std::io::BufWriter::new(std::fs::File::create(&partial)?);
-        wav::write_mono_i16(&mut file, crate::audio::sounds::RATE, &track.samples)?;
+        wav::write_mono_i16(&mut file, crate::audio::sounds::RATE, track.len(), track.clone().play())?;
         std::io::Write::flush(&mut file)?;
         file.get_ref().sync_all()?;
         std::fs::rename(&partial, path)
@@ -156,7 +195,7 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path) -> Res
         "wrote {} ({}, {} cues, 48 kHz mono)",
         path.display(),
         duration::format(track.duration()),
-        track.onsets.len()
+        track.onsets().len()
     );
     Ok(code::OK)
 }
@@ -183,7 +222,7 @@ fn open_output(timeline: &Timeline, sounds: SoundSet, volume: u8, terminal: bool
         return (Output::Silent, AudioUsed::Off);
     }
     let track = track::render(timeline, sounds, volume);
-    match device::play(track.samples) {
+    match device::play(track.play()) {
         Ok(playback) => (Output::Device(playback), AudioUsed::Device),
         Err(why) => {
             let fallback = if terminal { "the terminal bell will ring instead" } else { "the routine runs silently" };
@@ -240,13 +279,7 @@ impl Observer for Watchers<'_> {
 
 /// The journal record of a finished or stopped session. `ended` is derived
 /// from the monotonic clock, so a wall-clock jump mid-session cannot skew it.
-fn session_record(
-    timeline: &Timeline,
-    outcome: &Outcome,
-    started: DateTime<Local>,
-    audio: AudioUsed,
-    source: Source,
-) -> Session {
+fn session_record(timeline: &Timeline, outcome: &Outcome, started: DateTime<Local>, audio: AudioUsed) -> Session {
     let ended = started + chrono::Duration::from_std(outcome.ended).unwrap_or_default();
     Session {
         v: SCHEMA,
@@ -258,9 +291,10 @@ fn session_record(
         reps_done: outcome.reps_done,
         hold_ms: outcome.hold.as_millis() as u64,
         completed: outcome.completed,
-        source,
+        source: Source::Terminal,
         audio,
         paused_ms: outcome.paused.as_millis() as u64,
+        cramp: None,
     }
 }
 

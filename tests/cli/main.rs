@@ -1,6 +1,7 @@
 //! Integration tests: the real `stretch` binary, in an isolated home.
 
 mod audio;
+mod cramp;
 mod cron;
 mod routines;
 mod schedule;

@@ -122,3 +122,63 @@ pub fn signal(child: &Child, name: &str) {
 pub fn events(stdout: &str) -> Vec<serde_json::Value> {
     stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
 }
+
+/// A program running in a real pseudo-terminal (a private tmux server),
+/// for the parts of stretch that only a person at a terminal sees.
+pub struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// Starts `shell_command` in a new 100x30 terminal.
+    pub fn start(sandbox: &Sandbox, shell_command: &str) -> Tmux {
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let socket = format!("stretch-test-{}-{n}", std::process::id());
+        let status = Command::new("tmux")
+            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "30", shell_command])
+            .env("HOME", sandbox.home())
+            .env("TERM", "xterm-256color")
+            .status()
+            .expect("tmux runs");
+        assert!(status.success(), "tmux started");
+        Tmux { socket }
+    }
+
+    /// The visible screen.
+    pub fn screen(&self) -> String {
+        let out = Command::new("tmux").args(["-L", &self.socket, "capture-pane", "-p"]).output().expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits (up to 10 s, polling) until the screen shows `text`.
+    pub fn wait_for(&self, text: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(std::time::Instant::now() < deadline, "waited for {text:?}; the screen shows:\n{screen}");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// Types keys, as tmux `send-keys` names them (`"r"`, `"Enter"`, `"Escape"`).
+    pub fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["-L", &self.socket, "send-keys"];
+        args.extend_from_slice(keys);
+        assert!(Command::new("tmux").args(&args).status().expect("tmux runs").success());
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).stderr(Stdio::null()).status();
+    }
+}
+
+/// Single-quotes a string for a POSIX shell.
+pub fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}

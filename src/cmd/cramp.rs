@@ -1,0 +1,97 @@
+//! `stretch cramp`: record a cramp in seconds, half asleep, and optionally be
+//! guided through relief by the quiet `cramp-relief` routine.
+
+use std::io::IsTerminal;
+
+use chrono::Local;
+
+use crate::catalog;
+use crate::cli::{self, CrampArgs};
+use crate::cmd::tonight::{self, Request};
+use crate::error::{Result, code};
+use crate::journal::{self, Cramp, Leg, Record, SCHEMA};
+use crate::paths::{Env, Paths};
+use crate::prompt::{self, Choice};
+use crate::timeline;
+
+/// The routine that guides relief.
+pub const RELIEF: &str = "cramp-relief";
+
+/// Records the cramp, then runs the relief routine if asked; returns the exit code.
+pub fn run(args: &CrampArgs, paths: &Paths, env: &Env) -> Result<u8> {
+    // Check everything the relief needs before asking anything, so a mistake
+    // never comes after the person has answered.
+    let relief = catalog::resolve(RELIEF, paths.routine_dir().as_deref())?.0;
+    let relief = timeline::build(&tonight::with_timing(relief, &args.timing)?);
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let ask = interactive && args.leg.is_none() && args.severity.is_none() && args.note.is_none();
+    let cramp = Cramp {
+        v: SCHEMA,
+        id: journal::new_id(),
+        at: Local::now().fixed_offset(),
+        leg: match args.leg {
+            Some(leg) => leg_of(leg),
+            None if ask => ask_leg()?,
+            None => Leg::Both,
+        },
+        severity: match args.severity {
+            Some(s) => s,
+            None if ask => ask_severity()?,
+            None => 3,
+        },
+        note: args.note.clone(),
+    };
+    let journal_path = paths.journal();
+    paths.create_data_dir()?;
+    journal::append(&journal_path, &[Record::Cramp(cramp.clone())])?;
+    println!("Recorded a cramp ({}, severity {}) in {}", leg_words(cramp.leg), cramp.severity, journal_path.display());
+    let relieve = args.relieve || (ask && ask_relief()?);
+    if !relieve {
+        return Ok(code::OK);
+    }
+    let request = Request {
+        timeline: relief,
+        sounds: tonight::sound_set(args.sounds),
+        volume: args.volume,
+        json: false,
+        log: true,
+        cramp: Some(cramp.id),
+        source: journal::Source::Terminal,
+    };
+    tonight::perform(&request, paths, env)
+}
+
+fn leg_of(leg: cli::Leg) -> Leg {
+    match leg {
+        cli::Leg::Left => Leg::Left,
+        cli::Leg::Right => Leg::Right,
+        cli::Leg::Both => Leg::Both,
+    }
+}
+
+fn leg_words(leg: Leg) -> &'static str {
+    match leg {
+        Leg::Left => "left leg",
+        Leg::Right => "right leg",
+        Leg::Both => "both legs",
+    }
+}
+
+fn ask_leg() -> Result<Leg> {
+    let choices = [
+        Choice { key: 'l', value: Leg::Left },
+        Choice { key: 'r', value: Leg::Right },
+        Choice { key: 'b', value: Leg::Both },
+    ];
+    prompt::ask("Which leg? [l]eft, [r]ight, [b]oth (Enter: both)", &choices, Leg::Both)
+}
+
+fn ask_severity() -> Result<u8> {
+    let choices: Vec<Choice<u8>> = (1..=5u8).map(|n| Choice { key: char::from(b'0' + n), value: n }).collect();
+    prompt::ask("How bad, from 1 (mild) to 5 (worst)? (Enter: 3)", &choices, 3)
+}
+
+fn ask_relief() -> Result<bool> {
+    let choices = [Choice { key: 'y', value: true }, Choice { key: 'n', value: false }];
+    prompt::ask("Guide you through relief now? [y/N]", &choices, false)
+}

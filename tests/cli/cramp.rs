@@ -1,0 +1,137 @@
+//! `stretch cramp`: recording with flags and through single-key prompts, and guided relief.
+
+use crate::support::{Sandbox, Tmux, shell_quote};
+
+fn cramps(s: &Sandbox) -> Vec<serde_json::Value> {
+    s.records().into_iter().filter(|r| r["type"] == "cramp").collect()
+}
+
+#[test]
+fn a_cramp_is_recorded_from_flags() {
+    let s = Sandbox::new();
+    let data = s.data();
+    let args = [
+        "cramp",
+        "--leg",
+        "left",
+        "--severity",
+        "4",
+        "--note",
+        "after a long walk",
+        "--data-dir",
+        data.to_str().unwrap(),
+    ];
+    let (code, stdout, stderr) = s.run(s.cmd(&args));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("Recorded a cramp (left leg, severity 4)"), "{stdout}");
+    let c = &cramps(&s)[0];
+    assert_eq!(c["v"], 1);
+    assert_eq!(c["leg"], "left");
+    assert_eq!(c["severity"], 4);
+    assert_eq!(c["note"], "after a long walk");
+    assert!(chrono::DateTime::parse_from_rfc3339(c["at"].as_str().unwrap()).is_ok());
+    assert_eq!(s.records().len(), 1, "no relief unless asked");
+}
+
+#[test]
+fn without_a_terminal_the_defaults_are_recorded_without_asking() {
+    let s = Sandbox::new();
+    let data = s.data();
+    let (code, _, stderr) = s.run(s.cmd(&["cramp", "--data-dir", data.to_str().unwrap()]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "");
+    let c = &cramps(&s)[0];
+    assert_eq!((c["leg"].as_str(), c["severity"].as_u64()), (Some("both"), Some(3)));
+}
+
+#[test]
+fn bad_values_are_refused_and_nothing_is_recorded() {
+    let s = Sandbox::new();
+    let data = s.data();
+    for args in [["--severity", "6"], ["--severity", "0"], ["--leg", "middle"]] {
+        let mut all = vec!["cramp", "--data-dir", data.to_str().unwrap()];
+        all.extend_from_slice(&args);
+        let (code, _, stderr) = s.run(s.cmd(&all));
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(args[1]), "{stderr}");
+    }
+    assert!(!s.journal().exists());
+}
+
+#[test]
+fn relief_is_a_session_linked_to_the_cramp() {
+    let s = Sandbox::new();
+    let data = s.data();
+    let args = [
+        "cramp",
+        "--leg",
+        "right",
+        "--relieve",
+        "--sounds",
+        "off",
+        "--prepare",
+        "0s",
+        "--hold",
+        "200ms",
+        "--rest",
+        "0s",
+    ];
+    let mut all = args.to_vec();
+    all.extend(["--data-dir", data.to_str().unwrap()]);
+    let (code, stdout, stderr) = s.run(s.cmd(&all));
+    assert_eq!(code, 0, "{stderr}");
+    let records = s.records();
+    assert_eq!(records.len(), 2);
+    let (cramp, session) = (&records[0], &records[1]);
+    assert_eq!(session["type"], "session");
+    assert_eq!(session["routine"], "cramp-relief");
+    assert_eq!(session["cramp"], cramp["id"]);
+    assert_eq!(session["reps_done"], 3);
+    assert_eq!(session["completed"], true);
+    for words in ["Pull your toes and foot up toward you", "put your weight on the cramping leg", "Massage the calf"] {
+        assert!(stdout.contains(words), "{words}: {stdout}");
+    }
+}
+
+#[test]
+fn two_keypresses_record_a_cramp_half_asleep() {
+    let s = Sandbox::new();
+    let bin = shell_quote(env!("CARGO_BIN_EXE_stretch"));
+    let data = shell_quote(s.data().to_str().unwrap());
+    let term = Tmux::start(&s, &format!("{bin} cramp --data-dir {data}; echo EXIT=$?; sleep 30"));
+    term.wait_for("Which leg?");
+    term.keys(&["r"]);
+    term.wait_for("How bad");
+    term.keys(&["4"]);
+    term.wait_for("Guide you through relief now?");
+    term.keys(&["Enter"]);
+    let screen = term.wait_for("EXIT=");
+    assert!(screen.contains("Recorded a cramp (right leg, severity 4)"), "{screen}");
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    let c = &cramps(&s)[0];
+    assert_eq!((c["leg"].as_str(), c["severity"].as_u64()), (Some("right"), Some(4)));
+    assert_eq!(s.records().len(), 1, "Enter declines relief");
+}
+
+#[test]
+fn enter_takes_the_defaults_and_escape_cancels() {
+    let s = Sandbox::new();
+    let bin = shell_quote(env!("CARGO_BIN_EXE_stretch"));
+    let data = shell_quote(s.data().to_str().unwrap());
+    let term = Tmux::start(&s, &format!("{bin} cramp --data-dir {data}; echo EXIT=$?; sleep 30"));
+    term.wait_for("Which leg?");
+    term.keys(&["Escape"]);
+    let screen = term.wait_for("EXIT=");
+    assert!(screen.contains("cancelled; nothing was recorded") && screen.contains("EXIT=130"), "{screen}");
+    assert!(!s.journal().exists());
+    let term = Tmux::start(&s, &format!("{bin} cramp --data-dir {data}; echo EXIT=$?; sleep 30"));
+    term.wait_for("Which leg?");
+    term.keys(&["Enter"]);
+    term.wait_for("How bad");
+    term.keys(&["Enter"]);
+    term.wait_for("relief now?");
+    term.keys(&["n"]);
+    term.wait_for("EXIT=0");
+    let c = &cramps(&s)[0];
+    assert_eq!((c["leg"].as_str(), c["severity"].as_u64()), (Some("both"), Some(3)));
+}
