@@ -253,3 +253,20 @@ fn text(path: &Path) -> Result<String> {
         .map(str::to_string)
         .ok_or_else(|| Error::usage(format!("{} is not UTF-8, which a crontab cannot hold", path.display())))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Sounds, TimingArgs};
+
+    #[test]
+    fn entries_run_this_binary_quoted_with_what_cron_lacks_and_log_their_output() {
+        let env = Env { exe: Some("/opt/it's 100%/stretch".into()), uid: 4242, ..Env::default() };
+        let paths = Paths { data_dir: "/home/me/.local/share/stretch".into(), config_dir: None };
+        let timing = TimingArgs { reps: Some(2), hold: Some("12s".into()), rest: None, prepare: Some("0s".into()) };
+        let routine = RoutineOptions { routine: None, timing, sounds: Some(Sounds::Chime), volume: Some(55) };
+        let args = ScheduleTimes { times: vec!["22:30".into(), "06:05".into()], days: "weekdays".into(), routine };
+        let lines: Vec<_> = entries(&args, &paths, &env).unwrap().into_iter().map(BlockLine::Entry).collect();
+        insta::assert_snapshot!(schedule::render_block(&lines));
+    }
+}
