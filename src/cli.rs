@@ -126,7 +126,7 @@ pub struct ScheduleTimes {
     #[arg(value_name = "TIME", required = true)]
     pub times: Vec<String>,
 
-    /// On which days: daily, weekdays, weekends, or days like mon,wed,fri
+    /// On which days: daily, weekdays, weekends, or days and ranges like mon,wed,fri or mon-thu
     #[arg(long, value_name = "DAYS", default_value = "daily")]
     pub days: String,
 

@@ -62,10 +62,10 @@ impl Days {
     /// Every day.
     pub const DAILY: Days = Days(ALL);
 
-    /// Parses `daily`, `weekdays`, `weekends`, or days like `mon,wed,fri`.
+    /// Parses `daily`, `weekdays`, `weekends`, or days and ranges like `mon,wed,fri` or `mon-thu,sat`.
     pub fn parse(text: &str) -> Result<Days, String> {
         let bad = |why: String| {
-            format!("invalid days {text:?}: {why}; use daily, weekdays, weekends, or names like mon,wed,fri")
+            format!("invalid days {text:?}: {why}; use daily, weekdays, weekends, or days like mon,wed,fri or mon-thu")
         };
         match text {
             "daily" => return Ok(Days(ALL)),
@@ -73,15 +73,27 @@ impl Days {
             "weekends" => return Ok(Days(WEEKENDS)),
             _ => {}
         }
-        let mut bits = 0;
-        for name in text.split(',') {
+        let day = |name: &str| {
             let lower = name.to_ascii_lowercase();
-            let day = DAY_NAMES
+            DAY_NAMES
                 .iter()
                 .position(|d| *d == lower)
                 .or_else(|| LONG_DAY_NAMES.iter().position(|d| *d == lower))
-                .ok_or_else(|| bad(format!("{name:?} is not a day")))?;
-            bits |= 1 << day;
+                .ok_or_else(|| bad(format!("{name:?} is not a day")))
+        };
+        let mut bits = 0;
+        for part in text.split(',') {
+            // A range like mon-fri, which may wrap round the week: fri-mon.
+            let (first, last) = part.split_once('-').unwrap_or((part, part));
+            let (first, last) = (day(first)?, day(last)?);
+            let mut d = first;
+            loop {
+                bits |= 1 << d;
+                if d == last {
+                    break;
+                }
+                d = (d + 1) % 7;
+            }
         }
         Ok(Days(bits))
     }

@@ -110,8 +110,16 @@ fn times_are_hh_mm_in_range() {
 
 #[test]
 fn days_parse_into_cron_fields_and_back() {
-    let cases =
-        [("daily", "*"), ("weekdays", "1-5"), ("weekends", "0,6"), ("mon,wed,FRI", "1,3,5"), ("sunday,sat", "0,6")];
+    let cases = [
+        ("daily", "*"),
+        ("weekdays", "1-5"),
+        ("weekends", "0,6"),
+        ("mon,wed,FRI", "1,3,5"),
+        ("sunday,sat", "0,6"),
+        ("mon-thu,sat", "1,2,3,4,6"),
+        ("fri-mon", "0,1,5,6"),
+        ("wed-wed", "3"),
+    ];
     for (text, field) in cases {
         assert_eq!(Days::parse(text).unwrap().cron_field(), field, "{text}");
     }
@@ -123,7 +131,9 @@ fn days_parse_into_cron_fields_and_back() {
         assert_eq!(Days::parse(&days.to_string()), Ok(days));
     }
     assert_eq!(Days::from_cron_field("7"), Days::parse("sun").ok());
-    for bad in ["", "mon,", "mon,,tue", "xyz", "mon;tue", "1", "mon wed", "Daily "] {
+    for bad in
+        ["", "mon,", "mon,,tue", "xyz", "mon;tue", "1", "mon wed", "Daily ", "mon-", "-fri", "mon-tue-wed", "1-5"]
+    {
         let err = Days::parse(bad).unwrap_err();
         assert!(err.starts_with(&format!("invalid days {bad:?}: ")), "{err}");
     }
