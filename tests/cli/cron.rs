@@ -1,5 +1,5 @@
 //! `stretch tonight` as cron runs it (no terminal, next to no environment),
-//! `--skip-if-done`, and, when `STRETCH_TEST_CRON_DAEMON` is set (as `.ci/run`
+//! its sound through a user's sound server, `--skip-if-done`, and, when `STRETCH_TEST_CRON_DAEMON` is set (as `.ci/run`
 //! does), a routine scheduled with the real cron daemon.
 
 use std::process::{Child, Command};
@@ -68,6 +68,72 @@ fn skip_if_done_ignores_stopped_sessions_other_nights_and_bad_lines() {
     let (code, stdout, stderr) = s.run(s.tonight(&["--sounds", "off", "--skip-if-done"]));
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("Completed wall-calf"), "{stdout}");
+}
+
+/// A private PulseAudio server with a null sink, listening in `run/pulse/native`
+/// as a user's session server does in `/run/user/<uid>`; stopped on drop.
+struct SoundServer(Child);
+
+impl SoundServer {
+    /// `None` (with a message) where PulseAudio or ALSA's pulse plugin is missing.
+    fn start(s: &Sandbox, run: &std::path::Path) -> Option<SoundServer> {
+        let plugin = std::fs::read_dir("/usr/lib")
+            .unwrap()
+            .flatten()
+            .any(|arch| arch.path().join("alsa-lib/libasound_module_pcm_pulse.so").exists());
+        if Command::new("pulseaudio").arg("--version").output().is_err() || !plugin {
+            eprintln!("skipped: needs pulseaudio and libasound2-plugins (Debian)");
+            return None;
+        }
+        std::fs::create_dir(run).unwrap();
+        let script = s.path().join("server.pa");
+        std::fs::write(&script, "load-module module-null-sink\nload-module module-native-protocol-unix\n").unwrap();
+        let child = Command::new("pulseaudio")
+            .args(["-n", "--daemonize=no", "--exit-idle-time=-1", "-F"])
+            .arg(&script)
+            .env_clear()
+            .env("HOME", s.home())
+            .env("XDG_RUNTIME_DIR", run)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("pulseaudio starts");
+        let server = SoundServer(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !run.join("pulse/native").exists() {
+            assert!(Instant::now() < deadline, "pulseaudio did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(server)
+    }
+}
+
+impl Drop for SoundServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn under_cron_sound_reaches_the_users_sound_server_through_xdg_runtime_dir() {
+    let s = Sandbox::new();
+    let run = s.path().join("run");
+    let Some(_server) = SoundServer::start(&s, &run) else { return };
+    // ALSA's default output is the user's sound server, as on a desktop.
+    s.asoundrc("pcm.!default { type pulse }\nctl.!default { type pulse }\n");
+    let tonight = || s.tonight(&["--source", "cron", "--sounds", "chime", "--reps", "1"]);
+
+    let (code, _, stderr) = s.run(as_cron(&s, tonight()));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("cues cannot play: no audio output"), "cron's bare environment finds no server: {stderr}");
+
+    let mut with_runtime_dir = as_cron(&s, tonight());
+    with_runtime_dir.env("XDG_RUNTIME_DIR", &run);
+    let (code, _, stderr) = s.run(with_runtime_dir);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "", "the entry's XDG_RUNTIME_DIR finds it");
+    let audio: Vec<_> = s.records().iter().map(|r| r["audio"].as_str().unwrap().to_string()).collect();
+    assert_eq!(audio, ["none", "device"]);
 }
 
 /// The cron daemon: the one running, or one started here (and stopped on drop).
