@@ -468,6 +468,18 @@ mod tests {
     }
 
     #[test]
+    fn reading_skips_bad_lines_into_problems_and_a_missing_file_is_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        assert!(read(&path).unwrap().records.is_empty());
+        std::fs::write(&path, format!("{}\nnot json\n\n{}\n", session("e").to_line(), session("f").to_line())).unwrap();
+        let reading = read(&path).unwrap();
+        assert_eq!(reading.records, [session("e"), session("f")]);
+        assert_eq!(reading.problems.len(), 1);
+        assert_eq!(reading.problems[0].line, 2);
+    }
+
+    #[test]
     fn an_unwritable_journal_names_its_path() {
         let err = append(Path::new("/nonexistent/dir/journal.jsonl"), &[session("d")]).unwrap_err();
         assert_eq!(

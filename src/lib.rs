@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod cmd;
+pub mod crontab;
 pub mod display;
 pub mod duration;
 pub mod error;
@@ -20,6 +21,7 @@ pub mod paths;
 pub mod prompt;
 pub mod routine;
 pub mod runner;
+pub mod schedule;
 pub mod signals;
 pub mod terminal;
 pub mod timeline;
@@ -57,6 +59,8 @@ fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
         Command::Tonight(args) => cmd::tonight::run(args, &paths, env),
         Command::Routines => cmd::routines::run(&paths).map(|()| code::OK),
         Command::Log(args) => cmd::log::run(args, &paths, env),
+        Command::Schedule(args) => cmd::schedule::run(&args.action, &paths, env),
+        Command::Doctor => cmd::doctor::run(&paths, env),
         Command::Cramp(args) => cmd::cramp::run(args, &paths, env),
     }
 }

@@ -6,12 +6,12 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use chrono::{DateTime, Local};
+use chrono::{DateTime, FixedOffset, Local};
 
 use crate::audio::sounds::SoundSet;
 use crate::audio::{AudioUsed, Output, device, track, wav};
 use crate::catalog;
-use crate::cli::{Sounds, TimingArgs, TonightArgs};
+use crate::cli::{self, Sounds, TimingArgs, TonightArgs};
 use crate::clock::{Clock, MonotonicClock, StopReason};
 use crate::display::{Human, Stream, Style};
 use crate::duration;
@@ -22,18 +22,31 @@ use crate::paths::{Env, Paths};
 use crate::routine::{Routine, limits};
 use crate::runner::{self, Moment, Observer, Outcome};
 use crate::timeline::{self, Cue, Phase, Timeline};
-use crate::{lock, signals};
+use crate::{lock, nights, signals};
 
 /// Runs `stretch tonight`; returns the exit code.
 pub fn run(args: &TonightArgs, paths: &Paths, env: &Env) -> Result<u8> {
-    let (routine, _origin) = catalog::resolve(&args.routine, paths.routine_dir().as_deref())?;
-    let routine = with_timing(routine, &args.timing)?;
+    let routine = routine(args, paths)?;
+    if args.skip_if_done
+        && let Some(done) = completed_tonight(&paths.journal(), &Local::now().fixed_offset())?
+    {
+        println!("Already done tonight: a session completed at {}; skipping (--skip-if-done)", done.format("%H:%M"));
+        return Ok(code::OK);
+    }
     let timeline = timeline::build(&routine);
     let sounds = sound_set(args.sounds);
     if let Some(path) = &args.export_audio {
         return export(&timeline, sounds, args.volume, path);
     }
-    let request = Request { timeline, sounds, volume: args.volume, json: args.json, log: !args.no_log, cramp: None };
+    let request = Request {
+        timeline,
+        sounds,
+        volume: args.volume,
+        json: args.json,
+        log: !args.no_log,
+        cramp: None,
+        source: source(args.source),
+    };
     perform(&request, paths, env)
 }
 
@@ -51,6 +64,8 @@ pub struct Request {
     pub log: bool,
     /// The cramp this session relieves, if any.
     pub cramp: Option<String>,
+    /// Who started it.
+    pub source: Source,
 }
 
 /// Runs a session: the cue track, the timer, the display, and the record.
@@ -76,7 +91,11 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     let started = Local::now();
     let mut clock = MonotonicClock::start(inbox);
     let outcome = runner::run(timeline, &mut clock, &mut watchers, &mut output);
-    let session = Session { cramp: request.cramp.clone(), ..session_record(timeline, &outcome, started, audio) };
+    let session = Session {
+        cramp: request.cramp.clone(),
+        source: request.source,
+        ..session_record(timeline, &outcome, started, audio)
+    };
     let saved = journal.as_deref().map_or(Ok(()), |path| save(path, &session));
     human.line(&summary(&session, &outcome, journal.as_deref()));
     saved?;
@@ -86,6 +105,31 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
         Some(StopReason::Terminate) => code::TERMINATED,
         Some(StopReason::Interrupt | StopReason::Quit) => code::INTERRUPTED,
     })
+}
+
+/// The routine `args` name, with their overrides: what would run, checked.
+pub fn routine(args: &TonightArgs, paths: &Paths) -> Result<Routine> {
+    let (routine, _origin) = catalog::resolve(&args.routine, paths.routine_dir().as_deref())?;
+    with_timing(routine, &args.timing)
+}
+
+/// When tonight's completed session started, if there is one. Unreadable
+/// journal lines are passed over: they cannot prove a session happened.
+fn completed_tonight(journal: &Path, now: &DateTime<FixedOffset>) -> Result<Option<DateTime<FixedOffset>>> {
+    let tonight = nights::night_of(now, nights::DEFAULT_DAY_STARTS);
+    Ok(journal::read(journal)?.records.into_iter().find_map(|record| match record {
+        Record::Session(s) if s.completed && nights::night_of(&s.started, nights::DEFAULT_DAY_STARTS) == tonight => {
+            Some(s.started)
+        }
+        _ => None,
+    }))
+}
+
+fn source(source: cli::Source) -> Source {
+    match source {
+        cli::Source::Terminal => Source::Terminal,
+        cli::Source::Cron => Source::Cron,
+    }
 }
 
 /// `--reps`, `--hold`, `--rest` and `--prepare` replace the routine's values, within the same limits.

@@ -2,8 +2,10 @@
 
 mod audio;
 mod cramp;
+mod cron;
 mod durability;
 mod log;
 mod routines;
+mod schedule;
 mod support;
 mod tonight;
