@@ -116,7 +116,7 @@ fn read_file(name: &str, path: &Path) -> std::result::Result<Routine, routine::R
     let text = std::fs::read_to_string(path).map_err(|e| routine::RoutineError {
         file: path.display().to_string(),
         at: None,
-        message: format!("cannot read routine: {e}"),
+        message: format!("cannot read routine: {}", crate::error::io_cause(&e)),
     })?;
     routine::parse(name, &path.display().to_string(), &text)
 }

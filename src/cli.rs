@@ -21,7 +21,7 @@ Exit codes:
 #[derive(Debug, Parser)]
 #[command(name = "stretch", version, after_help = EXIT_CODES, propagate_version = true, args_override_self = true)]
 pub struct Cli {
-    /// Keep the journal in DIR [default: $STRETCH_DATA_DIR, else ~/.local/share/stretch]
+    /// Keep the journal in DIR [default: $STRETCH_DATA_DIR, else $XDG_DATA_HOME/stretch, usually ~/.local/share/stretch]
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
@@ -278,15 +278,15 @@ pub struct TimingArgs {
     pub reps: Option<u32>,
 
     /// Length of each hold, like 10s, 500ms or 1m30s [default: the routine's]
-    #[arg(long, value_name = "DUR")]
+    #[arg(long, value_name = "DUR", allow_hyphen_values = true)]
     pub hold: Option<String>,
 
     /// Length of each rest between holds; 0s for none [default: the routine's]
-    #[arg(long, value_name = "DUR")]
+    #[arg(long, value_name = "DUR", allow_hyphen_values = true)]
     pub rest: Option<String>,
 
     /// Length of the getting-ready instructions; 0s to start with the first hold [default: the routine's]
-    #[arg(long, value_name = "DUR")]
+    #[arg(long, value_name = "DUR", allow_hyphen_values = true)]
     pub prepare: Option<String>,
 }
 

@@ -141,6 +141,10 @@ impl Observer for Human {
     }
 
     fn stopped(&mut self, phase: &Phase, at: Moment, reason: StopReason) {
+        if self.bar.is_some() {
+            // The terminal may have echoed ^C onto the bar's line: clear it too.
+            self.write("\r\x1b[2K");
+        }
         self.finish();
         let why = match reason {
             StopReason::Interrupt => "interrupted",

@@ -51,6 +51,15 @@ pub fn format(duration: Duration) -> String {
     out
 }
 
+/// Formats a measured duration for a person: to the second from a second up
+/// (`1s497ms` reads as noise), exactly below that.
+pub fn format_rounded(duration: Duration) -> String {
+    if duration < Duration::from_secs(1) {
+        return format(Duration::from_millis(duration.as_millis() as u64));
+    }
+    format(Duration::from_secs((duration.as_millis() as u64 + 500) / 1000))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +80,14 @@ mod tests {
             let err = parse(bad).unwrap_err();
             assert!(err.contains("like 10s, 500ms or 1m30s"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn measured_durations_round_to_the_second() {
+        assert_eq!(format_rounded(Duration::from_millis(1497)), "1s");
+        assert_eq!(format_rounded(Duration::from_millis(8603)), "9s");
+        assert_eq!(format_rounded(Duration::from_millis(90_400)), "1m30s");
+        assert_eq!(format_rounded(Duration::from_micros(400_700)), "400ms");
     }
 
     #[test]

@@ -53,7 +53,7 @@ impl Error {
 }
 
 /// The part of an I/O error a person can act on, without Rust's `(os error N)`.
-fn io_cause(err: &std::io::Error) -> String {
+pub fn io_cause(err: &std::io::Error) -> String {
     let text = err.to_string();
     match text.find(" (os error") {
         Some(at) => text[..at].to_string(),

@@ -162,6 +162,14 @@ impl Record {
         }
     }
 
+    /// When it happened: a session's start, a cramp's moment.
+    pub fn at(&self) -> &DateTime<FixedOffset> {
+        match self {
+            Record::Session(s) => &s.started,
+            Record::Cramp(c) => &c.at,
+        }
+    }
+
     /// The record's unique id.
     pub fn id(&self) -> &str {
         match self {
@@ -180,6 +188,12 @@ impl Record {
 }
 
 impl Session {
+    /// Whether this session was relief for a cramp (`stretch cramp --relieve`):
+    /// a stretch of its own kind, which never counts as the night's stretch.
+    pub fn is_relief(&self) -> bool {
+        self.cramp.is_some()
+    }
+
     /// What is wrong with a session no timer could have written, if anything.
     fn validate(&self) -> std::result::Result<(), String> {
         if self.routine.trim().is_empty() {
@@ -214,6 +228,9 @@ impl Record {
         }
         if self.id().trim().is_empty() {
             return Err("the id is empty".into());
+        }
+        if self.at().date_naive() < crate::nights::FIRST_NIGHT {
+            return Err(format!("it is dated {}, before {}", self.at(), crate::nights::FIRST_NIGHT));
         }
         match self {
             Record::Session(s) => s.validate(),

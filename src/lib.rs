@@ -17,6 +17,7 @@ pub mod events;
 pub mod journal;
 pub mod lock;
 pub mod nights;
+pub mod output;
 pub mod paths;
 pub mod prompt;
 pub mod routine;

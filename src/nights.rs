@@ -16,6 +16,10 @@ use crate::journal::{Cramp, Session};
 /// When a new night begins: sessions before 04:00 belong to the night before.
 pub const DEFAULT_DAY_STARTS: NaiveTime = NaiveTime::from_hms_opt(4, 0, 0).unwrap();
 
+/// The first night stretch keeps: anything earlier is a typo (`0026-11-26`)
+/// that would otherwise make every night since then a row of output.
+pub const FIRST_NIGHT: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
+
 /// The night a moment belongs to, by its own local time and offset.
 pub fn night_of(at: &DateTime<FixedOffset>, day_starts: NaiveTime) -> NaiveDate {
     let local = at.naive_local();
@@ -59,7 +63,7 @@ impl Tally {
     /// Tallies sessions by the night each started in.
     pub fn new<'a>(sessions: impl IntoIterator<Item = &'a Session>, day_starts: NaiveTime) -> Self {
         let mut nights = BTreeMap::new();
-        for session in sessions {
+        for session in sessions.into_iter().filter(|s| !s.is_relief()) {
             let date = night_of(&session.started, day_starts);
             let night = nights.entry(date).or_insert_with(|| Night::empty(date));
             if session.completed {
@@ -67,7 +71,7 @@ impl Tally {
             } else {
                 night.partial += 1;
             }
-            night.hold_ms += session.hold_ms;
+            night.hold_ms = night.hold_ms.saturating_add(session.hold_ms);
         }
         Tally { nights }
     }

@@ -94,6 +94,12 @@ impl Paths {
 
 /// Creates `dir` and its parents; new directories get mode 0700.
 pub fn create_private_dir(dir: &Path) -> Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::failure(format!(
+            "the data directory {} is a file, not a directory; move it, or choose another --data-dir",
+            dir.display()
+        )));
+    }
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

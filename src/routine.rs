@@ -186,6 +186,15 @@ pub fn parse(name: &str, file: &str, text: &str) -> Result<Routine, RoutineError
         None => Vec::new(),
         Some(s) => check.steps(s)?,
     };
+    let mentions_side = [&hold.words, &hold.say]
+        .into_iter()
+        .flatten()
+        .chain(steps.iter().map(|w| &w.words))
+        .any(|t| t.contains("{side}") || t.contains("{Side}"));
+    if sides.is_empty() && mentions_side {
+        let message = "{side} in [hold] needs the sides it stands for: sides = [\"left\", \"right\"]";
+        return Err(error(Some(hold_span), message.into()));
+    }
     Ok(Routine {
         name: name.to_string(),
         summary: raw.summary.unwrap_or_default(),
@@ -441,6 +450,12 @@ mod tests {
             parse_err("[rest]\n[[rest.steps]]\nwords = \"A\"\n[hold]\nduration = 1\n")
                 .contains("steps belongs in [hold]")
         );
+    }
+
+    #[test]
+    fn a_side_placeholder_needs_sides() {
+        let err = parse_err("[hold]\nduration = 5\nwords = \"{Side} leg\"\n");
+        assert!(err.starts_with("t.toml:1:1: {side} in [hold] needs the sides"), "{err}");
     }
 
     #[test]

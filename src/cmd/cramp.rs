@@ -24,7 +24,7 @@ pub fn run(args: &CrampArgs, paths: &Paths, env: &Env) -> Result<u8> {
     let relief = catalog::resolve(RELIEF, paths.routine_dir().as_deref())?.0;
     let relief = timeline::build(&tonight::with_timing(relief, &args.timing)?);
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    let ask = interactive && args.leg.is_none() && args.severity.is_none() && args.note.is_none();
+    let ask = interactive && !args.relieve && args.leg.is_none() && args.severity.is_none() && args.note.is_none();
     let cramp = Cramp {
         v: SCHEMA,
         id: journal::new_id(),
@@ -44,7 +44,12 @@ pub fn run(args: &CrampArgs, paths: &Paths, env: &Env) -> Result<u8> {
     let journal_path = paths.journal();
     paths.create_data_dir()?;
     journal::append(&journal_path, &[Record::Cramp(cramp.clone())])?;
-    println!("Recorded a cramp ({}, severity {}) in {}", leg_words(cramp.leg), cramp.severity, journal_path.display());
+    crate::outln!(
+        "Recorded a cramp ({}, severity {}) in {}",
+        leg_words(cramp.leg),
+        cramp.severity,
+        journal_path.display()
+    );
     let relieve = args.relieve || (ask && ask_relief()?);
     if !relieve {
         return Ok(code::OK);
@@ -91,7 +96,8 @@ fn ask_severity() -> Result<u8> {
     prompt::ask("How bad, from 1 (mild) to 5 (worst)? (Enter: 3)", &choices, 3)
 }
 
+/// Asked after the cramp is recorded, so cancelling here only declines relief.
 fn ask_relief() -> Result<bool> {
     let choices = [Choice { key: 'y', value: true }, Choice { key: 'n', value: false }];
-    prompt::ask("Guide you through relief now? [y/N]", &choices, false)
+    Ok(prompt::ask("Guide you through relief now? [y/N]", &choices, false).unwrap_or(false))
 }

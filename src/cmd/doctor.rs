@@ -54,7 +54,7 @@ pub fn run(paths: &Paths, env: &Env) -> Result<u8> {
                 ("FAIL", text)
             }
         };
-        println!("{mark}  {name}: {text}");
+        crate::outln!("{mark}  {name}: {text}");
     }
     Ok(if failed { code::FAILURE } else { code::OK })
 }

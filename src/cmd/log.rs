@@ -5,7 +5,6 @@
 mod entry;
 mod show;
 
-use std::io::Write as _;
 use std::path::Path;
 
 use chrono::{DateTime, Days, FixedOffset, Local, NaiveDate, NaiveTime};
@@ -13,7 +12,7 @@ use chrono::{DateTime, Days, FixedOffset, Local, NaiveDate, NaiveTime};
 use crate::cli::{LogAction, LogArgs};
 use crate::error::{Error, Result, code};
 use crate::journal::{self, Cramp, Problem, Session, Stored};
-use crate::nights::{CrampSummary, DEFAULT_DAY_STARTS, Night, Tally, night_of};
+use crate::nights::{CrampSummary, DEFAULT_DAY_STARTS, FIRST_NIGHT, Night, Tally, night_of};
 use crate::paths::{Env, Paths};
 
 /// Nights in the default table.
@@ -41,7 +40,7 @@ pub fn run(args: &LogArgs, paths: &Paths, env: &Env) -> Result<u8> {
     if args.check {
         return Ok(check(&path, &reading.records, reading.problems.len()));
     }
-    print(&render(args, &range, &reading.records, color(env)))?;
+    crate::output::text(&render(args, &range, &reading.records, color(env)));
     Ok(code::OK)
 }
 
@@ -77,7 +76,7 @@ impl Range {
     /// session) to `--until` (else tonight, or a later night that has a session).
     fn export_nights(&self, tally: &Tally) -> Vec<Night> {
         let span = tally.span();
-        let Some(first) = self.since.or(span.map(|(first, _)| first)) else { return Vec::new() };
+        let Some(first) = self.since.or(span.map(|(first, _)| first.max(FIRST_NIGHT))) else { return Vec::new() };
         let last = self.until.unwrap_or_else(|| span.map_or(self.tonight, |(_, last)| last.max(self.tonight)));
         tally.between(first, last)
     }
@@ -144,7 +143,7 @@ fn day_starts(text: &str) -> Result<NaiveTime> {
 fn day(flag: &str, text: &str, tonight: NaiveDate) -> Result<NaiveDate> {
     let bad = || Error::usage(format!("{flag} {text:?}: write a date like 2026-11-01, or nights ago like 30d or 8w"));
     if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Ok(date);
+        return Ok(date.max(FIRST_NIGHT));
     }
     let (number, unit) = text.split_at(text.len().saturating_sub(1));
     let count: u64 = number.parse().map_err(|_| bad())?;
@@ -153,15 +152,9 @@ fn day(flag: &str, text: &str, tonight: NaiveDate) -> Result<NaiveDate> {
         "w" => count.checked_mul(7).ok_or_else(bad)?,
         _ => return Err(bad()),
     };
-    tonight.checked_sub_days(Days::new(days)).ok_or_else(bad)
-}
-
-/// Writes to stdout; a reader that went away (`stretch log | head`) is not an error.
-fn print(text: &str) -> Result<()> {
-    match std::io::stdout().lock().write_all(text.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io("write to", Path::new("stdout"), &e)),
-        _ => Ok(()),
-    }
+    tonight.checked_sub_days(Days::new(days)).filter(|d| *d >= FIRST_NIGHT).ok_or_else(|| {
+        Error::usage(format!("{flag} {text:?} reaches back before {FIRST_NIGHT}, when stretch keeps no nights"))
+    })
 }
 
 /// One warning per unusable line, naming the journal and the line.
@@ -188,7 +181,7 @@ fn check(path: &Path, records: &[Stored], unreadable: usize) -> u8 {
         eprintln!("stretch: {}:{}: {}", path.display(), problem.line, problem.message);
     }
     let wrong = unreadable + problems.len();
-    println!("{}: {} records, {wrong} problems", path.display(), records.len());
+    crate::outln!("{}: {} records, {wrong} problems", path.display(), records.len());
     if wrong == 0 { code::OK } else { code::FAILURE }
 }
 
@@ -208,6 +201,8 @@ mod tests {
         assert_eq!(day("--since", "0d", tonight).unwrap(), tonight);
         assert_eq!(day("--since", "30d", tonight).unwrap().to_string(), "2026-10-27");
         assert_eq!(day("--since", "2w", tonight).unwrap().to_string(), "2026-11-12");
+        assert_eq!(day("--since", "1999-05-01", tonight).unwrap(), FIRST_NIGHT);
+        assert!(day("--since", "3000000d", tonight).unwrap_err().message.contains("before 2000-01-01"));
         for bad in ["", "d", "30", "-3d", "30x", "2026-13-01", "yesterday"] {
             let err = day("--since", bad, tonight).unwrap_err();
             assert_eq!(err.code, code::USAGE);

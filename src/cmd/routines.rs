@@ -10,7 +10,7 @@ use crate::paths::Paths;
 /// Prints the routine list to stdout.
 pub fn run(paths: &Paths) -> Result<()> {
     let entries = catalog::list(paths.routine_dir().as_deref())?;
-    print!("{}", render(&entries, paths.routine_dir().as_deref()));
+    crate::output::text(&render(&entries, paths.routine_dir().as_deref()));
     Ok(())
 }
 

@@ -29,7 +29,7 @@ pub fn run(action: &ScheduleAction, paths: &Paths, env: &Env) -> Result<u8> {
         ScheduleAction::Remove(args) => remove(args, paths, env),
         ScheduleAction::Print(args) => {
             let lines: Vec<_> = entries(args, paths, env)?.into_iter().map(BlockLine::Entry).collect();
-            print!("{}", schedule::render_block(&lines));
+            crate::output::text(&schedule::render_block(&lines));
             Ok(code::OK)
         }
     }
@@ -71,16 +71,16 @@ fn remove(args: &ScheduleRemove, paths: &Paths, env: &Env) -> Result<u8> {
 fn list(paths: &Paths, env: &Env) -> Result<u8> {
     let (_, crontab) = read(&Crontab::new(&env.crontab))?;
     let Some(lines) = &crontab.block else {
-        println!("Nothing is scheduled. Add an entry with `stretch schedule add 22:30`.");
+        crate::outln!("Nothing is scheduled. Add an entry with `stretch schedule add 22:30`.");
         return Ok(code::OK);
     };
     for line in lines {
         match line {
-            BlockLine::Entry(entry) => println!("{}", describe(entry)),
-            BlockLine::Other(text) => println!("(not an entry) {text}"),
+            BlockLine::Entry(entry) => crate::outln!("{}", describe(entry)),
+            BlockLine::Other(text) => crate::outln!("(not an entry) {text}"),
         }
     }
-    println!("Output of scheduled runs: {}", paths.data_dir.join(LOG).display());
+    crate::outln!("Output of scheduled runs: {}", paths.data_dir.join(LOG).display());
     Ok(code::OK)
 }
 
@@ -107,7 +107,7 @@ fn edit(paths: &Paths, env: &Env, change: impl FnOnce(&mut schedule::Crontab) ->
     let (old, mut crontab) = read(&program)?;
     let report = change(&mut crontab);
     for (_, line) in &report {
-        println!("{line}");
+        crate::outln!("{line}");
     }
     if !report.iter().any(|(changed, _)| *changed) {
         return Ok(code::OK);
@@ -122,7 +122,7 @@ fn edit(paths: &Paths, env: &Env, change: impl FnOnce(&mut schedule::Crontab) ->
             backup.display()
         )));
     }
-    println!("Crontab updated; the previous one is saved in {}", backup.display());
+    crate::outln!("Crontab updated; the previous one is saved in {}", backup.display());
     Ok(code::OK)
 }
 

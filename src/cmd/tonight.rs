@@ -30,7 +30,10 @@ pub fn run(args: &TonightArgs, paths: &Paths, env: &Env) -> Result<u8> {
     if args.skip_if_done
         && let Some(done) = completed_tonight(&paths.journal(), &Local::now().fixed_offset())?
     {
-        println!("Already done tonight: a session completed at {}; skipping (--skip-if-done)", done.format("%H:%M"));
+        crate::outln!(
+            "Already done tonight: a session completed at {}; skipping (--skip-if-done)",
+            done.format("%H:%M")
+        );
         return Ok(code::OK);
     }
     let timeline = timeline::build(&routine);
@@ -72,14 +75,12 @@ pub struct Request {
 pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     let timeline = &request.timeline;
     let journal = request.log.then(|| paths.journal());
-    let _lock = match &journal {
-        None => None,
-        Some(journal) => {
-            let dir = paths.create_data_dir()?;
-            journal::check_writable(journal)?;
-            Some(lock::acquire(dir)?)
-        }
-    };
+    // One session at a time, logged or not: two would talk over each other.
+    let dir = paths.create_data_dir()?;
+    if let Some(journal) = &journal {
+        journal::check_writable(journal)?;
+    }
+    let _lock = lock::acquire(dir)?;
     let (controls, inbox) = mpsc::channel();
     signals::forward_to(controls)?;
     let style = style(request.json, env);
@@ -97,7 +98,12 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
         ..session_record(timeline, &outcome, started, audio)
     };
     let saved = journal.as_deref().map_or(Ok(()), |path| save(path, &session));
-    human.line(&summary(&session, &outcome, journal.as_deref()));
+    let logged = match (&journal, &saved) {
+        (None, _) => "not logged (--no-log)".to_string(),
+        (Some(path), Ok(())) => format!("logged to {}", path.display()),
+        (Some(_), Err(_)) => "NOT logged".to_string(),
+    };
+    human.line(&summary(&session, &outcome, &logged));
     saved?;
     finish_audio(output, &mut clock, timeline);
     Ok(match outcome.stopped {
@@ -118,7 +124,9 @@ pub fn routine(args: &TonightArgs, paths: &Paths) -> Result<Routine> {
 fn completed_tonight(journal: &Path, now: &DateTime<FixedOffset>) -> Result<Option<DateTime<FixedOffset>>> {
     let tonight = nights::night_of(now, nights::DEFAULT_DAY_STARTS);
     Ok(journal::read(journal)?.records.into_iter().find_map(|record| match record {
-        Record::Session(s) if s.completed && nights::night_of(&s.started, nights::DEFAULT_DAY_STARTS) == tonight => {
+        Record::Session(s)
+            if s.completed && !s.is_relief() && nights::night_of(&s.started, nights::DEFAULT_DAY_STARTS) == tonight =>
+        {
             Some(s.started)
         }
         _ => None,
@@ -191,7 +199,7 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path) -> Res
         let _ = std::fs::remove_file(&partial);
         Error::io("write", path, &e)
     })?;
-    println!(
+    crate::outln!(
         "wrote {} ({}, {} cues, 48 kHz mono)",
         path.display(),
         duration::format(track.duration()),
@@ -306,17 +314,16 @@ fn save(journal: &Path, session: &Session) -> Result<()> {
     })
 }
 
-fn summary(session: &Session, outcome: &Outcome, journal: Option<&Path>) -> String {
+fn summary(session: &Session, outcome: &Outcome, logged: &str) -> String {
     let what = if session.completed { "Completed" } else { "Stopped" };
-    let held = duration::format(Duration::from_millis(session.hold_ms));
-    let logged = match journal {
-        Some(path) => format!("; logged to {}", path.display()),
-        None => "; not logged (--no-log)".to_string(),
+    let held = duration::format_rounded(Duration::from_millis(session.hold_ms));
+    let paused = if outcome.paused.is_zero() {
+        String::new()
+    } else {
+        format!(", paused {}", duration::format_rounded(outcome.paused))
     };
-    let paused =
-        if outcome.paused.is_zero() { String::new() } else { format!(", paused {}", duration::format(outcome.paused)) };
     format!(
-        "{what} {}: {} of {} reps, {held} held{paused}{logged}",
+        "{what} {}: {} of {} reps, {held} held{paused}; {logged}",
         session.routine, session.reps_done, session.reps_planned
     )
 }

@@ -91,6 +91,13 @@ fn relief_is_a_session_linked_to_the_cramp() {
     for words in ["Pull your toes and foot up toward you", "put your weight on the cramping leg", "Massage the calf"] {
         assert!(stdout.contains(words), "{words}: {stdout}");
     }
+    // Relief is not the night's stretch: no streak, and the bedtime routine still runs.
+    let (_, log, _) = s.run(s.cmd(&["log", "--json", "--data-dir", data.to_str().unwrap()]));
+    let log: serde_json::Value = serde_json::from_str(&log).unwrap();
+    assert_eq!(log["current_streak"], 0);
+    let (code, stdout, _) = s.run(s.tonight(&["--sounds", "off", "--skip-if-done"]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("Completed wall-calf"), "{stdout}");
 }
 
 #[test]

@@ -139,7 +139,7 @@ fn a_journal_that_cannot_be_written_or_read_is_a_clear_error() {
     let (code, _, stderr) = s.run(add_at(&s, 0));
     assert_eq!(code, 1);
     assert!(
-        stderr.starts_with(&format!("stretch: could not create the data directory {}", s.data().display())),
+        stderr.starts_with(&format!("stretch: the data directory {} is a file, not a directory", s.data().display())),
         "{stderr}"
     );
 }

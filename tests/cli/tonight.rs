@@ -27,7 +27,7 @@ fn a_completed_routine_is_logged_with_every_field() {
     let ended = chrono::DateTime::parse_from_rfc3339(r["ended"].as_str().unwrap()).unwrap();
     assert!(r["started"].as_str().unwrap().ends_with("+00:00"), "the offset is explicit");
     let took = (ended - started).num_milliseconds();
-    assert!((500..3000).contains(&took), "200+100+200 ms of routine took {took} ms");
+    assert!(took >= 500, "200+100+200 ms of routine took {took} ms");
     assert!(stdout.contains("Completed wall-calf: 2 of 2 reps"), "{stdout}");
 }
 
@@ -81,7 +81,7 @@ fn bad_values_exit_2_name_the_value_and_log_nothing() {
     for (args, expected) in [
         (&["--hold", "20m"][..], "--hold 20m: hold must be between 100ms and 10m"),
         (&["--hold", "10 seconds"], "invalid duration \"10 seconds\""),
-        (&["--rest=-1s"], "--rest: invalid duration \"-1s\""),
+        (&["--rest", "-1s"], "--rest: invalid duration \"-1s\""),
         (&["--reps", "0"], "0 is not in 1..=20"),
         (&["--reps", "21"], "21 is not in 1..=20"),
         (&["--volume", "101"], "101 is not in 0..=100"),
@@ -125,7 +125,7 @@ fn an_unwritable_data_dir_fails_before_the_routine_and_names_the_path() {
     let (code, stdout, stderr) = s.run(s.tonight(&["--sounds", "off"]));
     assert_eq!(code, 1);
     assert!(
-        stderr.starts_with(&format!("stretch: could not create the data directory {}", s.data().display())),
+        stderr.starts_with(&format!("stretch: the data directory {} is a file, not a directory", s.data().display())),
         "{stderr}"
     );
     assert_eq!(stdout, "", "nothing ran");
@@ -145,8 +145,13 @@ fn start_long_session(s: &Sandbox) -> (std::process::Child, BufReader<std::proce
 fn a_second_session_exits_75_naming_the_first() {
     let s = Sandbox::new();
     let (mut first, _out) = start_long_session(&s);
-    let (code, _, stderr) = s.run(s.tonight(&["--sounds", "off"]));
-    assert_eq!(code, 75, "{stderr}");
+    for extra in [&[][..], &["--no-log"]] {
+        let mut args = vec!["--sounds", "off"];
+        args.extend_from_slice(extra);
+        let (code, _, stderr) = s.run(s.tonight(&args));
+        assert_eq!(code, 75, "{extra:?}: {stderr}");
+    }
+    let (_, _, stderr) = s.run(s.tonight(&["--sounds", "off"]));
     assert!(stderr.contains(&format!("another session is running (pid {})", first.id())), "{stderr}");
     signal(&first, "INT");
     first.wait().unwrap();
@@ -181,4 +186,22 @@ fn sigterm_records_a_partial_session_and_exits_143() {
     signal(&child, "TERM");
     assert_eq!(child.wait().unwrap().code(), Some(143));
     assert_eq!(s.records()[0]["completed"], false);
+}
+
+#[test]
+fn a_record_that_cannot_be_saved_is_printed_not_lost() {
+    let s = Sandbox::new();
+    let (mut child, _out) = start_long_session(&s);
+    std::fs::remove_file(s.journal()).unwrap();
+    std::fs::create_dir(s.journal()).unwrap();
+    signal(&child, "INT");
+    assert_eq!(child.wait().unwrap().code(), Some(1));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    let lines: Vec<_> = stderr.lines().collect();
+    let at = lines.iter().position(|l| l.contains("this session was not saved; its record is:")).expect(&stderr);
+    let record: serde_json::Value = serde_json::from_str(lines[at + 1]).unwrap();
+    assert_eq!(record["completed"], false);
+    assert!(stderr.contains("Stopped wall-calf: 0 of 2 reps") && stderr.contains("; NOT logged"), "{stderr}");
+    assert!(stderr.contains(&format!("could not write the journal {}", s.journal().display())), "{stderr}");
 }

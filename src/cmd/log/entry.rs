@@ -29,6 +29,9 @@ pub fn add(args: &LogAddArgs, paths: &Paths, now: &DateTime<FixedOffset>) -> Res
     if started > *now {
         return Err(Error::usage(format!("--at {started} is in the future; give the time you did the stretch")));
     }
+    if started.date_naive() < crate::nights::FIRST_NIGHT {
+        return Err(Error::usage(format!("--at {started} is before 2000; check the year")));
+    }
     let session = Session {
         v: SCHEMA,
         id: journal::new_id(),
@@ -49,7 +52,7 @@ pub fn add(args: &LogAddArgs, paths: &Paths, now: &DateTime<FixedOffset>) -> Res
     paths.create_data_dir()?;
     let path = paths.journal();
     journal::append(&path, &[record])?;
-    println!(
+    crate::outln!(
         "Logged {}: {} reps, {} held, for the night of {}, to {}",
         session.routine,
         session.reps_done,
@@ -93,7 +96,7 @@ pub fn import(file: &Path, paths: &Paths) -> Result<u8> {
         0 => String::new(),
         n => format!(", {n} unreadable lines left out"),
     };
-    println!(
+    crate::outln!(
         "Imported {}: {} added, {} skipped (already in {}){unreadable}",
         file.display(),
         merged.added,

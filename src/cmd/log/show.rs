@@ -55,7 +55,8 @@ pub fn human(view: &View, color: bool) -> String {
 fn table(nights: &[Night]) -> String {
     let mut out = String::from("Night       Day  Done  Partial  Cramps  Held\n");
     for n in nights.iter().rev() {
-        let held = if n.hold_ms == 0 { "-".to_string() } else { duration::format(Duration::from_millis(n.hold_ms)) };
+        let held =
+            if n.hold_ms == 0 { "-".to_string() } else { duration::format_rounded(Duration::from_millis(n.hold_ms)) };
         let cramps = if n.cramps == 0 { String::new() } else { format!("{CRAMP} {}", n.cramps) };
         let (night, day) = (n.night, n.night.format("%a"));
         let _ = writeln!(out, "{night}  {day}  {:>4}  {:>7}  {cramps:>6}  {held}", n.completed, n.partial);
