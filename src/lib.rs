@@ -9,11 +9,13 @@ pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod cmd;
+pub mod config;
 pub mod display;
 pub mod duration;
 pub mod error;
 pub mod events;
 pub mod journal;
+pub mod keys;
 pub mod lock;
 pub mod paths;
 pub mod prompt;
@@ -28,6 +30,7 @@ use std::ffi::OsString;
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
+use crate::config::Config;
 use crate::error::{Result, code};
 use crate::paths::{Env, Paths};
 
@@ -52,9 +55,15 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> u8 {
 
 fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
     let paths = Paths::resolve(cli.data_dir.as_deref(), env)?;
+    // Only the commands that use settings read the config file, so a mistake
+    // in it never stands in the way of completions or the manual.
+    let config = || Config::load(cli.config.as_deref(), paths.config_file().as_deref());
     match &cli.command {
-        Command::Tonight(args) => cmd::tonight::run(args, &paths, env),
+        Command::Tonight(args) => cmd::tonight::run(args, &config()?, &paths, env),
         Command::Routines => cmd::routines::run(&paths).map(|()| code::OK),
         Command::Cramp(args) => cmd::cramp::run(args, &paths, env),
+        Command::Config(flags) => cmd::config::run(&config()?, &flags.flags(), &paths),
+        Command::Completions { shell } => cmd::completions::run(*shell),
+        Command::Man { command } => cmd::man::run(command.as_deref()),
     }
 }

@@ -73,6 +73,11 @@ impl Paths {
         self.config_dir.as_ref().map(|d| d.join("routines"))
     }
 
+    /// Where the config file is looked for, unless `--config` names one.
+    pub fn config_file(&self) -> Option<PathBuf> {
+        self.config_dir.as_ref().map(|d| d.join(crate::config::FILE_NAME))
+    }
+
     /// Creates the data dir (mode 0700: a journal of someone's nights is private).
     pub fn create_data_dir(&self) -> Result<&Path> {
         create_private_dir(&self.data_dir)?;

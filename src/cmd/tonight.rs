@@ -10,30 +10,30 @@ use chrono::{DateTime, Local};
 
 use crate::audio::sounds::SoundSet;
 use crate::audio::{AudioUsed, Output, device, track, wav};
-use crate::catalog;
-use crate::cli::{Sounds, TimingArgs, TonightArgs};
+use crate::cli::{TimingArgs, TonightArgs};
 use crate::clock::{Clock, MonotonicClock, StopReason};
+use crate::config::Config;
 use crate::display::{Human, Stream, Style};
 use crate::duration;
 use crate::error::{Error, Result, code};
 use crate::events::JsonEvents;
 use crate::journal::{self, Record, SCHEMA, Session, Source};
 use crate::paths::{Env, Paths};
-use crate::routine::{Routine, limits};
+use crate::routine::Routine;
 use crate::runner::{self, Moment, Observer, Outcome};
 use crate::timeline::{self, Cue, Phase, Timeline};
-use crate::{lock, signals};
+use crate::{keys, lock, signals};
 
-/// Runs `stretch tonight`; returns the exit code.
-pub fn run(args: &TonightArgs, paths: &Paths, env: &Env) -> Result<u8> {
-    let (routine, _origin) = catalog::resolve(&args.routine, paths.routine_dir().as_deref())?;
-    let routine = with_timing(routine, &args.timing)?;
+/// Runs `stretch tonight` with `config` under its flags; returns the exit code.
+pub fn run(args: &TonightArgs, config: &Config, paths: &Paths, env: &Env) -> Result<u8> {
+    let settings = config.settings(&args.settings.flags())?;
+    let routine = settings.routine(paths.routine_dir().as_deref())?;
     let timeline = timeline::build(&routine);
-    let sounds = sound_set(args.sounds);
+    let (sounds, volume) = (settings.sounds.value, settings.volume.value);
     if let Some(path) = &args.export_audio {
-        return export(&timeline, sounds, args.volume, path);
+        return export(&timeline, sounds, volume, path);
     }
-    let request = Request { timeline, sounds, volume: args.volume, json: args.json, log: !args.no_log, cramp: None };
+    let request = Request { timeline, sounds, volume, json: args.json, log: !args.no_log, cramp: None };
     perform(&request, paths, env)
 }
 
@@ -66,11 +66,15 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
         }
     };
     let (controls, inbox) = mpsc::channel();
+    let keys = keys::listen(controls.clone());
     signals::forward_to(controls)?;
     let style = style(request.json, env);
     let (mut output, audio) = open_output(timeline, request.sounds, request.volume, style_is_terminal(style));
     let style = Style { bell: audio == AudioUsed::Bell, ..style };
     let mut human = Human::new(style, timeline.reps);
+    if keys.is_some() {
+        human.line(keys::HINT);
+    }
     let events = request.json.then(|| JsonEvents::new(std::io::stdout(), timeline.reps));
     let mut watchers = Watchers { human: &mut human, events };
     let started = Local::now();
@@ -81,6 +85,7 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     human.line(&summary(&session, &outcome, journal.as_deref()));
     saved?;
     finish_audio(output, &mut clock, timeline);
+    drop(keys);
     Ok(match outcome.stopped {
         None => code::OK,
         Some(StopReason::Terminate) => code::TERMINATED,
@@ -89,41 +94,8 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
 }
 
 /// `--reps`, `--hold`, `--rest` and `--prepare` replace the routine's values, within the same limits.
-pub fn with_timing(mut routine: Routine, timing: &TimingArgs) -> Result<Routine> {
-    if let Some(reps) = timing.reps {
-        routine.reps = reps;
-    }
-    if let Some(text) = &timing.hold {
-        routine.hold.length = flag_duration("--hold", text, "hold", limits::HOLD)?;
-    }
-    if let Some(text) = &timing.rest {
-        routine.rest.length = flag_duration("--rest", text, "rest", limits::REST)?;
-    }
-    if let Some(text) = &timing.prepare {
-        routine.prepare.length = flag_duration("--prepare", text, "prepare", limits::PREPARE)?;
-    }
-    Ok(routine)
-}
-
-fn flag_duration(flag: &str, text: &str, what: &str, range: std::ops::RangeInclusive<Duration>) -> Result<Duration> {
-    let value = duration::parse(text).map_err(|e| Error::usage(format!("{flag}: {e}")))?;
-    if !range.contains(&value) {
-        return Err(Error::usage(format!(
-            "{flag} {text}: {what} must be between {} and {}",
-            duration::format(*range.start()),
-            duration::format(*range.end())
-        )));
-    }
-    Ok(value)
-}
-
-/// The sound set a `--sounds` value names.
-pub fn sound_set(sounds: Sounds) -> SoundSet {
-    match sounds {
-        Sounds::Voice => SoundSet::Voice,
-        Sounds::Chime => SoundSet::Chime,
-        Sounds::Off => SoundSet::Off,
-    }
+pub fn with_timing(routine: Routine, timing: &TimingArgs) -> Result<Routine> {
+    Ok(Config::default().settings(&timing.flags())?.timed(routine))
 }
 
 /// `--export-audio`: the exact track that would play, as a WAV file, written
