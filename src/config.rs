@@ -88,22 +88,10 @@ impl Config {
 /// Parses and checks a config file's text; `file` names it in errors.
 pub fn parse(file: &str, text: &str) -> std::result::Result<Config, RoutineError> {
     let raw: FileConfig = toml::from_str(text).map_err(|e| RoutineError::from_toml(file, text, &e))?;
-    let located = |span, message| RoutineError::at(file, text, Some(span), message);
-    let number = |value: Option<Spanned<i64>>, what: &str, range: std::ops::RangeInclusive<i64>| {
-        value
-            .map(|v| limits::within(what, *v.get_ref(), &range, |n| n.to_string()).map_err(|e| located(v.span(), e)))
-            .transpose()
-    };
-    let length = |value: Option<Spanned<FileDuration>>, what: &str, range| {
-        value
-            .map(|v| limits::within(what, v.get_ref().0, &range, duration::format).map_err(|e| located(v.span(), e)))
-            .transpose()
-    };
-    let wide = |range: std::ops::RangeInclusive<u32>| i64::from(*range.start())..=i64::from(*range.end());
-    let volume_range = i64::from(*limits::VOLUME.start())..=i64::from(*limits::VOLUME.end());
+    let at = Place { file, text };
     let routine = match raw.routine {
         Some(r) if r.get_ref().trim().is_empty() => {
-            return Err(located(r.span(), "routine must name a routine from `stretch routines`, or a file".into()));
+            return Err(at.error(r.span(), "routine must name a routine from `stretch routines`, or a file".into()));
         }
         r => r,
     };
@@ -111,13 +99,50 @@ pub fn parse(file: &str, text: &str) -> std::result::Result<Config, RoutineError
         path: None,
         routine_at: routine.as_ref().map(|r| crate::routine::line_col(text, r.span().start)),
         routine: routine.map(Spanned::into_inner),
-        reps: number(raw.reps, "reps", wide(limits::REPS))?.map(|n| n as u32),
-        hold: length(raw.hold, "hold", limits::HOLD)?,
-        rest: length(raw.rest, "rest", limits::REST)?,
+        reps: at.number(raw.reps, "reps", limits::REPS)?,
+        hold: at.length(raw.hold, "hold", limits::HOLD)?,
+        rest: at.length(raw.rest, "rest", limits::REST)?,
         sounds: raw.sounds,
-        volume: number(raw.volume, "volume", volume_range)?.map(|n| n as u8),
-        day_starts: raw.day_starts.map(|t| time_of_day(&t).map_err(|e| located(t.span(), e))).transpose()?,
+        volume: at.number(raw.volume, "volume", limits::VOLUME)?,
+        day_starts: raw.day_starts.map(|t| time_of_day(&t).map_err(|e| at.error(t.span(), e))).transpose()?,
     })
+}
+
+/// Checks values against their limits, pointing at them in the file.
+struct Place<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Place<'_> {
+    fn error(&self, span: std::ops::Range<usize>, message: String) -> RoutineError {
+        RoutineError::at(self.file, self.text, Some(span), message)
+    }
+
+    fn number<T: Copy + Into<i64> + TryFrom<i64>>(
+        &self,
+        value: Option<Spanned<i64>>,
+        what: &str,
+        range: std::ops::RangeInclusive<T>,
+    ) -> std::result::Result<Option<T>, RoutineError> {
+        let Some(value) = value else { return Ok(None) };
+        let wide = (*range.start()).into()..=(*range.end()).into();
+        let n = limits::within(what, *value.get_ref(), &wide, |n| n.to_string())
+            .map_err(|e| self.error(value.span(), e))?;
+        Ok(T::try_from(n).ok())
+    }
+
+    fn length(
+        &self,
+        value: Option<Spanned<FileDuration>>,
+        what: &str,
+        range: std::ops::RangeInclusive<Duration>,
+    ) -> std::result::Result<Option<Duration>, RoutineError> {
+        let Some(value) = value else { return Ok(None) };
+        limits::within(what, value.get_ref().0, &range, duration::format)
+            .map(Some)
+            .map_err(|e| self.error(value.span(), e))
+    }
 }
 
 /// `"HH:MM"`, 24-hour, or the same written as a bare TOML time.

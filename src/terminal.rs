@@ -1,6 +1,7 @@
-//! Leaving the terminal as we found it, whatever happens: the key mode that
-//! in-session keys need is undone and the cursor shown again by [`restore`],
-//! which the session, the error path, the signal thread and the panic hook all call.
+//! Leaving the terminal as we found it, whatever happens: the key mode of
+//! in-session keys and the raw mode of single-key questions are undone and the
+//! cursor shown again by [`restore`], which the session, the error path, the
+//! signal thread and the panic hook all call.
 
 use std::io::{IsTerminal, Write};
 use std::sync::{Mutex, Once};
@@ -35,13 +36,15 @@ pub fn enter_key_mode() -> bool {
     true
 }
 
-/// Leaves key mode and shows the cursor again, if a progress bar hid it.
-/// Safe to call at any time, from any thread, any number of times.
+/// Leaves key mode and raw mode and shows the cursor again, if a progress bar
+/// hid it. Safe to call at any time, from any thread, any number of times.
 pub fn restore() {
     if let Some(found) = lock_saved().take() {
         // Queued keys belong to the session, not to the shell that comes next.
         let _ = termios::tcsetattr(std::io::stdin(), SetArg::TCSAFLUSH, &found);
     }
+    // A no-op unless a question is waiting for its key.
+    let _ = crossterm::terminal::disable_raw_mode();
     let mut err = std::io::stderr();
     if err.is_terminal() {
         let _ = err.write_all(b"\x1b[?25h");
@@ -57,9 +60,9 @@ fn lock_saved() -> std::sync::MutexGuard<'static, Option<Termios>> {
     SAVED.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// A panic restores the terminal before its message is printed, so the
-/// message is readable and the shell usable.
-fn restore_on_panic() {
+/// From now on, a panic restores the terminal before its message is printed,
+/// so the message is readable and the shell usable.
+pub fn restore_on_panic() {
     static HOOK: Once = Once::new();
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
