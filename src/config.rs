@@ -80,6 +80,12 @@ impl Config {
             Error::usage(format!("{}{fix}", Error::io("read the config file", path, &e).message))
         })?;
         let mut config = parse(&path.display().to_string(), &text).map_err(|e| Error::usage(e.to_string()))?;
+        // A routine file named in the config is found beside it, wherever stretch runs.
+        if let (Some(spec), Some(dir)) = (&mut config.routine, path.parent())
+            && catalog::is_path(spec)
+        {
+            *spec = dir.join(&*spec).display().to_string();
+        }
         config.path = Some(path.to_path_buf());
         Ok(config)
     }
@@ -414,6 +420,21 @@ mod tests {
     fn bad_duration_flags_are_usage_errors() {
         let err = Config::default().settings(&Flags { hold: Some("20m".into()), ..Flags::default() }).unwrap_err();
         assert_eq!(err.message, "--hold 20m: hold must be between 100ms and 10m (got 20m)");
+    }
+
+    #[test]
+    fn a_routine_file_is_found_beside_the_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(&path, "routine = \"mine.toml\"\n").unwrap();
+        let config = Config::load(None, Some(&path)).unwrap();
+        assert_eq!(config.routine, Some(dir.path().join("mine.toml").display().to_string()));
+        std::fs::write(&path, "routine = \"wall-calf\"\n").unwrap();
+        assert_eq!(
+            Config::load(None, Some(&path)).unwrap().routine.as_deref(),
+            Some("wall-calf"),
+            "a name stays a name"
+        );
     }
 
     #[test]
