@@ -93,7 +93,13 @@ impl Config {
 
 /// Parses and checks a config file's text; `file` names it in errors.
 pub fn parse(file: &str, text: &str) -> std::result::Result<Config, RoutineError> {
-    let raw: FileConfig = toml::from_str(text).map_err(|e| RoutineError::from_toml(file, text, &e))?;
+    let raw: FileConfig = toml::from_str(text).map_err(|e| {
+        let mut error = RoutineError::from_toml(file, text, &e);
+        if e.span().is_some_and(|span| text[..span.start].ends_with('[')) {
+            error.message += "; the config file has no [sections]: write each key at the top";
+        }
+        error
+    })?;
     let at = Place { file, text };
     let routine = match raw.routine {
         Some(r) if r.get_ref().trim().is_empty() => {
@@ -377,11 +383,18 @@ mod tests {
             ("day_starts = \"4am\"\n", "c.toml:1:14: day_starts must be a 24-hour time like \"04:00\" (got 4am)"),
             ("day_starts = 4\n", "c.toml:1:14: day_starts must be a 24-hour time like \"04:00\" (got 4)"),
             ("routine = \"\"\n", "c.toml:1:11: routine must name a routine"),
+            ("hold = 5\n[tonight]\nreps = 2\n", "c.toml:2:2: unknown key tonight, expected one of routine, reps"),
             ("volume = \"loud\"\n", "c.toml:1:10: invalid type: string \"loud\", expected a whole number"),
         ] {
             let err = parse_err(text);
             assert!(err.starts_with(expected), "{text:?}: {err}");
         }
+    }
+
+    #[test]
+    fn a_section_is_explained() {
+        assert!(parse_err("[tonight]\nhold = 5\n").ends_with("has no [sections]: write each key at the top"));
+        assert!(!parse_err("holds = 5\n").contains("[sections]"), "only for a section");
     }
 
     #[test]
