@@ -3,8 +3,14 @@
 //! on a thread of their own and reach the runner on the channel Ctrl-C uses;
 //! under cron or a pipe there is no terminal and nothing is read.
 
-use std::io::Read;
+use std::os::fd::AsFd;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
+use std::thread::JoinHandle;
+
+use nix::errno::Errno;
+use nix::poll::{PollFd, PollFlags, poll};
 
 use crate::clock::{Control, StopReason};
 use crate::terminal;
@@ -12,12 +18,23 @@ use crate::terminal;
 /// The line shown when keys are live.
 pub const HINT: &str = "Keys: space pauses and resumes, s skips ahead to the next hold, q stops.";
 
-/// Keys are being read; dropping this puts the terminal back as it was.
+/// How long the reader waits for a key before checking whether to stop.
+const POLL_MS: u8 = 50;
+
+/// Keys are being read; dropping this stops the reader (so no later question
+/// loses a key to it) and puts the terminal back as it was.
 #[must_use = "the terminal is restored when this is dropped"]
-pub struct Listening(());
+pub struct Listening {
+    stop: Arc<AtomicBool>,
+    reader: Option<JoinHandle<()>>,
+}
 
 impl Drop for Listening {
     fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
         terminal::restore();
     }
 }
@@ -28,20 +45,33 @@ pub fn listen(controls: Sender<Control>) -> Option<Listening> {
     if !terminal::enter_key_mode() {
         return None;
     }
-    let reader = std::thread::Builder::new().name("keys".into()).spawn(move || {
-        let mut buffer = [0u8; 64];
-        // A burst (an arrow key's escape sequence, a paste) arrives in one read.
-        while let Ok(n @ 1..) = std::io::stdin().lock().read(&mut buffer) {
-            if decode(&buffer[..n]).into_iter().any(|control| controls.send(control).is_err()) {
-                return;
-            }
-        }
-    });
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopped = Arc::clone(&stop);
+    let reader = std::thread::Builder::new().name("keys".into()).spawn(move || read_keys(&stopped, &controls));
     match reader {
-        Ok(_) => Some(Listening(())),
+        Ok(reader) => Some(Listening { stop, reader: Some(reader) }),
         Err(_) => {
             terminal::restore();
             None
+        }
+    }
+}
+
+/// Reads stdin until told to stop, the terminal goes away, or the runner does.
+fn read_keys(stop: &AtomicBool, controls: &Sender<Control>) {
+    let stdin = std::io::stdin();
+    // Straight from the descriptor: std's buffer could hold keys that poll cannot see.
+    let mut buffer = [0u8; 256];
+    while !stop.load(Ordering::Relaxed) {
+        match poll(&mut [PollFd::new(stdin.as_fd(), PollFlags::POLLIN)], POLL_MS) {
+            Ok(0) | Err(Errno::EINTR) => continue,
+            Ok(_) => {}
+            Err(_) => return,
+        }
+        // A burst (an arrow key's escape sequence, a paste) arrives in one read.
+        let Ok(n @ 1..) = nix::unistd::read(stdin.as_fd(), &mut buffer) else { return };
+        if decode(&buffer[..n]).into_iter().any(|control| controls.send(control).is_err()) {
+            return;
         }
     }
 }
