@@ -18,7 +18,7 @@ struct Pane<'a> {
 impl<'a> Pane<'a> {
     fn start(sandbox: &'a Sandbox, args: &[&str]) -> Self {
         let s = sandbox;
-        let bin = env!("CARGO_BIN_EXE_stretch");
+        let quoted = |p: std::path::PathBuf| shell_quote(p.to_str().unwrap());
         let script = format!(
             "cd {dir}\n\
              env -i PATH=\"$PATH\" TERM=\"$TERM\" HOME={home} TZ=UTC STRETCH_CONFIG_DIR={dir}/config \
@@ -26,22 +26,19 @@ impl<'a> Pane<'a> {
              echo $? > exit-code\n\
              stty -a > stty.txt\n\
              sleep 30\n",
-            dir = s.path().display(),
-            home = s.home().display(),
-            data = s.data().display(),
+            dir = quoted(s.path().to_path_buf()),
+            home = quoted(s.home()),
+            data = quoted(s.data()),
+            bin = quoted(env!("CARGO_BIN_EXE_stretch").into()),
             args = args.join(" "),
         );
         let path = s.path().join("pane.sh");
         std::fs::write(&path, script).unwrap();
-        Pane { sandbox: s, tmux: Tmux::start(s, &format!("exec bash {}", shell_quote(path.to_str().unwrap()))) }
+        Pane { sandbox: s, tmux: Tmux::start(s, &format!("exec bash {}", quoted(path))) }
     }
 
     fn send(&self, key: &str) {
         self.tmux.keys(&[key]);
-    }
-
-    fn screen(&self) -> String {
-        self.tmux.screen()
     }
 
     fn file(&self, name: &str) -> String {
@@ -74,7 +71,7 @@ impl<'a> Pane<'a> {
             if let Some(value) = ready() {
                 return value;
             }
-            assert!(Instant::now() < deadline, "no {what} within 10 s; the screen:\n{}", self.screen());
+            assert!(Instant::now() < deadline, "no {what} within 10 s; the screen:\n{}", self.tmux.screen());
             std::thread::sleep(Duration::from_millis(20));
         }
     }
