@@ -64,7 +64,11 @@ fn read_keys(stop: &AtomicBool, controls: &Sender<Control>) {
     let mut buffer = [0u8; 256];
     while !stop.load(Ordering::Relaxed) {
         match poll(&mut [PollFd::new(stdin.as_fd(), PollFlags::POLLIN)], POLL_MS) {
-            Ok(0) | Err(Errno::EINTR) => continue,
+            Ok(0) => {
+                terminal::keep_key_mode();
+                continue;
+            }
+            Err(Errno::EINTR) => continue,
             Ok(_) => {}
             Err(_) => return,
         }

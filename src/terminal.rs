@@ -19,21 +19,47 @@ static SAVED: Mutex<Option<Termios>> = Mutex::new(None);
 /// background job that touched the terminal would be stopped by the shell).
 pub fn enter_key_mode() -> bool {
     let stdin = std::io::stdin();
-    if !stdin.is_terminal() || nix::unistd::tcgetpgrp(&stdin) != Ok(nix::unistd::getpgrp()) {
+    if !stdin.is_terminal() || !in_foreground(&stdin) {
         return false;
     }
     let Ok(found) = termios::tcgetattr(&stdin) else { return false };
-    let mut keys = found.clone();
-    keys.local_flags.remove(LocalFlags::ICANON | LocalFlags::ECHO);
-    keys.control_chars[SpecialCharacterIndices::VMIN as usize] = 1;
-    keys.control_chars[SpecialCharacterIndices::VTIME as usize] = 0;
     let mut saved = lock_saved();
-    if termios::tcsetattr(&stdin, SetArg::TCSANOW, &keys).is_err() {
+    if termios::tcsetattr(&stdin, SetArg::TCSANOW, &key_mode(&found)).is_err() {
         return false;
     }
     saved.get_or_insert(found);
     restore_on_panic();
     true
+}
+
+/// Puts key mode back if something undid it while stretch still wants keys:
+/// a shell resets the terminal when Ctrl-Z stops stretch, and `fg` does not
+/// put stretch's mode back.
+pub fn keep_key_mode() {
+    let stdin = std::io::stdin();
+    let saved = lock_saved();
+    if saved.is_none() || !in_foreground(&stdin) {
+        return;
+    }
+    if let Ok(now) = termios::tcgetattr(&stdin)
+        && now.local_flags.contains(LocalFlags::ICANON)
+    {
+        let _ = termios::tcsetattr(&stdin, SetArg::TCSANOW, &key_mode(&now));
+    }
+}
+
+/// `settings` with each key arriving at once, unechoed.
+fn key_mode(settings: &Termios) -> Termios {
+    let mut keys = settings.clone();
+    keys.local_flags.remove(LocalFlags::ICANON | LocalFlags::ECHO);
+    keys.control_chars[SpecialCharacterIndices::VMIN as usize] = 1;
+    keys.control_chars[SpecialCharacterIndices::VTIME as usize] = 0;
+    keys
+}
+
+/// Whether this process owns the terminal now (a background job must not touch it).
+fn in_foreground(stdin: &std::io::Stdin) -> bool {
+    nix::unistd::tcgetpgrp(stdin) == Ok(nix::unistd::getpgrp())
 }
 
 /// Leaves key mode and raw mode and shows the cursor again, if a progress bar

@@ -16,25 +16,31 @@ struct Pane<'a> {
 }
 
 impl<'a> Pane<'a> {
-    fn start(sandbox: &'a Sandbox, args: &[&str]) -> Self {
+    /// Runs `script` (bash) in the sandbox with a clean environment.
+    fn run(sandbox: &'a Sandbox, script: &str) -> Self {
         let s = sandbox;
-        let quoted = |p: std::path::PathBuf| shell_quote(p.to_str().unwrap());
-        let script = format!(
-            "cd {dir}\n\
-             env -i PATH=\"$PATH\" TERM=\"$TERM\" HOME={home} TZ=UTC STRETCH_CONFIG_DIR={dir}/config \
-             {bin} tonight --data-dir {data} --sounds off --json {args} > events.jsonl\n\
-             echo $? > exit-code\n\
-             stty -a > stty.txt\n\
-             sleep 30\n",
-            dir = quoted(s.path().to_path_buf()),
-            home = quoted(s.home()),
-            data = quoted(s.data()),
-            bin = quoted(env!("CARGO_BIN_EXE_stretch").into()),
-            args = args.join(" "),
-        );
+        let dir = quoted(s.path());
         let path = s.path().join("pane.sh");
-        std::fs::write(&path, script).unwrap();
-        Pane { sandbox: s, tmux: Tmux::start(s, &format!("exec bash {}", quoted(path))) }
+        std::fs::write(&path, format!("cd {dir}\n{script}")).unwrap();
+        let command = format!(
+            "exec env -i PATH=\"$PATH\" TERM=\"$TERM\" HOME={home} TZ=UTC STRETCH_CONFIG_DIR={dir}/config bash {path}",
+            home = quoted(&s.home()),
+            path = quoted(&path),
+        );
+        Pane { sandbox: s, tmux: Tmux::start(s, &command) }
+    }
+
+    /// `stretch tonight ARGS`, then its exit code and `stty -a` into files.
+    fn tonight(sandbox: &'a Sandbox, args: &[&str]) -> Self {
+        let script = format!("{}\necho $? > exit-code\nstty -a > stty.txt\nsleep 30\n", tonight_command(sandbox, args));
+        Pane::run(sandbox, &script)
+    }
+
+    /// An interactive shell with job control, prompting `ready> `.
+    fn shell(sandbox: &'a Sandbox) -> Self {
+        let pane = Pane::run(sandbox, "PS1='ready> ' exec bash --norc --noprofile -i\n");
+        pane.tmux.wait_for("ready>");
+        pane
     }
 
     fn send(&self, key: &str) {
@@ -78,10 +84,14 @@ impl<'a> Pane<'a> {
 
     /// Starts a session and waits until its first phase is on screen and keys are live.
     fn started(sandbox: &'a Sandbox, args: &[&str]) -> Self {
-        let pane = Pane::start(sandbox, args);
-        pane.wait_for_event("phase", 1);
-        pane.tmux.wait_for("Keys: space pauses");
+        let pane = Pane::tonight(sandbox, args);
+        pane.wait_until_live();
         pane
+    }
+
+    fn wait_until_live(&self) {
+        self.wait_for_event("phase", 1);
+        self.tmux.wait_for("Keys: space pauses");
     }
 
     /// `stty -a` after stretch exited: line editing and echo are back.
@@ -92,6 +102,16 @@ impl<'a> Pane<'a> {
             assert!(flags.contains(&flag), "{flag} is on again: {stty}");
         }
     }
+}
+
+fn quoted(path: &std::path::Path) -> String {
+    shell_quote(path.to_str().unwrap())
+}
+
+/// A session with sounds off, logging in the sandbox, events into `events.jsonl`.
+fn tonight_command(s: &Sandbox, args: &[&str]) -> String {
+    let bin = quoted(env!("CARGO_BIN_EXE_stretch").as_ref());
+    format!("{bin} tonight --data-dir {} --sounds off --json {} > events.jsonl", quoted(&s.data()), args.join(" "))
 }
 
 fn ms(event: &Value, field: &str) -> f64 {
@@ -165,4 +185,23 @@ fn ctrl_c_at_the_terminal_stops_and_restores_it() {
     let pane = Pane::started(&s, &["--prepare", "0s", "--hold", "30s", "--reps", "1"]);
     pane.send("C-c");
     assert_stopped(&s, &pane, "interrupt");
+}
+
+#[test]
+fn keys_work_again_after_ctrl_z_and_fg() {
+    let s = Sandbox::new();
+    let pane = Pane::shell(&s);
+    let command = tonight_command(&s, &["--prepare", "0s", "--hold", "30s", "--reps", "1"]);
+    pane.tmux.keys(&[&command, "Enter"]);
+    pane.wait_until_live();
+    pane.send("C-z");
+    pane.tmux.wait_for("Stopped");
+    pane.tmux.keys(&["fg", "Enter"]);
+    // bash names the job it continues; then the space must reach stretch as a key.
+    pane.wait("the job continued", || (pane.tmux.screen().matches("> events.jsonl").count() >= 3).then_some(()));
+    pane.send("Space");
+    pane.wait_for_event("paused", 1);
+    pane.send("q");
+    pane.wait_for_event("stopped", 1);
+    assert_eq!(pane.wait("the record", || s.records().pop())["completed"], false);
 }
