@@ -52,11 +52,13 @@ pub enum Command {
     Cramp(CrampArgs),
     /// Show the settings in effect and where each comes from: a flag, the config file, or the default.
     Config(SettingFlags),
-    /// Print a completion script for your shell.
+    /// Print a completion script for your shell
     ///
-    /// bash: `stretch completions bash > ~/.local/share/bash-completion/completions/stretch`;
-    /// zsh: `stretch completions zsh > ~/.zfunc/_stretch` (with ~/.zfunc in $fpath);
-    /// fish: `stretch completions fish > ~/.config/fish/completions/stretch.fish`.
+    /// Save it where your shell looks for it:
+    ///   bash: stretch completions bash > ~/.local/share/bash-completion/completions/stretch
+    ///   zsh:  stretch completions zsh > ~/.zfunc/_stretch    (with ~/.zfunc in $fpath)
+    ///   fish: stretch completions fish > ~/.config/fish/completions/stretch.fish
+    #[command(verbatim_doc_comment)]
     Completions {
         /// The shell to complete for
         #[arg(value_enum)]
