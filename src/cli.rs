@@ -45,6 +45,9 @@ pub enum Command {
     Tonight(TonightArgs),
     /// List every routine, with a summary and where it comes from.
     Routines,
+    /// Show your nights: the last two weeks, streaks and a 16-week calendar.
+    #[command(after_help = LOG_HELP)]
+    Log(LogArgs),
     /// Record a leg cramp that woke you, and be guided through relief if you like.
     ///
     /// On a terminal with no options, two single-key questions (which leg, how
@@ -82,6 +85,22 @@ pub enum Shell {
     /// fish
     Fish,
 }
+
+const LOG_HELP: &str = "\
+A session belongs to the night of the local date it started on; one started
+before the day boundary (04:00) counts for the night before. Only completed
+sessions count towards a streak. Streaks use every session (of --routine, if
+given); --since and --until choose which nights and sessions are shown.
+
+Environment:
+  STRETCH_NOW  the current time, as RFC 3339 (2026-11-26T22:30:00+01:00), for reproducible output
+  TZ           the time zone of \"now\" (each session keeps its own recorded offset)
+  NO_COLOR     plain glyphs in the calendar (also when the output is not a terminal)
+
+Exit codes:
+  0    done
+  1    the journal could not be read or written; --check found a problem
+  2    usage error (a bad flag value)";
 
 /// Options of `stretch tonight`.
 #[derive(Debug, Args)]
@@ -133,6 +152,88 @@ impl SettingFlags {
             ..self.timing.flags()
         }
     }
+}
+
+/// Options of `stretch log`.
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Record or merge sessions instead of showing them.
+    #[command(subcommand)]
+    pub action: Option<LogAction>,
+
+    /// First night to show: a date like 2026-11-01, or a number of nights ago like 30d or 8w
+    #[arg(long, value_name = "DATE|Nd")]
+    pub since: Option<String>,
+
+    /// Last night to show, written like --since [default: tonight]
+    #[arg(long, value_name = "DATE|Nd")]
+    pub until: Option<String>,
+
+    /// Only sessions of this routine
+    #[arg(long, short, value_name = "NAME")]
+    pub routine: Option<String>,
+
+    /// When a new night begins: sessions before it count for the night before [default: 04:00]
+    #[arg(long, value_name = "HH:MM")]
+    pub day_starts: Option<String>,
+
+    /// Print streaks, every night in range and its sessions as one JSON object [default range: the whole journal]
+    #[arg(long, conflicts_with_all = ["csv", "check"])]
+    pub json: bool,
+
+    /// Print one CSV row per session in range, with a header row [default range: the whole journal]
+    #[arg(long, conflicts_with = "check")]
+    pub csv: bool,
+
+    /// Validate every line of the journal; exit 1 if anything is wrong
+    #[arg(long)]
+    pub check: bool,
+}
+
+impl LogArgs {
+    /// Whether any option of the view was given (they mean nothing to `add` or `import`).
+    pub fn shapes_the_view(&self) -> bool {
+        self.since.is_some()
+            || self.until.is_some()
+            || self.routine.is_some()
+            || self.day_starts.is_some()
+            || self.json
+            || self.csv
+            || self.check
+    }
+}
+
+/// What `stretch log` can do besides showing.
+#[derive(Debug, Subcommand)]
+pub enum LogAction {
+    /// Record a session done without the timer.
+    Add(LogAddArgs),
+    /// Merge another journal (from another computer), skipping sessions already here.
+    Import(LogImportArgs),
+}
+
+/// Options of `stretch log add`.
+#[derive(Debug, Args)]
+pub struct LogAddArgs {
+    /// When it started: 2026-11-26T22:30:00+01:00, or local time like "2026-11-26 22:30" [default: now]
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+
+    /// The routine you did: a name from `stretch routines`, or a path to a .toml file
+    #[arg(long, short, value_name = "NAME|PATH", default_value = "wall-calf")]
+    pub routine: String,
+
+    /// Number of holds you did (per leg, for one-leg routines), 1-20 [default: the routine's]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub reps: Option<u32>,
+}
+
+/// Options of `stretch log import`.
+#[derive(Debug, Args)]
+pub struct LogImportArgs {
+    /// The journal to merge, e.g. a copy of journal.jsonl from a laptop
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
 }
 
 /// Options that change a routine's timing; each defaults to the routine's own.

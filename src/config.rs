@@ -1,6 +1,6 @@
 //! The config file and the effective settings. `<config dir>/config.toml`
-//! (or `--config FILE`) gives defaults for `stretch tonight` and the hour at
-//! which one night ends; a flag wins over the file, the file over stretch's
+//! (or `--config FILE`) gives defaults for `stretch tonight` and the time at
+//! which one night ends for `stretch log`; a flag wins over the file, the file over stretch's
 //! own defaults, and every effective value remembers where it came from.
 
 use std::fmt;
@@ -15,6 +15,7 @@ use crate::audio::sounds::SoundSet;
 use crate::catalog;
 use crate::duration;
 use crate::error::{Error, Result};
+use crate::nights::DEFAULT_DAY_STARTS;
 use crate::routine::{FileDuration, Routine, RoutineError, limits};
 
 /// The file name inside the config directory.
@@ -22,10 +23,6 @@ pub const FILE_NAME: &str = "config.toml";
 
 /// The volume when nothing sets one: gentle, for a bedroom at night.
 pub const VOLUME: u8 = 40;
-
-/// When one night ends and the next begins, when nothing sets it: a session
-/// at 01:30 belongs to the night before.
-pub const DAY_STARTS: NaiveTime = NaiveTime::from_hms_opt(4, 0, 0).expect("04:00 is a time");
 
 /// The config file, read and checked. Each field is `None` when the file does
 /// not set it (or there is no file).
@@ -272,7 +269,7 @@ impl Config {
             volume: self
                 .layer(flags.volume.map(|v| ("--volume", v)), self.volume)
                 .unwrap_or_else(|| Setting::default(VOLUME)),
-            day_starts: self.layer(None, self.day_starts).unwrap_or_else(|| Setting::default(DAY_STARTS)),
+            day_starts: self.layer(None, self.day_starts).unwrap_or_else(|| Setting::default(DEFAULT_DAY_STARTS)),
             routine_at,
         })
     }
@@ -409,7 +406,7 @@ mod tests {
         assert_eq!(s.reps, None, "the routine's own reps");
         assert_eq!(s.sounds, Setting { value: SoundSet::Chime, source: file });
         assert_eq!(s.volume, Setting { value: 10, source: Source::Flag("--volume") });
-        assert_eq!(s.day_starts, Setting { value: DAY_STARTS, source: Source::Default });
+        assert_eq!(s.day_starts, Setting { value: DEFAULT_DAY_STARTS, source: Source::Default });
     }
 
     #[test]

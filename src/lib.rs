@@ -17,6 +17,7 @@ pub mod events;
 pub mod journal;
 pub mod keys;
 pub mod lock;
+pub mod nights;
 pub mod paths;
 pub mod prompt;
 pub mod routine;
@@ -62,6 +63,7 @@ fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
     match &cli.command {
         Command::Tonight(args) => cmd::tonight::run(args, &config()?, &paths, env),
         Command::Routines => cmd::routines::run(&paths).map(|()| code::OK),
+        Command::Log(args) => cmd::log::run(args, config()?.day_starts, &paths, env),
         Command::Cramp(args) => cmd::cramp::run(args, &paths, env),
         Command::Config(flags) => cmd::config::run(&config()?, &flags.flags(), &paths),
         Command::Completions { shell } => cmd::completions::run(*shell),

@@ -20,6 +20,8 @@ pub struct Env {
     pub no_color: bool,
     /// `TERM` is unset or `dumb`: no escape codes, no progress bar.
     pub dumb_terminal: bool,
+    /// `STRETCH_NOW`: the current time for `stretch log`, as RFC 3339, unparsed.
+    pub now: Option<String>,
 }
 
 impl Env {
@@ -33,6 +35,7 @@ impl Env {
             platform_config_dir: dirs::config_dir(),
             no_color: var("NO_COLOR").is_some(),
             dumb_terminal: var("TERM").is_none_or(|t| t == "dumb"),
+            now: var("STRETCH_NOW").map(|t| t.to_string_lossy().into_owned()),
         }
     }
 }

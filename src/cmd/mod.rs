@@ -3,6 +3,7 @@
 pub mod completions;
 pub mod config;
 pub mod cramp;
+pub mod log;
 pub mod man;
 pub mod routines;
 pub mod tonight;

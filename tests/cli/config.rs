@@ -1,7 +1,7 @@
 //! The config file and `stretch config`: precedence (flag > file > default),
 //! located mistakes, and `--config`; then completions and the manual page.
 
-use crate::support::{Sandbox, events};
+use crate::support::{Sandbox, events, session_line};
 
 fn write_config(s: &Sandbox, text: &str) -> std::path::PathBuf {
     let dir = s.path().join("config");
@@ -97,6 +97,25 @@ fn a_mistake_in_the_file_names_file_line_and_fix_and_runs_nothing() {
         "{stderr}"
     );
     assert_eq!(s.run(s.cmd(&["config", "--routine", "wall-calf"])).0, 0, "a flag sets the broken key aside");
+}
+
+#[test]
+fn the_day_boundary_of_the_file_places_sessions_in_the_log_unless_the_flag_does() {
+    let s = Sandbox::new();
+    s.write_journal(&[session_line("late", "2026-10-25T02:30:00.000+02:00", true)]);
+    let night = |args: &[&str]| {
+        let (code, stdout, stderr) =
+            s.run(s.log("2026-10-26T20:00:00Z", "Europe/Berlin", &[&["--json"], args].concat()));
+        assert_eq!(code, 0, "{stderr}");
+        let log: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let nights = log["nights"].as_array().unwrap().clone();
+        nights.into_iter().find(|n| n["completed"] == 1).unwrap()["night"].as_str().unwrap().to_string()
+    };
+    assert_eq!(night(&[]), "2026-10-24", "02:30 is before the default boundary, 04:00");
+    write_config(&s, "day_starts = \"02:00\"\n");
+    assert_eq!(night(&[]), "2026-10-25");
+    assert_eq!(row(&settings(&s, &[]), "day_starts").0, "02:00");
+    assert_eq!(night(&["--day-starts", "04:00"]), "2026-10-24", "the flag wins");
 }
 
 #[test]

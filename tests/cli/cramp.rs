@@ -1,6 +1,6 @@
 //! `stretch cramp`: recording with flags and through single-key prompts, and guided relief.
 
-use crate::support::{Sandbox, Tmux, shell_quote};
+use crate::support::{Sandbox, Tmux, session_line, shell_quote};
 
 fn cramps(s: &Sandbox) -> Vec<serde_json::Value> {
     s.records().into_iter().filter(|r| r["type"] == "cramp").collect()
@@ -134,4 +134,50 @@ fn enter_takes_the_defaults_and_escape_cancels() {
     term.wait_for("EXIT=0");
     let c = &cramps(&s)[0];
     assert_eq!((c["leg"].as_str(), c["severity"].as_u64()), (Some("both"), Some(3)));
+}
+
+fn cramp_line(id: &str, at: &str) -> String {
+    serde_json::json!({"type": "cramp", "v": 1, "id": id, "at": at, "leg": "left", "severity": 3, "note": null})
+        .to_string()
+}
+
+/// Ten nights in Berlin: stretched on six; cramps on four (one of them twice,
+/// one after midnight, which is the night before).
+fn cramp_fortnight() -> Vec<String> {
+    let mut lines = Vec::new();
+    for (i, day) in [16, 17, 18, 20, 22, 24].iter().enumerate() {
+        lines.push(session_line(&format!("s{i}"), &format!("2026-11-{day}T22:30:00+01:00"), true));
+    }
+    lines.push(session_line("p", "2026-11-19T22:30:00+01:00", false));
+    for (id, at) in [
+        ("c1", "2026-11-17T02:10:00+01:00"),
+        ("c2", "2026-11-19T23:50:00+01:00"),
+        ("c3", "2026-11-20T03:15:00+01:00"),
+        ("c4", "2026-11-21T23:00:00+01:00"),
+        ("c5", "2026-11-23T01:00:00+01:00"),
+    ] {
+        lines.push(cramp_line(id, at));
+    }
+    lines
+}
+
+#[test]
+fn the_log_sets_cramp_nights_beside_stretch_nights() {
+    let s = Sandbox::new();
+    s.write_journal(&cramp_fortnight());
+    let now = "2026-11-25T21:00:00+01:00";
+    let (code, stdout, stderr) = s.run(s.log(now, "Europe/Berlin", &["--since", "2026-11-16"]));
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    insta::assert_snapshot!(stdout);
+    let (_, json, _) = s.run(s.log(now, "Europe/Berlin", &["--since", "2026-11-16", "--json"]));
+    let log: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let summary = &log["cramp_summary"];
+    assert_eq!(summary["nights"], 10, "16 to 25 November");
+    assert_eq!(summary["cramp_nights"], 4, "the 16th, 19th (twice), 21st and 22nd");
+    assert_eq!((summary["stretched_nights"].as_u64(), summary["stretched_cramp_nights"].as_u64()), (Some(6), Some(2)));
+    assert_eq!(
+        (summary["unstretched_nights"].as_u64(), summary["unstretched_cramp_nights"].as_u64()),
+        (Some(4), Some(2))
+    );
+    assert_eq!(log["cramps"].as_array().unwrap().len(), 5);
 }

@@ -3,7 +3,9 @@
 mod audio;
 mod config;
 mod cramp;
+mod durability;
 mod keys;
+mod log;
 mod routines;
 mod support;
 mod tonight;

@@ -88,6 +88,23 @@ impl Sandbox {
         self.cmd(&args)
     }
 
+    /// `stretch log ARGS` on the sandbox journal, at a fixed time and zone.
+    #[must_use]
+    pub fn log(&self, now: &str, tz: &str, args: &[&str]) -> Command {
+        let data = self.data();
+        let mut all = vec!["log", "--data-dir", data.to_str().unwrap()];
+        all.extend_from_slice(args);
+        let mut cmd = self.cmd(&all);
+        cmd.env("STRETCH_NOW", now).env("TZ", tz);
+        cmd
+    }
+
+    /// Writes the journal, creating the data directory.
+    pub fn write_journal(&self, lines: &[String]) {
+        std::fs::create_dir_all(self.data()).unwrap();
+        std::fs::write(self.journal(), lines.iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
+    }
+
     /// Runs to the end and returns (exit code, stdout, stderr).
     pub fn run(&self, mut cmd: Command) -> (i32, String, String) {
         let out = cmd.output().expect("stretch runs");
@@ -116,6 +133,16 @@ pub fn signal(child: &Child, name: &str) {
         other => panic!("no signal {other}"),
     };
     kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).expect("the child is alive");
+}
+
+/// A session record as a journal line, started at `started` (RFC 3339).
+pub fn session_line(id: &str, started: &str, completed: bool) -> String {
+    serde_json::json!({
+        "type": "session", "v": 1, "id": id, "routine": "wall-calf", "started": started, "ended": started,
+        "reps_planned": 3, "reps_done": if completed { 3 } else { 1 }, "hold_ms": if completed { 30000 } else { 10000 },
+        "completed": completed, "source": "terminal", "audio": "device", "paused_ms": 0
+    })
+    .to_string()
 }
 
 /// Parses `--json` output.

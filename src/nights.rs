@@ -1,0 +1,409 @@
+//! Nights, streaks and the calendar: pure functions of session records and
+//! `now`, so every rule here is tested without a clock or a journal.
+//!
+//! A session belongs to the night of the local date on which it started, read
+//! with the record's own UTC offset; one started before the day boundary
+//! belongs to the previous date. Because only the record's wall-clock time
+//! counts, travel and daylight-saving changes never shift, duplicate or drop a
+//! night.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, NaiveTime};
+
+use crate::journal::{Cramp, Session};
+
+/// When a new night begins: sessions before 04:00 belong to the night before.
+pub const DEFAULT_DAY_STARTS: NaiveTime = NaiveTime::from_hms_opt(4, 0, 0).unwrap();
+
+/// The night a moment belongs to, by its own local time and offset.
+pub fn night_of(at: &DateTime<FixedOffset>, day_starts: NaiveTime) -> NaiveDate {
+    let local = at.naive_local();
+    if local.time() < day_starts { local.date().pred_opt().unwrap_or(local.date()) } else { local.date() }
+}
+
+/// What happened on one night.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Night {
+    /// The night's date (the evening's calendar date).
+    pub night: NaiveDate,
+    /// Sessions that reached their end.
+    pub completed: u32,
+    /// Sessions stopped early: shown, never counted in a streak.
+    pub partial: u32,
+    /// Hold time of all its sessions, in milliseconds.
+    pub hold_ms: u64,
+    /// Cramps recorded that night.
+    pub cramps: u32,
+}
+
+impl Night {
+    /// A night with nothing done.
+    pub fn empty(night: NaiveDate) -> Self {
+        Night { night, completed: 0, partial: 0, hold_ms: 0, cramps: 0 }
+    }
+
+    /// Whether the night counts towards a streak.
+    pub fn kept(&self) -> bool {
+        self.completed > 0
+    }
+}
+
+/// Sessions gathered by night; nights without sessions are absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    nights: BTreeMap<NaiveDate, Night>,
+}
+
+impl Tally {
+    /// Tallies sessions by the night each started in.
+    pub fn new<'a>(sessions: impl IntoIterator<Item = &'a Session>, day_starts: NaiveTime) -> Self {
+        let mut nights = BTreeMap::new();
+        for session in sessions {
+            let date = night_of(&session.started, day_starts);
+            let night = nights.entry(date).or_insert_with(|| Night::empty(date));
+            if session.completed {
+                night.completed += 1;
+            } else {
+                night.partial += 1;
+            }
+            night.hold_ms += session.hold_ms;
+        }
+        Tally { nights }
+    }
+
+    /// Adds cramps to their nights, attributed like sessions: one at 03:00
+    /// belongs to the night before.
+    pub fn with_cramps<'a>(mut self, cramps: impl IntoIterator<Item = &'a Cramp>, day_starts: NaiveTime) -> Self {
+        for cramp in cramps {
+            let date = night_of(&cramp.at, day_starts);
+            self.nights.entry(date).or_insert_with(|| Night::empty(date)).cramps += 1;
+        }
+        self
+    }
+
+    /// The night on `date`, empty if nothing happened.
+    pub fn get(&self, date: NaiveDate) -> Night {
+        self.nights.get(&date).copied().unwrap_or(Night::empty(date))
+    }
+
+    /// The first and last nights with a session, if any.
+    pub fn span(&self) -> Option<(NaiveDate, NaiveDate)> {
+        Some((*self.nights.keys().next()?, *self.nights.keys().next_back()?))
+    }
+
+    /// Every night from `first` to `last` inclusive, oldest first, empty ones included.
+    pub fn between(&self, first: NaiveDate, last: NaiveDate) -> Vec<Night> {
+        first.iter_days().take_while(|d| *d <= last).map(|d| self.get(d)).collect()
+    }
+
+    /// Consecutive kept nights ending tonight if tonight is kept, else ending
+    /// last night; 0 if neither is kept.
+    pub fn current_streak(&self, tonight: NaiveDate) -> u32 {
+        let end = if self.get(tonight).kept() { tonight } else { tonight - Days::new(1) };
+        end.iter_days().rev().take_while(|d| self.get(*d).kept()).count() as u32
+    }
+
+    /// The most consecutive kept nights anywhere in the journal.
+    pub fn longest_streak(&self) -> u32 {
+        let (mut longest, mut run, mut previous) = (0, 0, None::<NaiveDate>);
+        for night in self.nights.values().filter(|n| n.kept()) {
+            run = if previous.and_then(|p| p.succ_opt()) == Some(night.night) { run + 1 } else { 1 };
+            longest = longest.max(run);
+            previous = Some(night.night);
+        }
+        longest
+    }
+
+    /// Kept nights in tonight's week (Monday to Sunday).
+    pub fn this_week(&self, tonight: NaiveDate) -> u32 {
+        let monday = week_start(tonight);
+        self.between(monday, monday + Days::new(6)).iter().filter(|n| n.kept()).count() as u32
+    }
+
+    /// The last `weeks` weeks up to `last`, one column per week (Monday
+    /// first); nights after `last` are `None`.
+    pub fn calendar(&self, last: NaiveDate, weeks: u64) -> Vec<[Option<Night>; 7]> {
+        let first = week_start(last) - Days::new(7 * weeks.saturating_sub(1));
+        (0..weeks)
+            .map(|week| {
+                std::array::from_fn(|day| {
+                    let date = first + Days::new(week * 7 + day as u64);
+                    (date <= last).then(|| self.get(date))
+                })
+            })
+            .collect()
+    }
+}
+
+/// How many nights had cramps, among nights after a completed stretch and
+/// nights without one. Counts only: what they mean is for the person to judge.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CrampSummary {
+    /// Nights considered.
+    pub nights: u32,
+    /// Of those, nights with at least one cramp.
+    pub cramp_nights: u32,
+    /// Nights with a completed session.
+    pub stretched_nights: u32,
+    /// Of those, nights with at least one cramp.
+    pub stretched_cramp_nights: u32,
+    /// Nights without a completed session.
+    pub unstretched_nights: u32,
+    /// Of those, nights with at least one cramp.
+    pub unstretched_cramp_nights: u32,
+}
+
+impl CrampSummary {
+    /// Counts over `nights`.
+    pub fn of(nights: &[Night]) -> Self {
+        let mut sum = CrampSummary::default();
+        for night in nights {
+            let cramped = u32::from(night.cramps > 0);
+            sum.nights += 1;
+            sum.cramp_nights += cramped;
+            if night.kept() {
+                sum.stretched_nights += 1;
+                sum.stretched_cramp_nights += cramped;
+            } else {
+                sum.unstretched_nights += 1;
+                sum.unstretched_cramp_nights += cramped;
+            }
+        }
+        sum
+    }
+}
+
+/// The Monday of `date`'s week.
+pub fn week_start(date: NaiveDate) -> NaiveDate {
+    date - Days::new(date.weekday().num_days_from_monday().into())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, NaiveDateTime, TimeZone};
+    use chrono_tz::{America::New_York, Europe::Berlin, Tz};
+
+    use super::*;
+
+    fn date(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    /// The moment a clock in `zone` showed `local`, with that zone's offset then.
+    fn at(zone: Tz, local: &str) -> DateTime<FixedOffset> {
+        let naive = NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M").unwrap();
+        zone.from_local_datetime(&naive).earliest().unwrap().fixed_offset()
+    }
+
+    fn night(zone: Tz, local: &str) -> NaiveDate {
+        night_of(&at(zone, local), DEFAULT_DAY_STARTS)
+    }
+
+    #[test]
+    fn a_session_before_the_boundary_belongs_to_the_evening_before() {
+        assert_eq!(night(Berlin, "2026-11-26 22:30"), date("2026-11-26"));
+        assert_eq!(night(Berlin, "2026-11-27 00:30"), date("2026-11-26"));
+        assert_eq!(night(Berlin, "2026-11-27 03:59"), date("2026-11-26"));
+        assert_eq!(night(Berlin, "2026-11-27 04:00"), date("2026-11-27"));
+        let midnight = NaiveTime::MIN;
+        assert_eq!(night_of(&at(Berlin, "2026-11-27 00:30"), midnight), date("2026-11-27"));
+    }
+
+    #[test]
+    fn daylight_saving_changes_neither_shift_nor_merge_nights() {
+        // Berlin springs forward at 02:00 on 29 March 2026 and falls back at 03:00 on 25 October.
+        for (zone, evening, dst_morning) in [
+            (Berlin, "2026-03-28", "2026-03-29"),
+            (Berlin, "2026-10-24", "2026-10-25"),
+            (New_York, "2026-03-07", "2026-03-08"),
+            (New_York, "2026-10-31", "2026-11-01"),
+        ] {
+            let evening_date = date(evening);
+            for time in ["21:00", "23:59"] {
+                assert_eq!(night(zone, &format!("{evening} {time}")), evening_date, "{zone} {evening} {time}");
+            }
+            for time in ["00:30", "01:30", "03:30", "03:59"] {
+                assert_eq!(night(zone, &format!("{dst_morning} {time}")), evening_date, "{zone} {dst_morning} {time}");
+            }
+            assert_eq!(night(zone, &format!("{dst_morning} 04:00")), date(dst_morning));
+            assert_eq!(night(zone, &format!("{dst_morning} 22:00")), date(dst_morning));
+        }
+    }
+
+    #[test]
+    fn the_repeated_hour_of_autumn_stays_in_one_night() {
+        let naive = NaiveDateTime::parse_from_str("2026-10-25 02:30", "%Y-%m-%d %H:%M").unwrap();
+        let (first, second) = match Berlin.from_local_datetime(&naive) {
+            chrono::LocalResult::Ambiguous(a, b) => (a.fixed_offset(), b.fixed_offset()),
+            other => panic!("02:30 happens twice in Berlin that night: {other:?}"),
+        };
+        assert_eq!(second - first, Duration::hours(1));
+        assert_eq!(night_of(&first, DEFAULT_DAY_STARTS), date("2026-10-24"));
+        assert_eq!(night_of(&second, DEFAULT_DAY_STARTS), date("2026-10-24"));
+    }
+
+    #[test]
+    fn every_night_is_counted_once_across_a_year_of_bedtimes() {
+        for zone in [Berlin, New_York] {
+            let mut nights: Vec<_> =
+                date("2026-01-01").iter_days().take(365).map(|d| night(zone, &format!("{} 01:30", d))).collect();
+            nights.dedup();
+            assert_eq!(nights.len(), 365, "{zone}: one night per morning, none lost or doubled");
+        }
+    }
+
+    #[test]
+    fn the_record_offset_decides_not_the_reader() {
+        // Flew from Berlin to New York: each session keeps the offset it was recorded with.
+        let berlin = DateTime::parse_from_rfc3339("2026-06-01T23:00:00+02:00").unwrap();
+        let new_york = DateTime::parse_from_rfc3339("2026-06-02T23:30:00-04:00").unwrap();
+        let tokyo_early = DateTime::parse_from_rfc3339("2026-06-04T02:00:00+09:00").unwrap();
+        assert_eq!(night_of(&berlin, DEFAULT_DAY_STARTS), date("2026-06-01"));
+        assert_eq!(night_of(&new_york, DEFAULT_DAY_STARTS), date("2026-06-02"));
+        assert_eq!(night_of(&tokyo_early, DEFAULT_DAY_STARTS), date("2026-06-03"));
+        // The same instant, read with another offset, may be another night.
+        let same_instant = new_york.with_timezone(&FixedOffset::east_opt(2 * 3600).unwrap());
+        assert_eq!(night_of(&same_instant, DEFAULT_DAY_STARTS), date("2026-06-03"));
+    }
+
+    fn tally(kept: &[&str], partial: &[&str]) -> Tally {
+        let mut nights = BTreeMap::new();
+        for (list, completed) in [(kept, true), (partial, false)] {
+            for d in list {
+                let n: &mut Night = nights.entry(date(d)).or_insert_with(|| Night::empty(date(d)));
+                if completed { n.completed += 1 } else { n.partial += 1 }
+            }
+        }
+        Tally { nights }
+    }
+
+    fn cramp(at: &str) -> Cramp {
+        Cramp {
+            v: 1,
+            id: at.into(),
+            at: DateTime::parse_from_rfc3339(at).unwrap(),
+            leg: crate::journal::Leg::Left,
+            severity: 3,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn cramps_belong_to_nights_like_sessions() {
+        let cramps = [
+            cramp("2026-11-27T03:00:00+01:00"),
+            cramp("2026-11-26T23:10:00+01:00"),
+            cramp("2026-11-27T04:30:00+01:00"),
+        ];
+        let t = Tally::new(&[], DEFAULT_DAY_STARTS).with_cramps(&cramps, DEFAULT_DAY_STARTS);
+        assert_eq!(t.get(date("2026-11-26")).cramps, 2, "03:00 belongs to the night before");
+        assert_eq!(t.get(date("2026-11-27")).cramps, 1);
+        assert_eq!(t.longest_streak(), 0, "cramps are not sessions");
+    }
+
+    #[test]
+    fn the_cramp_summary_splits_nights_by_whether_they_were_stretched() {
+        let mut t = tally(&["2026-11-20", "2026-11-21", "2026-11-22"], &["2026-11-23"]);
+        t = t.with_cramps(
+            &[
+                cramp("2026-11-21T02:00:00+01:00"),
+                cramp("2026-11-23T23:00:00+01:00"),
+                cramp("2026-11-24T01:00:00+01:00"),
+            ],
+            DEFAULT_DAY_STARTS,
+        );
+        let summary = CrampSummary::of(&t.between(date("2026-11-19"), date("2026-11-24")));
+        assert_eq!(
+            summary,
+            CrampSummary {
+                nights: 6,
+                cramp_nights: 2,
+                stretched_nights: 3,
+                stretched_cramp_nights: 1,
+                unstretched_nights: 3,
+                unstretched_cramp_nights: 1,
+            }
+        );
+    }
+
+    #[test]
+    fn the_current_streak_may_end_last_night() {
+        let t = tally(&["2026-11-23", "2026-11-24", "2026-11-25"], &["2026-11-26"]);
+        assert_eq!(t.current_streak(date("2026-11-26")), 3, "tonight's partial does not count, nor break");
+        assert_eq!(t.current_streak(date("2026-11-25")), 3);
+        assert_eq!(t.current_streak(date("2026-11-27")), 0, "neither tonight nor last night");
+        assert_eq!(t.longest_streak(), 3);
+        assert_eq!(t.this_week(date("2026-11-26")), 3, "Monday 23 to Sunday 29");
+    }
+
+    #[test]
+    fn the_calendar_ends_at_the_last_night_and_starts_on_a_monday() {
+        let t = tally(&["2026-11-26"], &[]);
+        let weeks = t.calendar(date("2026-11-26"), 16);
+        assert_eq!(weeks.len(), 16);
+        assert_eq!(weeks[0][0].unwrap().night, date("2026-08-10"));
+        assert_eq!(weeks[0][0].unwrap().night.weekday(), chrono::Weekday::Mon);
+        assert!(weeks[15][3].unwrap().kept(), "Thursday 26");
+        assert_eq!(weeks[15][4], None, "the future is blank");
+    }
+
+    mod streaks {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// Night i of the model is 2026-01-01 + i; 0 none, 1 partial only, 2+ completed.
+        fn model_tally(days: &[u8]) -> Tally {
+            let mut nights = BTreeMap::new();
+            for (i, &kind) in days.iter().enumerate() {
+                let d = date("2026-01-01") + Days::new(i as u64);
+                match kind {
+                    0 => {}
+                    1 => {
+                        nights.insert(d, Night { partial: 1, ..Night::empty(d) });
+                    }
+                    n => {
+                        nights.insert(d, Night { completed: u32::from(n - 1), ..Night::empty(d) });
+                    }
+                }
+            }
+            Tally { nights }
+        }
+
+        fn run_ending_at(kept: &[bool], end: usize) -> u32 {
+            kept[..=end].iter().rev().take_while(|k| **k).count() as u32
+        }
+
+        proptest! {
+            #[test]
+            fn streaks_match_a_day_by_day_count(days in prop::collection::vec(0u8..4, 1..120), tonight in 0usize..130) {
+                let t = model_tally(&days);
+                let kept: Vec<bool> = (0..=tonight.max(days.len())).map(|i| days.get(i).is_some_and(|k| *k >= 2)).collect();
+                let expected_current = match (kept[tonight], tonight) {
+                    (true, _) => run_ending_at(&kept, tonight),
+                    (false, 0) => 0,
+                    (false, _) => run_ending_at(&kept, tonight - 1),
+                };
+                let tonight_date = date("2026-01-01") + Days::new(tonight as u64);
+                prop_assert_eq!(t.current_streak(tonight_date), expected_current);
+                let expected_longest = (0..kept.len()).map(|i| run_ending_at(&kept, i)).max().unwrap_or(0);
+                prop_assert_eq!(t.longest_streak(), expected_longest);
+                prop_assert!(t.current_streak(tonight_date) <= t.longest_streak());
+            }
+
+            #[test]
+            fn partial_sessions_never_change_a_streak(days in prop::collection::vec(0u8..4, 1..60), extra in 0usize..60) {
+                let before = model_tally(&days);
+                let mut with_partial = days.clone();
+                if let Some(day) = with_partial.get_mut(extra) && *day == 0 {
+                    *day = 1;
+                }
+                let after = model_tally(&with_partial);
+                let tonight = date("2026-01-01") + Days::new(days.len() as u64);
+                prop_assert_eq!(before.longest_streak(), after.longest_streak());
+                prop_assert_eq!(before.current_streak(tonight), after.current_streak(tonight));
+            }
+        }
+    }
+}
