@@ -173,7 +173,7 @@ pub struct LogArgs {
     #[arg(long, short, value_name = "NAME")]
     pub routine: Option<String>,
 
-    /// When a new night begins: sessions before it count for the night before [default: 04:00]
+    /// When a new night begins: sessions before it count for the night before [default: day_starts in the config file, else 04:00]
     #[arg(long, value_name = "HH:MM")]
     pub day_starts: Option<String>,
 
