@@ -53,8 +53,12 @@ pub enum Command {
     /// On a terminal with no options, two single-key questions (which leg, how
     /// bad) take the details; Enter accepts the default.
     Cramp(CrampArgs),
+    /// Run the routine by itself at set times, from your crontab.
+    Schedule(ScheduleArgs),
+    /// Check sound, the journal and the schedule; say how to fix what fails.
+    Doctor,
     /// Show the settings in effect and where each comes from: a flag, the config file, or the default.
-    Config(SettingFlags),
+    Config(RoutineOptions),
     /// Print a completion script for your shell
     ///
     /// Save it where your shell looks for it:
@@ -107,7 +111,7 @@ Exit codes:
 pub struct TonightArgs {
     /// Settings that the config file can also give.
     #[command(flatten)]
-    pub settings: SettingFlags,
+    pub settings: RoutineOptions,
 
     /// Do not write this session to the journal
     #[arg(long)]
@@ -120,16 +124,72 @@ pub struct TonightArgs {
     /// Write the whole guided track to FILE.wav and exit, without timing or logging
     #[arg(long, value_name = "FILE.wav")]
     pub export_audio: Option<PathBuf>,
+
+    /// Who started the session, as the journal records it (scheduled entries pass cron)
+    #[arg(long, value_enum, default_value_t = Source::Terminal)]
+    pub source: Source,
+
+    /// Exit at once, playing nothing, if tonight already has a completed session
+    #[arg(long)]
+    pub skip_if_done: bool,
 }
 
-/// The settings of `stretch tonight`; each flag wins over the config file.
+/// Who started a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Source {
+    /// A person, by hand
+    Terminal,
+    /// A scheduled job
+    Cron,
+}
+
+/// `stretch schedule`.
 #[derive(Debug, Args)]
-pub struct SettingFlags {
+pub struct ScheduleArgs {
+    /// What to do with the schedule.
+    #[command(subcommand)]
+    pub action: ScheduleAction,
+}
+
+/// The subcommands of `stretch schedule`.
+#[derive(Debug, Subcommand)]
+pub enum ScheduleAction {
+    /// Add entries that run the routine at each TIME to your crontab
+    Add(ScheduleTimes),
+    /// List the entries in your crontab
+    List,
+    /// Remove the entries at each TIME, or all of them
+    Remove(ScheduleRemove),
+    /// Print the block `add` would install, and change nothing (for other schedulers)
+    Print(ScheduleTimes),
+}
+
+/// Times, days and routine options of `schedule add` and `schedule print`.
+#[derive(Debug, Args)]
+pub struct ScheduleTimes {
+    /// When to run: HH:MM, 24-hour local time (00:00-23:59); one or more
+    #[arg(value_name = "TIME", required = true)]
+    pub times: Vec<String>,
+
+    /// On which days: daily, weekdays, weekends, or days and ranges like mon,wed,fri or mon-thu
+    #[arg(long, value_name = "DAYS", default_value = "daily")]
+    pub days: String,
+
+    /// How the scheduled routine runs.
+    #[command(flatten, next_help_heading = "Routine options (as for `stretch tonight`)")]
+    pub routine: RoutineOptions,
+}
+
+/// The routine options of `stretch tonight`, which the config file can also
+/// give and a schedule entry passes on; unset ones follow the config file,
+/// the routine and the defaults.
+#[derive(Debug, Args)]
+pub struct RoutineOptions {
     /// Routine to run: a name from `stretch routines`, or a path to a .toml file [default: wall-calf]
     #[arg(long, short, value_name = "NAME|PATH")]
     pub routine: Option<String>,
 
-    /// Change the routine's timing.
+    /// Changes to the routine's timing.
     #[command(flatten)]
     pub timing: TimingArgs,
 
@@ -142,7 +202,19 @@ pub struct SettingFlags {
     pub volume: Option<u8>,
 }
 
-impl SettingFlags {
+/// Options of `stretch schedule remove`.
+#[derive(Debug, Args)]
+pub struct ScheduleRemove {
+    /// The times (HH:MM) whose entries to remove
+    #[arg(value_name = "TIME", required_unless_present = "all", conflicts_with = "all")]
+    pub times: Vec<String>,
+
+    /// Remove every entry, and the block with them
+    #[arg(long)]
+    pub all: bool,
+}
+
+impl RoutineOptions {
     /// The flags as plain values, for the config layer.
     pub fn flags(&self) -> Flags {
         Flags {

@@ -180,15 +180,8 @@ impl Record {
 }
 
 impl Session {
-    /// What is wrong with a record no timer could have written, if anything:
-    /// checked before `stretch log add` writes one, and by `stretch log --check`.
-    pub fn validate(&self) -> std::result::Result<(), String> {
-        if self.v != SCHEMA {
-            return Err(format!("unknown version v={} (this stretch reads v={SCHEMA})", self.v));
-        }
-        if self.id.trim().is_empty() {
-            return Err("the id is empty".into());
-        }
+    /// What is wrong with a session no timer could have written, if anything.
+    fn validate(&self) -> std::result::Result<(), String> {
         if self.routine.trim().is_empty() {
             return Err("the routine name is empty".into());
         }
@@ -199,6 +192,33 @@ impl Session {
             return Err(format!("{} reps done of {} planned", self.reps_done, self.reps_planned));
         }
         Ok(())
+    }
+}
+
+impl Cramp {
+    /// What is wrong with a cramp record `stretch cramp` could not have written.
+    fn validate(&self) -> std::result::Result<(), String> {
+        if !(1..=5).contains(&self.severity) {
+            return Err(format!("severity {} is not between 1 and 5", self.severity));
+        }
+        Ok(())
+    }
+}
+
+impl Record {
+    /// What is wrong with a record stretch could not have written, if anything:
+    /// checked before `stretch log add` writes one, and by `stretch log --check`.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        if self.version() != SCHEMA {
+            return Err(format!("unknown version v={} (this stretch reads v={SCHEMA})", self.version()));
+        }
+        if self.id().trim().is_empty() {
+            return Err("the id is empty".into());
+        }
+        match self {
+            Record::Session(s) => s.validate(),
+            Record::Cramp(c) => c.validate(),
+        }
     }
 }
 
@@ -465,6 +485,18 @@ mod tests {
         let path = dir.path().join("journal.jsonl");
         append(&path, &[session("c")]).unwrap();
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn reading_skips_bad_lines_into_problems_and_a_missing_file_is_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        assert!(read(&path).unwrap().records.is_empty());
+        std::fs::write(&path, format!("{}\nnot json\n\n{}\n", session("e").to_line(), session("f").to_line())).unwrap();
+        let reading = read(&path).unwrap();
+        assert_eq!(reading.records, [session("e"), session("f")]);
+        assert_eq!(reading.problems.len(), 1);
+        assert_eq!(reading.problems[0].line, 2);
     }
 
     #[test]

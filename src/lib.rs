@@ -10,6 +10,7 @@ pub mod cli;
 pub mod clock;
 pub mod cmd;
 pub mod config;
+pub mod crontab;
 pub mod display;
 pub mod duration;
 pub mod error;
@@ -22,6 +23,7 @@ pub mod paths;
 pub mod prompt;
 pub mod routine;
 pub mod runner;
+pub mod schedule;
 pub mod signals;
 pub mod terminal;
 pub mod timeline;
@@ -56,14 +58,16 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> u8 {
 }
 
 fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
-    let paths = Paths::resolve(cli.data_dir.as_deref(), env)?;
+    let paths = Paths { config_flag: cli.config.clone(), ..Paths::resolve(cli.data_dir.as_deref(), env)? };
     // Only the commands that use settings read the config file, so a mistake
     // in it never stands in the way of completions or the manual.
-    let config = || Config::load(cli.config.as_deref(), paths.config_file().as_deref());
+    let config = || Config::load(paths.config_flag.as_deref(), paths.config_file().as_deref());
     match &cli.command {
         Command::Tonight(args) => cmd::tonight::run(args, &config()?, &paths, env),
         Command::Routines => cmd::routines::run(&paths).map(|()| code::OK),
         Command::Log(args) => cmd::log::run(args, config()?.day_starts, &paths, env),
+        Command::Schedule(args) => cmd::schedule::run(&args.action, &paths, env),
+        Command::Doctor => cmd::doctor::run(&paths, env),
         Command::Cramp(args) => cmd::cramp::run(args, &paths, env),
         Command::Config(flags) => cmd::config::run(&config()?, &flags.flags(), &paths),
         Command::Completions { shell } => cmd::completions::run(*shell),

@@ -22,6 +22,12 @@ pub struct Env {
     pub dumb_terminal: bool,
     /// `STRETCH_NOW`: the current time for `stretch log`, as RFC 3339, unparsed.
     pub now: Option<String>,
+    /// The `crontab` program: `STRETCH_CRONTAB`, else `crontab` on `PATH`.
+    pub crontab: PathBuf,
+    /// This program's absolute path, which scheduled entries run.
+    pub exe: Option<PathBuf>,
+    /// The user id, for `/run/user/<uid>`, where the user's audio server lives.
+    pub uid: u32,
 }
 
 impl Env {
@@ -36,6 +42,9 @@ impl Env {
             no_color: var("NO_COLOR").is_some(),
             dumb_terminal: var("TERM").is_none_or(|t| t == "dumb"),
             now: var("STRETCH_NOW").map(|t| t.to_string_lossy().into_owned()),
+            crontab: var("STRETCH_CRONTAB").map_or_else(|| PathBuf::from("crontab"), PathBuf::from),
+            exe: std::env::current_exe().ok(),
+            uid: nix::unistd::getuid().as_raw(),
         }
     }
 }
@@ -47,6 +56,8 @@ pub struct Paths {
     pub data_dir: PathBuf,
     /// Holds `routines/` (and the config file).
     pub config_dir: Option<PathBuf>,
+    /// `--config FILE`: read instead of `<config dir>/config.toml`.
+    pub config_flag: Option<PathBuf>,
 }
 
 impl Paths {
@@ -63,7 +74,7 @@ impl Paths {
             }
         };
         let config_dir = env.config_dir.clone().or_else(|| env.platform_config_dir.as_ref().map(|d| d.join("stretch")));
-        Ok(Paths { data_dir, config_dir })
+        Ok(Paths { data_dir, config_dir, config_flag: None })
     }
 
     /// The session journal.
@@ -76,7 +87,7 @@ impl Paths {
         self.config_dir.as_ref().map(|d| d.join("routines"))
     }
 
-    /// Where the config file is looked for, unless `--config` names one.
+    /// Where the config file is looked for, unless `--config` names one (`config_flag`).
     pub fn config_file(&self) -> Option<PathBuf> {
         self.config_dir.as_ref().map(|d| d.join(crate::config::FILE_NAME))
     }

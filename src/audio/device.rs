@@ -49,6 +49,15 @@ pub fn play(track: Playhead) -> Result<Playback, String> {
     }
 }
 
+/// Opens the default output and closes it again: whether sound can play here.
+pub fn probe() -> Result<(), String> {
+    #[cfg(target_os = "linux")]
+    let _quiet = alsa::Output::local_error_handler();
+    let mut sink = open_sink()?;
+    sink.log_on_drop(false);
+    Ok(())
+}
+
 impl Playback {
     /// Pauses the track where it is.
     pub fn pause(&self) {

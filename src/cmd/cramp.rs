@@ -56,6 +56,7 @@ pub fn run(args: &CrampArgs, paths: &Paths, env: &Env) -> Result<u8> {
         json: false,
         log: true,
         cramp: Some(cramp.id),
+        source: journal::Source::Terminal,
     };
     tonight::perform(&request, paths, env)
 }

@@ -179,7 +179,7 @@ fn check(path: &Path, records: &[Stored], unreadable: usize) -> u8 {
     let mut seen = std::collections::HashMap::new();
     let mut problems = Vec::new();
     for stored in records {
-        if let Some(Err(message)) = stored.record.as_session().map(Session::validate) {
+        if let Err(message) = stored.record.validate() {
             problems.push(Problem { line: stored.line, message });
         }
         if let Some(first) = seen.insert(stored.record.id(), stored.line) {

@@ -3,9 +3,11 @@
 pub mod completions;
 pub mod config;
 pub mod cramp;
+pub mod doctor;
 pub mod log;
 pub mod man;
 pub mod routines;
+pub mod schedule;
 pub mod tonight;
 
 /// Writes generated text (a script, a page) to stdout; a reader that went away

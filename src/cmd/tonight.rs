@@ -6,11 +6,11 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use chrono::{DateTime, Local};
+use chrono::{DateTime, FixedOffset, Local, NaiveTime};
 
 use crate::audio::sounds::SoundSet;
 use crate::audio::{AudioUsed, Output, device, track, wav};
-use crate::cli::{TimingArgs, TonightArgs};
+use crate::cli::{self, TimingArgs, TonightArgs};
 use crate::clock::{Clock, MonotonicClock, StopReason};
 use crate::config::Config;
 use crate::display::{Human, Stream, Style};
@@ -22,18 +22,33 @@ use crate::paths::{Env, Paths};
 use crate::routine::Routine;
 use crate::runner::{self, Moment, Observer, Outcome};
 use crate::timeline::{self, Cue, Phase, Timeline};
-use crate::{keys, lock, signals};
+use crate::{keys, lock, nights, signals};
 
 /// Runs `stretch tonight` with `config` under its flags; returns the exit code.
 pub fn run(args: &TonightArgs, config: &Config, paths: &Paths, env: &Env) -> Result<u8> {
     let settings = config.settings(&args.settings.flags())?;
     let routine = settings.routine(paths.routine_dir().as_deref())?;
+    if args.skip_if_done
+        && let Some(done) =
+            completed_tonight(&paths.journal(), &Local::now().fixed_offset(), settings.day_starts.value)?
+    {
+        println!("Already done tonight: a session completed at {}; skipping (--skip-if-done)", done.format("%H:%M"));
+        return Ok(code::OK);
+    }
     let timeline = timeline::build(&routine);
     let (sounds, volume) = (settings.sounds.value, settings.volume.value);
     if let Some(path) = &args.export_audio {
         return export(&timeline, sounds, volume, path);
     }
-    let request = Request { timeline, sounds, volume, json: args.json, log: !args.no_log, cramp: None };
+    let request = Request {
+        timeline,
+        sounds,
+        volume,
+        json: args.json,
+        log: !args.no_log,
+        cramp: None,
+        source: source(args.source),
+    };
     perform(&request, paths, env)
 }
 
@@ -51,6 +66,8 @@ pub struct Request {
     pub log: bool,
     /// The cramp this session relieves, if any.
     pub cramp: Option<String>,
+    /// Who started it.
+    pub source: Source,
 }
 
 /// Runs a session: the cue track, the timer, the display, and the record.
@@ -80,7 +97,11 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     let started = Local::now();
     let mut clock = MonotonicClock::start(inbox);
     let outcome = runner::run(timeline, &mut clock, &mut watchers, &mut output);
-    let session = Session { cramp: request.cramp.clone(), ..session_record(timeline, &outcome, started, audio) };
+    let session = Session {
+        cramp: request.cramp.clone(),
+        source: request.source,
+        ..session_record(timeline, &outcome, started, audio)
+    };
     let saved = journal.as_deref().map_or(Ok(()), |path| save(path, &session));
     human.line(&summary(&session, &outcome, journal.as_deref()));
     saved?;
@@ -91,6 +112,32 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
         Some(StopReason::Terminate) => code::TERMINATED,
         Some(StopReason::Interrupt | StopReason::Quit) => code::INTERRUPTED,
     })
+}
+
+/// The routine `args` name under `config`, with their overrides: what would run, checked.
+pub fn routine(args: &TonightArgs, config: &Config, paths: &Paths) -> Result<Routine> {
+    config.settings(&args.settings.flags())?.routine(paths.routine_dir().as_deref())
+}
+
+/// When tonight's completed session started, if there is one. Unreadable
+/// journal lines are passed over: they cannot prove a session happened.
+fn completed_tonight(
+    journal: &Path,
+    now: &DateTime<FixedOffset>,
+    day_starts: NaiveTime,
+) -> Result<Option<DateTime<FixedOffset>>> {
+    let tonight = nights::night_of(now, day_starts);
+    Ok(journal::read(journal)?.records.into_iter().find_map(|record| match record {
+        Record::Session(s) if s.completed && nights::night_of(&s.started, day_starts) == tonight => Some(s.started),
+        _ => None,
+    }))
+}
+
+fn source(source: cli::Source) -> Source {
+    match source {
+        cli::Source::Terminal => Source::Terminal,
+        cli::Source::Cron => Source::Cron,
+    }
 }
 
 /// `--reps`, `--hold`, `--rest` and `--prepare` replace the routine's values, within the same limits.

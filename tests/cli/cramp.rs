@@ -181,3 +181,13 @@ fn the_log_sets_cramp_nights_beside_stretch_nights() {
     );
     assert_eq!(log["cramps"].as_array().unwrap().len(), 5);
 }
+
+#[test]
+fn check_flags_a_cramp_no_one_could_have_recorded() {
+    let s = Sandbox::new();
+    let bad = cramp_line("c9", "2026-11-20T02:00:00+01:00").replace("\"severity\":3", "\"severity\":9");
+    s.write_journal(&[cramp_line("c1", "2026-11-19T02:00:00+01:00"), bad]);
+    let (code, _, stderr) = s.run(s.log("2026-11-25T21:00:00+01:00", "Europe/Berlin", &["--check"]));
+    assert_eq!(code, 1);
+    assert!(stderr.contains("journal.jsonl:2: severity 9 is not between 1 and 5"), "{stderr}");
+}

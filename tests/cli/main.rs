@@ -3,9 +3,11 @@
 mod audio;
 mod config;
 mod cramp;
+mod cron;
 mod durability;
 mod keys;
 mod log;
 mod routines;
+mod schedule;
 mod support;
 mod tonight;

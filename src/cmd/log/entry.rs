@@ -44,10 +44,11 @@ pub fn add(args: &LogAddArgs, paths: &Paths, now: &DateTime<FixedOffset>) -> Res
         paused_ms: 0,
         cramp: None,
     };
-    session.validate().map_err(|e| Error::usage(format!("this session cannot be recorded: {e}")))?;
+    let record = Record::Session(session.clone());
+    record.validate().map_err(|e| Error::usage(format!("this session cannot be recorded: {e}")))?;
     paths.create_data_dir()?;
     let path = paths.journal();
-    journal::append(&path, &[Record::Session(session.clone())])?;
+    journal::append(&path, &[record])?;
     println!(
         "Logged {}: {} reps, {} held, for the night of {}, to {}",
         session.routine,

@@ -1,0 +1,162 @@
+//! `stretch doctor`: checks, one line each, what a routine needs to play, be
+//! logged and start from cron here, and says how to fix what fails.
+
+use std::path::Path;
+
+use crate::audio::device;
+use crate::crontab::Crontab;
+use crate::error::{Result, code};
+use crate::journal;
+use crate::paths::{Env, Paths};
+use crate::schedule;
+
+/// How one check went: what was found, or what is wrong and how to fix it.
+enum Verdict {
+    Ok(String),
+    Fail(String),
+    Skip(String),
+}
+
+/// Runs every check; exits 0 if all pass, else 1.
+pub fn run(paths: &Paths, env: &Env) -> Result<u8> {
+    let crontab = Crontab::new(&env.crontab).read().map(|text| schedule::Crontab::parse(&text.unwrap_or_default()));
+    let entries: Vec<schedule::Entry> = match &crontab {
+        Ok(Ok(c)) => c.entries().cloned().collect(),
+        _ => Vec::new(),
+    };
+    let checks = [
+        ("audio output", audio()),
+        ("data dir", data_dir(paths)),
+        ("journal", journal(&paths.journal())),
+        (
+            "crontab",
+            match crontab {
+                Err(e) => Verdict::Fail(e.message),
+                Ok(Err(why)) => {
+                    Verdict::Fail(format!("the stretch block is damaged ({why}); fix it with `crontab -e`"))
+                }
+                Ok(Ok(_)) if entries.is_empty() => {
+                    Verdict::Fail("no stretch entries; add one with `stretch schedule add 22:30`".into())
+                }
+                Ok(Ok(_)) => Verdict::Ok(format!("{} stretch entries", entries.len())),
+            },
+        ),
+        ("cron daemon", cron_daemon(Path::new("/proc"))),
+        ("XDG_RUNTIME_DIR", runtime_dir(&entries, env.uid)),
+    ];
+    let mut failed = false;
+    for (name, verdict) in checks {
+        let (mark, text) = match verdict {
+            Verdict::Ok(text) => ("ok  ", text),
+            Verdict::Skip(text) => ("skip", text),
+            Verdict::Fail(text) => {
+                failed = true;
+                ("FAIL", text)
+            }
+        };
+        println!("{mark}  {name}: {text}");
+    }
+    Ok(if failed { code::FAILURE } else { code::OK })
+}
+
+fn audio() -> Verdict {
+    match device::probe() {
+        Ok(()) => Verdict::Ok("the default output device opens".into()),
+        Err(why) => Verdict::Fail(format!(
+            "no audio output ({why}); connect speakers or headphones, unmute them, and run this from the \
+             same login as the routine (routines still run without sound)"
+        )),
+    }
+}
+
+fn data_dir(paths: &Paths) -> Verdict {
+    let dir = match paths.create_data_dir() {
+        Ok(dir) => dir,
+        Err(e) => {
+            return Verdict::Fail(format!("{e}; pass --data-dir DIR or set STRETCH_DATA_DIR to a writable place"));
+        }
+    };
+    match tempfile::tempfile_in(dir) {
+        Ok(_) => Verdict::Ok(format!("{} is writable", dir.display())),
+        Err(e) => Verdict::Fail(format!(
+            "cannot write in {} ({e}); make it yours (`chown`) and writable, or pass --data-dir DIR",
+            dir.display()
+        )),
+    }
+}
+
+fn journal(path: &Path) -> Verdict {
+    match journal::read(path) {
+        Err(e) => Verdict::Fail(format!("{e}; check its permissions")),
+        Ok(reading) => match reading.problems.first() {
+            None => Verdict::Ok(format!("{} records in {}", reading.records.len(), path.display())),
+            Some(p) => Verdict::Fail(format!(
+                "{} unreadable lines in {}, the first at line {}: {}; fix or delete them (the rest reads fine)",
+                reading.problems.len(),
+                path.display(),
+                p.line,
+                p.message
+            )),
+        },
+    }
+}
+
+/// Whether a process named `cron` or `crond` runs, as `/proc/<pid>/comm` says.
+fn cron_daemon(proc: &Path) -> Verdict {
+    let running = std::fs::read_dir(proc).into_iter().flatten().flatten().any(|entry| {
+        std::fs::read_to_string(entry.path().join("comm")).is_ok_and(|comm| matches!(comm.trim(), "cron" | "crond"))
+    });
+    if running {
+        Verdict::Ok("running".into())
+    } else {
+        Verdict::Fail(
+            "no cron daemon is running; start it: `sudo systemctl enable --now cron`, or run `cron` as root".into(),
+        )
+    }
+}
+
+/// Each entry must point audio at this user's runtime dir, where the sound server listens.
+fn runtime_dir(entries: &[schedule::Entry], uid: u32) -> Verdict {
+    if entries.is_empty() {
+        return Verdict::Skip("no entries to check".into());
+    }
+    let want = format!("XDG_RUNTIME_DIR=/run/user/{uid}");
+    let wrong: Vec<String> =
+        entries.iter().filter(|e| !e.command_words().contains(&want)).map(|e| e.time.to_string()).collect();
+    if wrong.is_empty() {
+        Verdict::Ok(format!("/run/user/{uid}, this user's"))
+    } else {
+        Verdict::Fail(format!(
+            "the entries at {} do not set {want}; run `stretch schedule add` for them again as this user",
+            wrong.join(", ")
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cron_daemon_is_found_by_its_process_name() {
+        let proc = tempfile::tempdir().unwrap();
+        std::fs::create_dir(proc.path().join("1")).unwrap();
+        std::fs::write(proc.path().join("1/comm"), "bash\n").unwrap();
+        assert!(matches!(cron_daemon(proc.path()), Verdict::Fail(_)));
+        std::fs::create_dir(proc.path().join("42")).unwrap();
+        std::fs::write(proc.path().join("42/comm"), "cron\n").unwrap();
+        assert!(matches!(cron_daemon(proc.path()), Verdict::Ok(_)));
+    }
+
+    #[test]
+    fn entries_for_another_user_fail_the_runtime_dir_check() {
+        let days = schedule::Days::DAILY;
+        let time = |hour| schedule::Time { hour, minute: 0 };
+        let mine = schedule::Entry::new(time(22), days, "XDG_RUNTIME_DIR=/run/user/1000 /bin/stretch tonight");
+        let theirs = schedule::Entry::new(time(7), days, "XDG_RUNTIME_DIR=/run/user/1001 /bin/stretch tonight");
+        assert!(matches!(runtime_dir(std::slice::from_ref(&mine), 1000), Verdict::Ok(_)));
+        let Verdict::Fail(text) = runtime_dir(&[mine, theirs], 1000) else { panic!("should fail") };
+        assert!(text.starts_with("the entries at 07:00 do not set XDG_RUNTIME_DIR=/run/user/1000"), "{text}");
+        assert!(matches!(runtime_dir(&[], 1000), Verdict::Skip(_)));
+    }
+}

@@ -1,0 +1,214 @@
+//! `stretch tonight` as cron runs it (no terminal, next to no environment),
+//! its sound through a user's sound server, `--skip-if-done`, and, when `STRETCH_TEST_CRON_DAEMON` is set (as `.ci/run`
+//! does), a routine scheduled with the real cron daemon.
+
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use chrono::{Local, Timelike};
+
+use crate::schedule::{RealCrontab, installed, schedule};
+use crate::support::Sandbox;
+
+/// What cron gives a job: `HOME LOGNAME PATH=/usr/bin:/bin PWD SHELL`, no
+/// TERM, no tty, no XDG_RUNTIME_DIR.
+fn as_cron(s: &Sandbox, mut cmd: Command) -> Command {
+    cmd.env_clear()
+        .env("HOME", s.home())
+        .env("LOGNAME", "root")
+        .env("PATH", "/usr/bin:/bin")
+        .env("PWD", s.home())
+        .env("SHELL", "/bin/sh")
+        .current_dir(s.home());
+    cmd
+}
+
+#[test]
+fn under_cron_a_routine_runs_fully_with_plain_lines_and_says_there_is_no_sound() {
+    let s = Sandbox::new();
+    let (code, stdout, stderr) = s.run(as_cron(&s, s.tonight(&["--source", "cron", "--sounds", "chime"])));
+    assert_eq!(code, 0, "{stderr}");
+    for out in [&stdout, &stderr] {
+        assert!(!out.contains('\x1b') && !out.contains('\x07'), "no escape codes, no bell: {out:?}");
+    }
+    assert_eq!(stdout.lines().count(), 5, "one line per phase and a summary: {stdout}");
+    assert!(stderr.starts_with("stretch: cues cannot play: no audio output ("), "{stderr}");
+    let r = &s.records()[0];
+    assert_eq!(
+        (r["source"].as_str(), r["audio"].as_str(), r["completed"].as_bool()),
+        (Some("cron"), Some("none"), Some(true))
+    );
+}
+
+#[test]
+fn skip_if_done_plays_nothing_once_tonight_has_a_completed_session() {
+    let s = Sandbox::new();
+    let (code, _, _) = s.run(s.tonight(&["--sounds", "off", "--skip-if-done"]));
+    assert_eq!((code, s.records().len()), (0, 1), "nothing done yet: it runs");
+    let (code, stdout, stderr) = s.run(s.tonight(&["--sounds", "off", "--skip-if-done", "--source", "cron"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("Already done tonight: a session completed at "), "{stdout}");
+    assert!(stdout.ends_with("; skipping (--skip-if-done)\n"), "{stdout}");
+    assert_eq!(s.records().len(), 1, "no second record");
+}
+
+#[test]
+fn skip_if_done_ignores_stopped_sessions_other_nights_and_bad_lines() {
+    let s = Sandbox::new();
+    std::fs::create_dir_all(s.data()).unwrap();
+    let now = Local::now().fixed_offset();
+    let record = |started: chrono::DateTime<chrono::FixedOffset>, completed: bool| {
+        let t = started.to_rfc3339();
+        format!(
+            "{{\"type\":\"session\",\"v\":1,\"id\":\"x\",\"routine\":\"wall-calf\",\"started\":\"{t}\",\"ended\":\"{t}\",\"reps_planned\":3,\"reps_done\":0,\"hold_ms\":0,\"completed\":{completed},\"source\":\"cron\",\"audio\":\"none\"}}\n"
+        )
+    };
+    let lines = [record(now, false), record(now - chrono::Duration::days(2), true), "{torn\n".to_string()];
+    std::fs::write(s.journal(), lines.concat()).unwrap();
+    let (code, stdout, stderr) = s.run(s.tonight(&["--sounds", "off", "--skip-if-done"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("Completed wall-calf"), "{stdout}");
+}
+
+/// A private PulseAudio server with a null sink, listening in `run/pulse/native`
+/// as a user's session server does in `/run/user/<uid>`; stopped on drop.
+struct SoundServer(Child);
+
+impl SoundServer {
+    /// `None` (with a message) where PulseAudio or ALSA's pulse plugin is missing.
+    fn start(s: &Sandbox, run: &std::path::Path) -> Option<SoundServer> {
+        let plugin = std::fs::read_dir("/usr/lib")
+            .unwrap()
+            .flatten()
+            .any(|arch| arch.path().join("alsa-lib/libasound_module_pcm_pulse.so").exists());
+        if Command::new("pulseaudio").arg("--version").output().is_err() || !plugin {
+            eprintln!("skipped: needs pulseaudio and libasound2-plugins (Debian)");
+            return None;
+        }
+        std::fs::create_dir(run).unwrap();
+        let script = s.path().join("server.pa");
+        std::fs::write(&script, "load-module module-null-sink\nload-module module-native-protocol-unix\n").unwrap();
+        let child = Command::new("pulseaudio")
+            .args(["-n", "--daemonize=no", "--exit-idle-time=-1", "-F"])
+            .arg(&script)
+            .env_clear()
+            .env("HOME", s.home())
+            .env("XDG_RUNTIME_DIR", run)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("pulseaudio starts");
+        let server = SoundServer(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !run.join("pulse/native").exists() {
+            assert!(Instant::now() < deadline, "pulseaudio did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(server)
+    }
+}
+
+impl Drop for SoundServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn under_cron_sound_reaches_the_users_sound_server_through_xdg_runtime_dir() {
+    let s = Sandbox::new();
+    let run = s.path().join("run");
+    let Some(_server) = SoundServer::start(&s, &run) else { return };
+    // ALSA's default output is the user's sound server, as on a desktop.
+    s.asoundrc("pcm.!default { type pulse }\nctl.!default { type pulse }\n");
+    let tonight = || s.tonight(&["--source", "cron", "--sounds", "chime", "--reps", "1"]);
+
+    let (code, _, stderr) = s.run(as_cron(&s, tonight()));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("cues cannot play: no audio output"), "cron's bare environment finds no server: {stderr}");
+
+    let mut with_runtime_dir = as_cron(&s, tonight());
+    with_runtime_dir.env("XDG_RUNTIME_DIR", &run);
+    let (code, _, stderr) = s.run(with_runtime_dir);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "", "the entry's XDG_RUNTIME_DIR finds it");
+    let audio: Vec<_> = s.records().iter().map(|r| r["audio"].as_str().unwrap().to_string()).collect();
+    assert_eq!(audio, ["none", "device"]);
+}
+
+/// The cron daemon: the one running, or one started here (and stopped on drop).
+struct Daemon(Option<Child>);
+
+impl Daemon {
+    fn ensure() -> Daemon {
+        let running = std::fs::read_dir("/proc").unwrap().flatten().any(|p| {
+            std::fs::read_to_string(p.path().join("comm")).is_ok_and(|c| matches!(c.trim(), "cron" | "crond"))
+        });
+        if running {
+            return Daemon(None);
+        }
+        let child = Command::new("/usr/sbin/cron").arg("-f").spawn().expect("/usr/sbin/cron starts");
+        // cron notices a new crontab by the spool's mtime, in whole seconds:
+        // one installed in the second it started reading would go unseen.
+        std::thread::sleep(Duration::from_millis(1100));
+        Daemon(Some(child))
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[test]
+fn the_cron_daemon_runs_a_scheduled_routine_and_it_is_logged_as_cron() {
+    if std::env::var_os("STRETCH_TEST_CRON_DAEMON").is_none() {
+        eprintln!(
+            "skipped: set STRETCH_TEST_CRON_DAEMON=1 to schedule a routine with the real cron daemon \
+             (needs root and Debian's cron; .ci/run sets it)"
+        );
+        return;
+    }
+    let s = Sandbox::new();
+    let Some(_crontab) = RealCrontab::take(None) else { return };
+    let _daemon = Daemon::ensure();
+    // cron rereads its spool when the spool's mtime (whole seconds) changes,
+    // checking at each minute's start: a crontab installed in that same second
+    // would go unseen.
+    if Local::now().second() < 2 {
+        std::thread::sleep(Duration::from_secs(2));
+    }
+    // The coming minute, unless it is too close for cron to reread its spool first.
+    let now = Local::now();
+    let skip = if now.second() >= 50 { 2 } else { 1 };
+    let at = now + chrono::Duration::minutes(skip);
+    let time = format!("{:02}:{:02}", at.hour(), at.minute());
+    let add = ["add", &time, "--prepare", "0s", "--reps", "1", "--hold", "1s", "--rest", "0s", "--sounds", "chime"];
+    let (code, _, stderr) = s.run(schedule(&s, &add));
+    assert_eq!(code, 0, "{stderr}");
+
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while s.records().is_empty() {
+        assert!(Instant::now() < deadline, "no record 90 s after scheduling {time}; crontab:\n{:?}", installed());
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let r = &s.records()[0];
+    assert_eq!(
+        (r["source"].as_str(), r["completed"].as_bool(), r["hold_ms"].as_u64()),
+        (Some("cron"), Some(true), Some(1000))
+    );
+    let started = chrono::DateTime::parse_from_rfc3339(r["started"].as_str().unwrap()).unwrap();
+    assert_eq!(started.format("%H:%M").to_string(), time, "started by cron at the minute scheduled");
+
+    // The run has ended (the record is written last); its output is in the log.
+    let log = std::fs::read_to_string(s.data().join("schedule.log")).unwrap();
+    assert!(!log.contains('\x1b') && !log.contains('\x07'), "{log:?}");
+    assert!(log.contains("Completed wall-calf: 1 of 1 reps"), "{log}");
+    if r["audio"] == "none" {
+        assert!(log.contains("cues cannot play: no audio output"), "{log}");
+    }
+}

@@ -1,0 +1,279 @@
+//! `stretch schedule` and `stretch doctor` against the real `crontab` program
+//! (the account's crontab, saved and put back around each test), and against
+//! fake ones for the failures a real one rarely shows.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, MutexGuard};
+
+use crate::support::Sandbox;
+
+/// A crontab full of other people's jobs: environment lines, comments, blank
+/// lines, tabs, `%`, `@reboot`.
+pub const OTHER_JOBS: &str = "SHELL=/bin/sh\nMAILTO=\"\"\n# m h  dom mon dow   command\n\n*/7 * * * * /usr/bin/true --backup  # keep\n0 3 * * 0\tdate +\\%F >> /dev/null\n@reboot   /bin/true\n\n# the end\n";
+
+/// The account's real crontab, for one test at a time: saved on creation,
+/// put back on drop, even if the test fails.
+pub struct RealCrontab {
+    saved: Option<String>,
+    _one_at_a_time: MutexGuard<'static, ()>,
+}
+
+static CRONTAB: Mutex<()> = Mutex::new(());
+
+/// What `crontab -l` prints, or `None` for no crontab.
+pub fn installed() -> Option<String> {
+    let out = Command::new("crontab").arg("-l").env("LC_ALL", "C").output().expect("crontab runs");
+    out.status.success().then(|| String::from_utf8(out.stdout).unwrap())
+}
+
+fn install(text: &str) {
+    let mut child = Command::new("crontab").arg("-").stdin(Stdio::piped()).spawn().unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), text.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+impl RealCrontab {
+    /// Takes the crontab and installs `text` in it (if given); `None` (with a
+    /// message) when this machine has no `crontab`, unless CI says it must.
+    pub fn take(text: Option<&str>) -> Option<RealCrontab> {
+        let guard = CRONTAB.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if Command::new("crontab").arg("-l").stdout(Stdio::null()).stderr(Stdio::null()).status().is_err() {
+            assert!(std::env::var_os("STRETCH_TEST_CRON").is_none(), "STRETCH_TEST_CRON is set but crontab is missing");
+            eprintln!("skipped: no `crontab` here (Debian: apt-get install --no-install-recommends cron)");
+            return None;
+        }
+        let saved = installed();
+        if let Some(text) = text {
+            install(text);
+        }
+        Some(RealCrontab { saved, _one_at_a_time: guard })
+    }
+}
+
+impl Drop for RealCrontab {
+    fn drop(&mut self) {
+        match &self.saved {
+            Some(text) => install(text),
+            None => drop(Command::new("crontab").arg("-r").stderr(Stdio::null()).status()),
+        }
+    }
+}
+
+/// `stretch schedule ARGS` logging into the sandbox's data dir.
+pub fn schedule(s: &Sandbox, args: &[&str]) -> Command {
+    let data = s.data();
+    let mut all = vec!["--data-dir", data.to_str().unwrap(), "schedule"];
+    all.extend_from_slice(args);
+    s.cmd(&all)
+}
+
+fn backups(s: &Sandbox) -> usize {
+    std::fs::read_dir(s.data().join("crontab-backups")).map_or(0, |d| d.count())
+}
+
+#[test]
+fn add_list_remove_and_add_again_keep_every_other_line_byte_for_byte() {
+    let s = Sandbox::new();
+    let Some(_crontab) = RealCrontab::take(Some(OTHER_JOBS)) else { return };
+    let add = ["add", "22:30", "07:05", "--days", "weekdays", "--prepare", "0s", "--reps", "2"];
+    let (code, stdout, stderr) = s.run(schedule(&s, &add));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("added 07:05 weekdays\nadded 22:30 weekdays\nCrontab updated;"), "{stdout}");
+    let text = installed().unwrap();
+    assert!(text.starts_with(OTHER_JOBS), "{text}");
+    let block: Vec<_> = text[OTHER_JOBS.len()..].lines().collect();
+    assert_eq!(block.len(), 4, "{text}");
+    assert!(block[0].starts_with("# BEGIN stretch schedule") && block[3] == "# END stretch schedule");
+    let uid = nix::unistd::getuid();
+    let expected = format!(
+        "5 7 * * 1-5 XDG_RUNTIME_DIR=/run/user/{uid} STRETCH_CONFIG_DIR={} {} --data-dir {} tonight --source cron --skip-if-done --reps 2 --prepare 0s >> {}/schedule.log 2>&1",
+        s.path().join("config").display(),
+        env!("CARGO_BIN_EXE_stretch"),
+        s.data().display(),
+        s.data().display()
+    );
+    // Where this user has a session bus, its address comes after XDG_RUNTIME_DIR.
+    let bus = format!(" DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/{uid}/bus");
+    assert_eq!(block[1].replacen(&bus, "", 1), expected);
+    assert!(block[2].starts_with("30 22 * * 1-5 "), "{}", block[2]);
+    assert_eq!(backups(&s), 1);
+
+    let (code, stdout, _) = s.run(schedule(&s, &add));
+    assert_eq!(code, 0);
+    assert_eq!(
+        stdout,
+        "07:05 weekdays is already scheduled; nothing to change\n22:30 weekdays is already scheduled; nothing to change\n"
+    );
+    assert_eq!(installed().unwrap(), text, "a no-op changes nothing");
+    assert_eq!(backups(&s), 1, "and saves nothing");
+
+    let (code, stdout, _) = s.run(schedule(&s, &["list"]));
+    assert_eq!(code, 0);
+    let lines: Vec<_> = stdout.lines().collect();
+    assert_eq!(lines[..2], ["07:05  weekdays  --reps 2 --prepare 0s", "22:30  weekdays  --reps 2 --prepare 0s"]);
+
+    assert_eq!(s.run(schedule(&s, &["remove", "22:30"])).0, 0);
+    let (code, stdout, _) = s.run(schedule(&s, &["remove", "22:30"]));
+    assert_eq!((code, stdout.as_str()), (0, "nothing is scheduled at 22:30\n"));
+    assert_eq!(s.run(schedule(&s, &["remove", "--all"])).0, 0);
+    assert_eq!(installed().unwrap(), OTHER_JOBS, "removing everything gives back the same bytes");
+
+    assert_eq!(s.run(schedule(&s, &["add", "21:00"])).0, 0);
+    assert!(installed().unwrap().starts_with(OTHER_JOBS));
+    assert_eq!(backups(&s), 4);
+    let first = std::fs::read_dir(s.data().join("crontab-backups")).unwrap().map(|e| e.unwrap().path()).min().unwrap();
+    assert_eq!(std::fs::read_to_string(first).unwrap(), OTHER_JOBS, "the first backup is the crontab before");
+}
+
+#[test]
+fn hostile_times_and_days_exit_2_and_leave_the_crontab_alone() {
+    let s = Sandbox::new();
+    let Some(_crontab) = RealCrontab::take(Some(OTHER_JOBS)) else { return };
+    let cases: [&[&str]; 12] = [
+        &["24:00"],
+        &["12:60"],
+        &["7:30"],
+        &["noon"],
+        &["22:30", "25:00"],
+        &["22:30;rm -rf ~"],
+        &["$(id):00"],
+        &[""],
+        &["22:30", "--days", "mon,funday"],
+        &["22:30", "--days", ""],
+        &["22:30", "--days", "weekday"],
+        &["22:30", "--hold", "1h"],
+    ];
+    for case in cases {
+        let mut args = vec!["add"];
+        args.extend_from_slice(case);
+        let (code, stdout, stderr) = s.run(schedule(&s, &args));
+        assert_eq!(code, 2, "{case:?}: {stderr}");
+        assert!(stderr.starts_with("stretch: "), "{case:?}: {stderr}");
+        assert_eq!(stdout, "", "{case:?}");
+    }
+    let (code, _, stderr) = s.run(schedule(&s, &["remove", "99:99"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(installed().unwrap(), OTHER_JOBS);
+    assert!(!s.data().exists(), "not even a backup was made");
+}
+
+/// A stand-in `crontab`: writes each call to `calls`, then runs `script`.
+fn fake_crontab(s: &Sandbox, script: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = s.path().join("crontab");
+    let calls = s.path().join("calls");
+    std::fs::write(&path, format!("#!/bin/sh\necho \"$*\" >> '{}'\n{script}\n", calls.display())).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+fn with_crontab(mut cmd: Command, program: &Path) -> Command {
+    cmd.env("STRETCH_CRONTAB", program);
+    cmd
+}
+
+#[test]
+fn a_missing_or_failing_crontab_is_explained_and_nothing_changes() {
+    let s = Sandbox::new();
+    let missing = s.path().join("no-such-crontab");
+    let failing = fake_crontab(&s, "echo 'You (me) are not allowed to use this program (crontab)' >&2; exit 1");
+    for (program, why) in [(&missing, "was not found"), (&failing, "are not allowed to use this program")] {
+        for args in [&["add", "22:30"][..], &["remove", "--all"], &["list"]] {
+            let (code, stdout, stderr) = s.run(with_crontab(schedule(&s, args), program));
+            assert_eq!(code, 1, "{args:?}: {stderr}");
+            assert!(stderr.contains(why), "{stderr}");
+            assert!(stderr.contains("install cron") && stderr.contains("stretch schedule print"), "{stderr}");
+            assert_eq!(stdout, "");
+        }
+    }
+    let calls = std::fs::read_to_string(s.path().join("calls")).unwrap();
+    assert!(calls.lines().all(|l| l == "-l"), "only ever read: {calls}");
+}
+
+#[test]
+fn a_refused_install_keeps_the_old_crontab() {
+    let s = Sandbox::new();
+    let store = s.path().join("spool");
+    std::fs::write(&store, OTHER_JOBS).unwrap();
+    let program = fake_crontab(
+        &s,
+        &format!(
+            "[ \"$1\" = -l ] && cat '{}' && exit 0\ncat > /dev/null; echo 'errors in crontab file' >&2; exit 1",
+            store.display()
+        ),
+    );
+    let (code, _, stderr) = s.run(with_crontab(schedule(&s, &["add", "22:30"]), &program));
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("refused the new crontab: errors in crontab file; the old one is still installed"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&store).unwrap(), OTHER_JOBS);
+}
+
+#[test]
+fn print_shows_the_block_and_never_runs_crontab() {
+    let s = Sandbox::new();
+    let program = fake_crontab(&s, "exit 1");
+    let (code, stdout, stderr) = s.run(with_crontab(
+        schedule(&s, &["print", "06:45", "--days", "sat,sun", "--sounds", "chime", "--volume", "70"]),
+        &program,
+    ));
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<_> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert!(lines[1].starts_with("45 6 * * 0,6 XDG_RUNTIME_DIR=/run/user/"), "{}", lines[1]);
+    assert!(lines[1].contains(" tonight --source cron --skip-if-done --sounds chime --volume 70 >> "), "{}", lines[1]);
+    assert!(!s.path().join("calls").exists());
+    assert!(!s.data().exists());
+}
+
+#[test]
+fn a_routine_path_is_written_absolute_and_quoted() {
+    let s = Sandbox::new();
+    let dir = s.path().join("my routines");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("it's 100%.toml"), "reps = 1\n[hold]\nduration = \"1s\"\n").unwrap();
+    let mut cmd = schedule(&s, &["print", "22:00", "--routine", "my routines/it's 100%.toml"]);
+    cmd.current_dir(s.path());
+    let (code, stdout, stderr) = s.run(cmd);
+    assert_eq!(code, 0, "{stderr}");
+    let quoted = format!(" --routine '{}/my routines/it'\\''s 100\\%.toml' ", s.path().display());
+    assert!(stdout.contains(&quoted), "{stdout}\n{quoted}");
+}
+
+#[test]
+fn doctor_says_what_fails_and_how_to_fix_it() {
+    let s = Sandbox::new();
+    let store = s.path().join("spool");
+    let entry = "0 22 * * * XDG_RUNTIME_DIR=/run/user/424242 /bin/stretch tonight";
+    std::fs::write(&store, format!("{OTHER_JOBS}# BEGIN stretch schedule\n{entry}\n# END stretch schedule\n")).unwrap();
+    let program = fake_crontab(&s, &format!("cat '{}'", store.display()));
+    let data = s.data();
+    let (code, stdout, stderr) =
+        s.run(with_crontab(s.cmd(&["--data-dir", data.to_str().unwrap(), "doctor"]), &program));
+    assert_eq!(code, 1, "{stderr}");
+    let lines: Vec<_> = stdout.lines().collect();
+    assert_eq!(lines.len(), 6, "{stdout}");
+    assert!(lines[0].starts_with("FAIL  audio output: no audio output ("), "{}", lines[0]);
+    assert_eq!(lines[1], format!("ok    data dir: {} is writable", data.display()));
+    assert!(lines[2].starts_with("ok    journal: 0 records"), "{}", lines[2]);
+    assert_eq!(lines[3], "ok    crontab: 1 stretch entries");
+    assert!(lines[4].contains("cron daemon: "), "{}", lines[4]);
+    assert!(
+        lines[5].starts_with("FAIL  XDG_RUNTIME_DIR: the entries at 22:00 do not set XDG_RUNTIME_DIR=/run/user/"),
+        "{}",
+        lines[5]
+    );
+
+    std::fs::write(s.journal(), "{\"not\": \"a record\"}\n").unwrap();
+    std::fs::write(&store, OTHER_JOBS).unwrap();
+    let (_, stdout, _) = s.run(with_crontab(s.cmd(&["--data-dir", data.to_str().unwrap(), "doctor"]), &program));
+    assert!(stdout.contains("FAIL  journal: 1 unreadable lines in"), "{stdout}");
+    assert!(
+        stdout.contains("FAIL  crontab: no stretch entries; add one with `stretch schedule add 22:30`"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("skip  XDG_RUNTIME_DIR"), "{stdout}");
+}
