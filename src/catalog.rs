@@ -78,7 +78,7 @@ pub fn list(routine_dir: Option<&Path>) -> Result<Vec<Entry>> {
 /// name looked up in the user's folder, then among the built-in routines. A
 /// name never reaches outside those folders.
 pub fn resolve(spec: &str, routine_dir: Option<&Path>) -> Result<(Routine, Origin)> {
-    if spec.contains('/') || spec.ends_with(".toml") {
+    if is_path(spec) {
         let path = PathBuf::from(spec);
         let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or(spec).to_string();
         let routine = read_file(&name, &path).map_err(|e| Error::usage(e.to_string()))?;
@@ -102,6 +102,11 @@ pub fn resolve(spec: &str, routine_dir: Option<&Path>) -> Result<(Routine, Origi
             .map_err(|e| Error::failure(e.to_string())),
         None => Err(Error::usage(format!("no routine named {spec:?}; `stretch routines` lists them"))),
     }
+}
+
+/// Whether `--routine` names a file rather than a routine.
+pub fn is_path(spec: &str) -> bool {
+    spec.contains('/') || spec.ends_with(".toml")
 }
 
 fn is_valid_name(name: &str) -> bool {

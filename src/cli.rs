@@ -5,13 +5,16 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::audio::sounds::SoundSet;
+use crate::config::Flags;
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0    completed
   1    runtime error (a file could not be written, ...)
-  2    usage error (a bad flag value, an invalid routine)
+  2    usage error (a bad flag value, an invalid routine or config file)
   75   another session is running
-  130  interrupted (Ctrl-C); 143 for SIGTERM";
+  130  interrupted (Ctrl-C, q or Esc); 143 for SIGTERM";
 
 /// A guided bedtime calf stretch, with spoken cues and a journal of your nights.
 ///
@@ -24,6 +27,10 @@ pub struct Cli {
     /// Keep the journal in DIR [default: $STRETCH_DATA_DIR, else $XDG_DATA_HOME/stretch, usually ~/.local/share/stretch]
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+
+    /// Read settings from FILE [default: $STRETCH_CONFIG_DIR/config.toml, else ~/.config/stretch/config.toml]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// What to do.
     #[command(subcommand)]
@@ -50,6 +57,37 @@ pub enum Command {
     Schedule(ScheduleArgs),
     /// Check sound, the journal and the schedule; say how to fix what fails.
     Doctor,
+    /// Show the settings in effect and where each comes from: a flag, the config file, or the default.
+    Config(RoutineOptions),
+    /// Print a completion script for your shell
+    ///
+    /// Save it where your shell looks for it:
+    ///   bash: stretch completions bash > ~/.local/share/bash-completion/completions/stretch
+    ///   zsh:  stretch completions zsh > ~/.zfunc/_stretch    (with ~/.zfunc in $fpath)
+    ///   fish: stretch completions fish > ~/.config/fish/completions/stretch.fish
+    #[command(verbatim_doc_comment)]
+    Completions {
+        /// The shell to complete for
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the manual page (roff), for `man`: `stretch man | man -l -`.
+    Man {
+        /// The subcommand whose page to print [default: the page of stretch itself]
+        #[arg(value_name = "COMMAND")]
+        command: Option<String>,
+    },
+}
+
+/// The shells `stretch completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// GNU bash
+    Bash,
+    /// Z shell
+    Zsh,
+    /// fish
+    Fish,
 }
 
 const LOG_HELP: &str = "\
@@ -71,21 +109,9 @@ Exit codes:
 /// Options of `stretch tonight`.
 #[derive(Debug, Args)]
 pub struct TonightArgs {
-    /// Routine to run: a name from `stretch routines`, or a path to a .toml file
-    #[arg(long, short, value_name = "NAME|PATH", default_value = "wall-calf")]
-    pub routine: String,
-
-    /// Change the routine's timing.
+    /// Settings that the config file can also give.
     #[command(flatten)]
-    pub timing: TimingArgs,
-
-    /// What guides you: spoken words, chimes, or nothing
-    #[arg(long, value_enum, default_value_t = Sounds::Voice)]
-    pub sounds: Sounds,
-
-    /// Loudness, 0-100; the default is gentle, for a bedroom at night
-    #[arg(long, value_name = "0-100", default_value_t = 40, value_parser = clap::value_parser!(u8).range(0..=100))]
-    pub volume: u8,
+    pub settings: RoutineOptions,
 
     /// Do not write this session to the journal
     #[arg(long)]
@@ -150,16 +176,16 @@ pub struct ScheduleTimes {
     pub days: String,
 
     /// How the scheduled routine runs.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Routine options (as for `stretch tonight`)")]
     pub routine: RoutineOptions,
 }
 
-/// The routine options of `stretch tonight` that an entry passes on; unset
-/// ones keep following the routine and the defaults.
+/// The routine options of `stretch tonight`, which the config file can also
+/// give and a schedule entry passes on; unset ones follow the config file,
+/// the routine and the defaults.
 #[derive(Debug, Args)]
-#[command(next_help_heading = "Routine options (as for `stretch tonight`)")]
 pub struct RoutineOptions {
-    /// Routine to run: a name from `stretch routines`, or a path to a .toml file
+    /// Routine to run: a name from `stretch routines`, or a path to a .toml file [default: wall-calf]
     #[arg(long, short, value_name = "NAME|PATH")]
     pub routine: Option<String>,
 
@@ -167,11 +193,11 @@ pub struct RoutineOptions {
     #[command(flatten)]
     pub timing: TimingArgs,
 
-    /// What guides you: voice, chime or off
+    /// What guides you: spoken words, chimes, or nothing [default: voice]
     #[arg(long, value_enum)]
     pub sounds: Option<Sounds>,
 
-    /// Loudness, 0-100
+    /// Loudness, 0-100; the default is gentle, for a bedroom at night [default: 40]
     #[arg(long, value_name = "0-100", value_parser = clap::value_parser!(u8).range(0..=100))]
     pub volume: Option<u8>,
 }
@@ -186,6 +212,18 @@ pub struct ScheduleRemove {
     /// Remove every entry, and the block with them
     #[arg(long)]
     pub all: bool,
+}
+
+impl RoutineOptions {
+    /// The flags as plain values, for the config layer.
+    pub fn flags(&self) -> Flags {
+        Flags {
+            routine: self.routine.clone(),
+            sounds: self.sounds.map(Sounds::set),
+            volume: self.volume,
+            ..self.timing.flags()
+        }
+    }
 }
 
 /// Options of `stretch log`.
@@ -207,7 +245,7 @@ pub struct LogArgs {
     #[arg(long, short, value_name = "NAME")]
     pub routine: Option<String>,
 
-    /// When a new night begins: sessions before it count for the night before [default: 04:00]
+    /// When a new night begins: sessions before it count for the night before [default: day_starts in the config file, else 04:00]
     #[arg(long, value_name = "HH:MM")]
     pub day_starts: Option<String>,
 
@@ -290,6 +328,19 @@ pub struct TimingArgs {
     pub prepare: Option<String>,
 }
 
+impl TimingArgs {
+    /// The timing flags as plain values.
+    pub fn flags(&self) -> Flags {
+        Flags {
+            reps: self.reps,
+            hold: self.hold.clone(),
+            rest: self.rest.clone(),
+            prepare: self.prepare.clone(),
+            ..Flags::default()
+        }
+    }
+}
+
 /// Options of `stretch cramp`.
 #[derive(Debug, Args)]
 pub struct CrampArgs {
@@ -342,6 +393,17 @@ pub enum Sounds {
     Chime,
     /// No sound at all
     Off,
+}
+
+impl Sounds {
+    /// The sound set this names.
+    pub fn set(self) -> SoundSet {
+        match self {
+            Sounds::Voice => SoundSet::Voice,
+            Sounds::Chime => SoundSet::Chime,
+            Sounds::Off => SoundSet::Off,
+        }
+    }
 }
 
 #[cfg(test)]

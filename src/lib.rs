@@ -9,12 +9,14 @@ pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod cmd;
+pub mod config;
 pub mod crontab;
 pub mod display;
 pub mod duration;
 pub mod error;
 pub mod events;
 pub mod journal;
+pub mod keys;
 pub mod lock;
 pub mod nights;
 pub mod output;
@@ -32,11 +34,13 @@ use std::ffi::OsString;
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
+use crate::config::Config;
 use crate::error::{Result, code};
 use crate::paths::{Env, Paths};
 
 /// Parses `args`, runs the command, prints any error once, and returns the exit code.
 pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> u8 {
+    terminal::restore_on_panic();
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -55,13 +59,19 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> u8 {
 }
 
 fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
-    let paths = Paths::resolve(cli.data_dir.as_deref(), env)?;
+    let paths = Paths { config_flag: cli.config.clone(), ..Paths::resolve(cli.data_dir.as_deref(), env)? };
+    // Only the commands that use settings read the config file, so a mistake
+    // in it never stands in the way of completions or the manual.
+    let config = || Config::load(paths.config_flag.as_deref(), paths.config_file().as_deref());
     match &cli.command {
-        Command::Tonight(args) => cmd::tonight::run(args, &paths, env),
+        Command::Tonight(args) => cmd::tonight::run(args, &config()?, &paths, env),
         Command::Routines => cmd::routines::run(&paths).map(|()| code::OK),
-        Command::Log(args) => cmd::log::run(args, &paths, env),
+        Command::Log(args) => cmd::log::run(args, config()?.day_starts, &paths, env),
         Command::Schedule(args) => cmd::schedule::run(&args.action, &paths, env),
         Command::Doctor => cmd::doctor::run(&paths, env),
         Command::Cramp(args) => cmd::cramp::run(args, &paths, env),
+        Command::Config(flags) => cmd::config::run(&config()?, &flags.flags(), &paths),
+        Command::Completions { shell } => cmd::completions::run(*shell),
+        Command::Man { command } => cmd::man::run(command.as_deref()),
     }
 }

@@ -56,6 +56,8 @@ pub struct Paths {
     pub data_dir: PathBuf,
     /// Holds `routines/` (and the config file).
     pub config_dir: Option<PathBuf>,
+    /// `--config FILE`: read instead of `<config dir>/config.toml`.
+    pub config_flag: Option<PathBuf>,
 }
 
 impl Paths {
@@ -72,7 +74,7 @@ impl Paths {
             }
         };
         let config_dir = env.config_dir.clone().or_else(|| env.platform_config_dir.as_ref().map(|d| d.join("stretch")));
-        Ok(Paths { data_dir, config_dir })
+        Ok(Paths { data_dir, config_dir, config_flag: None })
     }
 
     /// The session journal.
@@ -83,6 +85,11 @@ impl Paths {
     /// The user's routine folder.
     pub fn routine_dir(&self) -> Option<PathBuf> {
         self.config_dir.as_ref().map(|d| d.join("routines"))
+    }
+
+    /// Where the config file is looked for, unless `--config` names one (`config_flag`).
+    pub fn config_file(&self) -> Option<PathBuf> {
+        self.config_dir.as_ref().map(|d| d.join(crate::config::FILE_NAME))
     }
 
     /// Creates the data dir (mode 0700: a journal of someone's nights is private).

@@ -19,9 +19,11 @@ pub struct Choice<T> {
 /// Asks `question` on the terminal and returns the chosen value, `default` on
 /// Enter. Other keys are ignored. Esc, `q` or Ctrl-C cancel with exit code 130.
 pub fn ask<T: Copy>(question: &str, choices: &[Choice<T>], default: T) -> Result<T> {
-    eprint!("{question} ");
-    let _ = std::io::stderr().flush();
     let answer = with_raw_mode(|| {
+        // Asked only once keys arrive raw: an Enter typed at once is then `\r`,
+        // not a `\n` that raw mode would read as Ctrl-J.
+        eprint!("{question} ");
+        let _ = std::io::stderr().flush();
         loop {
             match read_key()? {
                 KeyCode::Enter => return Ok(None),

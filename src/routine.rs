@@ -29,6 +29,21 @@ pub mod limits {
     pub const DONE: RangeInclusive<Duration> = Duration::ZERO..=Duration::from_secs(60);
     /// Countdown ticks at the end of each hold.
     pub const COUNTDOWN: RangeInclusive<u32> = 0..=10;
+    /// The loudness of the cues.
+    pub const VOLUME: RangeInclusive<u8> = 0..=100;
+
+    /// `value`, or `<what> must be between A and B (got V)`, each shown by `show`.
+    pub fn within<T: PartialOrd + Copy>(
+        what: &str,
+        value: T,
+        range: &RangeInclusive<T>,
+        show: impl Fn(T) -> String,
+    ) -> Result<T, String> {
+        if range.contains(&value) {
+            return Ok(value);
+        }
+        Err(format!("{what} must be between {} and {} (got {})", show(*range.start()), show(*range.end()), show(value)))
+    }
 }
 
 /// Which leg a one-leg hold works.
@@ -98,7 +113,8 @@ pub struct Routine {
     pub done: Step,
 }
 
-/// A routine file that cannot be used, with the place of the mistake.
+/// A file a person wrote (a routine, the config) that cannot be used, with the
+/// place of the mistake.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoutineError {
     /// The file as the user named it (or `built-in:NAME`).
@@ -107,6 +123,18 @@ pub struct RoutineError {
     pub at: Option<(usize, usize)>,
     /// What is wrong, and how to fix it.
     pub message: String,
+}
+
+impl RoutineError {
+    /// A mistake in `text` (the contents of `file`) at the byte range `span`.
+    pub fn at(file: &str, text: &str, span: Option<Range<usize>>, message: impl Into<String>) -> Self {
+        RoutineError { file: file.to_string(), at: span.map(|s| line_col(text, s.start)), message: message.into() }
+    }
+
+    /// A file that is not the TOML expected: bad syntax, an unknown key, a value of the wrong type.
+    pub fn from_toml(file: &str, text: &str, error: &toml::de::Error) -> Self {
+        Self::at(file, text, error.span(), clean_toml_message(error.message()))
+    }
 }
 
 impl fmt::Display for RoutineError {
@@ -118,9 +146,9 @@ impl fmt::Display for RoutineError {
     }
 }
 
-/// A duration in a routine file: a string like `"10s"` or a whole number of seconds.
+/// A duration in a file: a string like `"10s"` or a whole number of seconds.
 #[derive(Debug, Clone, Copy)]
-struct FileDuration(Duration);
+pub struct FileDuration(pub Duration);
 
 impl<'de> Deserialize<'de> for FileDuration {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -163,12 +191,8 @@ struct FileStep {
 
 /// Parses and validates a routine file's text. `file` names it in errors.
 pub fn parse(name: &str, file: &str, text: &str) -> Result<Routine, RoutineError> {
-    let error = |span: Option<Range<usize>>, message: String| RoutineError {
-        file: file.to_string(),
-        at: span.map(|s| line_col(text, s.start)),
-        message,
-    };
-    let raw: FileRoutine = toml::from_str(text).map_err(|e| error(e.span(), clean_toml_message(e.message())))?;
+    let error = |span: Option<Range<usize>>, message: String| RoutineError::at(file, text, span, message);
+    let raw: FileRoutine = toml::from_str(text).map_err(|e| RoutineError::from_toml(file, text, &e))?;
     let check = Checker { error: &error };
     let hold_span = raw.hold.span();
     let mut hold = raw.hold.into_inner();
@@ -225,20 +249,14 @@ struct Checker<'a, E: Fn(Option<Range<usize>>, String) -> RoutineError> {
 }
 
 impl<E: Fn(Option<Range<usize>>, String) -> RoutineError> Checker<'_, E> {
-    fn in_range<T: PartialOrd + fmt::Display>(
+    fn in_range<T: PartialOrd + Copy + fmt::Display>(
         &self,
         what: &str,
         value: T,
         range: RangeInclusive<T>,
         span: Range<usize>,
     ) -> Result<T, RoutineError> {
-        if range.contains(&value) {
-            return Ok(value);
-        }
-        Err((self.error)(
-            Some(span),
-            format!("{what} must be between {} and {} (got {value})", range.start(), range.end()),
-        ))
+        limits::within(what, value, &range, |v| v.to_string()).map_err(|e| (self.error)(Some(span), e))
     }
 
     fn step(
@@ -250,21 +268,8 @@ impl<E: Fn(Option<Range<usize>>, String) -> RoutineError> Checker<'_, E> {
     ) -> Result<Step, RoutineError> {
         let length = match step.duration {
             None => default,
-            Some(d) => {
-                let value = d.get_ref().0;
-                if !range.contains(&value) {
-                    return Err((self.error)(
-                        Some(d.span()),
-                        format!(
-                            "{phase} must be between {} and {} (got {})",
-                            duration::format(*range.start()),
-                            duration::format(*range.end()),
-                            duration::format(value)
-                        ),
-                    ));
-                }
-                value
-            }
+            Some(d) => limits::within(phase, d.get_ref().0, &range, duration::format)
+                .map_err(|e| (self.error)(Some(d.span()), e))?,
         };
         let words = step.words.unwrap_or_else(|| default_words(phase).to_string());
         Ok(Step { length, say: say_or_words(step.say, &words), words })
@@ -322,9 +327,14 @@ fn default_words(phase: &str) -> &'static str {
     }
 }
 
-/// toml's messages end with a newline and sometimes quote the whole input.
+/// toml's messages, in the words of someone editing the file: no Rust type
+/// names, and the fix for the commonest slip (a word without quotes).
 fn clean_toml_message(message: &str) -> String {
-    message.trim().replace("unknown field", "unknown key").replace('`', "")
+    let message = message.trim().replace("unknown field", "unknown key").replace('`', "");
+    if message.starts_with("string values must be quoted") {
+        return "a value must be a number or text in double quotes, like \"10s\"".to_string();
+    }
+    ["i64", "u32", "u8"].iter().fold(message, |m, t| m.replace(&format!("expected {t}"), "expected a whole number"))
 }
 
 /// The 1-based line and column (in characters) of a byte offset.
@@ -412,6 +422,13 @@ mod tests {
     fn unknown_keys_are_errors() {
         let err = parse_err("[hold]\nduration = \"1s\"\nrepeat = 3\n");
         assert!(err.starts_with("t.toml:3:1: unknown key repeat"), "{err}");
+    }
+
+    #[test]
+    fn toml_slips_are_explained_without_rust_words() {
+        assert_eq!(parse_err("reps = \"3\"\n"), "t.toml:1:8: invalid type: string \"3\", expected a whole number");
+        let err = parse_err("[hold]\nduration = 10s\n");
+        assert_eq!(err, "t.toml:2:12: a value must be a number or text in double quotes, like \"10s\"");
     }
 
     #[test]

@@ -1,9 +1,76 @@
-//! Leaving the terminal as we found it, whatever happens.
+//! Leaving the terminal as we found it, whatever happens: the key mode of
+//! in-session keys and the raw mode of single-key questions are undone and the
+//! cursor shown again by [`restore`], which the session, the error path, the
+//! signal thread and the panic hook all call.
 
 use std::io::{IsTerminal, Write};
+use std::sync::{Mutex, Once};
 
-/// Shows the cursor again, if a progress bar hid it. Safe to call at any time.
+use nix::sys::termios::{self, LocalFlags, SetArg, SpecialCharacterIndices, Termios};
+
+/// The terminal settings found before key mode began; `None` when unchanged.
+static SAVED: Mutex<Option<Termios>> = Mutex::new(None);
+
+/// Puts stdin's terminal into key mode: each key arrives at once and is not
+/// echoed. Unlike full raw mode, Ctrl-C and Ctrl-Z still send their signals
+/// (so Ctrl-C stops a session exactly as without keys) and output still
+/// starts each line at the left edge. Returns false, changing nothing, when
+/// stdin is not a terminal or this process is not in its foreground (a
+/// background job that touched the terminal would be stopped by the shell).
+pub fn enter_key_mode() -> bool {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() || !in_foreground(&stdin) {
+        return false;
+    }
+    let Ok(found) = termios::tcgetattr(&stdin) else { return false };
+    let mut saved = lock_saved();
+    if termios::tcsetattr(&stdin, SetArg::TCSANOW, &key_mode(&found)).is_err() {
+        return false;
+    }
+    saved.get_or_insert(found);
+    restore_on_panic();
+    true
+}
+
+/// Puts key mode back if something undid it while stretch still wants keys:
+/// a shell resets the terminal when Ctrl-Z stops stretch, and `fg` does not
+/// put stretch's mode back.
+pub fn keep_key_mode() {
+    let stdin = std::io::stdin();
+    let saved = lock_saved();
+    if saved.is_none() || !in_foreground(&stdin) {
+        return;
+    }
+    if let Ok(now) = termios::tcgetattr(&stdin)
+        && now.local_flags.contains(LocalFlags::ICANON)
+    {
+        let _ = termios::tcsetattr(&stdin, SetArg::TCSANOW, &key_mode(&now));
+    }
+}
+
+/// `settings` with each key arriving at once, unechoed.
+fn key_mode(settings: &Termios) -> Termios {
+    let mut keys = settings.clone();
+    keys.local_flags.remove(LocalFlags::ICANON | LocalFlags::ECHO);
+    keys.control_chars[SpecialCharacterIndices::VMIN as usize] = 1;
+    keys.control_chars[SpecialCharacterIndices::VTIME as usize] = 0;
+    keys
+}
+
+/// Whether this process owns the terminal now (a background job must not touch it).
+fn in_foreground(stdin: &std::io::Stdin) -> bool {
+    nix::unistd::tcgetpgrp(stdin) == Ok(nix::unistd::getpgrp())
+}
+
+/// Leaves key mode and raw mode and shows the cursor again, if a progress bar
+/// hid it. Safe to call at any time, from any thread, any number of times.
 pub fn restore() {
+    if let Some(found) = lock_saved().take() {
+        // Queued keys belong to the session, not to the shell that comes next.
+        let _ = termios::tcsetattr(std::io::stdin(), SetArg::TCSAFLUSH, &found);
+    }
+    // A no-op unless a question is waiting for its key.
+    let _ = crossterm::terminal::disable_raw_mode();
     let mut err = std::io::stderr();
     if err.is_terminal() {
         let _ = err.write_all(b"\x1b[?25h");
@@ -12,4 +79,22 @@ pub fn restore() {
     if out.is_terminal() {
         let _ = out.write_all(b"\x1b[?25h").and_then(|()| out.flush());
     }
+}
+
+/// A poisoned lock still holds the settings to put back.
+fn lock_saved() -> std::sync::MutexGuard<'static, Option<Termios>> {
+    SAVED.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// From now on, a panic restores the terminal before its message is printed,
+/// so the message is readable and the shell usable.
+pub fn restore_on_panic() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore();
+            previous(info);
+        }));
+    });
 }

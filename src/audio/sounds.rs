@@ -18,8 +18,9 @@ const RELEASE: &[u8] = include_bytes!("../../sounds/chime/release.wav");
 const TICK: &[u8] = include_bytes!("../../sounds/chime/tick.wav");
 const FINISH: &[u8] = include_bytes!("../../sounds/chime/finish.wav");
 
-/// Which sounds mark the cues.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which sounds mark the cues; written in lower case in the config file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SoundSet {
     /// Spoken words, so a person facing a wall knows what to do.
     Voice,
@@ -27,6 +28,17 @@ pub enum SoundSet {
     Chime,
     /// Silence.
     Off,
+}
+
+impl SoundSet {
+    /// The name, as `--sounds` and the config file take it.
+    pub fn name(self) -> &'static str {
+        match self {
+            SoundSet::Voice => "voice",
+            SoundSet::Chime => "chime",
+            SoundSet::Off => "off",
+        }
+    }
 }
 
 /// The embedded WAV bytes for a cue in this set, if it makes a sound.

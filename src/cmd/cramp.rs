@@ -56,7 +56,7 @@ pub fn run(args: &CrampArgs, paths: &Paths, env: &Env) -> Result<u8> {
     }
     let request = Request {
         timeline: relief,
-        sounds: tonight::sound_set(args.sounds),
+        sounds: args.sounds.set(),
         volume: args.volume,
         json: false,
         log: true,

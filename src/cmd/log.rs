@@ -20,8 +20,9 @@ const TABLE_NIGHTS: u64 = 14;
 /// Weeks in the calendar.
 const CALENDAR_WEEKS: u64 = 16;
 
-/// Runs `stretch log` and its actions; returns the exit code.
-pub fn run(args: &LogArgs, paths: &Paths, env: &Env) -> Result<u8> {
+/// Runs `stretch log` and its actions, with the config file's day boundary
+/// (if it sets one); returns the exit code.
+pub fn run(args: &LogArgs, day_starts: Option<NaiveTime>, paths: &Paths, env: &Env) -> Result<u8> {
     let now = now(env)?;
     if args.action.is_some() && args.shapes_the_view() {
         return Err(Error::usage(
@@ -33,7 +34,7 @@ pub fn run(args: &LogArgs, paths: &Paths, env: &Env) -> Result<u8> {
         Some(LogAction::Import(import)) => return entry::import(&import.file, paths),
         None => {}
     }
-    let range = Range::new(args, &now)?;
+    let range = Range::new(args, day_starts.unwrap_or(DEFAULT_DAY_STARTS), &now)?;
     let path = paths.journal();
     let reading = journal::read_stored(&path)?;
     warn(&path, &reading.problems);
@@ -53,8 +54,9 @@ struct Range {
 }
 
 impl Range {
-    fn new(args: &LogArgs, now: &DateTime<FixedOffset>) -> Result<Range> {
-        let day_starts = args.day_starts.as_deref().map_or(Ok(DEFAULT_DAY_STARTS), day_starts)?;
+    /// `configured` is the day boundary unless `--day-starts` gives another.
+    fn new(args: &LogArgs, configured: NaiveTime, now: &DateTime<FixedOffset>) -> Result<Range> {
+        let day_starts = args.day_starts.as_deref().map_or(Ok(configured), day_starts)?;
         let tonight = night_of(now, day_starts);
         let since = args.since.as_deref().map(|t| day("--since", t, tonight)).transpose()?;
         let until = args.until.as_deref().map(|t| day("--until", t, tonight)).transpose()?;

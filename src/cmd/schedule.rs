@@ -9,6 +9,7 @@ use clap::{Parser, ValueEnum};
 
 use crate::cli::{Cli, Command, RoutineOptions, ScheduleAction, ScheduleRemove, ScheduleTimes};
 use crate::cmd::tonight;
+use crate::config::Config;
 use crate::crontab::Crontab;
 use crate::error::{Error, Result, code};
 use crate::paths::{self, Env, Paths};
@@ -188,6 +189,10 @@ fn command(options: &RoutineOptions, paths: &Paths, env: &Env) -> Result<String>
     let exe = env.exe.as_ref().ok_or_else(|| Error::failure("cannot tell where the stretch program is"))?;
     let data_dir = std::path::absolute(&paths.data_dir).map_err(|e| Error::io("find", &paths.data_dir, &e))?;
     let mut words: Vec<String> = vec!["--data-dir".into(), text(&data_dir)?];
+    if let Some(file) = &paths.config_flag {
+        let file = std::path::absolute(file).map_err(|e| Error::io("find", file, &e))?;
+        words.extend(["--config".into(), text(&file)?]);
+    }
     words.extend(TONIGHT.map(String::from));
     words.extend(routine_words(options)?);
     check(&words, paths)?;
@@ -243,7 +248,8 @@ fn check(words: &[String], paths: &Paths) -> Result<()> {
     let cli = Cli::try_parse_from(std::iter::once("stretch").chain(words.iter().map(String::as_str)))
         .map_err(|e| Error::usage(e.to_string().trim().trim_start_matches("error: ").to_string()))?;
     match &cli.command {
-        Command::Tonight(args) => tonight::routine(args, paths).map(drop),
+        // The config file is read when the entry runs; here the words alone are checked.
+        Command::Tonight(args) => tonight::routine(args, &Config::default(), paths).map(drop),
         _ => unreachable!("the words start with tonight"),
     }
 }
@@ -262,11 +268,22 @@ mod tests {
     #[test]
     fn entries_run_this_binary_quoted_with_what_cron_lacks_and_log_their_output() {
         let env = Env { exe: Some("/opt/it's 100%/stretch".into()), uid: 4242, ..Env::default() };
-        let paths = Paths { data_dir: "/home/me/.local/share/stretch".into(), config_dir: None };
+        let paths = Paths { data_dir: "/home/me/.local/share/stretch".into(), config_dir: None, config_flag: None };
         let timing = TimingArgs { reps: Some(2), hold: Some("12s".into()), rest: None, prepare: Some("0s".into()) };
         let routine = RoutineOptions { routine: None, timing, sounds: Some(Sounds::Chime), volume: Some(55) };
         let args = ScheduleTimes { times: vec!["22:30".into(), "06:05".into()], days: "weekdays".into(), routine };
         let lines: Vec<_> = entries(&args, &paths, &env).unwrap().into_iter().map(BlockLine::Entry).collect();
         insta::assert_snapshot!(schedule::render_block(&lines));
+    }
+
+    #[test]
+    fn a_config_file_named_with_config_is_passed_on_by_its_absolute_path() {
+        let env = Env { exe: Some("/bin/stretch".into()), ..Env::default() };
+        let paths = Paths { data_dir: "/d".into(), config_dir: None, config_flag: Some("my.toml".into()) };
+        let timing = TimingArgs { reps: None, hold: None, rest: None, prepare: None };
+        let routine = RoutineOptions { routine: None, timing, sounds: None, volume: None };
+        let line = command(&routine, &paths, &env).unwrap();
+        let absolute = std::path::absolute("my.toml").unwrap();
+        assert!(line.contains(&format!("--data-dir /d --config {} tonight", absolute.display())), "{line}");
     }
 }

@@ -6,29 +6,31 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, Local};
+use chrono::{DateTime, FixedOffset, Local, NaiveTime};
 
 use crate::audio::sounds::SoundSet;
 use crate::audio::{AudioUsed, Output, device, track, wav};
-use crate::catalog;
-use crate::cli::{self, Sounds, TimingArgs, TonightArgs};
+use crate::cli::{self, TimingArgs, TonightArgs};
 use crate::clock::{Clock, MonotonicClock, StopReason};
+use crate::config::Config;
 use crate::display::{Human, Stream, Style};
 use crate::duration;
 use crate::error::{Error, Result, code};
 use crate::events::JsonEvents;
 use crate::journal::{self, Record, SCHEMA, Session, Source};
 use crate::paths::{Env, Paths};
-use crate::routine::{Routine, limits};
+use crate::routine::Routine;
 use crate::runner::{self, Moment, Observer, Outcome};
 use crate::timeline::{self, Cue, Phase, Timeline};
-use crate::{lock, nights, signals};
+use crate::{keys, lock, nights, signals};
 
-/// Runs `stretch tonight`; returns the exit code.
-pub fn run(args: &TonightArgs, paths: &Paths, env: &Env) -> Result<u8> {
-    let routine = routine(args, paths)?;
+/// Runs `stretch tonight` with `config` under its flags; returns the exit code.
+pub fn run(args: &TonightArgs, config: &Config, paths: &Paths, env: &Env) -> Result<u8> {
+    let settings = config.settings(&args.settings.flags())?;
+    let routine = settings.routine(paths.routine_dir().as_deref())?;
     if args.skip_if_done
-        && let Some(done) = completed_tonight(&paths.journal(), &Local::now().fixed_offset())?
+        && let Some(done) =
+            completed_tonight(&paths.journal(), &Local::now().fixed_offset(), settings.day_starts.value)?
     {
         crate::outln!(
             "Already done tonight: a session completed at {}; skipping (--skip-if-done)",
@@ -37,14 +39,14 @@ pub fn run(args: &TonightArgs, paths: &Paths, env: &Env) -> Result<u8> {
         return Ok(code::OK);
     }
     let timeline = timeline::build(&routine);
-    let sounds = sound_set(args.sounds);
+    let (sounds, volume) = (settings.sounds.value, settings.volume.value);
     if let Some(path) = &args.export_audio {
-        return export(&timeline, sounds, args.volume, path);
+        return export(&timeline, sounds, volume, path);
     }
     let request = Request {
         timeline,
         sounds,
-        volume: args.volume,
+        volume,
         json: args.json,
         log: !args.no_log,
         cramp: None,
@@ -82,11 +84,15 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     }
     let _lock = lock::acquire(dir)?;
     let (controls, inbox) = mpsc::channel();
+    let keys = keys::listen(controls.clone());
     signals::forward_to(controls)?;
     let style = style(request.json, env);
     let (mut output, audio) = open_output(timeline, request.sounds, request.volume, style_is_terminal(style));
     let style = Style { bell: audio == AudioUsed::Bell, ..style };
     let mut human = Human::new(style, timeline.reps);
+    if keys.is_some() {
+        human.line(keys::HINT);
+    }
     let events = request.json.then(|| JsonEvents::new(std::io::stdout(), timeline.reps));
     let mut watchers = Watchers { human: &mut human, events };
     let started = Local::now();
@@ -106,6 +112,7 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     human.line(&summary(&session, &outcome, &logged));
     saved?;
     finish_audio(output, &mut clock, timeline);
+    drop(keys);
     Ok(match outcome.stopped {
         None => code::OK,
         Some(StopReason::Terminate) => code::TERMINATED,
@@ -113,20 +120,21 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     })
 }
 
-/// The routine `args` name, with their overrides: what would run, checked.
-pub fn routine(args: &TonightArgs, paths: &Paths) -> Result<Routine> {
-    let (routine, _origin) = catalog::resolve(&args.routine, paths.routine_dir().as_deref())?;
-    with_timing(routine, &args.timing)
+/// The routine `args` name under `config`, with their overrides: what would run, checked.
+pub fn routine(args: &TonightArgs, config: &Config, paths: &Paths) -> Result<Routine> {
+    config.settings(&args.settings.flags())?.routine(paths.routine_dir().as_deref())
 }
 
 /// When tonight's completed session started, if there is one. Unreadable
 /// journal lines are passed over: they cannot prove a session happened.
-fn completed_tonight(journal: &Path, now: &DateTime<FixedOffset>) -> Result<Option<DateTime<FixedOffset>>> {
-    let tonight = nights::night_of(now, nights::DEFAULT_DAY_STARTS);
+fn completed_tonight(
+    journal: &Path,
+    now: &DateTime<FixedOffset>,
+    day_starts: NaiveTime,
+) -> Result<Option<DateTime<FixedOffset>>> {
+    let tonight = nights::night_of(now, day_starts);
     Ok(journal::read(journal)?.records.into_iter().find_map(|record| match record {
-        Record::Session(s)
-            if s.completed && !s.is_relief() && nights::night_of(&s.started, nights::DEFAULT_DAY_STARTS) == tonight =>
-        {
+        Record::Session(s) if s.completed && !s.is_relief() && nights::night_of(&s.started, day_starts) == tonight => {
             Some(s.started)
         }
         _ => None,
@@ -141,41 +149,8 @@ fn source(source: cli::Source) -> Source {
 }
 
 /// `--reps`, `--hold`, `--rest` and `--prepare` replace the routine's values, within the same limits.
-pub fn with_timing(mut routine: Routine, timing: &TimingArgs) -> Result<Routine> {
-    if let Some(reps) = timing.reps {
-        routine.reps = reps;
-    }
-    if let Some(text) = &timing.hold {
-        routine.hold.length = flag_duration("--hold", text, "hold", limits::HOLD)?;
-    }
-    if let Some(text) = &timing.rest {
-        routine.rest.length = flag_duration("--rest", text, "rest", limits::REST)?;
-    }
-    if let Some(text) = &timing.prepare {
-        routine.prepare.length = flag_duration("--prepare", text, "prepare", limits::PREPARE)?;
-    }
-    Ok(routine)
-}
-
-fn flag_duration(flag: &str, text: &str, what: &str, range: std::ops::RangeInclusive<Duration>) -> Result<Duration> {
-    let value = duration::parse(text).map_err(|e| Error::usage(format!("{flag}: {e}")))?;
-    if !range.contains(&value) {
-        return Err(Error::usage(format!(
-            "{flag} {text}: {what} must be between {} and {}",
-            duration::format(*range.start()),
-            duration::format(*range.end())
-        )));
-    }
-    Ok(value)
-}
-
-/// The sound set a `--sounds` value names.
-pub fn sound_set(sounds: Sounds) -> SoundSet {
-    match sounds {
-        Sounds::Voice => SoundSet::Voice,
-        Sounds::Chime => SoundSet::Chime,
-        Sounds::Off => SoundSet::Off,
-    }
+pub fn with_timing(routine: Routine, timing: &TimingArgs) -> Result<Routine> {
+    Ok(Config::default().settings(&timing.flags())?.timed(routine))
 }
 
 /// `--export-audio`: the exact track that would play, as a WAV file, written

@@ -1,9 +1,11 @@
 //! Integration tests: the real `stretch` binary, in an isolated home.
 
 mod audio;
+mod config;
 mod cramp;
 mod cron;
 mod durability;
+mod keys;
 mod log;
 mod routines;
 mod schedule;

@@ -1,0 +1,93 @@
+//! `stretch config`: the settings in effect, and where each comes from, so a
+//! person can see why tonight's routine is what it is.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::config::{Config, Flags, Setting, Settings, Source};
+use crate::duration;
+use crate::error::{Result, code};
+use crate::paths::Paths;
+use crate::routine::Routine;
+
+/// Prints the effective settings to stdout.
+pub fn run(config: &Config, flags: &Flags, paths: &Paths) -> Result<u8> {
+    let settings = config.settings(flags)?;
+    let routine = settings.routine(paths.routine_dir().as_deref())?;
+    let looked_at = config.path.clone().or_else(|| paths.config_file());
+    print!("{}", render(looked_at.as_deref(), config.path.is_some(), &settings, &routine));
+    Ok(code::OK)
+}
+
+/// The config file's place and state, then one line per setting: name, value, source.
+pub fn render(file: Option<&Path>, found: bool, settings: &Settings, routine: &Routine) -> String {
+    let mut out = match (file, found) {
+        (Some(path), true) => format!("Config file: {}\n", path.display()),
+        (Some(path), false) => format!("Config file: {} (none yet; defaults apply)\n", path.display()),
+        (None, _) => "Config file: none (no config directory; set STRETCH_CONFIG_DIR or use --config)\n".to_string(),
+    };
+    let routine_value = |value: String| Setting { value, source: Source::Routine };
+    let or_routine = |setting: &Option<Setting<std::time::Duration>>, value| {
+        setting.as_ref().map_or_else(|| routine_value(duration::format(value)), |s| shown(s, |d| duration::format(*d)))
+    };
+    let rows = [
+        ("routine", shown(&settings.routine, String::clone)),
+        (
+            "reps",
+            settings
+                .reps
+                .as_ref()
+                .map_or_else(|| routine_value(routine.reps.to_string()), |s| shown(s, u32::to_string)),
+        ),
+        ("hold", or_routine(&settings.hold, routine.hold.length)),
+        ("rest", or_routine(&settings.rest, routine.rest.length)),
+        ("prepare", or_routine(&settings.prepare, routine.prepare.length)),
+        ("sounds", shown(&settings.sounds, |s| s.name().to_string())),
+        ("volume", shown(&settings.volume, u8::to_string)),
+        ("day_starts", shown(&settings.day_starts, |t| t.format("%H:%M").to_string())),
+    ];
+    let width = rows.iter().map(|(_, s)| s.value.len()).max().unwrap_or(0);
+    out.push('\n');
+    for (name, setting) in rows {
+        let source = match setting.source {
+            Source::Routine => format!("routine {}", routine.name),
+            other => other.to_string(),
+        };
+        let _ = writeln!(out, "{name:<10}  {:<width$}  {source}", setting.value);
+    }
+    out
+}
+
+/// A setting with its value as text.
+fn shown<T>(setting: &Setting<T>, text: impl Fn(&T) -> String) -> Setting<String> {
+    Setting { value: text(&setting.value), source: setting.source.clone() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_line_names_its_source() {
+        let mut config = crate::config::parse("c", "hold = 7\n").unwrap();
+        config.path = Some("/c/config.toml".into());
+        let settings = config.settings(&Flags { volume: Some(5), ..Flags::default() }).unwrap();
+        let routine = settings.routine(None).unwrap();
+        let text = render(config.path.as_deref(), true, &settings, &routine);
+        let lines: Vec<_> = text.lines().collect();
+        assert_eq!(lines[0], "Config file: /c/config.toml");
+        assert_eq!(lines[2], "routine     wall-calf  default");
+        assert_eq!(lines[3], "reps        3          routine wall-calf");
+        assert_eq!(lines[4], "hold        7s         /c/config.toml");
+        assert_eq!(lines[8], "volume      5          flag --volume");
+        assert_eq!(lines[9], "day_starts  04:00      default");
+    }
+
+    #[test]
+    fn a_missing_file_says_defaults_apply() {
+        let settings = Config::default().settings(&Flags::default()).unwrap();
+        let routine = settings.routine(None).unwrap();
+        let text = render(Some(Path::new("/c/config.toml")), false, &settings, &routine);
+        assert!(text.starts_with("Config file: /c/config.toml (none yet; defaults apply)\n"), "{text}");
+    }
+}

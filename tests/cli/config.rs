@@ -1,0 +1,166 @@
+//! The config file and `stretch config`: precedence (flag > file > default),
+//! located mistakes, and `--config`; then completions and the manual page.
+
+use crate::support::{Sandbox, events, session_line};
+
+fn write_config(s: &Sandbox, text: &str) -> std::path::PathBuf {
+    let dir = s.path().join("config");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("config.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// `stretch config ARGS`: its settings lines, split into (name, value, source).
+fn settings(s: &Sandbox, args: &[&str]) -> Vec<(String, String, String)> {
+    let (code, stdout, stderr) = s.run(s.cmd(&[&["config"], args].concat()));
+    assert_eq!(code, 0, "{stderr}");
+    let columns = |line: &str| -> Vec<String> {
+        line.split("  ").map(str::trim).filter(|w| !w.is_empty()).map(String::from).collect()
+    };
+    stdout.lines().skip(2).map(columns).map(|c| (c[0].clone(), c[1].clone(), c[2].clone())).collect()
+}
+
+fn row<'a>(rows: &'a [(String, String, String)], name: &str) -> (&'a str, &'a str) {
+    let (_, value, source) = rows.iter().find(|r| r.0 == name).unwrap();
+    (value, source)
+}
+
+#[test]
+fn flags_beat_the_file_which_beats_the_defaults() {
+    let s = Sandbox::new();
+    let file = write_config(&s, "hold = \"300ms\"\nrest = \"0s\"\nvolume = 70\nsounds = \"off\"\n");
+    let file = file.display().to_string();
+    let rows = settings(&s, &["--volume", "10"]);
+    assert_eq!(row(&rows, "routine"), ("wall-calf", "default"));
+    assert_eq!(row(&rows, "reps"), ("3", "routine wall-calf"));
+    assert_eq!(row(&rows, "hold"), ("300ms", file.as_str()));
+    assert_eq!(row(&rows, "sounds"), ("off", file.as_str()));
+    assert_eq!(row(&rows, "volume"), ("10", "flag --volume"));
+    assert_eq!(row(&rows, "day_starts"), ("04:00", "default"));
+
+    // tonight uses the same settings: the file's hold and rest, the flag's reps.
+    let (code, stdout, stderr) = s.run(s.cmd(&[
+        "tonight",
+        "--data-dir",
+        s.data().to_str().unwrap(),
+        "--prepare",
+        "0s",
+        "--reps",
+        "2",
+        "--json",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let lengths: Vec<_> = events(&stdout).iter().map(|e| e["length_ms"].as_f64().unwrap()).collect();
+    assert_eq!(lengths, [300.0, 300.0, 3000.0], "hold, hold (no rest), done");
+    assert_eq!(s.records()[0]["hold_ms"], 600);
+    assert_eq!(s.records()[0]["audio"], "off", "sounds from the file");
+}
+
+#[test]
+fn config_points_elsewhere_and_must_exist() {
+    let s = Sandbox::new();
+    write_config(&s, "reps = 5\n");
+    let other = s.path().join("other.toml");
+    std::fs::write(&other, "reps = 4\n").unwrap();
+    assert_eq!(row(&settings(&s, &[]), "reps"), ("5", s.path().join("config/config.toml").to_str().unwrap()));
+    assert_eq!(row(&settings(&s, &["--config", other.to_str().unwrap()]), "reps"), ("4", other.to_str().unwrap()));
+    let missing = s.path().join("missing.toml");
+    let (code, _, stderr) = s.run(s.cmd(&["config", "--config", missing.to_str().unwrap()]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains(&format!("could not read the config file {}", missing.display())), "{stderr}");
+}
+
+#[test]
+fn a_mistake_in_the_file_names_file_line_and_fix_and_runs_nothing() {
+    let s = Sandbox::new();
+    let file = write_config(&s, "# tonight's defaults\nhold = \"15s\"\nvolum = 30\n");
+    for args in [&["config"][..], &["tonight", "--data-dir", s.data().to_str().unwrap()]] {
+        let (code, stdout, stderr) = s.run(s.cmd(args));
+        assert_eq!(code, 2, "{args:?}");
+        assert_eq!(stdout, "");
+        let expected = format!(
+            "stretch: {}:3:1: unknown key volum, expected one of routine, reps, hold, rest, sounds, volume, day_starts\n",
+            file.display()
+        );
+        assert_eq!(stderr, expected);
+    }
+    assert!(!s.journal().exists());
+    write_config(&s, "routine = \"wall-calf-dbl\"\n");
+    let (code, _, stderr) = s.run(s.cmd(&["config"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(&format!(
+            "{}:1:11: routine: no routine named \"wall-calf-dbl\"; `stretch routines` lists them",
+            file.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(s.run(s.cmd(&["config", "--routine", "wall-calf"])).0, 0, "a flag sets the broken key aside");
+}
+
+#[test]
+fn the_day_boundary_of_the_file_places_sessions_in_the_log_unless_the_flag_does() {
+    let s = Sandbox::new();
+    s.write_journal(&[session_line("late", "2026-10-25T02:30:00.000+02:00", true)]);
+    let night = |args: &[&str]| {
+        let (code, stdout, stderr) =
+            s.run(s.log("2026-10-26T20:00:00Z", "Europe/Berlin", &[&["--json"], args].concat()));
+        assert_eq!(code, 0, "{stderr}");
+        let log: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let nights = log["nights"].as_array().unwrap().clone();
+        nights.into_iter().find(|n| n["completed"] == 1).unwrap()["night"].as_str().unwrap().to_string()
+    };
+    assert_eq!(night(&[]), "2026-10-24", "02:30 is before the default boundary, 04:00");
+    write_config(&s, "day_starts = \"02:00\"\n");
+    assert_eq!(night(&[]), "2026-10-25");
+    assert_eq!(row(&settings(&s, &[]), "day_starts").0, "02:00");
+    assert_eq!(night(&["--day-starts", "04:00"]), "2026-10-24", "the flag wins");
+}
+
+#[test]
+fn routines_and_completions_work_despite_a_broken_config() {
+    let s = Sandbox::new();
+    write_config(&s, "this is not toml\n");
+    assert_eq!(s.run(s.cmd(&["routines"])).0, 0);
+    assert_eq!(s.run(s.cmd(&["completions", "bash"])).0, 0);
+}
+
+#[test]
+fn completion_scripts_are_generated_for_each_shell() {
+    let s = Sandbox::new();
+    for (shell, marker) in
+        [("bash", "complete -F _stretch"), ("zsh", "#compdef stretch"), ("fish", "complete -c stretch")]
+    {
+        let (code, stdout, stderr) = s.run(s.cmd(&["completions", shell]));
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stdout.contains(marker), "{shell}: {marker}");
+        assert!(stdout.contains("tonight") && stdout.contains("hold"), "{shell} knows the commands and flags");
+    }
+    let (code, _, stderr) = s.run(s.cmd(&["completions", "tcsh"]));
+    assert_eq!(code, 2, "{stderr}");
+}
+
+#[test]
+fn bash_accepts_its_completion_script() {
+    let s = Sandbox::new();
+    let (_, script, _) = s.run(s.cmd(&["completions", "bash"]));
+    let path = s.path().join("stretch.bash");
+    std::fs::write(&path, script).unwrap();
+    let status = std::process::Command::new("bash").arg("-n").arg(&path).status().unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn the_manual_page_is_roff_for_stretch_and_each_command() {
+    let s = Sandbox::new();
+    let (code, stdout, _) = s.run(s.cmd(&["man"]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains(".TH stretch 1") && stdout.contains(".SH SUBCOMMANDS"), "{stdout}");
+    let (code, stdout, _) = s.run(s.cmd(&["man", "tonight"]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains(".TH stretch-tonight 1") && stdout.contains("\\-\\-volume"), "{stdout}");
+    let (code, _, stderr) = s.run(s.cmd(&["man", "nightly"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no command named \"nightly\"; pages exist for: tonight, routines"), "{stderr}");
+}
