@@ -25,6 +25,7 @@ pub mod prompt;
 pub mod routine;
 pub mod runner;
 pub mod schedule;
+pub mod session;
 pub mod signals;
 pub mod terminal;
 pub mod timeline;

@@ -2,6 +2,7 @@
 //! and where it goes (the output device, a WAV file, the terminal bell).
 
 pub mod device;
+pub mod export;
 pub mod sounds;
 pub mod track;
 pub mod wav;

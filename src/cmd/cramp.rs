@@ -7,11 +7,12 @@ use chrono::Local;
 
 use crate::catalog;
 use crate::cli::{self, CrampArgs};
-use crate::cmd::tonight::{self, Request};
+use crate::cmd::tonight;
 use crate::error::{Result, code};
 use crate::journal::{self, Cramp, Leg, Record, SCHEMA};
 use crate::paths::{Env, Paths};
 use crate::prompt::{self, Choice};
+use crate::session::{self, Request};
 use crate::timeline;
 
 /// The routine that guides relief.
@@ -63,7 +64,7 @@ pub fn run(args: &CrampArgs, paths: &Paths, env: &Env) -> Result<u8> {
         cramp: Some(cramp.id),
         source: journal::Source::Terminal,
     };
-    tonight::perform(&request, paths, env)
+    session::perform(&request, paths, env)
 }
 
 fn leg_of(leg: cli::Leg) -> Leg {
