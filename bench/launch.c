@@ -39,6 +39,10 @@ int main(int argc, char **argv) {
     }
     if (pid == 0) {
         close(fd);
+        /* As if typed at a shell prompt, even when we were started in the
+         * background with Ctrl-C ignored. */
+        signal(SIGINT, SIG_DFL);
+        signal(SIGQUIT, SIG_DFL);
         execvp(argv[2], argv + 2);
         perror("launch: exec");
         _exit(127);
