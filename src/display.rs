@@ -42,8 +42,11 @@ pub struct Human {
     words: String,
 }
 
-/// How often the live bar is redrawn: smooth enough, and few wake-ups.
-const REDRAW: Duration = Duration::from_millis(100);
+/// How often the live bar is redrawn: four times a second moves the bar by
+/// about a cell at a time in a 10 s hold, and each redraw wakes the process
+/// (it sleeps otherwise). Redraws fall on every whole second, so the seconds
+/// left change on time.
+const REDRAW: Duration = Duration::from_millis(250);
 
 impl Human {
     /// A display for a routine of `reps` reps.
@@ -189,6 +192,12 @@ mod tests {
         assert_eq!(seconds_left(Duration::from_millis(9001)), 10);
         assert_eq!(seconds_left(Duration::from_millis(1)), 1);
         assert_eq!(seconds_left(Duration::ZERO), 0);
+    }
+
+    #[test]
+    fn redraws_are_few_and_fall_on_whole_seconds() {
+        assert!(REDRAW >= Duration::from_millis(250), "at most 4 wake-ups a second");
+        assert_eq!(1000 % REDRAW.as_millis(), 0, "the seconds left change on time");
     }
 
     #[test]

@@ -18,20 +18,25 @@ use crate::terminal;
 /// The line shown when keys are live.
 pub const HINT: &str = "Keys: space pauses and resumes, s skips ahead to the next hold, q stops.";
 
-/// How long the reader waits for a key before checking whether to stop.
-const POLL_MS: u8 = 50;
+/// How long the reader waits for a key before putting the terminal back in key
+/// mode (after Ctrl-Z and `fg`, the shell leaves it line by line). Stopping
+/// does not wait for it: the reader is woken at once.
+const POLL_MS: u8 = 250;
 
 /// Keys are being read; dropping this stops the reader (so no later question
 /// loses a key to it) and puts the terminal back as it was.
 #[must_use = "the terminal is restored when this is dropped"]
 pub struct Listening {
     stop: Arc<AtomicBool>,
+    /// Closing it wakes the reader, so the session ends without waiting.
+    wake: Option<std::io::PipeWriter>,
     reader: Option<JoinHandle<()>>,
 }
 
 impl Drop for Listening {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
+        self.wake.take();
         if let Some(reader) = self.reader.take() {
             let _ = reader.join();
         }
@@ -42,14 +47,15 @@ impl Drop for Listening {
 /// Starts reading keys from stdin, if it is this process's terminal; each
 /// key's control goes to `controls`.
 pub fn listen(controls: Sender<Control>) -> Option<Listening> {
+    let (woken, wake) = std::io::pipe().ok()?;
     if !terminal::enter_key_mode() {
         return None;
     }
     let stop = Arc::new(AtomicBool::new(false));
     let stopped = Arc::clone(&stop);
-    let reader = std::thread::Builder::new().name("keys".into()).spawn(move || read_keys(&stopped, &controls));
+    let reader = std::thread::Builder::new().name("keys".into()).spawn(move || read_keys(&stopped, &controls, &woken));
     match reader {
-        Ok(reader) => Some(Listening { stop, reader: Some(reader) }),
+        Ok(reader) => Some(Listening { stop, wake: Some(wake), reader: Some(reader) }),
         Err(_) => {
             terminal::restore();
             None
@@ -57,18 +63,21 @@ pub fn listen(controls: Sender<Control>) -> Option<Listening> {
     }
 }
 
-/// Reads stdin until told to stop, the terminal goes away, or the runner does.
-fn read_keys(stop: &AtomicBool, controls: &Sender<Control>) {
+/// Reads stdin until told to stop (and woken through `woken`), the terminal
+/// goes away, or the runner does.
+fn read_keys(stop: &AtomicBool, controls: &Sender<Control>, woken: &std::io::PipeReader) {
     let stdin = std::io::stdin();
     // Straight from the descriptor: std's buffer could hold keys that poll cannot see.
     let mut buffer = [0u8; 256];
     while !stop.load(Ordering::Relaxed) {
-        match poll(&mut [PollFd::new(stdin.as_fd(), PollFlags::POLLIN)], POLL_MS) {
+        let mut fds = [PollFd::new(stdin.as_fd(), PollFlags::POLLIN), PollFd::new(woken.as_fd(), PollFlags::POLLIN)];
+        match poll(&mut fds, POLL_MS) {
             Ok(0) => {
                 terminal::keep_key_mode();
                 continue;
             }
             Err(Errno::EINTR) => continue,
+            Ok(_) if fds[0].revents().is_none_or(|r| r.is_empty()) => continue,
             Ok(_) => {}
             Err(_) => return,
         }

@@ -9,6 +9,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use rodio::cpal::BufferSize;
 use rodio::source::EmptyCallback;
 use rodio::{DeviceSinkBuilder, MixerDeviceSink, Player};
 
@@ -137,16 +138,34 @@ fn run_device(track: Playhead, inbox: Receiver<Command>, ended: Sender<Command>,
     drop(sink);
 }
 
+/// Frames handed to the device at a time: 200 ms. The track is queued whole,
+/// so nothing needs a shorter reach, and longer periods wake this process and
+/// the sound server far less often than rodio's 50 ms (measured through
+/// PulseAudio: 0.6% of a core for both, against 1.4%). A pause is heard within
+/// a few tenths of a second.
+const PERIOD: u32 = RATE / 5;
+
 /// The default device at the track's own rate if it takes it (no resampling),
-/// else at whatever configuration it offers.
+/// in periods of [`PERIOD`] if it takes those, else at whatever configuration
+/// it offers.
 fn open_sink() -> Result<MixerDeviceSink, String> {
     // Stream errors after opening (an unplugged headset) only cost cues; the
     // timer goes on, so they are not worth a line on the person's screen.
     fn ignore(_: rodio::CpalError) {}
     let builder = || DeviceSinkBuilder::from_default_device().map(|b| b.with_error_callback(ignore as fn(_)));
     let rate = NonZero::new(RATE).expect("RATE is not zero");
-    let at_track_rate = builder().map_err(|e| describe(&e))?.with_sample_rate(rate).open_stream();
-    at_track_rate.or_else(|_| builder()?.open_sink_or_fallback()).map_err(|e| describe(&e))
+    let at_track_rate = |period: Option<u32>| {
+        let b = builder()?.with_sample_rate(rate);
+        match period {
+            Some(frames) => b.with_buffer_size(BufferSize::Fixed(frames)),
+            None => b,
+        }
+        .open_stream()
+    };
+    at_track_rate(Some(PERIOD))
+        .or_else(|_| at_track_rate(None))
+        .or_else(|_| builder()?.open_sink_or_fallback())
+        .map_err(|e| describe(&e))
 }
 
 /// rodio's error and its cause, in one lower-case phrase.
