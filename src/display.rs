@@ -2,7 +2,7 @@
 //! bar; elsewhere (a pipe, cron, `TERM=dumb`) plain lines, one per phase
 //! change, with no escape codes. The sound guides; the screen only confirms.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -18,6 +18,16 @@ pub enum Stream {
     Stdout,
     /// Standard error (with `--json`, which owns stdout).
     Stderr,
+}
+
+impl Stream {
+    /// Whether a person's terminal is on the other end.
+    pub fn is_terminal(self) -> bool {
+        match self {
+            Stream::Stdout => std::io::stdout().is_terminal(),
+            Stream::Stderr => std::io::stderr().is_terminal(),
+        }
+    }
 }
 
 /// How to draw: decided once from the stream, `TERM` and `NO_COLOR`.

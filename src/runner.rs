@@ -55,16 +55,6 @@ pub trait Transport {
     fn stop(&mut self);
 }
 
-/// No audio at all.
-pub struct NoTransport;
-
-impl Transport for NoTransport {
-    fn pause(&mut self) {}
-    fn resume(&mut self) {}
-    fn seek(&mut self, _offset: Duration) {}
-    fn stop(&mut self) {}
-}
-
 /// What the session did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {

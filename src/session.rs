@@ -2,7 +2,6 @@
 //! after `stretch cramp`): the lock, the cue track, the timer with its keys and
 //! signals, the display, and the journal record.
 
-use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -54,7 +53,7 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     let keys = keys::listen(controls.clone());
     signals::forward_to(controls)?;
     let style = style(request.json, env);
-    let (mut output, audio) = open_output(timeline, request.sounds, request.volume, style_is_terminal(style));
+    let (mut output, audio) = open_output(timeline, request.sounds, request.volume, style.stream.is_terminal());
     let style = Style { bell: audio == AudioUsed::Bell, ..style };
     let mut human = Human::new(style, timeline.reps);
     if keys.is_some() {
@@ -87,18 +86,10 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     })
 }
 
-fn style_is_terminal(style: Style) -> bool {
-    match style.stream {
-        Stream::Stdout => std::io::stdout().is_terminal(),
-        Stream::Stderr => std::io::stderr().is_terminal(),
-    }
-}
-
 /// Human output goes to stdout, or to stderr when `--json` owns stdout.
 fn style(json: bool, env: &Env) -> Style {
     let stream = if json { Stream::Stderr } else { Stream::Stdout };
-    let terminal = style_is_terminal(Style { stream, live: false, color: false, bell: false });
-    let live = terminal && !env.dumb_terminal;
+    let live = stream.is_terminal() && !env.dumb_terminal;
     Style { stream, live, color: live && !env.no_color, bell: false }
 }
 

@@ -37,12 +37,6 @@ pub fn sample(pcm: &[u8], k: usize) -> f32 {
     f32::from(i16::from_le_bytes([pcm[2 * k], pcm[2 * k + 1]])) / 32768.0
 }
 
-/// Samples decoded from a 16-bit PCM mono WAV, as `f32` in `[-1, 1]`.
-pub fn read_mono_i16(bytes: &[u8]) -> Result<(u32, Vec<f32>), String> {
-    let (rate, pcm) = pcm_mono_i16(bytes)?;
-    Ok((rate, (0..pcm.len() / 2).map(|k| sample(pcm, k)).collect()))
-}
-
 /// Writes `count` samples as a 16-bit PCM mono WAV at `rate`.
 pub fn write_mono_i16(
     out: &mut impl Write,
@@ -83,6 +77,12 @@ pub fn to_i16(sample: f32) -> i16 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every sample of a 16-bit PCM mono WAV, with its rate.
+    fn read_mono_i16(bytes: &[u8]) -> Result<(u32, Vec<f32>), String> {
+        let (rate, pcm) = pcm_mono_i16(bytes)?;
+        Ok((rate, (0..pcm.len() / 2).map(|k| sample(pcm, k)).collect()))
+    }
 
     #[test]
     fn round_trips_16_bit_samples() {
