@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::audio::sounds::SoundSet;
-use crate::config::Flags;
+use crate::settings::Flags;
 
 const EXIT_CODES: &str = "\
 Exit codes:

@@ -5,43 +5,32 @@
 //! only calls [`run`].
 
 pub mod audio;
-pub mod catalog;
 pub mod cli;
-pub mod clock;
 pub mod cmd;
-pub mod config;
-pub mod crontab;
-pub mod display;
-pub mod duration;
+pub mod env;
 pub mod error;
-pub mod events;
 pub mod journal;
-pub mod keys;
-pub mod lock;
-pub mod nights;
-pub mod output;
 pub mod paths;
-pub mod prompt;
 pub mod routine;
-pub mod runner;
 pub mod schedule;
 pub mod session;
-pub mod signals;
-pub mod terminal;
-pub mod timeline;
+pub mod settings;
+pub mod term;
+pub mod time;
 
 use std::ffi::OsString;
 
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
-use crate::config::Config;
+use crate::env::Env;
 use crate::error::{Result, code};
-use crate::paths::{Env, Paths};
+use crate::paths::Paths;
+use crate::settings::Config;
 
 /// Parses `args`, runs the command, prints any error once, and returns the exit code.
 pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> u8 {
-    terminal::restore_on_panic();
+    term::mode::restore_on_panic();
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -52,7 +41,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> u8 {
     match dispatch(&cli, env) {
         Ok(exit) => exit,
         Err(e) => {
-            terminal::restore();
+            term::mode::restore();
             eprintln!("stretch: {e}");
             e.code
         }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use rodio::source::SeekError;
 
-use crate::timeline::Timeline;
+use crate::session::timeline::Timeline;
 
 use super::sounds::{self, RATE, SoundSet};
 use super::wav;
@@ -171,7 +171,8 @@ impl rodio::Source for Playhead {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{catalog, timeline};
+    use crate::routine::catalog;
+    use crate::session::timeline;
 
     fn wall_calf() -> Timeline {
         timeline::build(&catalog::resolve("wall-calf", None).unwrap().0)

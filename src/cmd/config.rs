@@ -4,11 +4,11 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::config::{Config, Flags, Setting, Settings, Source};
-use crate::duration;
 use crate::error::{Result, code};
 use crate::paths::Paths;
 use crate::routine::Routine;
+use crate::settings::{Config, Flags, Setting, Settings, Source};
+use crate::time::duration;
 
 /// Prints the effective settings to stdout.
 pub fn run(config: &Config, flags: &Flags, paths: &Paths) -> Result<u8> {
@@ -69,7 +69,7 @@ mod tests {
 
     #[test]
     fn each_line_names_its_source() {
-        let mut config = crate::config::parse("c", "hold = 7\n").unwrap();
+        let mut config = crate::settings::parse("c", "hold = 7\n").unwrap();
         config.path = Some("/c/config.toml".into());
         let settings = config.settings(&Flags { volume: Some(5), ..Flags::default() }).unwrap();
         let routine = settings.routine(None).unwrap();

@@ -5,15 +5,16 @@ use std::io::IsTerminal;
 
 use chrono::Local;
 
-use crate::catalog;
 use crate::cli::{self, CrampArgs};
 use crate::cmd::tonight;
+use crate::env::Env;
 use crate::error::{Result, code};
 use crate::journal::{self, Cramp, Leg, Record, SCHEMA};
-use crate::paths::{Env, Paths};
-use crate::prompt::{self, Choice};
+use crate::paths::Paths;
+use crate::routine::catalog;
+use crate::session::timeline;
 use crate::session::{self, Request};
-use crate::timeline;
+use crate::term::prompt::{self, Choice};
 
 /// The routine that guides relief.
 pub const RELIEF: &str = "cramp-relief";

@@ -4,11 +4,12 @@
 use std::path::Path;
 
 use crate::audio::device;
-use crate::crontab::Crontab;
+use crate::env::Env;
 use crate::error::{Result, code};
 use crate::journal;
-use crate::paths::{Env, Paths};
+use crate::paths::Paths;
 use crate::schedule;
+use crate::schedule::crontab::Crontab;
 
 /// How one check went: what was found, or what is wrong and how to fix it.
 enum Verdict {

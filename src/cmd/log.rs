@@ -10,10 +10,11 @@ use std::path::Path;
 use chrono::{DateTime, Days, FixedOffset, Local, NaiveDate, NaiveTime};
 
 use crate::cli::{LogAction, LogArgs};
+use crate::env::Env;
 use crate::error::{Error, Result, code};
+use crate::journal::nights::{CrampSummary, DEFAULT_DAY_STARTS, FIRST_NIGHT, Night, Tally, night_of};
 use crate::journal::{self, Cramp, Problem, Session, Stored};
-use crate::nights::{CrampSummary, DEFAULT_DAY_STARTS, FIRST_NIGHT, Night, Tally, night_of};
-use crate::paths::{Env, Paths};
+use crate::paths::Paths;
 
 /// Nights in the default table.
 const TABLE_NIGHTS: u64 = 14;
@@ -41,7 +42,7 @@ pub fn run(args: &LogArgs, day_starts: Option<NaiveTime>, paths: &Paths, env: &E
     if args.check {
         return Ok(check(&path, &reading.records, reading.problems.len()));
     }
-    crate::output::text(&render(args, &range, &reading.records, color(env)));
+    crate::term::output::text(&render(args, &range, &reading.records, color(env)));
     Ok(code::OK)
 }
 

@@ -2,15 +2,15 @@
 
 use std::fmt::Write as _;
 
-use crate::catalog::{self, Entry};
-use crate::duration;
 use crate::error::Result;
 use crate::paths::Paths;
+use crate::routine::catalog::{self, Entry};
+use crate::time::duration;
 
 /// Prints the routine list to stdout.
 pub fn run(paths: &Paths) -> Result<()> {
     let entries = catalog::list(paths.routine_dir().as_deref())?;
-    crate::output::text(&render(&entries, paths.routine_dir().as_deref()));
+    crate::term::output::text(&render(&entries, paths.routine_dir().as_deref()));
     Ok(())
 }
 

@@ -9,11 +9,12 @@ use clap::{Parser, ValueEnum};
 
 use crate::cli::{Cli, Command, RoutineOptions, ScheduleAction, ScheduleRemove, ScheduleTimes};
 use crate::cmd::tonight;
-use crate::config::Config;
-use crate::crontab::Crontab;
+use crate::env::Env;
 use crate::error::{Error, Result, code};
-use crate::paths::{self, Env, Paths};
+use crate::paths::{self, Paths};
+use crate::schedule::crontab::Crontab;
 use crate::schedule::{self, BlockLine, Change, Days, Entry, Time};
+use crate::settings::Config;
 
 /// Where scheduled runs append their output, in the data dir.
 pub const LOG: &str = "schedule.log";
@@ -30,7 +31,7 @@ pub fn run(action: &ScheduleAction, paths: &Paths, env: &Env) -> Result<u8> {
         ScheduleAction::Remove(args) => remove(args, paths, env),
         ScheduleAction::Print(args) => {
             let lines: Vec<_> = entries(args, paths, env)?.into_iter().map(BlockLine::Entry).collect();
-            crate::output::text(&schedule::render_block(&lines));
+            crate::term::output::text(&schedule::render_block(&lines));
             Ok(code::OK)
         }
     }

@@ -8,15 +8,16 @@ use chrono::{DateTime, FixedOffset, Local, NaiveTime};
 use crate::audio::sounds::SoundSet;
 use crate::audio::{export, track};
 use crate::cli::{self, TimingArgs, TonightArgs};
-use crate::config::Config;
-use crate::duration;
+use crate::env::Env;
 use crate::error::{Error, Result, code};
+use crate::journal::nights;
 use crate::journal::{self, Record, Source};
-use crate::nights;
-use crate::paths::{Env, Paths};
+use crate::paths::Paths;
 use crate::routine::Routine;
+use crate::session::timeline::{self, Timeline};
 use crate::session::{Request, perform};
-use crate::timeline::{self, Timeline};
+use crate::settings::Config;
+use crate::time::duration;
 
 /// Runs `stretch tonight` with `config` under its flags; returns the exit code.
 pub fn run(args: &TonightArgs, config: &Config, paths: &Paths, env: &Env) -> Result<u8> {

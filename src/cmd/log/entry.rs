@@ -6,14 +6,14 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, Local, NaiveDateTime, TimeZone};
 
 use crate::audio::AudioUsed;
-use crate::catalog;
 use crate::cli::LogAddArgs;
-use crate::duration;
 use crate::error::{Error, Result, code};
+use crate::journal::nights::{DEFAULT_DAY_STARTS, night_of};
 use crate::journal::{self, Record, SCHEMA, Session, Source};
-use crate::nights::{DEFAULT_DAY_STARTS, night_of};
 use crate::paths::Paths;
-use crate::timeline;
+use crate::routine::catalog;
+use crate::session::timeline;
+use crate::time::duration;
 
 /// Records a session done without the timer: the routine as planned, completed.
 pub fn add(args: &LogAddArgs, paths: &Paths, now: &DateTime<FixedOffset>) -> Result<u8> {
@@ -29,7 +29,7 @@ pub fn add(args: &LogAddArgs, paths: &Paths, now: &DateTime<FixedOffset>) -> Res
     if started > *now {
         return Err(Error::usage(format!("--at {started} is in the future; give the time you did the stretch")));
     }
-    if started.date_naive() < crate::nights::FIRST_NIGHT {
+    if started.date_naive() < crate::journal::nights::FIRST_NIGHT {
         return Err(Error::usage(format!("--at {started} is before 2000; check the year")));
     }
     let session = Session {

@@ -7,9 +7,9 @@ use std::time::Duration;
 use chrono::{Datelike, NaiveDate, NaiveTime};
 use serde::Serialize;
 
-use crate::duration;
 use crate::journal::Stored;
-use crate::nights::{CrampSummary, Night, night_of};
+use crate::journal::nights::{CrampSummary, Night, night_of};
+use crate::time::duration;
 
 /// Printed instead of a table when the journal holds no sessions.
 pub const EMPTY: &str = "No sessions yet. Stand facing a wall and run `stretch tonight` to start; \
@@ -266,7 +266,7 @@ mod tests {
 
     #[test]
     fn the_colored_view() {
-        let tally = crate::nights::Tally::new(&[], crate::nights::DEFAULT_DAY_STARTS);
+        let tally = crate::journal::nights::Tally::new(&[], crate::journal::nights::DEFAULT_DAY_STARTS);
         let last = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
         let mut calendar = tally.calendar(last, 3);
         let night = |days: u64, completed, partial| {

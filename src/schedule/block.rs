@@ -1,7 +1,7 @@
 //! The crontab block: times and days, the entry line, and splicing the block
 //! into a crontab so that every byte outside it stays as it was.
 //!
-//! Pure text in, text out; running `crontab` is `crate::crontab`'s job.
+//! Pure text in, text out; running `crontab` is `crate::schedule::crontab`'s job.
 
 use std::fmt;
 

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::clock::StopReason;
-use crate::runner::{Moment, Observer};
-use crate::timeline::{Cue, Phase, PhaseKind};
+use crate::session::clock::StopReason;
+use crate::session::runner::{Moment, Observer};
+use crate::session::timeline::{Cue, Phase, PhaseKind};
 
 /// Where human output goes and how it may look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,7 +130,7 @@ impl Observer for Human {
         let length = if phase.kind == PhaseKind::Done || phase.length.is_zero() {
             String::new()
         } else {
-            format!(" ({})", crate::duration::format(phase.length))
+            format!(" ({})", crate::time::duration::format(phase.length))
         };
         self.line(&format!("[{}] {}{length}: {}", clock_face(at.planned), self.title(phase), phase.words));
         if let Some(bar) = &self.bar {

@@ -6,8 +6,8 @@ use std::sync::mpsc::Sender;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-use crate::clock::{Control, StopReason};
 use crate::error::{Error, Result, code};
+use crate::session::clock::{Control, StopReason};
 
 /// Forwards SIGINT and SIGTERM to the runner as stop controls, from now on.
 pub fn forward_to(controls: Sender<Control>) -> Result<()> {
@@ -23,7 +23,7 @@ pub fn forward_to(controls: Sender<Control>) -> Result<()> {
                     _ => (StopReason::Interrupt, code::INTERRUPTED),
                 };
                 if asked || controls.send(Control::Stop(reason)).is_err() {
-                    crate::terminal::restore();
+                    crate::term::mode::restore();
                     std::process::exit(i32::from(exit));
                 }
                 asked = true;

@@ -197,7 +197,7 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog;
+    use crate::routine::catalog;
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)

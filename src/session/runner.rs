@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use crate::clock::{Clock, Control, StopReason};
-use crate::timeline::{Cue, Phase, PhaseKind, Timeline};
+use crate::session::clock::{Clock, Control, StopReason};
+use crate::session::timeline::{Cue, Phase, PhaseKind, Timeline};
 
 /// A moment of the session: when it was planned and when it happened, both as
 /// offsets from the start of the routine on the monotonic clock.
@@ -275,9 +275,9 @@ impl Walk<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog;
-    use crate::clock::FakeClock;
-    use crate::timeline;
+    use crate::routine::catalog;
+    use crate::session::clock::FakeClock;
+    use crate::session::timeline;
 
     fn secs(s: u64) -> Duration {
         Duration::from_secs(s)

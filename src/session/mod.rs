@@ -2,6 +2,13 @@
 //! after `stretch cramp`): the lock, the cue track, the timer with its keys and
 //! signals, the display, and the journal record.
 
+pub mod clock;
+pub mod events;
+pub mod lock;
+pub mod runner;
+pub mod signals;
+pub mod timeline;
+
 use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -10,16 +17,17 @@ use chrono::{DateTime, Local};
 
 use crate::audio::sounds::SoundSet;
 use crate::audio::{AudioUsed, Output, device, track};
-use crate::clock::{Clock, MonotonicClock, StopReason};
-use crate::display::{Human, Stream, Style};
-use crate::duration;
+use crate::env::Env;
 use crate::error::{Result, code};
-use crate::events::JsonEvents;
 use crate::journal::{self, Record, SCHEMA, Session, Source};
-use crate::paths::{Env, Paths};
-use crate::runner::{self, Moment, Observer, Outcome};
-use crate::timeline::{Cue, Phase, Timeline};
-use crate::{keys, lock, signals};
+use crate::paths::Paths;
+use crate::term::display::{Human, Stream, Style};
+use crate::term::keys;
+use crate::time::duration;
+use clock::{Clock, MonotonicClock, StopReason};
+use events::JsonEvents;
+use runner::{Moment, Observer, Outcome};
+use timeline::{Cue, Phase, Timeline};
 
 /// A session to run, however it was asked for.
 pub struct Request {

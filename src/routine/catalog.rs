@@ -12,9 +12,9 @@ pub const DEFAULT: &str = "wall-calf";
 
 /// The routines shipped inside the binary.
 const BUILT_IN: &[(&str, &str)] = &[
-    ("wall-calf", include_str!("../routines/wall-calf.toml")),
-    ("wall-calf-single", include_str!("../routines/wall-calf-single.toml")),
-    ("cramp-relief", include_str!("../routines/cramp-relief.toml")),
+    ("wall-calf", include_str!("../../routines/wall-calf.toml")),
+    ("wall-calf-single", include_str!("../../routines/wall-calf-single.toml")),
+    ("cramp-relief", include_str!("../../routines/cramp-relief.toml")),
 ];
 
 /// Where a routine was found.

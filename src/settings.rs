@@ -12,11 +12,11 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::audio::sounds::SoundSet;
-use crate::catalog;
-use crate::duration;
 use crate::error::{Error, Result};
-use crate::nights::DEFAULT_DAY_STARTS;
+use crate::journal::nights::DEFAULT_DAY_STARTS;
+use crate::routine::catalog;
 use crate::routine::{FileDuration, Routine, RoutineError, limits};
+use crate::time::duration;
 
 /// The file name inside the config directory.
 pub const FILE_NAME: &str = "config.toml";

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
-use crate::duration;
+use crate::time::duration;
 
 /// Limits that keep a routine sensible; each is named in its error message.
 pub mod limits {
@@ -372,8 +372,8 @@ mod tests {
     #[test]
     fn the_built_in_routines_are_valid() {
         for (name, text) in [
-            ("wall-calf", include_str!("../routines/wall-calf.toml")),
-            ("wall-calf-single", include_str!("../routines/wall-calf-single.toml")),
+            ("wall-calf", include_str!("../../routines/wall-calf.toml")),
+            ("wall-calf-single", include_str!("../../routines/wall-calf-single.toml")),
         ] {
             let r = parse(name, name, text).unwrap();
             assert!(!r.summary.is_empty(), "{name} has a summary");

@@ -12,8 +12,8 @@ use std::thread::JoinHandle;
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, poll};
 
-use crate::clock::{Control, StopReason};
-use crate::terminal;
+use crate::session::clock::{Control, StopReason};
+use crate::term::mode as terminal;
 
 /// The line shown when keys are live.
 pub const HINT: &str = "Keys: space pauses and resumes, s skips ahead to the next hold, q stops.";

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::clock::StopReason;
 use crate::routine::Side;
-use crate::runner::{Moment, Observer};
-use crate::timeline::{Phase, PhaseKind};
+use crate::session::clock::StopReason;
+use crate::session::runner::{Moment, Observer};
+use crate::session::timeline::{Phase, PhaseKind};
 
 /// Writes events to a stream, one line each, flushed at once.
 pub struct JsonEvents<W: Write> {

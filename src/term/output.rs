@@ -12,6 +12,6 @@ pub fn text(text: &str) {
 #[macro_export]
 macro_rules! outln {
     ($($arg:tt)*) => {
-        $crate::output::text(&format!("{}\n", format_args!($($arg)*)))
+        $crate::term::output::text(&format!("{}\n", format_args!($($arg)*)))
     };
 }

@@ -229,8 +229,8 @@ impl Record {
         if self.id().trim().is_empty() {
             return Err("the id is empty".into());
         }
-        if self.at().date_naive() < crate::nights::FIRST_NIGHT {
-            return Err(format!("it is dated {}, before {}", self.at(), crate::nights::FIRST_NIGHT));
+        if self.at().date_naive() < crate::journal::nights::FIRST_NIGHT {
+            return Err(format!("it is dated {}, before {}", self.at(), crate::journal::nights::FIRST_NIGHT));
         }
         match self {
             Record::Session(s) => s.validate(),
