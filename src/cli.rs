@@ -1,12 +1,21 @@
 //! The command line, as clap types only. Doc comments here become `--help`.
-//! Values are checked into domain types by the commands, not used raw.
+//! Every value is parsed straight into its domain type (a duration within its
+//! limits, a time of day, a leg), so nothing below this module sees a string
+//! it must check again.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::audio::sounds::SoundSet;
+use crate::journal::{Leg, Source};
+use crate::routine::limits;
+use crate::schedule::Days;
 use crate::settings::Flags;
+use crate::time::at::At;
+use crate::time::nights_ago::NightSpec;
+use crate::time::of_day::TimeOfDay;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -126,21 +135,12 @@ pub struct TonightArgs {
     pub export_audio: Option<PathBuf>,
 
     /// Who started the session, as the journal records it (scheduled entries pass cron)
-    #[arg(long, value_enum, default_value_t = Source::Terminal)]
+    #[arg(long, value_enum, default_value = "terminal")]
     pub source: Source,
 
     /// Exit at once, playing nothing, if tonight already has a completed session
     #[arg(long)]
     pub skip_if_done: bool,
-}
-
-/// Who started a session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Source {
-    /// A person, by hand
-    Terminal,
-    /// A scheduled job
-    Cron,
 }
 
 /// `stretch schedule`.
@@ -167,13 +167,13 @@ pub enum ScheduleAction {
 /// Times, days and routine options of `schedule add` and `schedule print`.
 #[derive(Debug, Args)]
 pub struct ScheduleTimes {
-    /// When to run: HH:MM, 24-hour local time (00:00-23:59); one or more
+    /// When to run, local time: 22:30, 7:05, 10pm or 10:30pm; one or more
     #[arg(value_name = "TIME", required = true)]
-    pub times: Vec<String>,
+    pub times: Vec<TimeOfDay>,
 
     /// On which days: daily, weekdays, weekends, or days and ranges like mon,wed,fri or mon-thu
-    #[arg(long, value_name = "DAYS", default_value = "daily")]
-    pub days: String,
+    #[arg(long, value_name = "DAYS", default_value = "daily", value_parser = Days::parse)]
+    pub days: Days,
 
     /// How the scheduled routine runs.
     #[command(flatten, next_help_heading = "Routine options (as for `stretch tonight`)")]
@@ -183,7 +183,7 @@ pub struct ScheduleTimes {
 /// The routine options of `stretch tonight`, which the config file can also
 /// give and a schedule entry passes on; unset ones follow the config file,
 /// the routine and the defaults.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct RoutineOptions {
     /// Routine to run: a name from `stretch routines`, or a path to a .toml file [default: wall-calf]
     #[arg(long, short, value_name = "NAME|PATH")]
@@ -195,7 +195,7 @@ pub struct RoutineOptions {
 
     /// What guides you: spoken words, chimes, or nothing [default: voice]
     #[arg(long, value_enum)]
-    pub sounds: Option<Sounds>,
+    pub sounds: Option<SoundSet>,
 
     /// Loudness, 0-100; the default is gentle, for a bedroom at night [default: 40]
     #[arg(long, value_name = "0-100", value_parser = clap::value_parser!(u8).range(0..=100))]
@@ -205,9 +205,9 @@ pub struct RoutineOptions {
 /// Options of `stretch schedule remove`.
 #[derive(Debug, Args)]
 pub struct ScheduleRemove {
-    /// The times (HH:MM) whose entries to remove
+    /// The times whose entries to remove
     #[arg(value_name = "TIME", required_unless_present = "all", conflicts_with = "all")]
-    pub times: Vec<String>,
+    pub times: Vec<TimeOfDay>,
 
     /// Remove every entry, and the block with them
     #[arg(long)]
@@ -217,12 +217,7 @@ pub struct ScheduleRemove {
 impl RoutineOptions {
     /// The flags as plain values, for the config layer.
     pub fn flags(&self) -> Flags {
-        Flags {
-            routine: self.routine.clone(),
-            sounds: self.sounds.map(Sounds::set),
-            volume: self.volume,
-            ..self.timing.flags()
-        }
+        Flags { routine: self.routine.clone(), sounds: self.sounds, volume: self.volume, ..self.timing.flags() }
     }
 }
 
@@ -235,19 +230,19 @@ pub struct LogArgs {
 
     /// First night to show: a date like 2026-11-01, or a number of nights ago like 30d or 8w
     #[arg(long, value_name = "DATE|Nd")]
-    pub since: Option<String>,
+    pub since: Option<NightSpec>,
 
     /// Last night to show, written like --since [default: tonight]
     #[arg(long, value_name = "DATE|Nd")]
-    pub until: Option<String>,
+    pub until: Option<NightSpec>,
 
     /// Only sessions of this routine
     #[arg(long, short, value_name = "NAME")]
     pub routine: Option<String>,
 
     /// When a new night begins: sessions before it count for the night before [default: day_starts in the config file, else 04:00]
-    #[arg(long, value_name = "HH:MM")]
-    pub day_starts: Option<String>,
+    #[arg(long, value_name = "TIME")]
+    pub day_starts: Option<TimeOfDay>,
 
     /// Print streaks, every night in range and its sessions as one JSON object [default range: the whole journal]
     #[arg(long, conflicts_with_all = ["csv", "check"])]
@@ -263,6 +258,15 @@ pub struct LogArgs {
 }
 
 impl LogArgs {
+    /// The settings this command line gives.
+    pub fn flags(&self) -> Flags {
+        let routine = match &self.action {
+            Some(LogAction::Add(add)) => add.routine.clone(),
+            _ => None,
+        };
+        Flags { day_starts: self.day_starts, routine, ..Flags::default() }
+    }
+
     /// Whether any option of the view was given (they mean nothing to `add` or `import`).
     pub fn shapes_the_view(&self) -> bool {
         self.since.is_some()
@@ -287,13 +291,13 @@ pub enum LogAction {
 /// Options of `stretch log add`.
 #[derive(Debug, Args)]
 pub struct LogAddArgs {
-    /// When it started: 2026-11-26T22:30:00+01:00, or local time like "2026-11-26 22:30" [default: now]
+    /// When it started: 22:30 (the most recent one), "2026-11-26 22:30", or 2026-11-26T22:30:00+01:00 [default: now]
     #[arg(long, value_name = "TIME")]
-    pub at: Option<String>,
+    pub at: Option<At>,
 
-    /// The routine you did: a name from `stretch routines`, or a path to a .toml file
-    #[arg(long, short, value_name = "NAME|PATH", default_value = "wall-calf")]
-    pub routine: String,
+    /// The routine you did: a name from `stretch routines`, or a path to a .toml file [default: the config file's, else wall-calf]
+    #[arg(long, short, value_name = "NAME|PATH")]
+    pub routine: Option<String>,
 
     /// Number of holds you did (per leg, for one-leg routines), 1-20 [default: the routine's]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
@@ -309,35 +313,29 @@ pub struct LogImportArgs {
 }
 
 /// Options that change a routine's timing; each defaults to the routine's own.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct TimingArgs {
     /// Number of holds (per leg, for one-leg routines), 1-20 [default: the routine's]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
     pub reps: Option<u32>,
 
-    /// Length of each hold, like 10s, 500ms or 1m30s [default: the routine's]
-    #[arg(long, value_name = "DUR", allow_hyphen_values = true)]
-    pub hold: Option<String>,
+    /// Length of each hold: 10 (seconds), 10s, 1.5s, 500ms or 1m30s; 100ms-10m [default: the routine's]
+    #[arg(long, value_name = "DUR", allow_hyphen_values = true, value_parser = limits::hold)]
+    pub hold: Option<Duration>,
 
-    /// Length of each rest between holds; 0s for none [default: the routine's]
-    #[arg(long, value_name = "DUR", allow_hyphen_values = true)]
-    pub rest: Option<String>,
+    /// Length of each rest between holds; 0 for none; up to 10m [default: the routine's]
+    #[arg(long, value_name = "DUR", allow_hyphen_values = true, value_parser = limits::rest)]
+    pub rest: Option<Duration>,
 
-    /// Length of the getting-ready instructions; 0s to start with the first hold [default: the routine's]
-    #[arg(long, value_name = "DUR", allow_hyphen_values = true)]
-    pub prepare: Option<String>,
+    /// Length of the getting-ready instructions; 0 to start with the first hold; up to 5m [default: the routine's]
+    #[arg(long, value_name = "DUR", allow_hyphen_values = true, value_parser = limits::prepare)]
+    pub prepare: Option<Duration>,
 }
 
 impl TimingArgs {
     /// The timing flags as plain values.
     pub fn flags(&self) -> Flags {
-        Flags {
-            reps: self.reps,
-            hold: self.hold.clone(),
-            rest: self.rest.clone(),
-            prepare: self.prepare.clone(),
-            ..Flags::default()
-        }
+        Flags { reps: self.reps, hold: self.hold, rest: self.rest, prepare: self.prepare, ..Flags::default() }
     }
 }
 
@@ -347,6 +345,10 @@ pub struct CrampArgs {
     /// Which leg [default: both, or asked on a terminal]
     #[arg(long, value_enum)]
     pub leg: Option<Leg>,
+
+    /// When it woke you, if not just now: 05:30 (the most recent one), or "2026-11-26 05:30"
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<At>,
 
     /// How bad, from 1 (mild) to 5 (worst) [default: 3, or asked on a terminal]
     #[arg(long, value_name = "1-5", value_parser = clap::value_parser!(u8).range(1..=5))]
@@ -360,49 +362,23 @@ pub struct CrampArgs {
     #[arg(long)]
     pub relieve: bool,
 
-    /// What guides the relief routine
-    #[arg(long, value_enum, default_value_t = Sounds::Voice)]
-    pub sounds: Sounds,
+    /// What guides the relief routine [default: the config file's sounds, else voice]
+    #[arg(long, value_enum)]
+    pub sounds: Option<SoundSet>,
 
-    /// Loudness of the relief cues, 0-100; quiet, as others may be asleep
-    #[arg(long, value_name = "0-100", default_value_t = 25, value_parser = clap::value_parser!(u8).range(0..=100))]
-    pub volume: u8,
+    /// Loudness of the relief cues, 0-100; quiet, as others may be asleep [default: 25]
+    #[arg(long, value_name = "0-100", value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub volume: Option<u8>,
 
     /// Change the relief routine's timing.
     #[command(flatten)]
     pub timing: TimingArgs,
 }
 
-/// The legs a cramp can strike.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Leg {
-    /// The left leg
-    Left,
-    /// The right leg
-    Right,
-    /// Both legs
-    Both,
-}
-
-/// The sound sets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Sounds {
-    /// Spoken instructions and countdown (you are facing a wall)
-    Voice,
-    /// Tones: hold, release, countdown tick, finish
-    Chime,
-    /// No sound at all
-    Off,
-}
-
-impl Sounds {
-    /// The sound set this names.
-    pub fn set(self) -> SoundSet {
-        match self {
-            Sounds::Voice => SoundSet::Voice,
-            Sounds::Chime => SoundSet::Chime,
-            Sounds::Off => SoundSet::Off,
-        }
+impl CrampArgs {
+    /// The settings this command line gives (the relief routine is its own).
+    pub fn flags(&self) -> Flags {
+        Flags { sounds: self.sounds, volume: self.volume, ..self.timing.flags() }
     }
 }
 

@@ -3,6 +3,10 @@
 
 use std::path::PathBuf;
 
+use chrono::{DateTime, Datelike, FixedOffset, Local};
+
+use crate::error::{Error, Result};
+
 /// The environment, read once at start-up.
 #[derive(Debug, Clone, Default)]
 pub struct Env {
@@ -18,7 +22,7 @@ pub struct Env {
     pub no_color: bool,
     /// `TERM` is unset or `dumb`: no escape codes, no progress bar.
     pub dumb_terminal: bool,
-    /// `STRETCH_NOW`: the current time for `stretch log`, as RFC 3339, unparsed.
+    /// `STRETCH_NOW`: the current time, as RFC 3339, unparsed (see [`Env::now`]).
     pub now: Option<String>,
     /// The `crontab` program: `STRETCH_CRONTAB`, else `crontab` on `PATH`.
     pub crontab: PathBuf,
@@ -44,5 +48,47 @@ impl Env {
             exe: std::env::current_exe().ok(),
             uid: nix::unistd::getuid().as_raw(),
         }
+    }
+}
+
+impl Env {
+    /// The current time: `STRETCH_NOW` if set (for reproducible output and
+    /// tests), else the clock; either way in the local zone (`TZ`). A clock
+    /// outside the years 2000-9999 is an error: no record stretch could read
+    /// back is ever written with it.
+    pub fn now(&self) -> Result<DateTime<FixedOffset>> {
+        let now = match &self.now {
+            None => Local::now().fixed_offset(),
+            Some(text) => DateTime::parse_from_rfc3339(text.trim())
+                .map_err(|e| {
+                    Error::usage(format!(
+                        "STRETCH_NOW={text:?} is not a time: {e}; write it like 2026-11-26T22:30:00+01:00"
+                    ))
+                })?
+                .with_timezone(&Local)
+                .fixed_offset(),
+        };
+        if !(2000..=9999).contains(&now.year()) {
+            return Err(Error::failure(format!(
+                "the clock says {}, outside the years 2000-9999; set the system time (or STRETCH_NOW)",
+                now.format("%Y-%m-%d %H:%M")
+            )));
+        }
+        Ok(now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stretch_now_is_read_strictly_and_bounded() {
+        let env = Env { now: Some("2026-11-26T22:30:00+01:00".into()), ..Env::default() };
+        assert_eq!(env.now().unwrap().timestamp(), 1_795_728_600);
+        let env = Env { now: Some("tomorrow".into()), ..Env::default() };
+        assert!(env.now().unwrap_err().message.starts_with("STRETCH_NOW=\"tomorrow\" is not a time"));
+        let env = Env { now: Some("1970-01-01T00:00:00Z".into()), ..Env::default() };
+        assert!(env.now().unwrap_err().message.contains("outside the years 2000-9999"));
     }
 }

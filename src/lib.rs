@@ -26,16 +26,22 @@ use crate::cli::{Cli, Command};
 use crate::env::Env;
 use crate::error::{Result, code};
 use crate::paths::Paths;
-use crate::settings::Config;
+use crate::settings::{Config, Flags, Settings};
 
 /// Parses `args`, runs the command, prints any error once, and returns the exit code.
 pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> u8 {
     term::mode::restore_on_panic();
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // One voice for every error: clap's start like stretch's own.
+            let text = e.render().to_string();
+            eprint!("stretch: {}", text.strip_prefix("error: ").unwrap_or(&text));
+            return code::USAGE;
+        }
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { code::USAGE } else { code::OK };
+            return code::OK;
         }
     };
     match dispatch(&cli, env) {
@@ -53,14 +59,23 @@ fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
     // Only the commands that use settings read the config file, so a mistake
     // in it never stands in the way of completions or the manual.
     let config = || Config::load(paths.config_flag.as_deref(), paths.config_file().as_deref());
+    let settings = |flags: Flags| config().map(|c| Settings::resolve(&flags, &c));
     match &cli.command {
-        Command::Tonight(args) => cmd::tonight::run(args, &config()?, &paths, env),
+        Command::Tonight(args) => cmd::tonight::run(args, &settings(args.settings.flags())?, &paths, env),
         Command::Routines => cmd::routines::run(&paths).map(|()| code::OK),
-        Command::Log(args) => cmd::log::run(args, config()?.day_starts, &paths, env),
-        Command::Schedule(args) => cmd::schedule::run(&args.action, &paths, env),
-        Command::Doctor => cmd::doctor::run(&paths, env),
-        Command::Cramp(args) => cmd::cramp::run(args, &paths, env),
-        Command::Config(flags) => cmd::config::run(&config()?, &flags.flags(), &paths),
+        Command::Log(args) => cmd::log::run(args, &settings(args.flags())?, &paths, env),
+        Command::Schedule(args) => cmd::schedule::run(&args.action, settings, &paths, env),
+        Command::Doctor => cmd::doctor::run(config(), &paths, env),
+        Command::Cramp(args) => {
+            // A cramp is recorded whatever the config file says: a mistake in
+            // it costs the file's settings, never the record.
+            let config = config().unwrap_or_else(|e| {
+                eprintln!("stretch: warning: {e}; the config file is ignored for this cramp");
+                Config::default()
+            });
+            cmd::cramp::run(args, &Settings::resolve(&args.flags(), &config), &paths, env)
+        }
+        Command::Config(flags) => cmd::config::run(&settings(flags.flags())?, &paths),
         Command::Completions { shell } => cmd::completions::run(*shell),
         Command::Man { command } => cmd::man::run(command.as_deref()),
     }

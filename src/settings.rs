@@ -1,25 +1,29 @@
-//! The config file and the effective settings. `<config dir>/config.toml`
-//! (or `--config FILE`) gives defaults for `stretch tonight` and the time at
-//! which one night ends for `stretch log`; a flag wins over the file, the file over stretch's
-//! own defaults, and every effective value remembers where it came from.
+//! Settings: a flag wins over the config file, the file over stretch's own
+//! defaults, resolved once into [`Settings`], which every command that uses
+//! settings receives. Each value remembers where it came from, for `stretch
+//! config`, and the flags turn back into arguments for a scheduled entry.
+//!
+//! The config file is `<config dir>/config.toml`, or `--config FILE`.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::NaiveTime;
 use serde::Deserialize;
 use toml::Spanned;
 
 use crate::audio::sounds::SoundSet;
 use crate::error::{Error, Result};
-use crate::journal::nights::DEFAULT_DAY_STARTS;
-use crate::routine::catalog;
-use crate::routine::{FileDuration, Routine, RoutineError, limits};
+use crate::routine::{FileDuration, Routine, RoutineError, catalog, limits};
 use crate::time::duration;
+use crate::time::of_day::TimeOfDay;
 
 /// The file name inside the config directory.
 pub const FILE_NAME: &str = "config.toml";
+
+/// When a new night begins when nothing sets it: sessions before 04:00
+/// belong to the night before.
+pub const DEFAULT_DAY_STARTS: TimeOfDay = TimeOfDay::new(4, 0);
 
 /// The volume when nothing sets one: gentle, for a bedroom at night.
 pub const VOLUME: u8 = 40;
@@ -38,14 +42,16 @@ pub struct Config {
     pub hold: Option<Duration>,
     /// The length of each rest.
     pub rest: Option<Duration>,
+    /// The length of the getting-ready phase.
+    pub prepare: Option<Duration>,
     /// What guides the person.
     pub sounds: Option<SoundSet>,
     /// Loudness, 0-100.
     pub volume: Option<u8>,
     /// The time of day at which one night ends and the next begins.
-    pub day_starts: Option<NaiveTime>,
-    /// Where `routine` is written, to point at it if it names no routine.
-    routine_at: Option<(usize, usize)>,
+    pub day_starts: Option<TimeOfDay>,
+    /// Where `routine` is written (`file:line:col`), to point at it if it names no routine.
+    routine_at: Option<String>,
 }
 
 /// The file's format. Numbers are read wide so that a value out of range is
@@ -57,11 +63,14 @@ struct FileConfig {
     reps: Option<Spanned<i64>>,
     hold: Option<Spanned<FileDuration>>,
     rest: Option<Spanned<FileDuration>>,
+    prepare: Option<Spanned<FileDuration>>,
     sounds: Option<SoundSet>,
     volume: Option<Spanned<i64>>,
-    /// Quoted (`"04:00"`) or a bare TOML time (`04:00`).
-    day_starts: Option<Spanned<toml::Value>>,
+    day_starts: Option<TimeOfDay>,
 }
+
+/// The keys of the file, for "did you mean".
+const KEYS: &[&str] = &["routine", "reps", "hold", "rest", "prepare", "sounds", "volume", "day_starts"];
 
 impl Config {
     /// Reads `--config FILE` (which must exist), else `default` if it exists;
@@ -81,7 +90,7 @@ impl Config {
         if let (Some(spec), Some(dir)) = (&mut config.routine, path.parent())
             && catalog::is_path(spec)
         {
-            *spec = dir.join(&*spec).display().to_string();
+            *spec = std::path::absolute(dir.join(&*spec)).unwrap_or_else(|_| dir.join(&*spec)).display().to_string();
         }
         config.path = Some(path.to_path_buf());
         Ok(config)
@@ -90,31 +99,63 @@ impl Config {
 
 /// Parses and checks a config file's text; `file` names it in errors.
 pub fn parse(file: &str, text: &str) -> std::result::Result<Config, RoutineError> {
-    let raw: FileConfig = toml::from_str(text).map_err(|e| {
-        let mut error = RoutineError::from_toml(file, text, &e);
-        if e.span().is_some_and(|span| text[..span.start].ends_with('[')) {
-            error.message += "; the config file has no [sections]: write each key at the top";
-        }
-        error
-    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let raw: FileConfig = toml::from_str(text).map_err(|e| explain(file, text, &e))?;
     let at = Place { file, text };
-    let routine = match raw.routine {
-        Some(r) if r.get_ref().trim().is_empty() => {
-            return Err(at.error(r.span(), "routine must name a routine from `stretch routines`, or a file".into()));
-        }
-        r => r,
-    };
+    if let Some(r) = raw.routine.as_ref().filter(|r| r.get_ref().trim().is_empty()) {
+        return Err(at.error(r.span(), "routine must name a routine from `stretch routines`, or a file".into()));
+    }
     Ok(Config {
         path: None,
-        routine_at: routine.as_ref().map(|r| crate::routine::line_col(text, r.span().start)),
-        routine: routine.map(Spanned::into_inner),
+        routine_at: raw.routine.as_ref().map(|r| {
+            let (line, col) = crate::routine::line_col(text, r.span().start);
+            format!("{file}:{line}:{col}")
+        }),
+        routine: raw.routine.map(Spanned::into_inner),
         reps: at.number(raw.reps, "reps", limits::REPS)?,
         hold: at.length(raw.hold, "hold", limits::HOLD)?,
         rest: at.length(raw.rest, "rest", limits::REST)?,
+        prepare: at.length(raw.prepare, "prepare", limits::PREPARE)?,
         sounds: raw.sounds,
         volume: at.number(raw.volume, "volume", limits::VOLUME)?,
-        day_starts: raw.day_starts.map(|t| time_of_day(&t).map_err(|e| at.error(t.span(), e))).transpose()?,
+        day_starts: raw.day_starts,
     })
+}
+
+/// toml's error, located, with the fix for the two commonest slips: a
+/// `[section]` (the file has none) and a misspelt key.
+fn explain(file: &str, text: &str, e: &toml::de::Error) -> RoutineError {
+    let mut error = RoutineError::from_toml(file, text, e);
+    let key = e.span().map(|span| &text[span]).unwrap_or_default();
+    if e.span().is_some_and(|span| text[..span.start].ends_with('[')) {
+        error.message += "; the config file has no [sections]: write each key at the top";
+    } else if error.message.starts_with("unknown key")
+        && let Some(near) = KEYS.iter().find(|k| strsim_close(k, key))
+    {
+        error.message = format!("unknown key {key}; did you mean {near}? The keys are {}", KEYS.join(", "));
+    }
+    error
+}
+
+/// Whether two keys are one slip apart (a letter added, dropped, changed or
+/// two swapped), as in `volum` for `volume` or `hodl` for `hold`.
+fn strsim_close(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    let swapped = a.len() == b.len() && {
+        let differ: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+        differ.len() == 2 && differ[1] == differ[0] + 1 && a[differ[0]] == b[differ[1]] && a[differ[1]] == b[differ[0]]
+    };
+    row[b.len()] <= 2.min(b.len() / 3 + 1) || swapped
 }
 
 /// Checks values against their limits, pointing at them in the file.
@@ -154,41 +195,31 @@ impl Place<'_> {
     }
 }
 
-/// `"HH:MM"`, 24-hour, or the same written as a bare TOML time.
-fn time_of_day(value: &Spanned<toml::Value>) -> std::result::Result<NaiveTime, String> {
-    let text = match value.get_ref() {
-        toml::Value::String(text) => text.clone(),
-        toml::Value::Datetime(toml::value::Datetime { date: None, time: Some(time), offset: None }) => {
-            format!("{:02}:{:02}", time.hour, time.minute)
-        }
-        other => other.to_string(),
-    };
-    NaiveTime::parse_from_str(&text, "%H:%M")
-        .map_err(|_| format!("day_starts must be a 24-hour time like \"04:00\" (got {text})"))
-}
-
-/// The settings given as flags; `None` when a flag is absent.
-#[derive(Debug, Clone, Default)]
+/// The settings given as flags, already checked by the command line; `None`
+/// when a flag is absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Flags {
-    /// `--routine`.
+    /// `--routine`: a name, or a path to a routine file.
     pub routine: Option<String>,
     /// `--reps`.
     pub reps: Option<u32>,
-    /// `--hold`, as written.
-    pub hold: Option<String>,
-    /// `--rest`, as written.
-    pub rest: Option<String>,
-    /// `--prepare`, as written.
-    pub prepare: Option<String>,
+    /// `--hold`.
+    pub hold: Option<Duration>,
+    /// `--rest`.
+    pub rest: Option<Duration>,
+    /// `--prepare`.
+    pub prepare: Option<Duration>,
     /// `--sounds`.
     pub sounds: Option<SoundSet>,
     /// `--volume`.
     pub volume: Option<u8>,
+    /// `--day-starts` (of `stretch log`).
+    pub day_starts: Option<TimeOfDay>,
 }
 
 /// Where an effective value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
+pub enum Layer {
     /// Stretch's own default.
     Default,
     /// The routine's own value.
@@ -199,13 +230,13 @@ pub enum Source {
     Flag(&'static str),
 }
 
-impl fmt::Display for Source {
+impl fmt::Display for Layer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Source::Default => f.write_str("default"),
-            Source::Routine => f.write_str("the routine"),
-            Source::File(path) => write!(f, "{}", path.display()),
-            Source::Flag(flag) => write!(f, "flag {flag}"),
+            Layer::Default => f.write_str("default"),
+            Layer::Routine => f.write_str("the routine"),
+            Layer::File(path) => write!(f, "{}", path.display()),
+            Layer::Flag(flag) => write!(f, "flag {flag}"),
         }
     }
 }
@@ -216,13 +247,22 @@ pub struct Setting<T> {
     /// The value in effect.
     pub value: T,
     /// Where it came from.
-    pub source: Source,
+    pub layer: Layer,
+}
+
+impl<T> Setting<T> {
+    /// Stretch's own default.
+    fn default(value: T) -> Self {
+        Setting { value, layer: Layer::Default }
+    }
 }
 
 /// The settings in effect: flags over the config file over defaults. `reps`,
 /// `hold`, `rest` and `prepare` are `None` when the routine's own values apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
+    /// The config file read, if any.
+    pub file: Option<PathBuf>,
     /// The routine to run.
     pub routine: Setting<String>,
     /// Holds per routine.
@@ -231,67 +271,49 @@ pub struct Settings {
     pub hold: Option<Setting<Duration>>,
     /// The length of each rest.
     pub rest: Option<Setting<Duration>>,
-    /// The length of the getting-ready phase (a flag only).
+    /// The length of the getting-ready phase.
     pub prepare: Option<Setting<Duration>>,
     /// What guides the person.
     pub sounds: Setting<SoundSet>,
     /// Loudness.
     pub volume: Setting<u8>,
     /// When one night ends and the next begins.
-    pub day_starts: Setting<NaiveTime>,
+    pub day_starts: Setting<TimeOfDay>,
     /// Where a routine named by the config file is written, for errors.
     routine_at: Option<String>,
 }
 
-impl Config {
-    /// Combines the file with `flags`, checking the flags' durations.
-    pub fn settings(&self, flags: &Flags) -> Result<Settings> {
-        let hold = flags.hold.as_deref().map(|t| flag_duration("--hold", t, "hold", limits::HOLD)).transpose()?;
-        let rest = flags.rest.as_deref().map(|t| flag_duration("--rest", t, "rest", limits::REST)).transpose()?;
-        let prepare =
-            flags.prepare.as_deref().map(|t| flag_duration("--prepare", t, "prepare", limits::PREPARE)).transpose()?;
-        let routine = self
-            .layer(flags.routine.clone().map(|v| ("--routine", v)), self.routine.clone())
-            .unwrap_or_else(|| Setting::default(catalog::DEFAULT.to_string()));
-        let routine_at = match (&routine.source, self.routine_at) {
-            (Source::File(path), Some((line, col))) => Some(format!("{}:{line}:{col}", path.display())),
-            _ => None,
-        };
-        Ok(Settings {
-            routine,
-            reps: self.layer(flags.reps.map(|v| ("--reps", v)), self.reps),
-            hold: self.layer(hold.map(|v| ("--hold", v)), self.hold),
-            rest: self.layer(rest.map(|v| ("--rest", v)), self.rest),
-            prepare: self.layer(prepare.map(|v| ("--prepare", v)), None),
-            sounds: self
-                .layer(flags.sounds.map(|v| ("--sounds", v)), self.sounds)
-                .unwrap_or_else(|| Setting::default(SoundSet::Voice)),
-            volume: self
-                .layer(flags.volume.map(|v| ("--volume", v)), self.volume)
-                .unwrap_or_else(|| Setting::default(VOLUME)),
-            day_starts: self.layer(None, self.day_starts).unwrap_or_else(|| Setting::default(DEFAULT_DAY_STARTS)),
-            routine_at,
-        })
-    }
-
-    /// A flag's value if given, else the file's, with its source.
-    fn layer<T>(&self, flag: Option<(&'static str, T)>, in_file: Option<T>) -> Option<Setting<T>> {
-        match (flag, in_file) {
-            (Some((name, value)), _) => Some(Setting { value, source: Source::Flag(name) }),
-            (None, Some(value)) => Some(Setting { value, source: Source::File(self.path.clone().unwrap_or_default()) }),
-            (None, None) => None,
-        }
-    }
-}
-
-impl<T> Setting<T> {
-    /// Stretch's own default.
-    fn default(value: T) -> Self {
-        Setting { value, source: Source::Default }
+/// A flag's value if given, else the file's (read from `path`), with its layer.
+fn layered<T>(flag: Option<(&'static str, T)>, in_file: Option<T>, path: &Path) -> Option<Setting<T>> {
+    match (flag, in_file) {
+        (Some((name, value)), _) => Some(Setting { value, layer: Layer::Flag(name) }),
+        (None, in_file) => in_file.map(|value| Setting { value, layer: Layer::File(path.to_path_buf()) }),
     }
 }
 
 impl Settings {
+    /// Resolves `flags` over `config` over the defaults.
+    pub fn resolve(flags: &Flags, config: &Config) -> Settings {
+        let path = config.path.clone().unwrap_or_default();
+        let routine = layered(flags.routine.clone().map(|r| ("--routine", r)), config.routine.clone(), &path)
+            .unwrap_or_else(|| Setting::default(catalog::DEFAULT.to_string()));
+        Settings {
+            file: config.path.clone(),
+            routine_at: matches!(routine.layer, Layer::File(_)).then(|| config.routine_at.clone()).flatten(),
+            routine,
+            reps: layered(flags.reps.map(|v| ("--reps", v)), config.reps, &path),
+            hold: layered(flags.hold.map(|v| ("--hold", v)), config.hold, &path),
+            rest: layered(flags.rest.map(|v| ("--rest", v)), config.rest, &path),
+            prepare: layered(flags.prepare.map(|v| ("--prepare", v)), config.prepare, &path),
+            sounds: layered(flags.sounds.map(|v| ("--sounds", v)), config.sounds, &path)
+                .unwrap_or_else(|| Setting::default(SoundSet::Voice)),
+            volume: layered(flags.volume.map(|v| ("--volume", v)), config.volume, &path)
+                .unwrap_or_else(|| Setting::default(VOLUME)),
+            day_starts: layered(flags.day_starts.map(|v| ("--day-starts", v)), config.day_starts, &path)
+                .unwrap_or_else(|| Setting::default(DEFAULT_DAY_STARTS)),
+        }
+    }
+
     /// Finds the routine and applies the timing settings to it. A routine
     /// named in the config file that cannot be found is reported at its place there.
     pub fn routine(&self, routine_dir: Option<&Path>) -> Result<Routine> {
@@ -300,11 +322,11 @@ impl Settings {
                 Some(at) => Error { message: format!("{at}: routine: {}", e.message), ..e },
                 None => e,
             })?;
-        Ok(self.timed(routine))
+        Ok(self.apply(routine))
     }
 
     /// `routine` with `reps`, `hold`, `rest` and `prepare` in place of its own, where set.
-    pub fn timed(&self, mut routine: Routine) -> Routine {
+    pub fn apply(&self, mut routine: Routine) -> Routine {
         if let Some(reps) = &self.reps {
             routine.reps = reps.value;
         }
@@ -319,17 +341,37 @@ impl Settings {
         }
         routine
     }
-}
 
-/// A duration flag, checked against the same limits as in a routine file.
-pub fn flag_duration(
-    flag: &str,
-    text: &str,
-    what: &str,
-    range: std::ops::RangeInclusive<Duration>,
-) -> Result<Duration> {
-    let value = duration::parse(text).map_err(|e| Error::usage(format!("{flag}: {e}")))?;
-    limits::within(what, value, &range, duration::format).map_err(|e| Error::usage(format!("{flag} {text}: {e}")))
+    /// The settings given as flags, as the arguments of `stretch tonight`
+    /// that give them again: what a scheduled entry passes. The config file
+    /// is left out: the entry reads it when it runs. A routine file is named
+    /// by its absolute path, as cron runs elsewhere.
+    pub fn flag_args(&self) -> Result<Vec<String>> {
+        let mut args = Vec::new();
+        let mut push = |layer: &Layer, value: String| {
+            if let Layer::Flag(flag) = layer {
+                args.extend([flag.to_string(), value]);
+            }
+        };
+        let routine = &self.routine;
+        let routine_value = if catalog::is_path(&routine.value) && matches!(routine.layer, Layer::Flag(_)) {
+            let path =
+                std::path::absolute(&routine.value).map_err(|e| Error::io("find", Path::new(&routine.value), &e))?;
+            path.display().to_string()
+        } else {
+            routine.value.clone()
+        };
+        push(&routine.layer, routine_value);
+        if let Some(s) = &self.reps {
+            push(&s.layer, s.value.to_string());
+        }
+        for setting in [&self.hold, &self.rest, &self.prepare].into_iter().flatten() {
+            push(&setting.layer, duration::format(setting.value));
+        }
+        push(&self.sounds.layer, self.sounds.value.name().to_string());
+        push(&self.volume.layer, self.volume.value.to_string());
+        Ok(args)
+    }
 }
 
 #[cfg(test)]
@@ -350,17 +392,27 @@ mod tests {
 
     #[test]
     fn every_key_is_read() {
-        let text = "routine = \"wall-calf-single\"\nreps = 2\nhold = \"15s\"\nrest = 4\nsounds = \"chime\"\nvolume = 70\nday_starts = \"05:30\"\n";
+        let text = "routine = \"wall-calf-single\"\nreps = 2\nhold = \"15s\"\nrest = 4\nprepare = \"1.5s\"\nsounds = \"chime\"\nvolume = 70\nday_starts = \"05:30\"\n";
         let c = parse("c.toml", text).unwrap();
         assert_eq!(c.routine.as_deref(), Some("wall-calf-single"));
         assert_eq!((c.reps, c.hold, c.rest), (Some(2), Some(secs(15)), Some(secs(4))));
+        assert_eq!(c.prepare, Some(Duration::from_millis(1500)));
         assert_eq!((c.sounds, c.volume), (Some(SoundSet::Chime), Some(70)));
-        assert_eq!(c.day_starts, NaiveTime::from_hms_opt(5, 30, 0));
+        assert_eq!(c.day_starts, Some(TimeOfDay::new(5, 30)));
     }
 
     #[test]
-    fn the_day_boundary_may_be_a_bare_time() {
-        assert_eq!(parse("c.toml", "day_starts = 05:15\n").unwrap().day_starts, NaiveTime::from_hms_opt(5, 15, 0));
+    fn every_documented_key_is_a_key() {
+        for key in KEYS {
+            let err = parse("c.toml", &format!("{key} = []\n")).unwrap_err().to_string();
+            assert!(!err.contains("unknown key"), "{key}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_day_boundary_may_be_a_bare_time_and_a_bom_is_fine() {
+        assert_eq!(parse("c.toml", "day_starts = 05:15\n").unwrap().day_starts, Some(TimeOfDay::new(5, 15)));
+        assert_eq!(parse("c.toml", "\u{feff}volume = 5\n").unwrap().volume, Some(5));
     }
 
     #[test]
@@ -371,16 +423,19 @@ mod tests {
     #[test]
     fn mistakes_name_the_place_and_the_fix() {
         for (text, expected) in [
-            ("reps = 3\nholds = \"10s\"\n", "c.toml:2:1: unknown key holds, expected one of routine, reps, hold"),
+            ("reps = 3\nholds = \"10s\"\n", "c.toml:2:1: unknown key holds; did you mean hold? The keys are routine"),
+            ("volum = 3\n", "c.toml:1:1: unknown key volum; did you mean volume?"),
+            ("colour = 3\n", "c.toml:1:1: unknown key colour, expected one of"),
             ("volume = 150\n", "c.toml:1:10: volume must be between 0 and 100 (got 150)"),
             ("reps = -1\n", "c.toml:1:8: reps must be between 1 and 20 (got -1)"),
             ("hold = \"20m\"\n", "c.toml:1:8: hold must be between 100ms and 10m (got 20m)"),
-            ("rest = \"5 s\"\n", "c.toml:1:8: invalid duration \"5 s\": use a number with a unit, like 10s"),
+            ("prepare = \"20m\"\n", "c.toml:1:11: prepare must be between 0s and 5m (got 20m)"),
+            ("rest = \"5 s\"\n", "c.toml:1:8: invalid duration \"5 s\""),
             ("sounds = \"loud\"\n", "c.toml:1:10: unknown variant loud, expected one of voice, chime, off"),
-            ("day_starts = \"4am\"\n", "c.toml:1:14: day_starts must be a 24-hour time like \"04:00\" (got 4am)"),
-            ("day_starts = 4\n", "c.toml:1:14: day_starts must be a 24-hour time like \"04:00\" (got 4)"),
+            ("day_starts = \"4 o'clock\"\n", "c.toml:1:14: invalid time \"4 o'clock\""),
+            ("day_starts = 4\n", "c.toml:1:14: invalid time \"4\""),
             ("routine = \"\"\n", "c.toml:1:11: routine must name a routine"),
-            ("hold = 5\n[tonight]\nreps = 2\n", "c.toml:2:2: unknown key tonight, expected one of routine, reps"),
+            ("hold = 5\n[tonight]\nreps = 2\n", "c.toml:2:2: unknown key tonight"),
             ("volume = \"loud\"\n", "c.toml:1:10: invalid type: string \"loud\", expected a whole number"),
         ] {
             let err = parse_err(text);
@@ -396,40 +451,54 @@ mod tests {
 
     #[test]
     fn flags_beat_the_file_beats_the_defaults() {
-        let config = from_file("hold = \"15s\"\nvolume = 70\nsounds = \"chime\"\n");
-        let flags = Flags { volume: Some(10), rest: Some("2s".into()), ..Flags::default() };
-        let s = config.settings(&flags).unwrap();
-        let file = Source::File("c.toml".into());
-        assert_eq!(s.routine, Setting { value: catalog::DEFAULT.into(), source: Source::Default });
-        assert_eq!(s.hold, Some(Setting { value: secs(15), source: file.clone() }));
-        assert_eq!(s.rest, Some(Setting { value: secs(2), source: Source::Flag("--rest") }));
+        let config = from_file("hold = \"15s\"\nvolume = 70\nsounds = \"chime\"\nprepare = 0\n");
+        let flags = Flags { volume: Some(10), rest: Some(secs(2)), ..Flags::default() };
+        let s = Settings::resolve(&flags, &config);
+        let file = Layer::File("c.toml".into());
+        assert_eq!(s.routine, Setting { value: catalog::DEFAULT.into(), layer: Layer::Default });
+        assert_eq!(s.hold, Some(Setting { value: secs(15), layer: file.clone() }));
+        assert_eq!(s.prepare, Some(Setting { value: secs(0), layer: file.clone() }));
+        assert_eq!(s.rest, Some(Setting { value: secs(2), layer: Layer::Flag("--rest") }));
         assert_eq!(s.reps, None, "the routine's own reps");
-        assert_eq!(s.sounds, Setting { value: SoundSet::Chime, source: file });
-        assert_eq!(s.volume, Setting { value: 10, source: Source::Flag("--volume") });
-        assert_eq!(s.day_starts, Setting { value: DEFAULT_DAY_STARTS, source: Source::Default });
+        assert_eq!(s.sounds, Setting { value: SoundSet::Chime, layer: file });
+        assert_eq!(s.volume, Setting { value: 10, layer: Layer::Flag("--volume") });
+        assert_eq!(s.day_starts, Setting { value: DEFAULT_DAY_STARTS, layer: Layer::Default });
+    }
+
+    #[test]
+    fn only_flags_become_arguments_of_a_scheduled_entry() {
+        let config = from_file("hold = \"15s\"\nvolume = 70\n");
+        let flags = Flags {
+            reps: Some(2),
+            rest: Some(Duration::from_millis(1500)),
+            sounds: Some(SoundSet::Chime),
+            ..Flags::default()
+        };
+        let args = Settings::resolve(&flags, &config).flag_args().unwrap();
+        assert_eq!(args, ["--reps", "2", "--rest", "1s500ms", "--sounds", "chime"]);
+        let file = Flags { routine: Some("mine.toml".into()), ..Flags::default() };
+        let args = Settings::resolve(&file, &Config::default()).flag_args().unwrap();
+        assert_eq!(args, ["--routine".to_string(), std::path::absolute("mine.toml").unwrap().display().to_string()]);
     }
 
     #[test]
     fn settings_shape_the_routine() {
-        let s = from_file("reps = 2\nrest = \"0s\"\n").settings(&Flags { hold: Some("3s".into()), ..Flags::default() });
-        let routine = s.unwrap().routine(None).unwrap();
+        let s = Settings::resolve(
+            &Flags { hold: Some(secs(3)), ..Flags::default() },
+            &from_file("reps = 2\nrest = \"0s\"\n"),
+        );
+        let routine = s.routine(None).unwrap();
         assert_eq!((routine.reps, routine.hold.length, routine.rest.length), (2, secs(3), Duration::ZERO));
     }
 
     #[test]
     fn an_unknown_routine_in_the_file_is_located_there() {
-        let s = from_file("\nroutine = \"nope\"\n").settings(&Flags::default()).unwrap();
+        let s = Settings::resolve(&Flags::default(), &from_file("\nroutine = \"nope\"\n"));
         let err = s.routine(None).unwrap_err();
         assert!(err.message.starts_with("c.toml:2:11: routine: no routine named \"nope\""), "{}", err.message);
         let flagged = Flags { routine: Some("nope".into()), ..Flags::default() };
-        let err = from_file("routine = \"nope\"\n").settings(&flagged).unwrap().routine(None).unwrap_err();
+        let err = Settings::resolve(&flagged, &from_file("routine = \"nope\"\n")).routine(None).unwrap_err();
         assert!(err.message.starts_with("no routine named"), "a flag's mistake is the flag's: {}", err.message);
-    }
-
-    #[test]
-    fn bad_duration_flags_are_usage_errors() {
-        let err = Config::default().settings(&Flags { hold: Some("20m".into()), ..Flags::default() }).unwrap_err();
-        assert_eq!(err.message, "--hold 20m: hold must be between 100ms and 10m (got 20m)");
     }
 
     #[test]
@@ -454,5 +523,13 @@ mod tests {
         assert_eq!(Config::load(None, Some(&absent)).unwrap(), Config::default());
         let err = Config::load(Some(&absent), None).unwrap_err();
         assert!(err.message.contains(&absent.display().to_string()) && err.message.contains("--config"), "{err}");
+    }
+
+    #[test]
+    fn near_keys_are_one_slip_apart() {
+        assert!(strsim_close("volume", "volum"));
+        assert!(strsim_close("hold", "hodl"));
+        assert!(strsim_close("day_starts", "day_start"));
+        assert!(!strsim_close("reps", "colour"));
     }
 }

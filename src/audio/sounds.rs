@@ -19,7 +19,7 @@ const TICK: &[u8] = include_bytes!("../../sounds/chime/tick.wav");
 const FINISH: &[u8] = include_bytes!("../../sounds/chime/finish.wav");
 
 /// Which sounds mark the cues; written in lower case in the config file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum SoundSet {
     /// Spoken words, so a person facing a wall knows what to do.

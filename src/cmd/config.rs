@@ -7,15 +7,14 @@ use std::path::Path;
 use crate::error::{Result, code};
 use crate::paths::Paths;
 use crate::routine::Routine;
-use crate::settings::{Config, Flags, Setting, Settings, Source};
+use crate::settings::{Layer, Setting, Settings};
 use crate::time::duration;
 
 /// Prints the effective settings to stdout.
-pub fn run(config: &Config, flags: &Flags, paths: &Paths) -> Result<u8> {
-    let settings = config.settings(flags)?;
+pub fn run(settings: &Settings, paths: &Paths) -> Result<u8> {
     let routine = settings.routine(paths.routine_dir().as_deref())?;
-    let looked_at = config.path.clone().or_else(|| paths.config_file());
-    print!("{}", render(looked_at.as_deref(), config.path.is_some(), &settings, &routine));
+    let looked_at = settings.file.clone().or_else(|| paths.config_file());
+    crate::term::output::text(&render(looked_at.as_deref(), settings.file.is_some(), settings, &routine));
     Ok(code::OK)
 }
 
@@ -26,7 +25,7 @@ pub fn render(file: Option<&Path>, found: bool, settings: &Settings, routine: &R
         (Some(path), false) => format!("Config file: {} (none yet; defaults apply)\n", path.display()),
         (None, _) => "Config file: none (no config directory; set STRETCH_CONFIG_DIR or use --config)\n".to_string(),
     };
-    let routine_value = |value: String| Setting { value, source: Source::Routine };
+    let routine_value = |value: String| Setting { value, layer: Layer::Routine };
     let or_routine = |setting: &Option<Setting<std::time::Duration>>, value| {
         setting.as_ref().map_or_else(|| routine_value(duration::format(value)), |s| shown(s, |d| duration::format(*d)))
     };
@@ -44,13 +43,13 @@ pub fn render(file: Option<&Path>, found: bool, settings: &Settings, routine: &R
         ("prepare", or_routine(&settings.prepare, routine.prepare.length)),
         ("sounds", shown(&settings.sounds, |s| s.name().to_string())),
         ("volume", shown(&settings.volume, u8::to_string)),
-        ("day_starts", shown(&settings.day_starts, |t| t.format("%H:%M").to_string())),
+        ("day_starts", shown(&settings.day_starts, ToString::to_string)),
     ];
     let width = rows.iter().map(|(_, s)| s.value.len()).max().unwrap_or(0);
     out.push('\n');
     for (name, setting) in rows {
-        let source = match setting.source {
-            Source::Routine => format!("routine {}", routine.name),
+        let source = match setting.layer {
+            Layer::Routine => format!("routine {}", routine.name),
             other => other.to_string(),
         };
         let _ = writeln!(out, "{name:<10}  {:<width$}  {source}", setting.value);
@@ -60,18 +59,19 @@ pub fn render(file: Option<&Path>, found: bool, settings: &Settings, routine: &R
 
 /// A setting with its value as text.
 fn shown<T>(setting: &Setting<T>, text: impl Fn(&T) -> String) -> Setting<String> {
-    Setting { value: text(&setting.value), source: setting.source.clone() }
+    Setting { value: text(&setting.value), layer: setting.layer.clone() }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::settings::{Config, Flags};
 
     #[test]
     fn each_line_names_its_source() {
         let mut config = crate::settings::parse("c", "hold = 7\n").unwrap();
         config.path = Some("/c/config.toml".into());
-        let settings = config.settings(&Flags { volume: Some(5), ..Flags::default() }).unwrap();
+        let settings = Settings::resolve(&Flags { volume: Some(5), ..Flags::default() }, &config);
         let routine = settings.routine(None).unwrap();
         let text = render(config.path.as_deref(), true, &settings, &routine);
         let lines: Vec<_> = text.lines().collect();
@@ -85,7 +85,7 @@ mod tests {
 
     #[test]
     fn a_missing_file_says_defaults_apply() {
-        let settings = Config::default().settings(&Flags::default()).unwrap();
+        let settings = Settings::resolve(&Flags::default(), &Config::default());
         let routine = settings.routine(None).unwrap();
         let text = render(Some(Path::new("/c/config.toml")), false, &settings, &routine);
         assert!(text.starts_with("Config file: /c/config.toml (none yet; defaults apply)\n"), "{text}");

@@ -3,36 +3,44 @@
 
 use std::io::IsTerminal;
 
-use chrono::Local;
-
-use crate::cli::{self, CrampArgs};
-use crate::cmd::tonight;
+use crate::cli::CrampArgs;
 use crate::env::Env;
-use crate::error::{Result, code};
+use crate::error::{Error, Result, code};
 use crate::journal::{self, Cramp, Leg, Record, SCHEMA};
 use crate::paths::Paths;
 use crate::routine::catalog;
 use crate::session::timeline;
 use crate::session::{self, Request};
+use crate::settings::{Config, Layer, Settings};
 use crate::term::prompt::{self, Choice};
 
 /// The routine that guides relief.
 pub const RELIEF: &str = "cramp-relief";
 
+/// The relief's loudness unless `--volume` says otherwise: quiet, as others
+/// may be asleep (the config file's volume is for the bedtime routine).
+pub const RELIEF_VOLUME: u8 = 25;
+
 /// Records the cramp, then runs the relief routine if asked; returns the exit code.
-pub fn run(args: &CrampArgs, paths: &Paths, env: &Env) -> Result<u8> {
+pub fn run(args: &CrampArgs, settings: &Settings, paths: &Paths, env: &Env) -> Result<u8> {
     // Check everything the relief needs before asking anything, so a mistake
     // never comes after the person has answered.
     let relief = catalog::resolve(RELIEF, paths.routine_dir().as_deref())?.0;
-    let relief = timeline::build(&tonight::with_timing(relief, &args.timing)?);
+    // Only the timing flags shape relief: the file's timing is the bedtime routine's.
+    let relief = timeline::build(&Settings::resolve(&args.timing.flags(), &Config::default()).apply(relief));
+    let now = env.now()?;
+    let at = match args.at {
+        Some(at) => at.resolve(&now).map_err(|e| Error::usage(format!("--at: {e}")))?,
+        None => now,
+    };
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let ask = interactive && !args.relieve && args.leg.is_none() && args.severity.is_none() && args.note.is_none();
     let cramp = Cramp {
         v: SCHEMA,
         id: journal::new_id(),
-        at: Local::now().fixed_offset(),
+        at,
         leg: match args.leg {
-            Some(leg) => leg_of(leg),
+            Some(leg) => leg,
             None if ask => ask_leg()?,
             None => Leg::Both,
         },
@@ -58,22 +66,17 @@ pub fn run(args: &CrampArgs, paths: &Paths, env: &Env) -> Result<u8> {
     }
     let request = Request {
         timeline: relief,
-        sounds: args.sounds.set(),
-        volume: args.volume,
+        sounds: settings.sounds.value,
+        volume: match settings.volume.layer {
+            Layer::Flag(_) => settings.volume.value,
+            _ => RELIEF_VOLUME,
+        },
         json: false,
         log: true,
         cramp: Some(cramp.id),
         source: journal::Source::Terminal,
     };
     session::perform(&request, paths, env)
-}
-
-fn leg_of(leg: cli::Leg) -> Leg {
-    match leg {
-        cli::Leg::Left => Leg::Left,
-        cli::Leg::Right => Leg::Right,
-        cli::Leg::Both => Leg::Both,
-    }
 }
 
 fn leg_words(leg: Leg) -> &'static str {

@@ -9,7 +9,8 @@ use crate::error::{Result, code};
 use crate::journal;
 use crate::paths::Paths;
 use crate::schedule;
-use crate::schedule::crontab::Crontab;
+use crate::schedule::crontab::CrontabProgram;
+use crate::settings::Config;
 
 /// How one check went: what was found, or what is wrong and how to fix it.
 enum Verdict {
@@ -18,14 +19,17 @@ enum Verdict {
     Skip(String),
 }
 
-/// Runs every check; exits 0 if all pass, else 1.
-pub fn run(paths: &Paths, env: &Env) -> Result<u8> {
-    let crontab = Crontab::new(&env.crontab).read().map(|text| schedule::Crontab::parse(&text.unwrap_or_default()));
+/// Runs every check; exits 0 if all pass, else 1. `config` is the config
+/// file as read: a mistake in it is a failed check, not the end of the others.
+pub fn run(config: Result<Config>, paths: &Paths, env: &Env) -> Result<u8> {
+    let crontab =
+        CrontabProgram::new(&env.crontab).read().map(|text| schedule::CrontabText::parse(&text.unwrap_or_default()));
     let entries: Vec<schedule::Entry> = match &crontab {
         Ok(Ok(c)) => c.entries().cloned().collect(),
         _ => Vec::new(),
     };
     let checks = [
+        ("config file", config_file(config, paths)),
         ("audio output", audio()),
         ("data dir", data_dir(paths)),
         ("journal", journal(&paths.journal())),
@@ -58,6 +62,17 @@ pub fn run(paths: &Paths, env: &Env) -> Result<u8> {
         crate::outln!("{mark}  {name}: {text}");
     }
     Ok(if failed { code::FAILURE } else { code::OK })
+}
+
+fn config_file(config: Result<Config>, paths: &Paths) -> Verdict {
+    match config {
+        Err(e) => Verdict::Fail(format!("{e}; scheduled runs and `stretch tonight` stop on it until it is fixed")),
+        Ok(Config { path: Some(path), .. }) => Verdict::Ok(format!("{} reads fine", path.display())),
+        Ok(_) => match paths.config_file() {
+            Some(path) => Verdict::Ok(format!("none at {}; the defaults apply", path.display())),
+            None => Verdict::Ok("none; the defaults apply".into()),
+        },
+    }
 }
 
 fn audio() -> Verdict {
@@ -152,7 +167,7 @@ mod tests {
     #[test]
     fn entries_for_another_user_fail_the_runtime_dir_check() {
         let days = schedule::Days::DAILY;
-        let time = |hour| schedule::Time { hour, minute: 0 };
+        let time = |hour| crate::time::of_day::TimeOfDay::new(hour, 0);
         let mine = schedule::Entry::new(time(22), days, "XDG_RUNTIME_DIR=/run/user/1000 /bin/stretch tonight");
         let theirs = schedule::Entry::new(time(7), days, "XDG_RUNTIME_DIR=/run/user/1001 /bin/stretch tonight");
         assert!(matches!(runtime_dir(std::slice::from_ref(&mine), 1000), Verdict::Ok(_)));

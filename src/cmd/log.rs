@@ -7,35 +7,36 @@ mod show;
 
 use std::path::Path;
 
-use chrono::{DateTime, Days, FixedOffset, Local, NaiveDate, NaiveTime};
+use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveTime};
 
 use crate::cli::{LogAction, LogArgs};
 use crate::env::Env;
 use crate::error::{Error, Result, code};
-use crate::journal::nights::{CrampSummary, DEFAULT_DAY_STARTS, FIRST_NIGHT, Night, Tally, night_of};
+use crate::journal::nights::{CrampSummary, FIRST_NIGHT, Night, Tally, night_of};
 use crate::journal::{self, Cramp, Problem, Session, Stored};
 use crate::paths::Paths;
+use crate::settings::Settings;
+use crate::time::nights_ago::NightSpec;
 
 /// Nights in the default table.
 const TABLE_NIGHTS: u64 = 14;
 /// Weeks in the calendar.
 const CALENDAR_WEEKS: u64 = 16;
 
-/// Runs `stretch log` and its actions, with the config file's day boundary
-/// (if it sets one); returns the exit code.
-pub fn run(args: &LogArgs, day_starts: Option<NaiveTime>, paths: &Paths, env: &Env) -> Result<u8> {
-    let now = now(env)?;
+/// Runs `stretch log` and its actions with `settings`; returns the exit code.
+pub fn run(args: &LogArgs, settings: &Settings, paths: &Paths, env: &Env) -> Result<u8> {
+    let now = env.now()?;
     if args.action.is_some() && args.shapes_the_view() {
         return Err(Error::usage(
             "`stretch log add` and `stretch log import` take their own options, after the action: see `stretch log add --help`",
         ));
     }
     match &args.action {
-        Some(LogAction::Add(add)) => return entry::add(add, paths, &now),
+        Some(LogAction::Add(add)) => return entry::add(add, settings, paths, &now),
         Some(LogAction::Import(import)) => return entry::import(&import.file, paths),
         None => {}
     }
-    let range = Range::new(args, day_starts.unwrap_or(DEFAULT_DAY_STARTS), &now)?;
+    let range = Range::new(args, settings.day_starts.value.naive(), &now)?;
     let path = paths.journal();
     let reading = journal::read_stored(&path)?;
     warn(&path, &reading.problems);
@@ -55,12 +56,21 @@ struct Range {
 }
 
 impl Range {
-    /// `configured` is the day boundary unless `--day-starts` gives another.
-    fn new(args: &LogArgs, configured: NaiveTime, now: &DateTime<FixedOffset>) -> Result<Range> {
-        let day_starts = args.day_starts.as_deref().map_or(Ok(configured), day_starts)?;
+    /// `--since Nd` is the last N nights up to the `--until` night (tonight if
+    /// not given); `--until Nd` is the night N nights before tonight.
+    fn new(args: &LogArgs, day_starts: NaiveTime, now: &DateTime<FixedOffset>) -> Result<Range> {
         let tonight = night_of(now, day_starts);
-        let since = args.since.as_deref().map(|t| day("--since", t, tonight)).transpose()?;
-        let until = args.until.as_deref().map(|t| day("--until", t, tonight)).transpose()?;
+        let until = args.until.map(|spec| match spec {
+            NightSpec::Date(date) => Ok(date),
+            NightSpec::Nights(n) => back(tonight, n, "--until"),
+        });
+        let until = until.transpose()?;
+        let since = args.since.map(|spec| match spec {
+            NightSpec::Date(date) => Ok(date),
+            NightSpec::Nights(0) => Err(Error::usage("--since 0d is no nights at all; --since 1d is tonight alone")),
+            NightSpec::Nights(n) => back(until.unwrap_or(tonight), n - 1, "--since"),
+        });
+        let since = since.transpose()?;
         if let (Some(since), Some(until)) = (since, until)
             && since > until
         {
@@ -128,36 +138,11 @@ fn render(args: &LogArgs, range: &Range, records: &[Stored], color: bool) -> Str
     }
 }
 
-/// `STRETCH_NOW` if set, else the clock; either way in the local zone (`TZ`).
-fn now(env: &Env) -> Result<DateTime<FixedOffset>> {
-    let Some(text) = &env.now else { return Ok(Local::now().fixed_offset()) };
-    let at = DateTime::parse_from_rfc3339(text.trim()).map_err(|e| {
-        Error::usage(format!("STRETCH_NOW={text:?} is not a time: {e}; write it like 2026-11-26T22:30:00+01:00"))
-    })?;
-    Ok(at.with_timezone(&Local).fixed_offset())
-}
-
-fn day_starts(text: &str) -> Result<NaiveTime> {
-    NaiveTime::parse_from_str(text, "%H:%M")
-        .map_err(|_| Error::usage(format!("--day-starts {text:?}: write a time of day like 04:00")))
-}
-
-/// A night given as `2026-11-01`, or as `30d` / `8w` before tonight.
-fn day(flag: &str, text: &str, tonight: NaiveDate) -> Result<NaiveDate> {
-    let bad = || Error::usage(format!("{flag} {text:?}: write a date like 2026-11-01, or nights ago like 30d or 8w"));
-    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Ok(date.max(FIRST_NIGHT));
-    }
-    let (number, unit) = text.split_at(text.len().saturating_sub(1));
-    let count: u64 = number.parse().map_err(|_| bad())?;
-    let days = match unit {
-        "d" => count,
-        "w" => count.checked_mul(7).ok_or_else(bad)?,
-        _ => return Err(bad()),
-    };
-    tonight.checked_sub_days(Days::new(days)).filter(|d| *d >= FIRST_NIGHT).ok_or_else(|| {
-        Error::usage(format!("{flag} {text:?} reaches back before {FIRST_NIGHT}, when stretch keeps no nights"))
-    })
+/// The night `nights` before `from`, not before the first night stretch keeps.
+fn back(from: NaiveDate, nights: u32, flag: &str) -> Result<NaiveDate> {
+    from.checked_sub_days(Days::new(u64::from(nights)))
+        .filter(|d| *d >= FIRST_NIGHT)
+        .ok_or_else(|| Error::usage(format!("{flag} reaches back before {FIRST_NIGHT}, when stretch keeps no nights")))
 }
 
 /// One warning per unusable line, naming the journal and the line.
@@ -198,26 +183,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nights_are_dates_or_counts_back_from_tonight() {
-        let tonight = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
-        assert_eq!(day("--since", "2026-11-01", tonight).unwrap().to_string(), "2026-11-01");
-        assert_eq!(day("--since", "0d", tonight).unwrap(), tonight);
-        assert_eq!(day("--since", "30d", tonight).unwrap().to_string(), "2026-10-27");
-        assert_eq!(day("--since", "2w", tonight).unwrap().to_string(), "2026-11-12");
-        assert_eq!(day("--since", "1999-05-01", tonight).unwrap(), FIRST_NIGHT);
-        assert!(day("--since", "3000000d", tonight).unwrap_err().message.contains("before 2000-01-01"));
-        for bad in ["", "d", "30", "-3d", "30x", "2026-13-01", "yesterday"] {
-            let err = day("--since", bad, tonight).unwrap_err();
-            assert_eq!(err.code, code::USAGE);
-            assert!(err.message.starts_with(&format!("--since {bad:?}")), "{}", err.message);
-        }
-    }
-
-    #[test]
-    fn stretch_now_is_read_strictly() {
-        let env = Env { now: Some("2026-11-26T22:30:00+01:00".into()), ..Env::default() };
-        assert_eq!(now(&env).unwrap().timestamp(), 1_795_728_600);
-        let env = Env { now: Some("tomorrow".into()), ..Env::default() };
-        assert!(now(&env).unwrap_err().message.starts_with("STRETCH_NOW=\"tomorrow\" is not a time"));
+    fn counts_of_nights_end_with_the_until_night() {
+        let now = DateTime::parse_from_rfc3339("2026-11-26T22:00:00+00:00").unwrap();
+        let range = |since: &str, until: Option<&str>| {
+            let mut args = vec!["stretch", "log", "--since", since];
+            if let Some(until) = until {
+                args.extend(["--until", until]);
+            }
+            let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(args).unwrap();
+            let crate::cli::Command::Log(args) = cli.command else { unreachable!() };
+            Range::new(&args, crate::settings::DEFAULT_DAY_STARTS.naive(), &now)
+                .map(|r| (r.since.unwrap().to_string(), r.until.map(|u| u.to_string())))
+        };
+        assert_eq!(range("1d", None).unwrap(), ("2026-11-26".into(), None), "tonight alone");
+        assert_eq!(range("7d", None).unwrap().0, "2026-11-20", "seven nights");
+        assert_eq!(range("2w", None).unwrap().0, "2026-11-13");
+        assert_eq!(range("7d", Some("7d")).unwrap(), ("2026-11-13".into(), Some("2026-11-19".into())));
+        assert_eq!(range("2026-11-01", None).unwrap().0, "2026-11-01");
+        assert!(range("0d", None).unwrap_err().message.contains("--since 1d is tonight alone"));
+        assert!(range("36525d", None).unwrap_err().message.contains("before 2000-01-01"));
     }
 }

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use crate::error::Result;
 use crate::paths::Paths;
-use crate::routine::catalog::{self, Entry};
+use crate::routine::catalog::{self, Listing};
 use crate::time::duration;
 
 /// Prints the routine list to stdout.
@@ -15,7 +15,7 @@ pub fn run(paths: &Paths) -> Result<()> {
 }
 
 /// The listing, one routine per line, then where user routines go.
-pub fn render(entries: &[Entry], user_dir: Option<&std::path::Path>) -> String {
+pub fn render(entries: &[Listing], user_dir: Option<&std::path::Path>) -> String {
     let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
     let mut out = String::new();
     for entry in entries {

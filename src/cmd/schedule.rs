@@ -5,16 +5,14 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use clap::{Parser, ValueEnum};
-
-use crate::cli::{Cli, Command, RoutineOptions, ScheduleAction, ScheduleRemove, ScheduleTimes};
-use crate::cmd::tonight;
+use crate::cli::{ScheduleAction, ScheduleRemove, ScheduleTimes};
 use crate::env::Env;
 use crate::error::{Error, Result, code};
 use crate::paths::{self, Paths};
-use crate::schedule::crontab::Crontab;
-use crate::schedule::{self, BlockLine, Change, Days, Entry, Time};
-use crate::settings::Config;
+use crate::schedule::crontab::CrontabProgram;
+use crate::schedule::{self, BlockLine, Change, Entry};
+use crate::settings::{Flags, Settings};
+use crate::time::of_day::TimeOfDay;
 
 /// Where scheduled runs append their output, in the data dir.
 pub const LOG: &str = "schedule.log";
@@ -23,22 +21,29 @@ pub const BACKUPS: &str = "crontab-backups";
 /// The words every entry passes to `stretch` before the routine options.
 const TONIGHT: [&str; 4] = ["tonight", "--source", "cron", "--skip-if-done"];
 
-/// Runs a `stretch schedule` subcommand; returns the exit code.
-pub fn run(action: &ScheduleAction, paths: &Paths, env: &Env) -> Result<u8> {
+/// Runs a `stretch schedule` subcommand; returns the exit code. `settings`
+/// resolves the settings of `add` and `print`, which read the config file.
+pub fn run(
+    action: &ScheduleAction,
+    settings: impl Fn(Flags) -> Result<Settings>,
+    paths: &Paths,
+    env: &Env,
+) -> Result<u8> {
     match action {
-        ScheduleAction::Add(args) => add(args, paths, env),
+        ScheduleAction::Add(args) => add(args, &settings(args.routine.flags())?, paths, env),
         ScheduleAction::List => list(paths, env),
         ScheduleAction::Remove(args) => remove(args, paths, env),
         ScheduleAction::Print(args) => {
-            let lines: Vec<_> = entries(args, paths, env)?.into_iter().map(BlockLine::Entry).collect();
+            let settings = settings(args.routine.flags())?;
+            let lines: Vec<_> = entries(args, &settings, paths, env)?.into_iter().map(BlockLine::Entry).collect();
             crate::term::output::text(&schedule::render_block(&lines));
             Ok(code::OK)
         }
     }
 }
 
-fn add(args: &ScheduleTimes, paths: &Paths, env: &Env) -> Result<u8> {
-    let entries = entries(args, paths, env)?;
+fn add(args: &ScheduleTimes, settings: &Settings, paths: &Paths, env: &Env) -> Result<u8> {
+    let entries = entries(args, settings, paths, env)?;
     edit(paths, env, |crontab| {
         entries
             .into_iter()
@@ -55,8 +60,11 @@ fn add(args: &ScheduleTimes, paths: &Paths, env: &Env) -> Result<u8> {
 }
 
 fn remove(args: &ScheduleRemove, paths: &Paths, env: &Env) -> Result<u8> {
-    let times: Vec<Option<Time>> =
-        if args.all { vec![None] } else { parse_times(&args.times)?.into_iter().map(Some).collect() };
+    let times: Vec<Option<TimeOfDay>> = if args.all {
+        vec![None]
+    } else {
+        args.times.iter().copied().collect::<BTreeSet<_>>().into_iter().map(Some).collect()
+    };
     edit(paths, env, |crontab| {
         times
             .into_iter()
@@ -71,7 +79,7 @@ fn remove(args: &ScheduleRemove, paths: &Paths, env: &Env) -> Result<u8> {
 }
 
 fn list(paths: &Paths, env: &Env) -> Result<u8> {
-    let (_, crontab) = read(&Crontab::new(&env.crontab))?;
+    let (_, crontab) = read(&CrontabProgram::new(&env.crontab))?;
     let Some(lines) = &crontab.block else {
         crate::outln!("Nothing is scheduled. Add an entry with `stretch schedule add 22:30`.");
         return Ok(code::OK);
@@ -102,8 +110,12 @@ fn describe(entry: &Entry) -> String {
 
 /// Reads the crontab, applies `change` (which says, per item, whether it
 /// changed anything and what), and installs the result if anything changed.
-fn edit(paths: &Paths, env: &Env, change: impl FnOnce(&mut schedule::Crontab) -> Vec<(bool, String)>) -> Result<u8> {
-    let program = Crontab::new(&env.crontab);
+fn edit(
+    paths: &Paths,
+    env: &Env,
+    change: impl FnOnce(&mut schedule::CrontabText) -> Vec<(bool, String)>,
+) -> Result<u8> {
+    let program = CrontabProgram::new(&env.crontab);
     let dir = paths.create_data_dir()?;
     let _lock = lock(dir)?;
     let (old, mut crontab) = read(&program)?;
@@ -129,9 +141,9 @@ fn edit(paths: &Paths, env: &Env, change: impl FnOnce(&mut schedule::Crontab) ->
 }
 
 /// The installed crontab as text (`None`: the user has none) and cut around the block.
-fn read(program: &Crontab) -> Result<(Option<String>, schedule::Crontab)> {
+fn read(program: &CrontabProgram) -> Result<(Option<String>, schedule::CrontabText)> {
     let old = program.read()?;
-    let crontab = schedule::Crontab::parse(old.as_deref().unwrap_or("")).map_err(|why| {
+    let crontab = schedule::CrontabText::parse(old.as_deref().unwrap_or("")).map_err(|why| {
         Error::failure(format!(
             "your crontab's stretch block is damaged ({why}); fix it with `crontab -e`; nothing was changed"
         ))
@@ -173,20 +185,17 @@ fn backup(dir: &Path, text: &str) -> Result<PathBuf> {
 
 /// The entries `args` ask for, every value checked: nothing is read or
 /// written before this succeeds.
-fn entries(args: &ScheduleTimes, paths: &Paths, env: &Env) -> Result<Vec<Entry>> {
-    let times = parse_times(&args.times)?;
-    let days = Days::parse(&args.days).map_err(Error::usage)?;
-    let command = command(&args.routine, paths, env)?;
-    Ok(times.into_iter().map(|time| Entry::new(time, days, &command)).collect())
-}
-
-fn parse_times(texts: &[String]) -> Result<BTreeSet<Time>> {
-    texts.iter().map(|t| Time::parse(t).map_err(Error::usage)).collect()
+fn entries(args: &ScheduleTimes, settings: &Settings, paths: &Paths, env: &Env) -> Result<Vec<Entry>> {
+    // What would run is checked now rather than failing at night.
+    settings.routine(paths.routine_dir().as_deref())?;
+    let command = command(settings, paths, env)?;
+    let times: BTreeSet<TimeOfDay> = args.times.iter().copied().collect();
+    Ok(times.into_iter().map(|time| Entry::new(time, args.days, &command)).collect())
 }
 
 /// The entry's command: what audio needs under cron, this binary, the
-/// checked routine options, and the output appended to the log.
-fn command(options: &RoutineOptions, paths: &Paths, env: &Env) -> Result<String> {
+/// settings given as flags, and the output appended to the log.
+fn command(settings: &Settings, paths: &Paths, env: &Env) -> Result<String> {
     let exe = env.exe.as_ref().ok_or_else(|| Error::failure("cannot tell where the stretch program is"))?;
     let data_dir = std::path::absolute(&paths.data_dir).map_err(|e| Error::io("find", &paths.data_dir, &e))?;
     let mut words: Vec<String> = vec!["--data-dir".into(), text(&data_dir)?];
@@ -195,8 +204,7 @@ fn command(options: &RoutineOptions, paths: &Paths, env: &Env) -> Result<String>
         words.extend(["--config".into(), text(&file)?]);
     }
     words.extend(TONIGHT.map(String::from));
-    words.extend(routine_words(options)?);
-    check(&words, paths)?;
+    words.extend(settings.flag_args()?);
 
     let runtime_dir = format!("/run/user/{}", env.uid);
     let mut assignments = vec![format!("XDG_RUNTIME_DIR={runtime_dir}")];
@@ -217,44 +225,6 @@ fn command(options: &RoutineOptions, paths: &Paths, env: &Env) -> Result<String>
     Ok(line.join(" "))
 }
 
-/// The options as `stretch tonight` takes them; a routine file is named by
-/// its absolute path, as cron runs in another directory.
-fn routine_words(options: &RoutineOptions) -> Result<Vec<String>> {
-    let mut words = Vec::new();
-    let mut push = |flag: &str, value: Option<String>| {
-        if let Some(value) = value {
-            words.extend([flag.to_string(), value]);
-        }
-    };
-    let routine = match &options.routine {
-        Some(r) if r.contains('/') || r.ends_with(".toml") => {
-            Some(text(&std::path::absolute(r).map_err(|e| Error::io("find", Path::new(r), &e))?)?)
-        }
-        other => other.clone(),
-    };
-    push("--routine", routine);
-    let timing = &options.timing;
-    push("--reps", timing.reps.map(|n| n.to_string()));
-    push("--hold", timing.hold.clone());
-    push("--rest", timing.rest.clone());
-    push("--prepare", timing.prepare.clone());
-    push("--sounds", options.sounds.and_then(|s| s.to_possible_value()).map(|v| v.get_name().to_string()));
-    push("--volume", options.volume.map(|v| v.to_string()));
-    Ok(words)
-}
-
-/// Parses the entry's words as `stretch` will under cron and compiles the
-/// routine, so a mistake is reported now rather than failing at night.
-fn check(words: &[String], paths: &Paths) -> Result<()> {
-    let cli = Cli::try_parse_from(std::iter::once("stretch").chain(words.iter().map(String::as_str)))
-        .map_err(|e| Error::usage(e.to_string().trim().trim_start_matches("error: ").to_string()))?;
-    match &cli.command {
-        // The config file is read when the entry runs; here the words alone are checked.
-        Command::Tonight(args) => tonight::routine(args, &Config::default(), paths).map(drop),
-        _ => unreachable!("the words start with tonight"),
-    }
-}
-
 fn text(path: &Path) -> Result<String> {
     path.to_str()
         .map(str::to_string)
@@ -264,16 +234,31 @@ fn text(path: &Path) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::{Sounds, TimingArgs};
+    use crate::audio::sounds::SoundSet;
+    use crate::schedule::Days;
+    use crate::settings::Config;
+    use std::time::Duration;
+
+    fn settings(flags: Flags) -> Settings {
+        Settings::resolve(&flags, &Config::default())
+    }
 
     #[test]
     fn entries_run_this_binary_quoted_with_what_cron_lacks_and_log_their_output() {
         let env = Env { exe: Some("/opt/it's 100%/stretch".into()), uid: 4242, ..Env::default() };
         let paths = Paths { data_dir: "/home/me/.local/share/stretch".into(), config_dir: None, config_flag: None };
-        let timing = TimingArgs { reps: Some(2), hold: Some("12s".into()), rest: None, prepare: Some("0s".into()) };
-        let routine = RoutineOptions { routine: None, timing, sounds: Some(Sounds::Chime), volume: Some(55) };
-        let args = ScheduleTimes { times: vec!["22:30".into(), "06:05".into()], days: "weekdays".into(), routine };
-        let lines: Vec<_> = entries(&args, &paths, &env).unwrap().into_iter().map(BlockLine::Entry).collect();
+        let flags = Flags {
+            reps: Some(2),
+            hold: Some(Duration::from_secs(12)),
+            prepare: Some(Duration::ZERO),
+            sounds: Some(SoundSet::Chime),
+            volume: Some(55),
+            ..Flags::default()
+        };
+        let times = vec![TimeOfDay::new(22, 30), TimeOfDay::new(6, 5)];
+        let args = ScheduleTimes { times, days: Days::parse("weekdays").unwrap(), routine: Default::default() };
+        let entries = entries(&args, &settings(flags), &paths, &env).unwrap();
+        let lines: Vec<_> = entries.into_iter().map(BlockLine::Entry).collect();
         insta::assert_snapshot!(schedule::render_block(&lines));
     }
 
@@ -281,9 +266,7 @@ mod tests {
     fn a_config_file_named_with_config_is_passed_on_by_its_absolute_path() {
         let env = Env { exe: Some("/bin/stretch".into()), ..Env::default() };
         let paths = Paths { data_dir: "/d".into(), config_dir: None, config_flag: Some("my.toml".into()) };
-        let timing = TimingArgs { reps: None, hold: None, rest: None, prepare: None };
-        let routine = RoutineOptions { routine: None, timing, sounds: None, volume: None };
-        let line = command(&routine, &paths, &env).unwrap();
+        let line = command(&settings(Flags::default()), &paths, &env).unwrap();
         let absolute = std::path::absolute("my.toml").unwrap();
         assert!(line.contains(&format!("--data-dir /d --config {} tonight", absolute.display())), "{line}");
     }

@@ -3,29 +3,27 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, FixedOffset, Local, NaiveTime};
+use chrono::{DateTime, FixedOffset, NaiveTime};
 
 use crate::audio::sounds::SoundSet;
 use crate::audio::{export, track};
-use crate::cli::{self, TimingArgs, TonightArgs};
+use crate::cli::TonightArgs;
 use crate::env::Env;
 use crate::error::{Error, Result, code};
 use crate::journal::nights;
-use crate::journal::{self, Record, Source};
+use crate::journal::{self, Record};
 use crate::paths::Paths;
-use crate::routine::Routine;
 use crate::session::timeline::{self, Timeline};
 use crate::session::{Request, perform};
-use crate::settings::Config;
+use crate::settings::Settings;
 use crate::time::duration;
 
-/// Runs `stretch tonight` with `config` under its flags; returns the exit code.
-pub fn run(args: &TonightArgs, config: &Config, paths: &Paths, env: &Env) -> Result<u8> {
-    let settings = config.settings(&args.settings.flags())?;
+/// Runs `stretch tonight` with `settings`; returns the exit code.
+pub fn run(args: &TonightArgs, settings: &Settings, paths: &Paths, env: &Env) -> Result<u8> {
     let routine = settings.routine(paths.routine_dir().as_deref())?;
+    let now = env.now()?;
     if args.skip_if_done
-        && let Some(done) =
-            completed_tonight(&paths.journal(), &Local::now().fixed_offset(), settings.day_starts.value)?
+        && let Some(done) = completed_tonight(&paths.journal(), &now, settings.day_starts.value.naive())?
     {
         crate::outln!(
             "Already done tonight: a session completed at {}; skipping (--skip-if-done)",
@@ -38,15 +36,8 @@ pub fn run(args: &TonightArgs, config: &Config, paths: &Paths, env: &Env) -> Res
     if let Some(path) = &args.export_audio {
         return export(&timeline, sounds, volume, path);
     }
-    let request = Request {
-        timeline,
-        sounds,
-        volume,
-        json: args.json,
-        log: !args.no_log,
-        cramp: None,
-        source: source(args.source),
-    };
+    let request =
+        Request { timeline, sounds, volume, json: args.json, log: !args.no_log, cramp: None, source: args.source };
     perform(&request, paths, env)
 }
 
@@ -64,11 +55,6 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path) -> Res
     Ok(code::OK)
 }
 
-/// The routine `args` name under `config`, with their overrides: what would run, checked.
-pub fn routine(args: &TonightArgs, config: &Config, paths: &Paths) -> Result<Routine> {
-    config.settings(&args.settings.flags())?.routine(paths.routine_dir().as_deref())
-}
-
 /// When tonight's completed session started, if there is one. Unreadable
 /// journal lines are passed over: they cannot prove a session happened.
 fn completed_tonight(
@@ -83,16 +69,4 @@ fn completed_tonight(
         }
         _ => None,
     }))
-}
-
-fn source(source: cli::Source) -> Source {
-    match source {
-        cli::Source::Terminal => Source::Terminal,
-        cli::Source::Cron => Source::Cron,
-    }
-}
-
-/// `--reps`, `--hold`, `--rest` and `--prepare` replace the routine's values, within the same limits.
-pub fn with_timing(routine: Routine, timing: &TimingArgs) -> Result<Routine> {
-    Ok(Config::default().settings(&timing.flags())?.timed(routine))
 }

@@ -16,15 +16,16 @@ use crate::error::{Error, Result};
 /// The schema version written in every record's `v`.
 pub const SCHEMA: u32 = 1;
 
-/// How a session came about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// How a session came about (`--source` takes the first two).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
-    /// Run by hand.
+    /// A person, by hand
     Terminal,
-    /// Started by a scheduled job.
+    /// A scheduled job
     Cron,
-    /// Entered afterwards, without the timer.
+    /// Entered afterwards, without the timer
+    #[value(skip)]
     Entered,
 }
 
@@ -64,14 +65,14 @@ pub struct Session {
 }
 
 /// Which leg a cramp struck.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Leg {
-    /// The left leg.
+    /// The left leg
     Left,
-    /// The right leg.
+    /// The right leg
     Right,
-    /// Both legs.
+    /// Both legs
     Both,
 }
 

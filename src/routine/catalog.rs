@@ -39,7 +39,7 @@ impl fmt::Display for Origin {
 
 /// One row of `stretch routines`.
 #[derive(Debug)]
-pub struct Entry {
+pub struct Listing {
     /// The name that `--routine` takes.
     pub name: String,
     /// Where it comes from.
@@ -51,10 +51,10 @@ pub struct Entry {
 }
 
 /// Every routine, user routines overriding built-in ones of the same name, sorted by name.
-pub fn list(routine_dir: Option<&Path>) -> Result<Vec<Entry>> {
-    let mut entries: Vec<Entry> = BUILT_IN
+pub fn list(routine_dir: Option<&Path>) -> Result<Vec<Listing>> {
+    let mut entries: Vec<Listing> = BUILT_IN
         .iter()
-        .map(|(name, text)| Entry {
+        .map(|(name, text)| Listing {
             name: name.to_string(),
             origin: Origin::BuiltIn,
             routine: routine::parse(name, &built_in_file(name), text),
@@ -64,9 +64,9 @@ pub fn list(routine_dir: Option<&Path>) -> Result<Vec<Entry>> {
     for path in user_files(routine_dir)? {
         let Some(name) = path.file_stem().and_then(|s| s.to_str()).map(str::to_string) else { continue };
         let entry =
-            Entry { routine: read_file(&name, &path), overrides_built_in: false, name, origin: Origin::User(path) };
+            Listing { routine: read_file(&name, &path), overrides_built_in: false, name, origin: Origin::User(path) };
         match entries.iter_mut().find(|e| e.name == entry.name) {
-            Some(existing) => *existing = Entry { overrides_built_in: true, ..entry },
+            Some(existing) => *existing = Listing { overrides_built_in: true, ..entry },
             None => entries.push(entry),
         }
     }

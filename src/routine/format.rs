@@ -32,6 +32,25 @@ pub mod limits {
     /// The loudness of the cues.
     pub const VOLUME: RangeInclusive<u8> = 0..=100;
 
+    /// `--hold`: a duration within [`HOLD`], checked as clap parses it.
+    pub fn hold(text: &str) -> Result<Duration, String> {
+        length("hold", text, &HOLD)
+    }
+
+    /// `--rest`: a duration within [`REST`].
+    pub fn rest(text: &str) -> Result<Duration, String> {
+        length("rest", text, &REST)
+    }
+
+    /// `--prepare`: a duration within [`PREPARE`].
+    pub fn prepare(text: &str) -> Result<Duration, String> {
+        length("prepare", text, &PREPARE)
+    }
+
+    fn length(what: &str, text: &str, range: &RangeInclusive<Duration>) -> Result<Duration, String> {
+        within(what, crate::time::duration::parse(text)?, range, crate::time::duration::format)
+    }
+
     /// `value`, or `<what> must be between A and B (got V)`, each shown by `show`.
     pub fn within<T: PartialOrd + Copy>(
         what: &str,
@@ -415,7 +434,7 @@ mod tests {
     fn a_bad_duration_is_located_and_explained() {
         let err = parse_err("[hold]\nduration = \"10 seconds\"\n");
         assert!(err.starts_with("t.toml:2:12: "), "{err}");
-        assert!(err.contains("like 10s"), "{err}");
+        assert!(err.contains("like 10, 10s"), "{err}");
     }
 
     #[test]

@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use crate::time::of_day::TimeOfDay;
+
 /// The first line of the block. Matched as a prefix, so blocks written by
 /// other versions are still found and replaced.
 pub const BEGIN: &str = "# BEGIN stretch schedule";
@@ -12,41 +14,6 @@ pub const BEGIN: &str = "# BEGIN stretch schedule";
 pub const END: &str = "# END stretch schedule";
 const BEGIN_LINE: &str = "# BEGIN stretch schedule: managed by `stretch schedule`, edit it with that";
 const END_LINE: &str = "# END stretch schedule";
-
-/// A time of day, HH:MM.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Time {
-    /// 0-23.
-    pub hour: u8,
-    /// 0-59.
-    pub minute: u8,
-}
-
-impl Time {
-    /// Parses `HH:MM`, 00:00 to 23:59, two digits each.
-    pub fn parse(text: &str) -> Result<Time, String> {
-        let bad = |why: &str| format!("invalid time {text:?}: {why}; write HH:MM, from 00:00 to 23:59, like 22:30");
-        let Some((h, m)) = text.split_once(':') else { return Err(bad("no colon")) };
-        let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-        if !number(h) || !number(m) {
-            return Err(bad("hours and minutes are numbers"));
-        }
-        if h.len() != 2 || m.len() != 2 {
-            return Err(bad("hours and minutes are two digits each"));
-        }
-        let (hour, minute): (u8, u8) = (h.parse().expect("two digits"), m.parse().expect("two digits"));
-        if hour > 23 || minute > 59 {
-            return Err(bad("out of range"));
-        }
-        Ok(Time { hour, minute })
-    }
-}
-
-impl fmt::Display for Time {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:02}:{:02}", self.hour, self.minute)
-    }
-}
 
 /// Days of the week, as a set (bit 0 is Sunday, as in cron).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -146,7 +113,7 @@ impl fmt::Display for Days {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// When it runs.
-    pub time: Time,
+    pub time: TimeOfDay,
     /// On which days.
     pub days: Days,
     /// The whole crontab line, without its newline.
@@ -155,7 +122,7 @@ pub struct Entry {
 
 impl Entry {
     /// An entry running `command` (already quoted for cron and the shell).
-    pub fn new(time: Time, days: Days, command: &str) -> Entry {
+    pub fn new(time: TimeOfDay, days: Days, command: &str) -> Entry {
         let line = format!("{} {} * * {} {command}", time.minute, time.hour, days.cron_field());
         Entry { time, days, line }
     }
@@ -169,7 +136,7 @@ impl Entry {
         let days = Days::from_cron_field(fields.next()?)?;
         fields.next()?;
         (hour < 24 && minute < 60 && dom == "*" && month == "*").then(|| Entry {
-            time: Time { hour, minute },
+            time: TimeOfDay { hour, minute },
             days,
             line: line.to_string(),
         })
@@ -235,17 +202,17 @@ pub enum BlockLine {
 
 /// A crontab cut around the block: the text before and after it, byte for byte.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Crontab {
+pub struct CrontabText {
     before: String,
     /// The block's lines between the markers, if the crontab has a block.
     pub block: Option<Vec<BlockLine>>,
     after: String,
 }
 
-impl Crontab {
+impl CrontabText {
     /// Cuts `text` around its block. A crontab with a marker but not its pair,
     /// or two blocks, is refused: guessing could delete someone's jobs.
-    pub fn parse(text: &str) -> Result<Crontab, String> {
+    pub fn parse(text: &str) -> Result<CrontabText, String> {
         let mut begin = None;
         let mut end = None;
         let mut offset = 0;
@@ -267,10 +234,14 @@ impl Crontab {
             offset += line.len();
         }
         match (begin, end) {
-            (None, None) => Ok(Crontab { before: text.to_string(), block: None, after: String::new() }),
+            (None, None) => Ok(CrontabText { before: text.to_string(), block: None, after: String::new() }),
             (Some((_, start, inner)), Some((_, inner_end, stop))) if inner <= inner_end => {
                 let lines = text[inner..inner_end].lines().map(block_line).collect();
-                Ok(Crontab { before: text[..start].to_string(), block: Some(lines), after: text[stop..].to_string() })
+                Ok(CrontabText {
+                    before: text[..start].to_string(),
+                    block: Some(lines),
+                    after: text[stop..].to_string(),
+                })
             }
             (Some((line, ..)), None) => Err(format!("line {line}: the block starts but has no {END:?} line")),
             (None, Some((line, ..))) => Err(format!("line {line}: {END:?} without {BEGIN:?} before it")),
@@ -306,7 +277,7 @@ impl Crontab {
     }
 
     /// Removes the entries at `time` (all of them for `None`); returns how many.
-    pub fn remove(&mut self, time: Option<Time>) -> usize {
+    pub fn remove(&mut self, time: Option<TimeOfDay>) -> usize {
         let Some(lines) = &mut self.block else { return 0 };
         let before = lines.len();
         lines.retain(|l| !matches!(l, BlockLine::Entry(e) if time.is_none_or(|t| e.time == t)));
@@ -328,7 +299,7 @@ impl Crontab {
     }
 }
 
-/// What [`Crontab::add`] did.
+/// What [`CrontabText::add`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
     /// A new entry.

@@ -13,14 +13,14 @@ or use `stretch schedule print` and add the lines to your scheduler yourself; no
 
 /// The `crontab` program.
 #[derive(Debug, Clone)]
-pub struct Crontab {
+pub struct CrontabProgram {
     program: PathBuf,
 }
 
-impl Crontab {
+impl CrontabProgram {
     /// The program named `program` (looked up on `PATH` when it has no `/`).
-    pub fn new(program: &Path) -> Crontab {
-        Crontab { program: program.to_path_buf() }
+    pub fn new(program: &Path) -> CrontabProgram {
+        CrontabProgram { program: program.to_path_buf() }
     }
 
     fn command(&self) -> Command {

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use chrono::{DateTime, Local};
+use chrono::{DateTime, FixedOffset};
 
 use crate::audio::sounds::SoundSet;
 use crate::audio::{AudioUsed, Output, device, track};
@@ -69,7 +69,7 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     }
     let events = request.json.then(|| JsonEvents::new(std::io::stdout(), timeline.reps));
     let mut watchers = Watchers { human: &mut human, events };
-    let started = Local::now();
+    let started = env.now()?;
     let mut clock = MonotonicClock::start(inbox);
     let outcome = runner::run(timeline, &mut clock, &mut watchers, &mut output);
     let session = Session {
@@ -165,14 +165,14 @@ impl Observer for Watchers<'_> {
 
 /// The journal record of a finished or stopped session. `ended` is derived
 /// from the monotonic clock, so a wall-clock jump mid-session cannot skew it.
-fn session_record(timeline: &Timeline, outcome: &Outcome, started: DateTime<Local>, audio: AudioUsed) -> Session {
+fn session_record(timeline: &Timeline, outcome: &Outcome, started: DateTime<FixedOffset>, audio: AudioUsed) -> Session {
     let ended = started + chrono::Duration::from_std(outcome.ended).unwrap_or_default();
     Session {
         v: SCHEMA,
         id: journal::new_id(),
         routine: timeline.routine.clone(),
-        started: started.fixed_offset(),
-        ended: ended.fixed_offset(),
+        started,
+        ended,
         reps_planned: timeline.reps,
         reps_done: outcome.reps_done,
         hold_ms: outcome.hold.as_millis() as u64,

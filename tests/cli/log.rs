@@ -107,7 +107,7 @@ fn filters_choose_nights_and_sessions_but_streaks_span_the_journal() {
     let mut lines = travelling_week();
     lines.push(session_line("h", "2026-10-20T22:00:00.000+02:00", true).replace("wall-calf", "wall-calf-single"));
     s.write_journal(&lines);
-    let (log, _) = json(&s, NOW, BERLIN, &["--since", "5d", "--until", "2026-10-26"]);
+    let (log, _) = json(&s, NOW, BERLIN, &["--since", "3d", "--until", "2026-10-26"]);
     assert_eq!(nights(&log), expected(&[("2026-10-24", 1, 1), ("2026-10-25", 1, 0), ("2026-10-26", 1, 0)]));
     let ids: Vec<_> = log["sessions"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["b", "c", "d", "e"]);
@@ -117,9 +117,9 @@ fn filters_choose_nights_and_sessions_but_streaks_span_the_journal() {
     assert_eq!(nights(&log).len(), 10, "from the 20th to tonight");
     assert_eq!((log["current_streak"].as_u64(), log["longest_streak"].as_u64()), (Some(0), Some(1)));
     for (args, message) in [
-        (&["--since", "soon"][..], "--since \"soon\": write a date like 2026-11-01"),
+        (&["--since", "soon"][..], "invalid night \"soon\": write a date like 2026-11-01"),
         (&["--since", "2026-10-28", "--until", "2026-10-01"], "--since 2026-10-28 is after --until 2026-10-01"),
-        (&["--day-starts", "25:00"], "--day-starts \"25:00\""),
+        (&["--day-starts", "25:00"], "invalid time \"25:00\""),
         (&["--json", "--csv"], "cannot be used with"),
     ] {
         let (code, _, stderr) = s.run(s.log(NOW, BERLIN, args));
@@ -226,7 +226,7 @@ fn add_records_an_entered_session_with_the_routines_plan() {
     for (args, message) in [
         (&["--at", "2026-10-30T22:00:00+01:00"][..], "is in the future"),
         (&["--at", "2026-03-29 02:30"], "does not exist"),
-        (&["--at", "tuesday"], "--at \"tuesday\": write a time like"),
+        (&["--at", "tuesday"], "invalid time \"tuesday\": write a time like"),
         (&["--routine", "nope"], "no routine named \"nope\""),
         (&["--reps", "0"], "0 is not in 1..=20"),
     ] {

@@ -79,9 +79,9 @@ fn json_events_carry_planned_and_actual_times() {
 fn bad_values_exit_2_name_the_value_and_log_nothing() {
     let s = Sandbox::new();
     for (args, expected) in [
-        (&["--hold", "20m"][..], "--hold 20m: hold must be between 100ms and 10m"),
+        (&["--hold", "20m"][..], "'--hold <DUR>': hold must be between 100ms and 10m (got 20m)"),
         (&["--hold", "10 seconds"], "invalid duration \"10 seconds\""),
-        (&["--rest", "-1s"], "--rest: invalid duration \"-1s\""),
+        (&["--rest", "-1s"], "'--rest <DUR>': invalid duration \"-1s\""),
         (&["--reps", "0"], "0 is not in 1..=20"),
         (&["--reps", "21"], "21 is not in 1..=20"),
         (&["--volume", "101"], "101 is not in 0..=100"),

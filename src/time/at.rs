@@ -1,0 +1,122 @@
+//! `--at`: when something happened, as a person gives it afterwards. A full
+//! date and time (RFC 3339 with its offset, or local like `2026-11-26 22:30`),
+//! or a time of day alone, meaning its most recent occurrence (`--at 05:30`
+//! typed at 07:00 is this morning; typed at 05:00, yesterday's).
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Days, FixedOffset, Local, NaiveDateTime, TimeZone};
+
+use super::of_day::TimeOfDay;
+
+/// An `--at` value, parsed but not yet placed in time (that needs "now").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum At {
+    /// A moment with its own offset.
+    Exact(DateTime<FixedOffset>),
+    /// A local date and time, in the zone of `TZ`.
+    Local(NaiveDateTime),
+    /// The most recent time the clock showed this.
+    Recent(TimeOfDay),
+}
+
+/// The forms, for every refusal.
+const FORMS: &str = "write a time like 05:30 (the most recent one), \"2026-11-26 22:30\" or 2026-11-26T22:30:00+01:00";
+
+impl FromStr for At {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<At, String> {
+        let text = text.trim();
+        if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+            return Ok(At::Exact(at));
+        }
+        let local = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
+            .iter()
+            .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok());
+        if let Some(local) = local {
+            return Ok(At::Local(local));
+        }
+        TimeOfDay::parse(text).map(At::Recent).map_err(|_| format!("invalid time {text:?}: {FORMS}"))
+    }
+}
+
+impl At {
+    /// The moment meant, seen from `now`; refused if it is after `now`.
+    /// A local time that the clocks skipped is refused; one they repeated
+    /// (the autumn hour) is the earlier of the two, as people mean the first.
+    pub fn resolve(self, now: &DateTime<FixedOffset>) -> Result<DateTime<FixedOffset>, String> {
+        let at = match self {
+            At::Exact(at) => at,
+            At::Local(local) => in_local_zone(local)?,
+            At::Recent(time) => {
+                let today = now.with_timezone(&Local).date_naive();
+                let candidate = in_local_zone(today.and_time(time.naive()))?;
+                if candidate <= *now {
+                    candidate
+                } else {
+                    let yesterday = today.checked_sub_days(Days::new(1)).ok_or("the date is out of range")?;
+                    in_local_zone(yesterday.and_time(time.naive()))?
+                }
+            }
+        };
+        if at > *now {
+            let shown = at.format("%Y-%m-%d %H:%M");
+            return Err(format!("{shown} is in the future; give the time it happened"));
+        }
+        Ok(at)
+    }
+}
+
+fn in_local_zone(local: NaiveDateTime) -> Result<DateTime<FixedOffset>, String> {
+    Local.from_local_datetime(&local).earliest().map(|t| t.fixed_offset()).ok_or_else(|| {
+        format!(
+            "{} does not exist here (the clocks skipped it); give the offset, like 2026-03-29T02:30:00+01:00",
+            local.format("%Y-%m-%d %H:%M")
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn now() -> DateTime<FixedOffset> {
+        // Tests run with the process zone, whatever it is: build "now" in it.
+        Local.with_ymd_and_hms(2026, 11, 27, 7, 0, 0).unwrap().fixed_offset()
+    }
+
+    #[test]
+    fn a_time_alone_is_its_most_recent_occurrence() {
+        let at = |t: &str| t.parse::<At>().unwrap().resolve(&now()).unwrap().naive_local().to_string();
+        assert_eq!(at("05:30"), "2026-11-27 05:30:00", "earlier today");
+        assert_eq!(at("22:30"), "2026-11-26 22:30:00", "later than now: yesterday's");
+        assert_eq!(at("7:00"), "2026-11-27 07:00:00", "now itself");
+    }
+
+    #[test]
+    fn full_dates_keep_their_offset_or_take_the_local_one() {
+        let exact: At = "2026-11-26T22:30:00+05:00".parse().unwrap();
+        assert_eq!(exact.resolve(&now()).unwrap().offset().local_minus_utc(), 5 * 3600);
+        let local: At = "2026-11-26 22:30".parse().unwrap();
+        assert_eq!(local, At::Local(NaiveDateTime::parse_from_str("2026-11-26 22:30", "%Y-%m-%d %H:%M").unwrap()));
+    }
+
+    #[test]
+    fn the_future_and_nonsense_are_refused() {
+        let err = "2026-11-28 01:00".parse::<At>().unwrap().resolve(&now()).unwrap_err();
+        assert!(err.contains("is in the future"), "{err}");
+        let err = "last night".parse::<At>().unwrap_err();
+        assert!(err.contains("05:30"), "{err}");
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(text in "\\PC{0,30}") {
+            if let Ok(at) = text.parse::<At>() {
+                let _ = at.resolve(&now());
+            }
+        }
+    }
+}
