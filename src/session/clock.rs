@@ -1,6 +1,9 @@
 //! Time for the runner: a monotonic clock that sleeps to absolute deadlines and
-//! wakes early for controls (Ctrl-C, keys), and a fake one for tests.
+//! wakes early for controls (Ctrl-C, keys), and a fake one for tests, built
+//! only for this crate's tests or with the `fake-clock` feature, so the program
+//! itself cannot run on a clock that does not tell the time.
 
+#[cfg(any(test, feature = "fake-clock"))]
 use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -80,6 +83,7 @@ impl Clock for MonotonicClock {
 /// A clock for tests: time moves only when the runner waits, by exactly as
 /// much as asked (plus a fixed lateness), and scripted controls arrive at
 /// their scripted times. Whole routines run in microseconds.
+#[cfg(any(test, feature = "fake-clock"))]
 #[derive(Debug, Default)]
 pub struct FakeClock {
     now: Duration,
@@ -89,6 +93,7 @@ pub struct FakeClock {
     pub waits: Vec<Option<Duration>>,
 }
 
+#[cfg(any(test, feature = "fake-clock"))]
 impl FakeClock {
     /// A clock at zero with no lateness and no controls.
     pub fn new() -> Self {
@@ -108,6 +113,7 @@ impl FakeClock {
     }
 }
 
+#[cfg(any(test, feature = "fake-clock"))]
 impl Clock for FakeClock {
     fn now(&self) -> Duration {
         self.now

@@ -5,6 +5,7 @@
 pub mod clock;
 pub mod events;
 pub mod lock;
+pub mod record;
 pub mod runner;
 pub mod signals;
 pub mod timeline;
@@ -13,19 +14,19 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::Local;
 
 use crate::audio::sounds::SoundSet;
 use crate::audio::{AudioUsed, Output, device, track};
 use crate::env::Env;
 use crate::error::{Result, code};
-use crate::journal::{self, Record, SCHEMA, Session, Source};
+use crate::journal::{self, Record, Session, Source};
 use crate::paths::Paths;
 use crate::term::display::{Human, Stream, Style};
 use crate::term::keys;
-use crate::time::duration;
 use clock::{Clock, MonotonicClock, StopReason};
 use events::JsonEvents;
+pub use record::run_session;
 use runner::{Moment, Observer, Outcome};
 use timeline::{Cue, Phase, Timeline};
 
@@ -48,6 +49,8 @@ pub struct Request {
 }
 
 /// Runs a session: the cue track, the timer, the display, and the record.
+/// This is the wiring (the lock, keys, signals, device, display and journal);
+/// the session itself is [`run_session`].
 pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     let timeline = &request.timeline;
     let journal = request.log.then(|| paths.journal());
@@ -69,29 +72,34 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     }
     let events = request.json.then(|| JsonEvents::new(std::io::stdout(), timeline.reps));
     let mut watchers = Watchers { human: &mut human, events };
-    let started = env.now()?;
+    // In the local zone, so a session across a clock change ends with the new offset.
+    let now = env.now()?.with_timezone(&Local);
     let mut clock = MonotonicClock::start(inbox);
-    let outcome = runner::run(timeline, &mut clock, &mut watchers, &mut output);
-    let session = Session {
-        cramp: request.cramp.clone(),
-        source: request.source,
-        ..session_record(timeline, &outcome, started, audio)
-    };
+    let (session, outcome) = run_session(request, audio, &mut clock, now, &mut watchers, &mut output);
     let saved = journal.as_deref().map_or(Ok(()), |path| save(path, &session));
-    let logged = match (&journal, &saved) {
-        (None, _) => "not logged (--no-log)".to_string(),
-        (Some(path), Ok(())) => format!("logged to {}", path.display()),
-        (Some(_), Err(_)) => "NOT logged".to_string(),
-    };
-    human.line(&summary(&session, &outcome, &logged));
+    human.line(&record::summary(&session, &logged(journal.as_deref(), &saved)));
     saved?;
     finish_audio(output, &mut clock, timeline);
     drop(keys);
-    Ok(match outcome.stopped {
+    Ok(exit_code(&outcome))
+}
+
+/// Where the record went, for the closing line.
+fn logged(journal: Option<&Path>, saved: &Result<()>) -> String {
+    match (journal, saved) {
+        (None, _) => "not logged (--no-log)".to_string(),
+        (Some(path), Ok(())) => format!("logged to {}", path.display()),
+        (Some(_), Err(_)) => "NOT logged".to_string(),
+    }
+}
+
+/// A completed session exits 0; a stopped one says how it was stopped.
+fn exit_code(outcome: &Outcome) -> u8 {
+    match outcome.stopped {
         None => code::OK,
         Some(StopReason::Terminate) => code::TERMINATED,
         Some(StopReason::Interrupt | StopReason::Quit) => code::INTERRUPTED,
-    })
+    }
 }
 
 /// Human output goes to stdout, or to stderr when `--json` owns stdout.
@@ -163,47 +171,12 @@ impl Observer for Watchers<'_> {
     }
 }
 
-/// The journal record of a finished or stopped session. `ended` is derived
-/// from the monotonic clock, so a wall-clock jump mid-session cannot skew it.
-fn session_record(timeline: &Timeline, outcome: &Outcome, started: DateTime<FixedOffset>, audio: AudioUsed) -> Session {
-    let ended = started + chrono::Duration::from_std(outcome.ended).unwrap_or_default();
-    Session {
-        v: SCHEMA,
-        id: journal::new_id(),
-        routine: timeline.routine.clone(),
-        started,
-        ended,
-        reps_planned: timeline.reps,
-        reps_done: outcome.reps_done,
-        hold_ms: outcome.hold.as_millis() as u64,
-        completed: outcome.completed,
-        source: Source::Terminal,
-        audio,
-        paused_ms: outcome.paused.as_millis() as u64,
-        cramp: None,
-    }
-}
-
 /// Appends the record; if that fails, prints it so the session is not lost.
 fn save(journal: &Path, session: &Session) -> Result<()> {
     let record = Record::Session(session.clone());
     journal::append(journal, std::slice::from_ref(&record)).inspect_err(|_| {
         eprintln!("stretch: this session was not saved; its record is:\n{}", record.to_line());
     })
-}
-
-fn summary(session: &Session, outcome: &Outcome, logged: &str) -> String {
-    let what = if session.completed { "Completed" } else { "Stopped" };
-    let held = duration::format_rounded(Duration::from_millis(session.hold_ms));
-    let paused = if outcome.paused.is_zero() {
-        String::new()
-    } else {
-        format!(", paused {}", duration::format_rounded(outcome.paused))
-    };
-    format!(
-        "{what} {}: {} of {} reps, {held} held{paused}; {logged}",
-        session.routine, session.reps_done, session.reps_planned
-    )
 }
 
 /// Lets the closing words play out, unless a stop arrives meanwhile; the device
