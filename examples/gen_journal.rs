@@ -14,7 +14,7 @@ use std::io::{BufWriter, Write};
 
 use chrono::{Days, Duration, NaiveDate, NaiveTime, TimeZone};
 use chrono_tz::Europe::Berlin;
-use stretch::audio::AudioUsed;
+use stretch::journal::AudioUsed;
 use stretch::journal::{Record, SCHEMA, Session, Source};
 
 /// Minutes after midnight of each session of the day; the last is bedtime.

@@ -9,23 +9,7 @@ pub mod wav;
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
 use crate::session::runner::Transport;
-
-/// How the cues reached the person, as recorded in the journal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AudioUsed {
-    /// The cue track played on the output device.
-    Device,
-    /// No device: the terminal bell rang at each cue.
-    Bell,
-    /// No device and no terminal: no cues were heard.
-    None,
-    /// Sounds were turned off (`--sounds off`).
-    Off,
-}
 
 /// Where the cues go during a session.
 pub enum Output {

@@ -7,11 +7,14 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::audio::AudioUsed;
 use crate::error::{Error, Result};
+
+/// The first night stretch keeps: anything earlier is a typo (`0026-11-26`)
+/// that would otherwise make every night since then a row of output.
+pub const FIRST_NIGHT: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
 
 /// The schema version written in every record's `v`.
 pub const SCHEMA: u32 = 1;
@@ -62,6 +65,20 @@ pub struct Session {
     /// The `id` of the cramp this session relieved (`stretch cramp --relieve`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cramp: Option<String>,
+}
+
+/// How the cues reached the person, as recorded in the journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AudioUsed {
+    /// The cue track played on the output device.
+    Device,
+    /// No device: the terminal bell rang at each cue.
+    Bell,
+    /// No device and no terminal: no cues were heard.
+    None,
+    /// Sounds were turned off (`--sounds off`).
+    Off,
 }
 
 /// Which leg a cramp struck.
@@ -230,8 +247,8 @@ impl Record {
         if self.id().trim().is_empty() {
             return Err("the id is empty".into());
         }
-        if self.at().date_naive() < crate::journal::nights::FIRST_NIGHT {
-            return Err(format!("it is dated {}, before {}", self.at(), crate::journal::nights::FIRST_NIGHT));
+        if self.at().date_naive() < FIRST_NIGHT {
+            return Err(format!("it is dated {}, before {}", self.at(), FIRST_NIGHT));
         }
         match self {
             Record::Session(s) => s.validate(),

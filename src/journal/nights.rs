@@ -11,14 +11,11 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, NaiveTime};
 
+pub use crate::journal::FIRST_NIGHT;
 use crate::journal::{Cramp, Session};
 
 /// When a new night begins: sessions before 04:00 belong to the night before.
 pub const DEFAULT_DAY_STARTS: NaiveTime = NaiveTime::from_hms_opt(4, 0, 0).unwrap();
-
-/// The first night stretch keeps: anything earlier is a typo (`0026-11-26`)
-/// that would otherwise make every night since then a row of output.
-pub const FIRST_NIGHT: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
 
 /// The night a moment belongs to, by its own local time and offset.
 pub fn night_of(at: &DateTime<FixedOffset>, day_starts: NaiveTime) -> NaiveDate {

@@ -17,9 +17,10 @@ use std::time::Duration;
 use chrono::Local;
 
 use crate::audio::sounds::SoundSet;
-use crate::audio::{AudioUsed, Output, device, track};
+use crate::audio::{Output, device, track};
 use crate::env::Env;
 use crate::error::{Result, code};
+use crate::journal::AudioUsed;
 use crate::journal::{self, Record, Session, Source};
 use crate::paths::Paths;
 use crate::term::display::{Human, Stream, Style};

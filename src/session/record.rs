@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone};
 
-use crate::audio::AudioUsed;
+use crate::journal::AudioUsed;
 use crate::journal::{self, SCHEMA, Session};
 use crate::session::Request;
 use crate::session::clock::Clock;

@@ -5,9 +5,9 @@ use std::path::Path;
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::audio::AudioUsed;
 use crate::cli::LogAddArgs;
 use crate::error::{Error, Result, code};
+use crate::journal::AudioUsed;
 use crate::journal::nights::night_of;
 use crate::journal::{self, Record, SCHEMA, Session, Source};
 use crate::paths::Paths;
