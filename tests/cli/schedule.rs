@@ -218,13 +218,8 @@ fn from_no_crontab_and_back(s: &Sandbox, tab: &Tab) {
     let lines: Vec<_> = text.lines().collect();
     assert_eq!(lines.len(), 3, "only the block: {text}");
     assert!(lines[1].starts_with("30 22 * * * "), "{text}");
-    assert_eq!(
-        std::fs::read_to_string(
-            std::fs::read_dir(s.data().join("crontab-backups")).unwrap().next().unwrap().unwrap().path()
-        )
-        .unwrap(),
-        ""
-    );
+    let backup = std::fs::read_dir(s.data().join("crontab-backups")).unwrap().next().unwrap().unwrap().path();
+    assert_eq!(std::fs::read_to_string(backup).unwrap(), "", "no crontab is saved as an empty one");
     assert_eq!(tab.run(&["remove", "--all"]).0, 0);
     assert_eq!(tab.installed().as_deref(), Some(""), "an empty crontab is left");
 }
