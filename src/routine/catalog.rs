@@ -157,6 +157,20 @@ mod tests {
     }
 
     #[test]
+    fn every_routine_file_in_the_source_is_built_in() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("routines");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        let built_in: Vec<_> = list(None).unwrap().into_iter().map(|e| e.name).collect();
+        assert_eq!(built_in, files);
+    }
+
+    #[test]
     fn names_never_escape_the_routine_folders() {
         for spec in ["..", "a b", "~", "wall-calf\0"] {
             let err = resolve(spec, None).unwrap_err();

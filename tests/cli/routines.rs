@@ -7,9 +7,15 @@ fn lists_built_in_routines_with_summary_and_origin() {
     let s = Sandbox::new();
     let (code, stdout, _) = s.run(s.cmd(&["routines"]));
     assert_eq!(code, 0);
-    assert!(stdout.contains("wall-calf  "), "{stdout}");
-    assert!(stdout.contains("(default)  [built-in]"), "{stdout}");
-    assert!(stdout.contains("wall-calf-single"), "{stdout}");
+    let built_in = stretch::routine::catalog::list(None).unwrap();
+    let rows: Vec<_> = stdout.lines().take_while(|l| !l.is_empty()).collect();
+    assert_eq!(rows.len(), built_in.len(), "one row per built-in routine: {stdout}");
+    for (row, entry) in rows.iter().zip(&built_in) {
+        let summary = &entry.routine.as_ref().unwrap().summary;
+        assert!(row.starts_with(&format!("{}  ", entry.name)), "{row}");
+        assert!(row.contains(&format!("  {summary}")) && row.ends_with("  [built-in]"), "{row}");
+    }
+    assert!(stdout.contains("\nwall-calf  ") && stdout.contains("(default)  [built-in]"), "{stdout}");
 }
 
 #[test]

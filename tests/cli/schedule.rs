@@ -1,6 +1,7 @@
-//! `stretch schedule` and `stretch doctor` against the real `crontab` program
-//! (the account's crontab, saved and put back around each test), and against
-//! fake ones for the failures a real one rarely shows.
+//! `stretch schedule` and `stretch doctor` against the sandbox's file-backed
+//! `crontab`, against stand-ins for the failures a real one rarely shows, and
+//! (ignored by default) against the real `crontab` program, on the account's
+//! crontab, saved and put back around each test.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -15,47 +16,113 @@ pub const OTHER_JOBS: &str = "SHELL=/bin/sh\nMAILTO=\"\"\n# m h  dom mon dow   c
 /// The account's real crontab, for one test at a time: saved on creation,
 /// put back on drop, even if the test fails.
 pub struct RealCrontab {
+    program: PathBuf,
     saved: Option<String>,
     _one_at_a_time: MutexGuard<'static, ()>,
 }
 
 static CRONTAB: Mutex<()> = Mutex::new(());
 
-/// What `crontab -l` prints, or `None` for no crontab.
-pub fn installed() -> Option<String> {
-    let out = Command::new("crontab").arg("-l").env("LC_ALL", "C").output().expect("crontab runs");
-    out.status.success().then(|| String::from_utf8(out.stdout).unwrap())
+/// The real `crontab` on `PATH`; a test that asks for it fails without it.
+fn real_program() -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path).map(|dir| dir.join("crontab")).find(|p| p.is_file()).unwrap_or_else(|| {
+        panic!("this test needs the real `crontab` program (Debian: apt-get install --no-install-recommends cron)")
+    })
 }
 
-fn install(text: &str) {
-    let mut child = Command::new("crontab").arg("-").stdin(Stdio::piped()).spawn().unwrap();
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), text.as_bytes()).unwrap();
-    assert!(child.wait().unwrap().success());
+/// What `PROGRAM -l` prints, or `None` for no crontab.
+fn list(program: &Path) -> Option<String> {
+    let out = Command::new(program).arg("-l").env("LC_ALL", "C").output().expect("crontab runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        assert!(stderr.starts_with("no crontab for"), "`crontab -l` failed: {stderr}");
+        return None;
+    }
+    Some(String::from_utf8(out.stdout).expect("a UTF-8 crontab"))
 }
 
 impl RealCrontab {
-    /// Takes the crontab and installs `text` in it (if given); `None` (with a
-    /// message) when this machine has no `crontab`, unless CI says it must.
-    pub fn take(text: Option<&str>) -> Option<RealCrontab> {
+    /// Takes the crontab and installs `text` in it (`None`: removes it).
+    pub fn take(text: Option<&str>) -> RealCrontab {
         let guard = CRONTAB.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if Command::new("crontab").arg("-l").stdout(Stdio::null()).stderr(Stdio::null()).status().is_err() {
-            assert!(std::env::var_os("STRETCH_TEST_CRON").is_none(), "STRETCH_TEST_CRON is set but crontab is missing");
-            eprintln!("skipped: no `crontab` here (Debian: apt-get install --no-install-recommends cron)");
-            return None;
-        }
-        let saved = installed();
-        if let Some(text) = text {
-            install(text);
-        }
-        Some(RealCrontab { saved, _one_at_a_time: guard })
+        let program = real_program();
+        // Read before anything can go wrong, so that drop never puts back less.
+        let saved = list(&program);
+        let crontab = RealCrontab { program, saved, _one_at_a_time: guard };
+        assert!(crontab.set(text), "the real crontab took {text:?}");
+        crontab
+    }
+
+    /// What `crontab -l` prints, or `None` for no crontab.
+    pub fn installed(&self) -> Option<String> {
+        list(&self.program)
+    }
+
+    /// Installs `text` (`None`: removes the crontab); whether that worked.
+    fn set(&self, text: Option<&str>) -> bool {
+        let Some(text) = text else {
+            let _ = Command::new(&self.program).arg("-r").stderr(Stdio::null()).status();
+            return list(&self.program).is_none();
+        };
+        let Ok(mut child) = Command::new(&self.program).arg("-").stdin(Stdio::piped()).spawn() else { return false };
+        let written =
+            child.stdin.take().is_some_and(|mut stdin| std::io::Write::write_all(&mut stdin, text.as_bytes()).is_ok());
+        child.wait().is_ok_and(|status| status.success()) && written
+    }
+
+    /// Makes `cmd` (a `stretch` command) use the real `crontab`.
+    pub fn apply(&self, mut cmd: Command) -> Command {
+        cmd.env("STRETCH_CRONTAB", &self.program);
+        cmd
     }
 }
 
 impl Drop for RealCrontab {
     fn drop(&mut self) {
-        match &self.saved {
-            Some(text) => install(text),
-            None => drop(Command::new("crontab").arg("-r").stderr(Stdio::null()).status()),
+        // No panic here: this may run while a failed test unwinds.
+        if !self.set(self.saved.clone().as_deref()) {
+            eprintln!("could not put the crontab back; it was:\n{:?}", self.saved);
+        }
+    }
+}
+
+/// The crontab a test edits: the sandbox's fake one, or the real one.
+struct Tab<'a> {
+    sandbox: &'a Sandbox,
+    real: Option<RealCrontab>,
+}
+
+impl<'a> Tab<'a> {
+    /// The sandbox's file-backed crontab, holding `text` (if given).
+    fn fake(sandbox: &'a Sandbox, text: Option<&str>) -> Tab<'a> {
+        if let Some(text) = text {
+            sandbox.set_crontab(text);
+        }
+        Tab { sandbox, real: None }
+    }
+
+    /// The account's real crontab, holding `text` (`None`: no crontab).
+    fn real(sandbox: &'a Sandbox, text: Option<&str>) -> Tab<'a> {
+        Tab { sandbox, real: Some(RealCrontab::take(text)) }
+    }
+
+    fn schedule(&self, args: &[&str]) -> Command {
+        let cmd = schedule(self.sandbox, args);
+        match &self.real {
+            Some(real) => real.apply(cmd),
+            None => cmd,
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        self.sandbox.run(self.schedule(args))
+    }
+
+    fn installed(&self) -> Option<String> {
+        match &self.real {
+            Some(real) => real.installed(),
+            None => self.sandbox.crontab(),
         }
     }
 }
@@ -72,15 +139,14 @@ fn backups(s: &Sandbox) -> usize {
     std::fs::read_dir(s.data().join("crontab-backups")).map_or(0, |d| d.count())
 }
 
-#[test]
-fn add_list_remove_and_add_again_keep_every_other_line_byte_for_byte() {
-    let s = Sandbox::new();
-    let Some(_crontab) = RealCrontab::take(Some(OTHER_JOBS)) else { return };
+/// Adds, lists and removes entries in a crontab holding other jobs, which
+/// keep every byte.
+fn add_list_remove_and_add_again(s: &Sandbox, tab: &Tab) {
     let add = ["add", "22:30", "07:05", "--days", "weekdays", "--prepare", "0s", "--reps", "2"];
-    let (code, stdout, stderr) = s.run(schedule(&s, &add));
+    let (code, stdout, stderr) = tab.run(&add);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.starts_with("added 07:05 weekdays\nadded 22:30 weekdays\nCrontab updated;"), "{stdout}");
-    let text = installed().unwrap();
+    let text = tab.installed().unwrap();
     assert!(text.starts_with(OTHER_JOBS), "{text}");
     let block: Vec<_> = text[OTHER_JOBS.len()..].lines().collect();
     assert_eq!(block.len(), 4, "{text}");
@@ -97,39 +163,84 @@ fn add_list_remove_and_add_again_keep_every_other_line_byte_for_byte() {
     let bus = format!(" DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/{uid}/bus");
     assert_eq!(block[1].replacen(&bus, "", 1), expected);
     assert!(block[2].starts_with("30 22 * * 1-5 "), "{}", block[2]);
-    assert_eq!(backups(&s), 1);
+    assert_eq!(backups(s), 1);
 
-    let (code, stdout, _) = s.run(schedule(&s, &add));
+    let (code, stdout, _) = tab.run(&add);
     assert_eq!(code, 0);
     assert_eq!(
         stdout,
         "07:05 weekdays is already scheduled; nothing to change\n22:30 weekdays is already scheduled; nothing to change\n"
     );
-    assert_eq!(installed().unwrap(), text, "a no-op changes nothing");
-    assert_eq!(backups(&s), 1, "and saves nothing");
+    assert_eq!(tab.installed().unwrap(), text, "a no-op changes nothing");
+    assert_eq!(backups(s), 1, "and saves nothing");
 
-    let (code, stdout, _) = s.run(schedule(&s, &["list"]));
+    let (code, stdout, _) = tab.run(&["list"]);
     assert_eq!(code, 0);
     let lines: Vec<_> = stdout.lines().collect();
     assert_eq!(lines[..2], ["07:05  weekdays  --reps 2 --prepare 0s", "22:30  weekdays  --reps 2 --prepare 0s"]);
 
-    assert_eq!(s.run(schedule(&s, &["remove", "22:30"])).0, 0);
-    let (code, stdout, _) = s.run(schedule(&s, &["remove", "22:30"]));
+    assert_eq!(tab.run(&["remove", "22:30"]).0, 0);
+    let (code, stdout, _) = tab.run(&["remove", "22:30"]);
     assert_eq!((code, stdout.as_str()), (0, "nothing is scheduled at 22:30\n"));
-    assert_eq!(s.run(schedule(&s, &["remove", "--all"])).0, 0);
-    assert_eq!(installed().unwrap(), OTHER_JOBS, "removing everything gives back the same bytes");
+    assert_eq!(tab.run(&["remove", "--all"]).0, 0);
+    assert_eq!(tab.installed().unwrap(), OTHER_JOBS, "removing everything gives back the same bytes");
 
-    assert_eq!(s.run(schedule(&s, &["add", "21:00"])).0, 0);
-    assert!(installed().unwrap().starts_with(OTHER_JOBS));
-    assert_eq!(backups(&s), 4);
+    assert_eq!(tab.run(&["add", "21:00"]).0, 0);
+    assert!(tab.installed().unwrap().starts_with(OTHER_JOBS));
+    assert_eq!(backups(s), 4);
     let first = std::fs::read_dir(s.data().join("crontab-backups")).unwrap().map(|e| e.unwrap().path()).min().unwrap();
     assert_eq!(std::fs::read_to_string(first).unwrap(), OTHER_JOBS, "the first backup is the crontab before");
 }
 
 #[test]
+fn add_list_remove_and_add_again_keep_every_other_line_byte_for_byte() {
+    let s = Sandbox::new();
+    add_list_remove_and_add_again(&s, &Tab::fake(&s, Some(OTHER_JOBS)));
+    assert!(s.crontab_calls().iter().all(|call| call == "-l" || call == "-"), "{:?}", s.crontab_calls());
+}
+
+#[test]
+#[ignore = "edits the account's real crontab (saved and put back) with the real `crontab` program"]
+fn the_real_crontab_keeps_every_other_line_byte_for_byte() {
+    let s = Sandbox::new();
+    add_list_remove_and_add_again(&s, &Tab::real(&s, Some(OTHER_JOBS)));
+    assert_eq!(s.crontab_calls(), Vec::<String>::new(), "the fake was not used");
+}
+
+/// Schedules into an account with no crontab at all, and removes it again.
+fn from_no_crontab_and_back(s: &Sandbox, tab: &Tab) {
+    let (code, stdout, stderr) = tab.run(&["list"]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert!(stdout.starts_with("Nothing is scheduled."), "{stdout}");
+    let (code, _, stderr) = tab.run(&["add", "22:30"]);
+    assert_eq!(code, 0, "{stderr}");
+    let text = tab.installed().unwrap();
+    let lines: Vec<_> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "only the block: {text}");
+    assert!(lines[1].starts_with("30 22 * * * "), "{text}");
+    let backup = std::fs::read_dir(s.data().join("crontab-backups")).unwrap().next().unwrap().unwrap().path();
+    assert_eq!(std::fs::read_to_string(backup).unwrap(), "", "no crontab is saved as an empty one");
+    assert_eq!(tab.run(&["remove", "--all"]).0, 0);
+    assert_eq!(tab.installed().as_deref(), Some(""), "an empty crontab is left");
+}
+
+#[test]
+fn scheduling_into_no_crontab_and_removing_leaves_an_empty_one() {
+    let s = Sandbox::new();
+    from_no_crontab_and_back(&s, &Tab::fake(&s, None));
+}
+
+#[test]
+#[ignore = "removes the account's real crontab (saved and put back) with the real `crontab` program"]
+fn the_real_crontab_can_start_empty_and_end_empty() {
+    let s = Sandbox::new();
+    from_no_crontab_and_back(&s, &Tab::real(&s, None));
+}
+
+#[test]
 fn hostile_times_and_days_exit_2_and_leave_the_crontab_alone() {
     let s = Sandbox::new();
-    let Some(_crontab) = RealCrontab::take(Some(OTHER_JOBS)) else { return };
+    s.set_crontab(OTHER_JOBS);
     let cases: [&[&str]; 12] = [
         &["24:00"],
         &["12:60"],
@@ -154,7 +265,8 @@ fn hostile_times_and_days_exit_2_and_leave_the_crontab_alone() {
     }
     let (code, _, stderr) = s.run(schedule(&s, &["remove", "99:99"]));
     assert_eq!(code, 2, "{stderr}");
-    assert_eq!(installed().unwrap(), OTHER_JOBS);
+    assert_eq!(s.crontab_calls(), Vec::<String>::new(), "everything is checked before the crontab is read");
+    assert_eq!(s.crontab().unwrap(), OTHER_JOBS);
     assert!(!s.data().exists(), "not even a backup was made");
 }
 

@@ -1,5 +1,6 @@
-//! A sandbox per test: its own HOME, data and config directories, and a
-//! clean environment, so nothing leaks in from the machine running the tests.
+//! A sandbox per test: its own HOME, data and config directories, its own
+//! file-backed `crontab`, and a clean environment, so nothing leaks in from
+//! the machine running the tests and nothing leaks out to it.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -15,7 +16,9 @@ impl Sandbox {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         std::fs::create_dir_all(dir.path().join("home")).unwrap();
-        Sandbox { dir }
+        let sandbox = Sandbox { dir };
+        sandbox.write_fake_crontab();
+        sandbox
     }
 
     pub fn path(&self) -> &Path {
@@ -48,13 +51,60 @@ impl Sandbox {
         std::fs::write(self.home().join(".asoundrc"), config).unwrap();
     }
 
-    /// `stretch ARGS` with a clean environment: no terminal, no sound card.
+    /// The directory of the fake `crontab` program, its installed crontab
+    /// and its call log.
+    fn fake_crontab_dir(&self) -> PathBuf {
+        self.path().join("fake-crontab")
+    }
+
+    /// The sandbox's `crontab` program: a file-backed stand-in that every
+    /// command run here uses, so no test reaches a real user's crontab.
+    pub fn fake_crontab(&self) -> PathBuf {
+        self.fake_crontab_dir().join("crontab")
+    }
+
+    /// What the fake crontab holds (`None`: no crontab installed).
+    pub fn crontab(&self) -> Option<String> {
+        std::fs::read_to_string(self.fake_crontab_dir().join("installed")).ok()
+    }
+
+    /// Installs `text` in the fake crontab, as `crontab -` would.
+    pub fn set_crontab(&self, text: &str) {
+        std::fs::write(self.fake_crontab_dir().join("installed"), text).unwrap();
+    }
+
+    /// The arguments of each call to the fake crontab, one line per call.
+    pub fn crontab_calls(&self) -> Vec<String> {
+        std::fs::read_to_string(self.fake_crontab_dir().join("calls"))
+            .map_or_else(|_| Vec::new(), |calls| calls.lines().map(str::to_string).collect())
+    }
+
+    fn write_fake_crontab(&self) {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = self.fake_crontab_dir();
+        std::fs::create_dir(&dir).unwrap();
+        let script = FAKE_CRONTAB.replace("@DIR@", &shell_quote(dir.to_str().unwrap()));
+        std::fs::write(self.fake_crontab(), script).unwrap();
+        std::fs::set_permissions(self.fake_crontab(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    /// `PATH` with the fake crontab's directory first, so that even a
+    /// command that loses `STRETCH_CRONTAB` finds the fake, not the real one.
+    fn path_var(&self) -> std::ffi::OsString {
+        let inherited = std::env::var_os("PATH").unwrap_or_default();
+        std::env::join_paths(std::iter::once(self.fake_crontab_dir()).chain(std::env::split_paths(&inherited)))
+            .expect("PATH entries without ':'")
+    }
+
+    /// `stretch ARGS` with a clean environment: no terminal, no sound card,
+    /// and the sandbox's fake crontab.
     #[must_use]
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_stretch"));
         cmd.args(args)
             .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("PATH", self.path_var())
+            .env("STRETCH_CRONTAB", self.fake_crontab())
             .env("HOME", self.home())
             .env("STRETCH_CONFIG_DIR", self.path().join("config"))
             .env("TZ", "UTC")
@@ -116,6 +166,34 @@ impl Sandbox {
     }
 }
 
+/// A `crontab` that keeps the crontab in `@DIR@/installed` and logs the
+/// arguments of each call to `@DIR@/calls`. It answers as Debian's does:
+/// `-l` prints the crontab or "no crontab for USER" (exit 1), `-` and `FILE`
+/// install a whole crontab (refusing one whose last line has no newline),
+/// `-r` removes it.
+const FAKE_CRONTAB: &str = r#"#!/bin/sh
+dir=@DIR@
+printf '%s\n' "$*" >> "$dir/calls"
+none() { echo "no crontab for $(id -un)" >&2; exit 1; }
+install() {
+    cat -- "$1" > "$dir/new" || exit 1
+    if [ -s "$dir/new" ] && [ -n "$(tail -c 1 "$dir/new")" ]; then
+        rm -f "$dir/new"
+        echo "new crontab file is missing newline before EOF, can't install." >&2
+        exit 1
+    fi
+    mv "$dir/new" "$dir/installed"
+}
+[ $# -eq 1 ] || { echo "crontab: usage: crontab { - | FILE | -l | -r }" >&2; exit 1; }
+case "$1" in
+    -l) [ -f "$dir/installed" ] || none; cat "$dir/installed" ;;
+    -r) [ -f "$dir/installed" ] || none; rm "$dir/installed" ;;
+    -) install /dev/stdin ;;
+    -*) echo "crontab: invalid option -- '$1'" >&2; exit 1 ;;
+    *) install "$1" ;;
+esac
+"#;
+
 /// An ALSA default that cannot be opened, as on a machine with no sound card.
 pub const NO_DEVICE: &str = "pcm.!default { type hw; card 99 }\nctl.!default { type hw; card 99 }\n";
 
@@ -165,6 +243,8 @@ impl Tmux {
         let status = Command::new("tmux")
             .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "30", shell_command])
             .env("HOME", sandbox.home())
+            .env("PATH", sandbox.path_var())
+            .env("STRETCH_CRONTAB", sandbox.fake_crontab())
             .env("TERM", "xterm-256color")
             .status()
             .expect("tmux runs");
