@@ -98,8 +98,12 @@ fn ask_severity() -> Result<u8> {
     prompt::ask("How bad, from 1 (mild) to 5 (worst)? (Enter: 3)", &choices, 3)
 }
 
-/// Asked after the cramp is recorded, so cancelling here only declines relief.
+/// Asked after the cramp is recorded, so cancelling here only declines relief
+/// (SIGTERM or a closed terminal still ends the program).
 fn ask_relief() -> Result<bool> {
     let choices = [Choice { key: 'y', value: true }, Choice { key: 'n', value: false }];
-    Ok(prompt::ask("Guide you through relief now? [y/N]", &choices, false).unwrap_or(false))
+    match prompt::ask("Guide you through relief now? [y/N]", &choices, false) {
+        Err(e) if e.code == code::INTERRUPTED => Ok(false),
+        answer => answer,
+    }
 }
