@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::audio::sounds::SoundSet;
 use crate::settings::Flags;
+use crate::term::look::ColorChoice;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -31,6 +32,10 @@ pub struct Cli {
     /// Read settings from FILE [default: $STRETCH_CONFIG_DIR/config.toml, else ~/.config/stretch/config.toml]
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Colour output: auto (on a terminal, unless NO_COLOR is set or TERM is dumb), always, or never
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t)]
+    pub color: ColorChoice,
 
     /// What to do.
     #[command(subcommand)]

@@ -54,12 +54,12 @@ fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
     // in it never stands in the way of completions or the manual.
     let config = || Config::load(paths.config_flag.as_deref(), paths.config_file().as_deref());
     match &cli.command {
-        Command::Tonight(args) => cmd::tonight::run(args, &config()?, &paths, env),
+        Command::Tonight(args) => cmd::tonight::run(args, &config()?, cli.color, &paths, env),
         Command::Routines => cmd::routines::run(&paths).map(|()| code::OK),
-        Command::Log(args) => cmd::log::run(args, config()?.day_starts, &paths, env),
+        Command::Log(args) => cmd::log::run(args, config()?.day_starts, cli.color, &paths, env),
         Command::Schedule(args) => cmd::schedule::run(&args.action, &paths, env),
         Command::Doctor => cmd::doctor::run(&paths, env),
-        Command::Cramp(args) => cmd::cramp::run(args, &paths, env),
+        Command::Cramp(args) => cmd::cramp::run(args, cli.color, &paths, env),
         Command::Config(flags) => cmd::config::run(&config()?, &flags.flags(), &paths),
         Command::Completions { shell } => cmd::completions::run(*shell),
         Command::Man { command } => cmd::man::run(command.as_deref()),

@@ -14,13 +14,14 @@ use crate::paths::Paths;
 use crate::routine::catalog;
 use crate::session::timeline;
 use crate::session::{self, Request};
+use crate::term::look::ColorChoice;
 use crate::term::prompt::{self, Choice};
 
 /// The routine that guides relief.
 pub const RELIEF: &str = "cramp-relief";
 
 /// Records the cramp, then runs the relief routine if asked; returns the exit code.
-pub fn run(args: &CrampArgs, paths: &Paths, env: &Env) -> Result<u8> {
+pub fn run(args: &CrampArgs, color: ColorChoice, paths: &Paths, env: &Env) -> Result<u8> {
     // Check everything the relief needs before asking anything, so a mistake
     // never comes after the person has answered.
     let relief = catalog::resolve(RELIEF, paths.routine_dir().as_deref())?.0;
@@ -64,6 +65,7 @@ pub fn run(args: &CrampArgs, paths: &Paths, env: &Env) -> Result<u8> {
         log: true,
         cramp: Some(cramp.id),
         source: journal::Source::Terminal,
+        color,
     };
     session::perform(&request, paths, env)
 }

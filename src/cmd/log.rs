@@ -15,6 +15,7 @@ use crate::error::{Error, Result, code};
 use crate::journal::nights::{CrampSummary, DEFAULT_DAY_STARTS, FIRST_NIGHT, Night, Tally, night_of};
 use crate::journal::{self, Cramp, Problem, Session, Stored};
 use crate::paths::Paths;
+use crate::term::look::{ColorChoice, Look, Stream};
 
 /// Nights in the default table.
 const TABLE_NIGHTS: u64 = 14;
@@ -23,7 +24,7 @@ const CALENDAR_WEEKS: u64 = 16;
 
 /// Runs `stretch log` and its actions, with the config file's day boundary
 /// (if it sets one); returns the exit code.
-pub fn run(args: &LogArgs, day_starts: Option<NaiveTime>, paths: &Paths, env: &Env) -> Result<u8> {
+pub fn run(args: &LogArgs, day_starts: Option<NaiveTime>, color: ColorChoice, paths: &Paths, env: &Env) -> Result<u8> {
     let now = now(env)?;
     if args.action.is_some() && args.shapes_the_view() {
         return Err(Error::usage(
@@ -42,7 +43,7 @@ pub fn run(args: &LogArgs, day_starts: Option<NaiveTime>, paths: &Paths, env: &E
     if args.check {
         return Ok(check(&path, &reading.records, reading.problems.len()));
     }
-    crate::term::output::text(&render(args, &range, &reading.records, color(env)));
+    crate::term::output::text(&render(args, &range, &reading.records, Look::of(Stream::Stdout, color, env).color));
     Ok(code::OK)
 }
 
@@ -186,11 +187,6 @@ fn check(path: &Path, records: &[Stored], unreadable: usize) -> u8 {
     let wrong = unreadable + problems.len();
     crate::outln!("{}: {} records, {wrong} problems", path.display(), records.len());
     if wrong == 0 { code::OK } else { code::FAILURE }
-}
-
-/// Colour only for a person at a terminal that allows it.
-fn color(env: &Env) -> bool {
-    std::io::IsTerminal::is_terminal(&std::io::stdout()) && !env.no_color && !env.dumb_terminal
 }
 
 #[cfg(test)]

@@ -17,10 +17,11 @@ use crate::routine::Routine;
 use crate::session::timeline::{self, Timeline};
 use crate::session::{Request, perform};
 use crate::settings::Config;
+use crate::term::look::ColorChoice;
 use crate::time::duration;
 
 /// Runs `stretch tonight` with `config` under its flags; returns the exit code.
-pub fn run(args: &TonightArgs, config: &Config, paths: &Paths, env: &Env) -> Result<u8> {
+pub fn run(args: &TonightArgs, config: &Config, color: ColorChoice, paths: &Paths, env: &Env) -> Result<u8> {
     let settings = config.settings(&args.settings.flags())?;
     let routine = settings.routine(paths.routine_dir().as_deref())?;
     if args.skip_if_done
@@ -46,6 +47,7 @@ pub fn run(args: &TonightArgs, config: &Config, paths: &Paths, env: &Env) -> Res
         log: !args.no_log,
         cramp: None,
         source: source(args.source),
+        color,
     };
     perform(&request, paths, env)
 }

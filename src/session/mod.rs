@@ -21,7 +21,8 @@ use crate::env::Env;
 use crate::error::{Result, code};
 use crate::journal::{self, Record, SCHEMA, Session, Source};
 use crate::paths::Paths;
-use crate::term::display::{Human, Stream, Style};
+use crate::term::display::{Human, Style};
+use crate::term::look::{ColorChoice, Look, Stream};
 use crate::term::keys;
 use crate::time::duration;
 use clock::{Clock, MonotonicClock, StopReason};
@@ -45,6 +46,8 @@ pub struct Request {
     pub cramp: Option<String>,
     /// Who started it.
     pub source: Source,
+    /// `--color`.
+    pub color: ColorChoice,
 }
 
 /// Runs a session: the cue track, the timer, the display, and the record.
@@ -60,9 +63,10 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     let (controls, inbox) = mpsc::channel();
     let keys = keys::listen(controls.clone());
     signals::forward_to(controls)?;
-    let style = style(request.json, env);
-    let (mut output, audio) = open_output(timeline, request.sounds, request.volume, style.stream.is_terminal());
-    let style = Style { bell: audio == AudioUsed::Bell, ..style };
+    // Human output goes to stdout, or to stderr when `--json` owns stdout.
+    let look = Look::of(if request.json { Stream::Stderr } else { Stream::Stdout }, request.color, env);
+    let (mut output, audio) = open_output(timeline, request.sounds, request.volume, look.stream.is_terminal());
+    let style = Style { look, bell: audio == AudioUsed::Bell };
     let mut human = Human::new(style, timeline.reps);
     if keys.is_some() {
         human.line(keys::HINT);
@@ -92,13 +96,6 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
         Some(StopReason::Terminate) => code::TERMINATED,
         Some(StopReason::Interrupt | StopReason::Quit) => code::INTERRUPTED,
     })
-}
-
-/// Human output goes to stdout, or to stderr when `--json` owns stdout.
-fn style(json: bool, env: &Env) -> Style {
-    let stream = if json { Stream::Stderr } else { Stream::Stdout };
-    let live = stream.is_terminal() && !env.dumb_terminal;
-    Style { stream, live, color: live && !env.no_color, bell: false }
 }
 
 /// Starts the cue track on the device. Without one, says why in one line and

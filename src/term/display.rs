@@ -2,7 +2,7 @@
 //! bar; elsewhere (a pipe, cron, `TERM=dumb`) plain lines, one per phase
 //! change, with no escape codes. The sound guides; the screen only confirms.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -10,35 +10,13 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::session::clock::StopReason;
 use crate::session::runner::{Moment, Observer};
 use crate::session::timeline::{Cue, Phase, PhaseKind};
+use crate::term::look::{Look, Stream};
 
-/// Where human output goes and how it may look.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stream {
-    /// Standard output (normal use).
-    Stdout,
-    /// Standard error (with `--json`, which owns stdout).
-    Stderr,
-}
-
-impl Stream {
-    /// Whether a person's terminal is on the other end.
-    pub fn is_terminal(self) -> bool {
-        match self {
-            Stream::Stdout => std::io::stdout().is_terminal(),
-            Stream::Stderr => std::io::stderr().is_terminal(),
-        }
-    }
-}
-
-/// How to draw: decided once from the stream, `TERM` and `NO_COLOR`.
+/// How to draw: the stream's [`Look`], and the bell.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
-    /// Which stream.
-    pub stream: Stream,
-    /// A live bar (the stream is a terminal that understands escapes).
-    pub live: bool,
-    /// Colours allowed.
-    pub color: bool,
+    /// Where, live or not, coloured or not.
+    pub look: Look,
     /// Ring the terminal bell at each cue (no audio device, on a terminal).
     pub bell: bool,
 }
@@ -61,7 +39,7 @@ const REDRAW: Duration = Duration::from_millis(250);
 impl Human {
     /// A display for a routine of `reps` reps.
     pub fn new(style: Style, reps: u32) -> Self {
-        let bar = style.live.then(|| new_bar(style));
+        let bar = style.look.live.then(|| new_bar(style));
         Human { style, reps, bar, words: String::new() }
     }
 
@@ -75,7 +53,7 @@ impl Human {
 
     fn write(&self, text: &str) {
         // Output that cannot be shown (a closed pipe) must not stop the routine.
-        let _ = match self.style.stream {
+        let _ = match self.style.look.stream {
             Stream::Stdout => std::io::stdout().lock().write_all(text.as_bytes()),
             Stream::Stderr => std::io::stderr().lock().write_all(text.as_bytes()),
         };
@@ -104,11 +82,11 @@ impl Human {
 }
 
 fn new_bar(style: Style) -> ProgressBar {
-    let target = match style.stream {
+    let target = match style.look.stream {
         Stream::Stdout => ProgressDrawTarget::stdout(),
         Stream::Stderr => ProgressDrawTarget::stderr(),
     };
-    let template = if style.color { "{prefix:.bold.cyan} {bar:30.cyan/blue} {msg}" } else { "{prefix} {bar:30} {msg}" };
+    let template = if style.look.color { "{prefix:.bold.cyan} {bar:30.cyan/blue} {msg}" } else { "{prefix} {bar:30} {msg}" };
     let bar = ProgressBar::with_draw_target(Some(1), target);
     bar.set_style(ProgressStyle::with_template(template).expect("the template is valid").progress_chars("█▉ "));
     bar
