@@ -38,14 +38,15 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> u8 {
             return if e.use_stderr() { code::USAGE } else { code::OK };
         }
     };
-    match dispatch(&cli, env) {
+    let exit = match dispatch(&cli, env) {
         Ok(exit) => exit,
         Err(e) => {
             term::mode::restore();
             eprintln!("stretch: {e}");
             e.code
         }
-    }
+    };
+    term::output::finish(exit)
 }
 
 fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {

@@ -15,7 +15,7 @@ pub fn run(config: &Config, flags: &Flags, paths: &Paths) -> Result<u8> {
     let settings = config.settings(flags)?;
     let routine = settings.routine(paths.routine_dir().as_deref())?;
     let looked_at = config.path.clone().or_else(|| paths.config_file());
-    print!("{}", render(looked_at.as_deref(), config.path.is_some(), &settings, &routine));
+    crate::term::output::text(&render(looked_at.as_deref(), config.path.is_some(), &settings, &routine));
     Ok(code::OK)
 }
 

@@ -47,12 +47,12 @@ pub fn run(args: &CrampArgs, color: ColorChoice, paths: &Paths, env: &Env) -> Re
     let journal_path = paths.journal();
     paths.create_data_dir()?;
     journal::append(&journal_path, &[Record::Cramp(cramp.clone())])?;
-    crate::outln!(
+    crate::term::output::line(&format!(
         "Recorded a cramp ({}, severity {}) in {}",
         leg_words(cramp.leg),
         cramp.severity,
         journal_path.display()
-    );
+    ));
     let relieve = args.relieve || (ask && ask_relief()?);
     if !relieve {
         return Ok(code::OK);

@@ -55,7 +55,7 @@ pub fn run(paths: &Paths, env: &Env) -> Result<u8> {
                 ("FAIL", text)
             }
         };
-        crate::outln!("{mark}  {name}: {text}");
+        crate::term::output::line(&format!("{mark}  {name}: {text}"));
     }
     Ok(if failed { code::FAILURE } else { code::OK })
 }

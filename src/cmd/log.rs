@@ -185,7 +185,7 @@ fn check(path: &Path, records: &[Stored], unreadable: usize) -> u8 {
         eprintln!("stretch: {}:{}: {}", path.display(), problem.line, problem.message);
     }
     let wrong = unreadable + problems.len();
-    crate::outln!("{}: {} records, {wrong} problems", path.display(), records.len());
+    crate::term::output::line(&format!("{}: {} records, {wrong} problems", path.display(), records.len()));
     if wrong == 0 { code::OK } else { code::FAILURE }
 }
 

@@ -28,10 +28,10 @@ pub fn run(args: &TonightArgs, config: &Config, color: ColorChoice, paths: &Path
         && let Some(done) =
             completed_tonight(&paths.journal(), &Local::now().fixed_offset(), settings.day_starts.value)?
     {
-        crate::outln!(
+        crate::term::output::line(&format!(
             "Already done tonight: a session completed at {}; skipping (--skip-if-done)",
             done.format("%H:%M")
-        );
+        ));
         return Ok(code::OK);
     }
     let timeline = timeline::build(&routine);
@@ -62,7 +62,7 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path) -> Res
     let track = track::render(timeline, sounds, volume);
     export::write_wav(&track, path)?;
     let (length, cues) = (duration::format(track.duration()), track.onsets().len());
-    crate::outln!("wrote {} ({length}, {cues} cues, 48 kHz mono)", path.display());
+    crate::term::output::line(&format!("wrote {} ({length}, {cues} cues, 48 kHz mono)", path.display()));
     Ok(code::OK)
 }
 

@@ -23,7 +23,7 @@ use crate::journal::{self, Record, SCHEMA, Session, Source};
 use crate::paths::Paths;
 use crate::term::display::{Human, Style};
 use crate::term::look::{ColorChoice, Look, Stream};
-use crate::term::keys;
+use crate::term::{keys, output};
 use crate::time::duration;
 use clock::{Clock, MonotonicClock, StopReason};
 use events::JsonEvents;
@@ -71,7 +71,7 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     if keys.is_some() {
         human.line(keys::HINT);
     }
-    let events = request.json.then(|| JsonEvents::new(std::io::stdout(), timeline.reps));
+    let events = request.json.then(|| JsonEvents::new(output::Stdout, timeline.reps));
     let mut watchers = Watchers { human: &mut human, events };
     let started = Local::now();
     let mut clock = MonotonicClock::start(inbox);
@@ -118,7 +118,7 @@ fn open_output(timeline: &Timeline, sounds: SoundSet, volume: u8, terminal: bool
 /// The display and the event stream, watching together.
 struct Watchers<'a> {
     human: &'a mut Human,
-    events: Option<JsonEvents<std::io::Stdout>>,
+    events: Option<JsonEvents<output::Stdout>>,
 }
 
 impl Observer for Watchers<'_> {

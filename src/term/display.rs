@@ -11,6 +11,7 @@ use crate::session::clock::StopReason;
 use crate::session::runner::{Moment, Observer};
 use crate::session::timeline::{Cue, Phase, PhaseKind};
 use crate::term::look::{Look, Stream};
+use crate::term::output;
 
 /// How to draw: the stream's [`Look`], and the bell.
 #[derive(Debug, Clone, Copy)]
@@ -53,10 +54,12 @@ impl Human {
 
     fn write(&self, text: &str) {
         // Output that cannot be shown (a closed pipe) must not stop the routine.
-        let _ = match self.style.look.stream {
-            Stream::Stdout => std::io::stdout().lock().write_all(text.as_bytes()),
-            Stream::Stderr => std::io::stderr().lock().write_all(text.as_bytes()),
-        };
+        match self.style.look.stream {
+            Stream::Stdout => output::text(text),
+            Stream::Stderr => {
+                let _ = std::io::stderr().lock().write_all(text.as_bytes());
+            }
+        }
     }
 
     /// Clears the bar, leaving the lines above it.
@@ -86,7 +89,8 @@ fn new_bar(style: Style) -> ProgressBar {
         Stream::Stdout => ProgressDrawTarget::stdout(),
         Stream::Stderr => ProgressDrawTarget::stderr(),
     };
-    let template = if style.look.color { "{prefix:.bold.cyan} {bar:30.cyan/blue} {msg}" } else { "{prefix} {bar:30} {msg}" };
+    let template =
+        if style.look.color { "{prefix:.bold.cyan} {bar:30.cyan/blue} {msg}" } else { "{prefix} {bar:30} {msg}" };
     let bar = ProgressBar::with_draw_target(Some(1), target);
     bar.set_style(ProgressStyle::with_template(template).expect("the template is valid").progress_chars("█▉ "));
     bar

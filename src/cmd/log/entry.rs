@@ -52,14 +52,14 @@ pub fn add(args: &LogAddArgs, paths: &Paths, now: &DateTime<FixedOffset>) -> Res
     paths.create_data_dir()?;
     let path = paths.journal();
     journal::append(&path, &[record])?;
-    crate::outln!(
+    crate::term::output::line(&format!(
         "Logged {}: {} reps, {} held, for the night of {}, to {}",
         session.routine,
         session.reps_done,
         duration::format(timeline.hold_time()),
         night_of(&session.started, DEFAULT_DAY_STARTS),
         path.display()
-    );
+    ));
     Ok(code::OK)
 }
 
@@ -96,13 +96,13 @@ pub fn import(file: &Path, paths: &Paths) -> Result<u8> {
         0 => String::new(),
         n => format!(", {n} unreadable lines left out"),
     };
-    crate::outln!(
+    crate::term::output::line(&format!(
         "Imported {}: {} added, {} skipped (already in {}){unreadable}",
         file.display(),
         merged.added,
         merged.skipped,
         path.display()
-    );
+    ));
     Ok(code::OK)
 }
 
