@@ -134,8 +134,8 @@ impl Observer for Watchers<'_> {
         }
         self.human.stopped(phase, at, reason);
     }
-    fn tick(&mut self, phase: &Phase, left: Duration) {
-        self.human.tick(phase, left);
+    fn redraw(&mut self, phase: &Phase, left: Duration) {
+        self.human.redraw(phase, left);
     }
     fn cue(&mut self, cue: &Cue) {
         self.human.cue(cue);
@@ -152,8 +152,8 @@ impl Observer for Watchers<'_> {
         }
         self.human.skipped(phase, at);
     }
-    fn tick_every(&self) -> Option<Duration> {
-        self.human.tick_every()
+    fn redraw_every(&self) -> Option<Duration> {
+        self.human.redraw_every()
     }
     fn wants_cues(&self) -> bool {
         self.human.wants_cues()

@@ -31,11 +31,10 @@ pub struct Human {
     words: String,
 }
 
-/// How often the live bar is redrawn: four times a second moves the bar by
-/// about a cell at a time in a 10 s hold, and each redraw wakes the process
-/// (it sleeps otherwise). Redraws fall on every whole second, so the seconds
-/// left change on time.
-const REDRAW: Duration = Duration::from_millis(250);
+/// How often the live bar is redrawn: once a second, on the whole second, so
+/// the seconds left change on time and a hold costs one wake-up a second (the
+/// process sleeps otherwise). The bar moves in whole seconds to match.
+const REDRAW: Duration = Duration::from_secs(1);
 
 impl Human {
     /// A display for a routine of `reps` reps.
@@ -102,6 +101,12 @@ fn clock_face(d: Duration) -> String {
     format!("{}:{:02}", s / 60, s % 60)
 }
 
+/// How much of a phase of `length` the bar shows done with `left` to go: the
+/// part before the seconds left, so bar and number move together.
+fn elapsed_shown(length: Duration, left: Duration) -> Duration {
+    length.saturating_sub(Duration::from_secs(seconds_left(left)))
+}
+
 /// Whole seconds left, rounded up, so `0s` is never shown while time remains.
 fn seconds_left(left: Duration) -> u64 {
     left.as_millis().div_ceil(1000) as u64
@@ -128,9 +133,9 @@ impl Observer for Human {
         }
     }
 
-    fn tick(&mut self, phase: &Phase, left: Duration) {
+    fn redraw(&mut self, phase: &Phase, left: Duration) {
         if let Some(bar) = &self.bar {
-            bar.set_position(phase.length.saturating_sub(left).as_millis() as u64);
+            bar.set_position(elapsed_shown(phase.length, left).as_millis() as u64);
             bar.set_message(self.left_message(left));
         }
     }
@@ -166,7 +171,7 @@ impl Observer for Human {
         self.write("\x07");
     }
 
-    fn tick_every(&self) -> Option<Duration> {
+    fn redraw_every(&self) -> Option<Duration> {
         self.bar.as_ref().map(|_| REDRAW)
     }
 
@@ -188,8 +193,17 @@ mod tests {
 
     #[test]
     fn redraws_are_few_and_fall_on_whole_seconds() {
-        assert!(REDRAW >= Duration::from_millis(250), "at most 4 wake-ups a second");
-        assert_eq!(1000 % REDRAW.as_millis(), 0, "the seconds left change on time");
+        assert!(REDRAW >= Duration::from_secs(1), "at most one wake-up a second");
+        assert_eq!(REDRAW.as_millis() % 1000, 0, "redraws fall on whole seconds");
+    }
+
+    #[test]
+    fn the_bar_moves_in_whole_seconds() {
+        let ten = Duration::from_secs(10);
+        assert_eq!(elapsed_shown(ten, Duration::from_millis(9_999)), Duration::ZERO);
+        assert_eq!(elapsed_shown(ten, Duration::from_millis(7_000)), Duration::from_secs(3));
+        assert_eq!(elapsed_shown(ten, Duration::from_millis(6_500)), Duration::from_secs(3));
+        assert_eq!(elapsed_shown(Duration::from_millis(2_500), Duration::from_millis(2_400)), Duration::ZERO);
     }
 
     #[test]
