@@ -73,12 +73,12 @@ fn remove(args: &ScheduleRemove, paths: &Paths, env: &Env) -> Result<u8> {
 fn list(paths: &Paths, env: &Env) -> Result<u8> {
     let (_, crontab) = read(&Crontab::new(&env.crontab))?;
     let Some(lines) = &crontab.block else {
-        crate::term::output::line(&format!("Nothing is scheduled. Add an entry with `stretch schedule add 22:30`."));
+        crate::term::output::line("Nothing is scheduled. Add an entry with `stretch schedule add 22:30`.");
         return Ok(code::OK);
     };
     for line in lines {
         match line {
-            BlockLine::Entry(entry) => crate::term::output::line(&format!("{}", describe(entry))),
+            BlockLine::Entry(entry) => crate::term::output::line(&describe(entry)),
             BlockLine::Other(text) => crate::term::output::line(&format!("(not an entry) {text}")),
         }
     }
@@ -109,7 +109,7 @@ fn edit(paths: &Paths, env: &Env, change: impl FnOnce(&mut schedule::Crontab) ->
     let (old, mut crontab) = read(&program)?;
     let report = change(&mut crontab);
     for (_, line) in &report {
-        crate::term::output::line(&format!("{line}"));
+        crate::term::output::line(line);
     }
     if !report.iter().any(|(changed, _)| *changed) {
         return Ok(code::OK);
