@@ -81,3 +81,17 @@ fn a_session_whose_reader_goes_away_runs_on_and_exits_0() {
     assert!(stderr.contains("Completed wall-calf: 2 of 2 reps") && !stderr.contains("could not"), "{stderr}");
     assert_eq!(s.records()[0]["reps_done"], 2);
 }
+
+#[test]
+fn color_always_colours_a_pipe_and_never_colours_nothing() {
+    let s = Sandbox::new();
+    with_a_night(&s);
+    let log = |args: &[&str]| s.run(s.log("2026-11-21T12:00:00+00:00", "UTC", args));
+    let (code, plain, _) = log(&[]);
+    assert_eq!(code, 0);
+    assert!(!plain.contains('\x1b'), "a pipe is plain by default: {plain}");
+    let (_, always, _) = log(&["--color", "always"]);
+    assert!(always.contains("\x1b["), "{always}");
+    let (_, never, _) = log(&["--color", "never"]);
+    assert_eq!(never, plain);
+}
