@@ -13,6 +13,7 @@ use crate::journal::{Leg, Source};
 use crate::routine::limits;
 use crate::schedule::Days;
 use crate::settings::Flags;
+use crate::term::look::ColorChoice;
 use crate::time::at::At;
 use crate::time::nights_ago::NightSpec;
 use crate::time::of_day::TimeOfDay;
@@ -40,6 +41,10 @@ pub struct Cli {
     /// Read settings from FILE [default: $STRETCH_CONFIG_DIR/config.toml, else ~/.config/stretch/config.toml]
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Colour output: auto (on a terminal, unless NO_COLOR is set or TERM is dumb), always, or never
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t)]
+    pub color: ColorChoice,
 
     /// What to do.
     #[command(subcommand)]

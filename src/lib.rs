@@ -44,14 +44,15 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> u8 {
             return code::OK;
         }
     };
-    match dispatch(&cli, env) {
+    let exit = match dispatch(&cli, env) {
         Ok(exit) => exit,
         Err(e) => {
             term::mode::restore();
             eprintln!("stretch: {e}");
             e.code
         }
-    }
+    };
+    term::output::finish(exit)
 }
 
 fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
@@ -61,9 +62,9 @@ fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
     let config = || Config::load(paths.config_flag.as_deref(), paths.config_file().as_deref());
     let settings = |flags: Flags| config().map(|c| Settings::resolve(&flags, &c));
     match &cli.command {
-        Command::Tonight(args) => cmd::tonight::run(args, &settings(args.settings.flags())?, &paths, env),
+        Command::Tonight(args) => cmd::tonight::run(args, &settings(args.settings.flags())?, cli.color, &paths, env),
         Command::Routines => cmd::routines::run(&paths).map(|()| code::OK),
-        Command::Log(args) => cmd::log::run(args, &settings(args.flags())?, &paths, env),
+        Command::Log(args) => cmd::log::run(args, &settings(args.flags())?, cli.color, &paths, env),
         Command::Schedule(args) => cmd::schedule::run(&args.action, settings, &paths, env),
         Command::Doctor => cmd::doctor::run(config(), &paths, env),
         Command::Cramp(args) => {
@@ -73,7 +74,7 @@ fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
                 eprintln!("stretch: warning: {e}; the config file is ignored for this cramp");
                 Config::default()
             });
-            cmd::cramp::run(args, &Settings::resolve(&args.flags(), &config), &paths, env)
+            cmd::cramp::run(args, &Settings::resolve(&args.flags(), &config), cli.color, &paths, env)
         }
         Command::Config(flags) => cmd::config::run(&settings(flags.flags())?, &paths),
         Command::Completions { shell } => cmd::completions::run(*shell),

@@ -15,5 +15,5 @@ pub fn run(shell: Shell) -> Result<u8> {
     };
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "stretch", &mut script);
-    super::print_generated("completion script", &script)
+    super::print_generated(&script)
 }

@@ -12,6 +12,7 @@ use crate::routine::catalog;
 use crate::session::timeline;
 use crate::session::{self, Request};
 use crate::settings::{Config, Layer, Settings};
+use crate::term::look::ColorChoice;
 use crate::term::prompt::{self, Choice};
 
 /// The routine that guides relief.
@@ -22,7 +23,7 @@ pub const RELIEF: &str = "cramp-relief";
 pub const RELIEF_VOLUME: u8 = 25;
 
 /// Records the cramp, then runs the relief routine if asked; returns the exit code.
-pub fn run(args: &CrampArgs, settings: &Settings, paths: &Paths, env: &Env) -> Result<u8> {
+pub fn run(args: &CrampArgs, settings: &Settings, color: ColorChoice, paths: &Paths, env: &Env) -> Result<u8> {
     // Check everything the relief needs before asking anything, so a mistake
     // never comes after the person has answered.
     let relief = catalog::resolve(RELIEF, paths.routine_dir().as_deref())?.0;
@@ -54,12 +55,12 @@ pub fn run(args: &CrampArgs, settings: &Settings, paths: &Paths, env: &Env) -> R
     let journal_path = paths.journal();
     paths.create_data_dir()?;
     journal::append(&journal_path, &[Record::Cramp(cramp.clone())])?;
-    crate::outln!(
+    crate::term::output::line(&format!(
         "Recorded a cramp ({}, severity {}) in {}",
         leg_words(cramp.leg),
         cramp.severity,
         journal_path.display()
-    );
+    ));
     let relieve = args.relieve || (ask && ask_relief()?);
     if !relieve {
         return Ok(code::OK);
@@ -75,6 +76,7 @@ pub fn run(args: &CrampArgs, settings: &Settings, paths: &Paths, env: &Env) -> R
         log: true,
         cramp: Some(cramp.id),
         source: journal::Source::Terminal,
+        color,
     };
     session::perform(&request, paths, env)
 }
@@ -101,8 +103,12 @@ fn ask_severity() -> Result<u8> {
     prompt::ask("How bad, from 1 (mild) to 5 (worst)? (Enter: 3)", &choices, 3)
 }
 
-/// Asked after the cramp is recorded, so cancelling here only declines relief.
+/// Asked after the cramp is recorded, so cancelling here only declines relief
+/// (SIGTERM or a closed terminal still ends the program).
 fn ask_relief() -> Result<bool> {
     let choices = [Choice { key: 'y', value: true }, Choice { key: 'n', value: false }];
-    Ok(prompt::ask("Guide you through relief now? [y/N]", &choices, false).unwrap_or(false))
+    match prompt::ask("Guide you through relief now? [y/N]", &choices, false) {
+        Err(e) if e.code == code::INTERRUPTED => Ok(false),
+        answer => answer,
+    }
 }

@@ -59,7 +59,7 @@ pub fn run(config: Result<Config>, paths: &Paths, env: &Env) -> Result<u8> {
                 ("FAIL", text)
             }
         };
-        crate::outln!("{mark}  {name}: {text}");
+        crate::term::output::line(&format!("{mark}  {name}: {text}"));
     }
     Ok(if failed { code::FAILURE } else { code::OK })
 }

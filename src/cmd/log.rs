@@ -16,6 +16,7 @@ use crate::journal::nights::{CrampSummary, FIRST_NIGHT, Night, Tally, night_of};
 use crate::journal::{self, Cramp, Problem, Session, Stored};
 use crate::paths::Paths;
 use crate::settings::Settings;
+use crate::term::look::{ColorChoice, Look, Stream};
 use crate::time::nights_ago::NightSpec;
 
 /// Nights in the default table.
@@ -24,7 +25,7 @@ const TABLE_NIGHTS: u64 = 14;
 const CALENDAR_WEEKS: u64 = 16;
 
 /// Runs `stretch log` and its actions with `settings`; returns the exit code.
-pub fn run(args: &LogArgs, settings: &Settings, paths: &Paths, env: &Env) -> Result<u8> {
+pub fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths: &Paths, env: &Env) -> Result<u8> {
     let now = env.now()?;
     if args.action.is_some() && args.shapes_the_view() {
         return Err(Error::usage(
@@ -43,7 +44,7 @@ pub fn run(args: &LogArgs, settings: &Settings, paths: &Paths, env: &Env) -> Res
     if args.check {
         return Ok(check(&path, &reading.records, reading.problems.len()));
     }
-    crate::term::output::text(&render(args, &range, &reading.records, color(env)));
+    crate::term::output::text(&render(args, &range, &reading.records, Look::of(Stream::Stdout, color, env).color));
     Ok(code::OK)
 }
 
@@ -169,13 +170,8 @@ fn check(path: &Path, records: &[Stored], unreadable: usize) -> u8 {
         eprintln!("stretch: {}:{}: {}", path.display(), problem.line, problem.message);
     }
     let wrong = unreadable + problems.len();
-    crate::outln!("{}: {} records, {wrong} problems", path.display(), records.len());
+    crate::term::output::line(&format!("{}: {} records, {wrong} problems", path.display(), records.len()));
     if wrong == 0 { code::OK } else { code::FAILURE }
-}
-
-/// Colour only for a person at a terminal that allows it.
-fn color(env: &Env) -> bool {
-    std::io::IsTerminal::is_terminal(&std::io::stdout()) && !env.no_color && !env.dumb_terminal
 }
 
 #[cfg(test)]

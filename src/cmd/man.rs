@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 pub fn run(subcommand: Option<&str>) -> Result<u8> {
     let mut page = Vec::new();
     render(subcommand, &mut page)?;
-    super::print_generated("manual page", &page)
+    super::print_generated(&page)
 }
 
 /// Renders the page into `out`.

@@ -10,13 +10,8 @@ pub mod routines;
 pub mod schedule;
 pub mod tonight;
 
-/// Writes generated text (a script, a page) to stdout; a reader that went away
-/// early (`| head`) is an error with a message, not a panic.
-fn print_generated(what: &str, bytes: &[u8]) -> crate::error::Result<u8> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    out.write_all(bytes)
-        .and_then(|()| out.flush())
-        .map_err(|e| crate::error::Error::failure(format!("could not write the {what}: {e}")))?;
+/// Writes generated text (a script, a page) to stdout, by the one stdout policy.
+fn print_generated(bytes: &[u8]) -> crate::error::Result<u8> {
+    crate::term::output::bytes(bytes);
     Ok(crate::error::code::OK)
 }

@@ -81,16 +81,16 @@ fn remove(args: &ScheduleRemove, paths: &Paths, env: &Env) -> Result<u8> {
 fn list(paths: &Paths, env: &Env) -> Result<u8> {
     let (_, crontab) = read(&CrontabProgram::new(&env.crontab))?;
     let Some(lines) = &crontab.block else {
-        crate::outln!("Nothing is scheduled. Add an entry with `stretch schedule add 22:30`.");
+        crate::term::output::line("Nothing is scheduled. Add an entry with `stretch schedule add 22:30`.");
         return Ok(code::OK);
     };
     for line in lines {
         match line {
-            BlockLine::Entry(entry) => crate::outln!("{}", describe(entry)),
-            BlockLine::Other(text) => crate::outln!("(not an entry) {text}"),
+            BlockLine::Entry(entry) => crate::term::output::line(&describe(entry)),
+            BlockLine::Other(text) => crate::term::output::line(&format!("(not an entry) {text}")),
         }
     }
-    crate::outln!("Output of scheduled runs: {}", paths.data_dir.join(LOG).display());
+    crate::term::output::line(&format!("Output of scheduled runs: {}", paths.data_dir.join(LOG).display()));
     Ok(code::OK)
 }
 
@@ -121,7 +121,7 @@ fn edit(
     let (old, mut crontab) = read(&program)?;
     let report = change(&mut crontab);
     for (_, line) in &report {
-        crate::outln!("{line}");
+        crate::term::output::line(line);
     }
     if !report.iter().any(|(changed, _)| *changed) {
         return Ok(code::OK);
@@ -136,7 +136,7 @@ fn edit(
             backup.display()
         )));
     }
-    crate::outln!("Crontab updated; the previous one is saved in {}", backup.display());
+    crate::term::output::line(&format!("Crontab updated; the previous one is saved in {}", backup.display()));
     Ok(code::OK)
 }
 

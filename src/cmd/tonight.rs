@@ -16,19 +16,20 @@ use crate::paths::Paths;
 use crate::session::timeline::{self, Timeline};
 use crate::session::{Request, perform};
 use crate::settings::Settings;
+use crate::term::look::ColorChoice;
 use crate::time::duration;
 
 /// Runs `stretch tonight` with `settings`; returns the exit code.
-pub fn run(args: &TonightArgs, settings: &Settings, paths: &Paths, env: &Env) -> Result<u8> {
+pub fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, paths: &Paths, env: &Env) -> Result<u8> {
     let routine = settings.routine(paths.routine_dir().as_deref())?;
     let now = env.now()?;
     if args.skip_if_done
         && let Some(done) = completed_tonight(&paths.journal(), &now, settings.day_starts.value.naive())?
     {
-        crate::outln!(
+        crate::term::output::line(&format!(
             "Already done tonight: a session completed at {}; skipping (--skip-if-done)",
             done.format("%H:%M")
-        );
+        ));
         return Ok(code::OK);
     }
     let timeline = timeline::build(&routine);
@@ -36,8 +37,16 @@ pub fn run(args: &TonightArgs, settings: &Settings, paths: &Paths, env: &Env) ->
     if let Some(path) = &args.export_audio {
         return export(&timeline, sounds, volume, path);
     }
-    let request =
-        Request { timeline, sounds, volume, json: args.json, log: !args.no_log, cramp: None, source: args.source };
+    let request = Request {
+        timeline,
+        sounds,
+        volume,
+        json: args.json,
+        log: !args.no_log,
+        cramp: None,
+        source: args.source,
+        color,
+    };
     perform(&request, paths, env)
 }
 
@@ -51,7 +60,7 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path) -> Res
     let track = track::render(timeline, sounds, volume);
     export::write_wav(&track, path)?;
     let (length, cues) = (duration::format(track.duration()), track.onsets().len());
-    crate::outln!("wrote {} ({length}, {cues} cues, 48 kHz mono)", path.display());
+    crate::term::output::line(&format!("wrote {} ({length}, {cues} cues, 48 kHz mono)", path.display()));
     Ok(code::OK)
 }
 

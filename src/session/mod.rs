@@ -23,8 +23,9 @@ use crate::error::{Result, code};
 use crate::journal::AudioUsed;
 use crate::journal::{self, Record, Session, Source};
 use crate::paths::Paths;
-use crate::term::display::{Human, Stream, Style};
-use crate::term::keys;
+use crate::term::display::{Human, Style};
+use crate::term::look::{ColorChoice, Look, Stream};
+use crate::term::{keys, output};
 use clock::{Clock, MonotonicClock, StopReason};
 use events::JsonEvents;
 pub use record::run_session;
@@ -47,6 +48,8 @@ pub struct Request {
     pub cramp: Option<String>,
     /// Who started it.
     pub source: Source,
+    /// `--color`.
+    pub color: ColorChoice,
 }
 
 /// Runs a session: the cue track, the timer, the display, and the record.
@@ -64,14 +67,15 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     let (controls, inbox) = mpsc::channel();
     let keys = keys::listen(controls.clone());
     signals::forward_to(controls)?;
-    let style = style(request.json, env);
-    let (mut output, audio) = open_output(timeline, request.sounds, request.volume, style.stream.is_terminal());
-    let style = Style { bell: audio == AudioUsed::Bell, ..style };
+    // Human output goes to stdout, or to stderr when `--json` owns stdout.
+    let look = Look::of(if request.json { Stream::Stderr } else { Stream::Stdout }, request.color, env);
+    let (mut output, audio) = open_output(timeline, request.sounds, request.volume, look.stream.is_terminal());
+    let style = Style { look, bell: audio == AudioUsed::Bell };
     let mut human = Human::new(style, timeline.reps);
     if keys.is_some() {
         human.line(keys::HINT);
     }
-    let events = request.json.then(|| JsonEvents::new(std::io::stdout(), timeline.reps));
+    let events = request.json.then(|| JsonEvents::new(output::Stdout, timeline.reps));
     let mut watchers = Watchers { human: &mut human, events };
     // In the local zone, so a session across a clock change ends with the new offset.
     let now = env.now()?.with_timezone(&Local);
@@ -103,13 +107,6 @@ fn exit_code(outcome: &Outcome) -> u8 {
     }
 }
 
-/// Human output goes to stdout, or to stderr when `--json` owns stdout.
-fn style(json: bool, env: &Env) -> Style {
-    let stream = if json { Stream::Stderr } else { Stream::Stdout };
-    let live = stream.is_terminal() && !env.dumb_terminal;
-    Style { stream, live, color: live && !env.no_color, bell: false }
-}
-
 /// Starts the cue track on the device. Without one, says why in one line and
 /// falls back to the terminal bell (when a person is at a terminal) or silence.
 fn open_output(timeline: &Timeline, sounds: SoundSet, volume: u8, terminal: bool) -> (Output, AudioUsed) {
@@ -130,7 +127,7 @@ fn open_output(timeline: &Timeline, sounds: SoundSet, volume: u8, terminal: bool
 /// The display and the event stream, watching together.
 struct Watchers<'a> {
     human: &'a mut Human,
-    events: Option<JsonEvents<std::io::Stdout>>,
+    events: Option<JsonEvents<output::Stdout>>,
 }
 
 impl Observer for Watchers<'_> {
@@ -146,8 +143,8 @@ impl Observer for Watchers<'_> {
         }
         self.human.stopped(phase, at, reason);
     }
-    fn tick(&mut self, phase: &Phase, left: Duration) {
-        self.human.tick(phase, left);
+    fn redraw(&mut self, phase: &Phase, left: Duration) {
+        self.human.redraw(phase, left);
     }
     fn cue(&mut self, cue: &Cue) {
         self.human.cue(cue);
@@ -164,8 +161,8 @@ impl Observer for Watchers<'_> {
         }
         self.human.skipped(phase, at);
     }
-    fn tick_every(&self) -> Option<Duration> {
-        self.human.tick_every()
+    fn redraw_every(&self) -> Option<Duration> {
+        self.human.redraw_every()
     }
     fn wants_cues(&self) -> bool {
         self.human.wants_cues()

@@ -93,6 +93,7 @@ mod tests {
             log: true,
             cramp: cramp.map(String::from),
             source,
+            color: crate::term::look::ColorChoice::Never,
         }
     }
 

@@ -25,16 +25,18 @@ pub trait Observer {
     fn phase(&mut self, phase: &Phase, at: Moment);
     /// The routine stopped early, during `phase`.
     fn stopped(&mut self, phase: &Phase, at: Moment, reason: StopReason);
-    /// Time passes within a phase (only if [`Observer::tick_every`] asks for it).
-    fn tick(&mut self, _phase: &Phase, _left: Duration) {}
+    /// Time to redraw within a phase, `left` before it ends (only if
+    /// [`Observer::redraw_every`] asks for it).
+    fn redraw(&mut self, _phase: &Phase, _left: Duration) {}
     /// A cue's moment came (only if [`Observer::wants_cues`]).
     fn cue(&mut self, _cue: &Cue) {}
     /// The session was paused or resumed, in `phase`.
     fn paused(&mut self, _phase: &Phase, _at: Moment, _paused: bool) {}
     /// The rest of `phase` was skipped.
     fn skipped(&mut self, _phase: &Phase, _at: Moment) {}
-    /// How often to call [`Observer::tick`]; `None` for never.
-    fn tick_every(&self) -> Option<Duration> {
+    /// How often to call [`Observer::redraw`]; `None` for never. Each
+    /// redraw wakes the process, which otherwise sleeps to the next deadline.
+    fn redraw_every(&self) -> Option<Duration> {
         None
     }
     /// Whether to wake for each cue.
@@ -105,7 +107,7 @@ pub fn run(
                 return walk.outcome(now, None);
             }
         } else if let Some(current) = walk.current() {
-            observer.tick(current, due - now);
+            observer.redraw(current, due - now);
         }
     }
 }
@@ -139,7 +141,7 @@ impl Walk<'_> {
         self.next.checked_sub(1).map(|i| &self.timeline.phases[i])
     }
 
-    /// The earliest of: the next phase, the next cue (if watched), the next tick.
+    /// The earliest of: the next phase, the next cue (if watched), the next redraw.
     fn next_wake(&self, now: Duration, observer: &dyn Observer) -> Duration {
         let mut target = self.deadline(self.next);
         if observer.wants_cues()
@@ -147,9 +149,14 @@ impl Walk<'_> {
         {
             target = target.min(self.shifted(cue.at));
         }
-        if let Some(every) = observer.tick_every().filter(|e| !e.is_zero()) {
-            let ticks = now.as_nanos() / every.as_nanos() + 1;
-            target = target.min(Duration::from_nanos((ticks * every.as_nanos()) as u64));
+        if let Some(every) = observer.redraw_every().filter(|e| !e.is_zero()) {
+            // Counted back from the phase's end, so the time left is a whole
+            // number of `every` at each redraw, however long a pause was.
+            let left = target.saturating_sub(now).as_nanos();
+            if left > 0 {
+                let whole = (left - 1) / every.as_nanos() * every.as_nanos();
+                target = target.min(target - Duration::from_nanos(whole as u64));
+            }
         }
         target
     }
@@ -292,10 +299,12 @@ mod tests {
     struct Log {
         phases: Vec<(PhaseKind, u32, Moment)>,
         stopped: Option<(PhaseKind, StopReason)>,
-        ticks: usize,
+        redraws: usize,
+        /// The time left at each redraw.
+        lefts: Vec<Duration>,
         cues: Vec<Duration>,
         pauses: Vec<bool>,
-        tick_every: Option<Duration>,
+        redraw_every: Option<Duration>,
         wants_cues: bool,
     }
 
@@ -306,8 +315,9 @@ mod tests {
         fn stopped(&mut self, phase: &Phase, _at: Moment, reason: StopReason) {
             self.stopped = Some((phase.kind, reason));
         }
-        fn tick(&mut self, _phase: &Phase, _left: Duration) {
-            self.ticks += 1;
+        fn redraw(&mut self, _phase: &Phase, left: Duration) {
+            self.redraws += 1;
+            self.lefts.push(left);
         }
         fn cue(&mut self, cue: &Cue) {
             self.cues.push(cue.at);
@@ -315,8 +325,8 @@ mod tests {
         fn paused(&mut self, _phase: &Phase, _at: Moment, paused: bool) {
             self.pauses.push(paused);
         }
-        fn tick_every(&self) -> Option<Duration> {
-            self.tick_every
+        fn redraw_every(&self) -> Option<Duration> {
+            self.redraw_every
         }
         fn wants_cues(&self) -> bool {
             self.wants_cues
@@ -379,13 +389,25 @@ mod tests {
     }
 
     #[test]
-    fn ticks_and_cues_wake_the_runner_when_watched() {
-        let mut log = Log { tick_every: Some(Duration::from_millis(100)), wants_cues: true, ..Log::default() };
+    fn redraws_and_cues_wake_the_runner_when_watched() {
+        let mut log = Log { redraw_every: Some(Duration::from_secs(1)), wants_cues: true, ..Log::default() };
         let mut clock = FakeClock::new();
         run_with(&mut clock, &mut log, &mut Tape::default());
-        assert_eq!(log.ticks, 551 - 7, "ten wakes a second from 0 to 55 s, less the phase starts");
+        assert_eq!(log.redraws, 56 - 7, "one redraw a second from 0 to 55 s, less the phase starts");
         let t = wall_calf();
         assert_eq!(log.cues, t.cues.iter().map(|c| c.at).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn after_a_pause_redraws_still_fall_on_whole_seconds_left() {
+        let mut clock = FakeClock::new()
+            .control_at(Duration::from_millis(20_500), Control::Pause)
+            .control_at(Duration::from_millis(21_800), Control::Resume);
+        let mut log = Log { redraw_every: Some(secs(1)), ..Log::default() };
+        run_with(&mut clock, &mut log, &mut Tape::default());
+        let between: Vec<_> = log.lefts.iter().filter(|left| left.subsec_nanos() != 0).collect();
+        assert_eq!(between, [&Duration::from_millis(4_500)], "only the resume itself: {:?}", log.lefts);
+        assert!(log.lefts.len() >= 56 - 7, "{}", log.lefts.len());
     }
 
     #[test]

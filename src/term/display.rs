@@ -2,7 +2,7 @@
 //! bar; elsewhere (a pipe, cron, `TERM=dumb`) plain lines, one per phase
 //! change, with no escape codes. The sound guides; the screen only confirms.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -10,35 +10,14 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::session::clock::StopReason;
 use crate::session::runner::{Moment, Observer};
 use crate::session::timeline::{Cue, Phase, PhaseKind};
+use crate::term::look::{Look, Stream};
+use crate::term::output;
 
-/// Where human output goes and how it may look.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stream {
-    /// Standard output (normal use).
-    Stdout,
-    /// Standard error (with `--json`, which owns stdout).
-    Stderr,
-}
-
-impl Stream {
-    /// Whether a person's terminal is on the other end.
-    pub fn is_terminal(self) -> bool {
-        match self {
-            Stream::Stdout => std::io::stdout().is_terminal(),
-            Stream::Stderr => std::io::stderr().is_terminal(),
-        }
-    }
-}
-
-/// How to draw: decided once from the stream, `TERM` and `NO_COLOR`.
+/// How to draw: the stream's [`Look`], and the bell.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
-    /// Which stream.
-    pub stream: Stream,
-    /// A live bar (the stream is a terminal that understands escapes).
-    pub live: bool,
-    /// Colours allowed.
-    pub color: bool,
+    /// Where, live or not, coloured or not.
+    pub look: Look,
     /// Ring the terminal bell at each cue (no audio device, on a terminal).
     pub bell: bool,
 }
@@ -52,16 +31,15 @@ pub struct Human {
     words: String,
 }
 
-/// How often the live bar is redrawn: four times a second moves the bar by
-/// about a cell at a time in a 10 s hold, and each redraw wakes the process
-/// (it sleeps otherwise). Redraws fall on every whole second, so the seconds
-/// left change on time.
-const REDRAW: Duration = Duration::from_millis(250);
+/// How often the live bar is redrawn: once a second, on the whole second, so
+/// the seconds left change on time and a hold costs one wake-up a second (the
+/// process sleeps otherwise). The bar moves in whole seconds to match.
+const REDRAW: Duration = Duration::from_secs(1);
 
 impl Human {
     /// A display for a routine of `reps` reps.
     pub fn new(style: Style, reps: u32) -> Self {
-        let bar = style.live.then(|| new_bar(style));
+        let bar = style.look.live.then(|| new_bar(style));
         Human { style, reps, bar, words: String::new() }
     }
 
@@ -75,10 +53,12 @@ impl Human {
 
     fn write(&self, text: &str) {
         // Output that cannot be shown (a closed pipe) must not stop the routine.
-        let _ = match self.style.stream {
-            Stream::Stdout => std::io::stdout().lock().write_all(text.as_bytes()),
-            Stream::Stderr => std::io::stderr().lock().write_all(text.as_bytes()),
-        };
+        match self.style.look.stream {
+            Stream::Stdout => output::text(text),
+            Stream::Stderr => {
+                let _ = std::io::stderr().lock().write_all(text.as_bytes());
+            }
+        }
     }
 
     /// Clears the bar, leaving the lines above it.
@@ -104,11 +84,12 @@ impl Human {
 }
 
 fn new_bar(style: Style) -> ProgressBar {
-    let target = match style.stream {
+    let target = match style.look.stream {
         Stream::Stdout => ProgressDrawTarget::stdout(),
         Stream::Stderr => ProgressDrawTarget::stderr(),
     };
-    let template = if style.color { "{prefix:.bold.cyan} {bar:30.cyan/blue} {msg}" } else { "{prefix} {bar:30} {msg}" };
+    let template =
+        if style.look.color { "{prefix:.bold.cyan} {bar:30.cyan/blue} {msg}" } else { "{prefix} {bar:30} {msg}" };
     let bar = ProgressBar::with_draw_target(Some(1), target);
     bar.set_style(ProgressStyle::with_template(template).expect("the template is valid").progress_chars("█▉ "));
     bar
@@ -118,6 +99,12 @@ fn new_bar(style: Style) -> ProgressBar {
 fn clock_face(d: Duration) -> String {
     let s = d.as_secs();
     format!("{}:{:02}", s / 60, s % 60)
+}
+
+/// How much of a phase of `length` the bar shows done with `left` to go: the
+/// part before the seconds left, so bar and number move together.
+fn elapsed_shown(length: Duration, left: Duration) -> Duration {
+    length.saturating_sub(Duration::from_secs(seconds_left(left)))
 }
 
 /// Whole seconds left, rounded up, so `0s` is never shown while time remains.
@@ -146,9 +133,9 @@ impl Observer for Human {
         }
     }
 
-    fn tick(&mut self, phase: &Phase, left: Duration) {
+    fn redraw(&mut self, phase: &Phase, left: Duration) {
         if let Some(bar) = &self.bar {
-            bar.set_position(phase.length.saturating_sub(left).as_millis() as u64);
+            bar.set_position(elapsed_shown(phase.length, left).as_millis() as u64);
             bar.set_message(self.left_message(left));
         }
     }
@@ -184,7 +171,7 @@ impl Observer for Human {
         self.write("\x07");
     }
 
-    fn tick_every(&self) -> Option<Duration> {
+    fn redraw_every(&self) -> Option<Duration> {
         self.bar.as_ref().map(|_| REDRAW)
     }
 
@@ -206,8 +193,17 @@ mod tests {
 
     #[test]
     fn redraws_are_few_and_fall_on_whole_seconds() {
-        assert!(REDRAW >= Duration::from_millis(250), "at most 4 wake-ups a second");
-        assert_eq!(1000 % REDRAW.as_millis(), 0, "the seconds left change on time");
+        assert!(REDRAW >= Duration::from_secs(1), "at most one wake-up a second");
+        assert_eq!(REDRAW.as_millis() % 1000, 0, "redraws fall on whole seconds");
+    }
+
+    #[test]
+    fn the_bar_moves_in_whole_seconds() {
+        let ten = Duration::from_secs(10);
+        assert_eq!(elapsed_shown(ten, Duration::from_millis(9_999)), Duration::ZERO);
+        assert_eq!(elapsed_shown(ten, Duration::from_millis(7_000)), Duration::from_secs(3));
+        assert_eq!(elapsed_shown(ten, Duration::from_millis(6_500)), Duration::from_secs(3));
+        assert_eq!(elapsed_shown(Duration::from_millis(2_500), Duration::from_millis(2_400)), Duration::ZERO);
     }
 
     #[test]

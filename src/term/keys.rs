@@ -3,25 +3,24 @@
 //! on a thread of their own and reach the runner on the channel Ctrl-C uses;
 //! under cron or a pipe there is no terminal and nothing is read.
 
+use std::io::Read;
 use std::os::fd::AsFd;
+use std::os::unix::net::UnixStream;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::thread::JoinHandle;
 
 use nix::errno::Errno;
-use nix::poll::{PollFd, PollFlags, poll};
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use signal_hook::SigId;
+use signal_hook::consts::SIGCONT;
 
 use crate::session::clock::{Control, StopReason};
-use crate::term::mode as terminal;
+use crate::term::mode::{self as terminal, KeyMode};
 
 /// The line shown when keys are live.
 pub const HINT: &str = "Keys: space pauses and resumes, s skips ahead to the next hold, q stops.";
-
-/// How long the reader waits for a key before putting the terminal back in key
-/// mode (after Ctrl-Z and `fg`, the shell leaves it line by line). Stopping
-/// does not wait for it: the reader is woken at once.
-const POLL_MS: u8 = 250;
 
 /// Keys are being read; dropping this stops the reader (so no later question
 /// loses a key to it) and puts the terminal back as it was.
@@ -31,6 +30,10 @@ pub struct Listening {
     /// Closing it wakes the reader, so the session ends without waiting.
     wake: Option<std::io::PipeWriter>,
     reader: Option<JoinHandle<()>>,
+    /// Writes a byte to the reader's `continued` socket on each SIGCONT.
+    on_continue: SigId,
+    /// Dropped last, after the reader has stopped: restores the terminal.
+    _mode: KeyMode,
 }
 
 impl Drop for Listening {
@@ -40,46 +43,69 @@ impl Drop for Listening {
         if let Some(reader) = self.reader.take() {
             let _ = reader.join();
         }
-        terminal::restore();
+        signal_hook::low_level::unregister(self.on_continue);
     }
+}
+
+/// What wakes the reader besides a key.
+struct Wakers {
+    /// Closed (end of file) when the session ends.
+    woken: std::io::PipeReader,
+    /// Readable after SIGCONT: the shell may have undone key mode while stopped.
+    continued: UnixStream,
 }
 
 /// Starts reading keys from stdin, if it is this process's terminal; each
 /// key's control goes to `controls`.
 pub fn listen(controls: Sender<Control>) -> Option<Listening> {
     let (woken, wake) = std::io::pipe().ok()?;
-    if !terminal::enter_key_mode() {
-        return None;
-    }
+    let (continued, signalled) = UnixStream::pair().ok()?;
+    continued.set_nonblocking(true).ok()?;
+    signalled.set_nonblocking(true).ok()?;
+    let mode = KeyMode::enter()?;
+    let on_continue = signal_hook::low_level::pipe::register(SIGCONT, signalled).ok()?;
     let stop = Arc::new(AtomicBool::new(false));
     let stopped = Arc::clone(&stop);
-    let reader = std::thread::Builder::new().name("keys".into()).spawn(move || read_keys(&stopped, &controls, &woken));
+    let wakers = Wakers { woken, continued };
+    let reader = std::thread::Builder::new().name("keys".into()).spawn(move || read_keys(&stopped, &controls, &wakers));
     match reader {
-        Ok(reader) => Some(Listening { stop, wake: Some(wake), reader: Some(reader) }),
+        Ok(reader) => Some(Listening { stop, wake: Some(wake), reader: Some(reader), on_continue, _mode: mode }),
         Err(_) => {
-            terminal::restore();
+            signal_hook::low_level::unregister(on_continue);
             None
         }
     }
 }
 
-/// Reads stdin until told to stop (and woken through `woken`), the terminal
-/// goes away, or the runner does.
-fn read_keys(stop: &AtomicBool, controls: &Sender<Control>, woken: &std::io::PipeReader) {
+/// Reads stdin until told to stop (and woken through `wakers`), the terminal
+/// goes away, or the runner does. It sleeps in `poll` with no timeout, so a
+/// session at rest costs no wake-ups here.
+fn read_keys(stop: &AtomicBool, controls: &Sender<Control>, wakers: &Wakers) {
     let stdin = std::io::stdin();
     // Straight from the descriptor: std's buffer could hold keys that poll cannot see.
     let mut buffer = [0u8; 256];
     while !stop.load(Ordering::Relaxed) {
-        let mut fds = [PollFd::new(stdin.as_fd(), PollFlags::POLLIN), PollFd::new(woken.as_fd(), PollFlags::POLLIN)];
-        match poll(&mut fds, POLL_MS) {
-            Ok(0) => {
+        let mut fds = [
+            PollFd::new(stdin.as_fd(), PollFlags::POLLIN),
+            PollFd::new(wakers.woken.as_fd(), PollFlags::POLLIN),
+            PollFd::new(wakers.continued.as_fd(), PollFlags::POLLIN),
+        ];
+        match poll(&mut fds, PollTimeout::NONE) {
+            Err(Errno::EINTR) => {
                 terminal::keep_key_mode();
                 continue;
             }
-            Err(Errno::EINTR) => continue,
-            Ok(_) if fds[0].revents().is_none_or(|r| r.is_empty()) => continue,
-            Ok(_) => {}
             Err(_) => return,
+            Ok(_) => {}
+        }
+        let ready = |fd: &PollFd| fd.revents().is_some_and(|r| !r.is_empty());
+        if ready(&fds[2]) {
+            // Drain every SIGCONT at once: one re-application covers them all.
+            while (&wakers.continued).read(&mut buffer).is_ok_and(|n| n > 0) {}
+            terminal::keep_key_mode();
+        }
+        if !ready(&fds[0]) {
+            continue;
         }
         // A burst (an arrow key's escape sequence, a paste) arrives in one read.
         let Ok(n @ 1..) = nix::unistd::read(stdin.as_fd(), &mut buffer) else { return };

@@ -1,7 +1,7 @@
-//! Leaving the terminal as we found it, whatever happens: the key mode of
-//! in-session keys and the raw mode of single-key questions are undone and the
-//! cursor shown again by [`restore`], which the session, the error path, the
-//! signal thread and the panic hook all call.
+//! Key mode, and leaving the terminal as we found it, whatever happens. One
+//! mode serves both in-session keys and single-key questions: [`KeyMode`]
+//! holds it and puts the terminal back when dropped; [`restore`] does the same
+//! from anywhere (the signal thread, the error path, the panic hook).
 
 use std::io::{IsTerminal, Write};
 use std::sync::{Mutex, Once};
@@ -11,13 +11,35 @@ use nix::sys::termios::{self, LocalFlags, SetArg, SpecialCharacterIndices, Termi
 /// The terminal settings found before key mode began; `None` when unchanged.
 static SAVED: Mutex<Option<Termios>> = Mutex::new(None);
 
+/// Stdin's terminal is in key mode while this lives; dropping it restores the
+/// terminal as it was found.
+#[must_use = "the terminal is restored when this is dropped"]
+pub struct KeyMode {
+    /// Only [`KeyMode::enter`] makes one.
+    _entered: (),
+}
+
+impl KeyMode {
+    /// Enters key mode; `None`, changing nothing, when stdin is not a terminal
+    /// this process may change (see [`enter_key_mode`]).
+    pub fn enter() -> Option<KeyMode> {
+        enter_key_mode().then_some(KeyMode { _entered: () })
+    }
+}
+
+impl Drop for KeyMode {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
 /// Puts stdin's terminal into key mode: each key arrives at once and is not
 /// echoed. Unlike full raw mode, Ctrl-C and Ctrl-Z still send their signals
 /// (so Ctrl-C stops a session exactly as without keys) and output still
 /// starts each line at the left edge. Returns false, changing nothing, when
 /// stdin is not a terminal or this process is not in its foreground (a
 /// background job that touched the terminal would be stopped by the shell).
-pub fn enter_key_mode() -> bool {
+fn enter_key_mode() -> bool {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() || !in_foreground(&stdin) {
         return false;
@@ -62,15 +84,13 @@ fn in_foreground(stdin: &std::io::Stdin) -> bool {
     nix::unistd::tcgetpgrp(stdin) == Ok(nix::unistd::getpgrp())
 }
 
-/// Leaves key mode and raw mode and shows the cursor again, if a progress bar
+/// Leaves key mode and shows the cursor again, if a progress bar
 /// hid it. Safe to call at any time, from any thread, any number of times.
 pub fn restore() {
     if let Some(found) = lock_saved().take() {
         // Queued keys belong to the session, not to the shell that comes next.
         let _ = termios::tcsetattr(std::io::stdin(), SetArg::TCSAFLUSH, &found);
     }
-    // A no-op unless a question is waiting for its key.
-    let _ = crossterm::terminal::disable_raw_mode();
     let mut err = std::io::stderr();
     if err.is_terminal() {
         let _ = err.write_all(b"\x1b[?25h");

@@ -1,17 +1,112 @@
-//! Writing to stdout without dying when the reader has gone away
-//! (`stretch log | head`): a closed pipe ends the output, not the program.
+//! The one way to stdout, with one policy for the whole program.
+//!
+//! A write never panics and never stops the command: a reader that closed
+//! the pipe (`stretch log | head`) silently ends the output, so a report
+//! ends quietly and a session runs on and records itself. Any other failure
+//! (a full disk) is remembered, and [`finish`] reports it once and makes the
+//! exit code 1, so an export cut short never looks like a success.
 
-use std::io::Write;
+use std::io::{ErrorKind, Write};
+use std::sync::Mutex;
 
-/// Writes `text` to stdout as it is; a closed pipe or full disk is not our error.
-pub fn text(text: &str) {
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+use crate::error::{code, io_cause};
+
+/// What has happened to stdout so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Every write so far arrived.
+    Open,
+    /// The reader went away: nothing more is written, and that is fine.
+    Closed,
+    /// A write failed otherwise; nothing more is written.
+    Failed(ErrorKind, Option<i32>),
 }
 
-/// Prints a formatted line to stdout, like `println!`, but never panics.
+static STATE: Mutex<State> = Mutex::new(State::Open);
+
+/// Writes `text` to stdout as it is.
+pub fn text(text: &str) {
+    bytes(text.as_bytes());
+}
+
+/// Writes `text` and a newline to stdout.
+pub fn line(text: &str) {
+    let mut out = std::io::stdout().lock();
+    write_with(&mut out, |out| out.write_all(text.as_bytes()).and_then(|()| out.write_all(b"\n")));
+}
+
+/// Writes `bytes` to stdout as they are.
+pub fn bytes(bytes: &[u8]) {
+    let mut out = std::io::stdout().lock();
+    write_with(&mut out, |out| out.write_all(bytes));
+}
+
+/// Runs `write` and flushes (so a failure shows now, not at exit), unless
+/// stdout already closed or failed; remembers how it went.
+fn write_with<W: Write>(out: &mut W, write: impl FnOnce(&mut W) -> std::io::Result<()>) {
+    let mut state = STATE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if *state != State::Open {
+        return;
+    }
+    if let Err(e) = write(out).and_then(|()| out.flush()) {
+        *state = settle(&e);
+    }
+}
+
+fn settle(e: &std::io::Error) -> State {
+    match e.kind() {
+        ErrorKind::BrokenPipe => State::Closed,
+        kind => State::Failed(kind, e.raw_os_error()),
+    }
+}
+
+/// Stdout as a [`Write`] for code that wants one (the `--json` event stream).
+/// Every write is reported as done: what happened is kept for [`finish`].
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stdout;
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        bytes(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The exit code after a command that would exit with `exit`: unchanged,
+/// unless a write to stdout failed for a reason other than a closed pipe;
+/// then the failure is reported once and a success becomes 1.
+pub fn finish(exit: u8) -> u8 {
+    let mut out = std::io::stdout().lock();
+    write_with(&mut out, |_| Ok(()));
+    drop(out);
+    let state = *STATE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let State::Failed(kind, os) = state else { return exit };
+    let err = os.map_or_else(|| std::io::Error::from(kind), std::io::Error::from_raw_os_error);
+    eprintln!("stretch: could not write to standard output: {}", io_cause(&err));
+    if exit == code::OK { code::FAILURE } else { exit }
+}
+
+/// Prints a formatted line to stdout through [`line`]: never panics.
 #[macro_export]
 macro_rules! outln {
     ($($arg:tt)*) => {
-        $crate::term::output::text(&format!("{}\n", format_args!($($arg)*)))
+        $crate::term::output::line(&format!($($arg)*))
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_closed_pipe_is_not_a_failure_but_a_full_disk_is() {
+        let pipe = std::io::Error::from(ErrorKind::BrokenPipe);
+        assert_eq!(settle(&pipe), State::Closed);
+        let full = std::io::Error::from_raw_os_error(28);
+        assert_eq!(settle(&full), State::Failed(ErrorKind::StorageFull, Some(28)));
+    }
 }

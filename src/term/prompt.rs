@@ -1,12 +1,21 @@
 //! Single-key questions for a person half asleep: one keypress answers,
-//! Enter takes the default, Esc or Ctrl-C cancels.
+//! Enter takes the default, Esc, `q` or Ctrl-C cancels.
+//!
+//! Keys are read in the same key mode as in-session keys, so Ctrl-C stays a
+//! signal. While a question waits, SIGINT, SIGTERM and SIGHUP are held back
+//! and read as events beside the keys: each one cancels the question after
+//! the terminal is put back, whatever the shell (no handler runs in between).
 
 use std::io::Write;
+use std::os::fd::AsFd;
 
-use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use crossterm::terminal;
+use nix::errno::Errno;
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::signal::{SigSet, SigmaskHow, Signal};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
 
 use crate::error::{Error, Result, code};
+use crate::term::mode::{self, KeyMode};
 
 /// One choice: the key that picks it and its value.
 pub struct Choice<T> {
@@ -17,30 +26,21 @@ pub struct Choice<T> {
 }
 
 /// Asks `question` on the terminal and returns the chosen value, `default` on
-/// Enter. Other keys are ignored. Esc, `q` or Ctrl-C cancel with exit code 130.
+/// Enter. Other keys are ignored. Esc, `q` or Ctrl-C cancel with exit code
+/// 130; SIGTERM and SIGHUP end with 128 + the signal.
 pub fn ask<T: Copy>(question: &str, choices: &[Choice<T>], default: T) -> Result<T> {
-    let answer = with_raw_mode(|| {
-        // Asked only once keys arrive raw: an Enter typed at once is then `\r`,
-        // not a `\n` that raw mode would read as Ctrl-J.
-        eprint!("{question} ");
-        let _ = std::io::stderr().flush();
-        loop {
-            match read_key()? {
-                KeyCode::Enter => return Ok(None),
-                KeyCode::Esc | KeyCode::Char('q') => return Err(cancelled()),
-                KeyCode::Char(c) => {
-                    if let Some(choice) = choices.iter().find(|ch| ch.key == c.to_ascii_lowercase()) {
-                        return Ok(Some((choice.key, choice.value)));
-                    }
-                }
-                _ => {}
-            }
-        }
-    });
+    let signals = Held::start()?;
+    let keys = KeyMode::enter().ok_or_else(|| Error::failure("could not read single keys: stdin is not a terminal"))?;
+    // Asked only once keys arrive one by one, so an Enter typed at once counts.
+    eprint!("{question} ");
+    let _ = std::io::stderr().flush();
+    let answer = wait_for_answer(choices, &signals);
+    drop(keys);
+    drop(signals);
     match answer {
-        Ok(Some((key, value))) => {
-            eprintln!("{key}");
-            Ok(value)
+        Ok(Some(i)) => {
+            eprintln!("{}", choices[i].key);
+            Ok(choices[i].value)
         }
         Ok(None) => {
             eprintln!();
@@ -53,27 +53,162 @@ pub fn ask<T: Copy>(question: &str, choices: &[Choice<T>], default: T) -> Result
     }
 }
 
-fn cancelled() -> Error {
-    Error { code: code::INTERRUPTED, message: "cancelled; nothing was recorded".into() }
-}
-
-/// The next key press (not release); Ctrl-C, which raw mode turns into a key, cancels.
-fn read_key() -> Result<KeyCode> {
+/// Reads keys until one answers: `Some(index)` of a choice, `None` for the default.
+fn wait_for_answer<T>(choices: &[Choice<T>], signals: &Held) -> Result<Option<usize>> {
+    let stdin = std::io::stdin();
+    let keys: Vec<char> = choices.iter().map(|c| c.key).collect();
+    let mut buffer = [0u8; 64];
     loop {
-        let ev = event::read().map_err(|e| Error::failure(format!("could not read the keyboard: {e}")))?;
-        if let Event::Key(KeyEvent { code, modifiers, kind: KeyEventKind::Press, .. }) = ev {
-            if modifiers.contains(KeyModifiers::CONTROL) && code == KeyCode::Char('c') {
-                return Err(cancelled());
-            }
-            return Ok(code);
+        let mut fds =
+            [PollFd::new(stdin.as_fd(), PollFlags::POLLIN), PollFd::new(signals.fd.as_fd(), PollFlags::POLLIN)];
+        match poll(&mut fds, PollTimeout::NONE) {
+            Ok(_) | Err(Errno::EINTR) => {}
+            Err(e) => return Err(unreadable(e)),
+        }
+        signals.check()?;
+        if fds[0].revents().is_none_or(|r| r.is_empty()) {
+            continue;
+        }
+        let n = nix::unistd::read(stdin.as_fd(), &mut buffer).map_err(unreadable)?;
+        if n == 0 {
+            return Err(Error::failure("could not read the keyboard: the terminal closed"));
+        }
+        match answer(&buffer[..n], &keys) {
+            Some(Answer::Cancel) => return Err(cancelled()),
+            Some(Answer::Default) => return Ok(None),
+            Some(Answer::Choice(i)) => return Ok(Some(i)),
+            None => {}
         }
     }
 }
 
-/// Runs `f` with the terminal in raw mode, restoring it whatever `f` returns.
-fn with_raw_mode<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
-    terminal::enable_raw_mode().map_err(|e| Error::failure(format!("could not read single keys: {e}")))?;
-    let result = f();
-    let _ = terminal::disable_raw_mode();
-    result
+/// What one read of key bytes says.
+#[derive(Debug, PartialEq, Eq)]
+enum Answer {
+    /// Enter.
+    Default,
+    /// Esc alone, or `q`.
+    Cancel,
+    /// The key of the choice at this index.
+    Choice(usize),
+}
+
+const ESC: u8 = 0x1b;
+
+/// The first answering key in `bytes`, if any. An Esc that begins a sequence
+/// (an arrow or function key) is not an Esc, and is ignored whole.
+fn answer(bytes: &[u8], keys: &[char]) -> Option<Answer> {
+    let mut rest = bytes;
+    while let Some((&byte, tail)) = rest.split_first() {
+        rest = tail;
+        match byte {
+            b'\r' | b'\n' => return Some(Answer::Default),
+            b'q' | b'Q' => return Some(Answer::Cancel),
+            ESC => match rest.split_first() {
+                None => return Some(Answer::Cancel),
+                Some((b'[', csi)) => {
+                    let end = csi.iter().position(|b| (0x40..=0x7e).contains(b)).map_or(csi.len(), |i| i + 1);
+                    rest = &csi[end..];
+                }
+                Some((b'O', ss3)) => rest = ss3.get(1..).unwrap_or_default(),
+                Some((_, after)) => rest = after,
+            },
+            _ => {
+                let key = char::from(byte).to_ascii_lowercase();
+                if let Some(i) = keys.iter().position(|k| *k == key) {
+                    return Some(Answer::Choice(i));
+                }
+            }
+        }
+    }
+    None
+}
+
+fn cancelled() -> Error {
+    Error { code: code::INTERRUPTED, message: "cancelled; nothing was recorded".into() }
+}
+
+fn unreadable(e: Errno) -> Error {
+    Error::failure(format!("could not read the keyboard: {}", e.desc()))
+}
+
+/// SIGINT, SIGTERM and SIGHUP held back from their default action (and
+/// SIGCONT watched) while a question waits; each arrives on `fd` instead.
+/// Dropping this lets them act as before.
+struct Held {
+    fd: SignalFd,
+    before: SigSet,
+}
+
+impl Held {
+    fn start() -> Result<Held> {
+        let mut set = SigSet::empty();
+        for signal in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP, Signal::SIGCONT] {
+            set.add(signal);
+        }
+        let failed = |e: Errno| Error::failure(format!("could not watch for Ctrl-C: {}", e.desc()));
+        let before = set.thread_swap_mask(SigmaskHow::SIG_BLOCK).map_err(failed)?;
+        match SignalFd::with_flags(&set, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC) {
+            Ok(fd) => Ok(Held { fd, before }),
+            Err(e) => {
+                let _ = before.thread_set_mask();
+                Err(failed(e))
+            }
+        }
+    }
+
+    /// Fails with the exit code of the first stopping signal that arrived; a
+    /// SIGCONT (after Ctrl-Z and `fg`) puts key mode back instead.
+    fn check(&self) -> Result<()> {
+        while let Ok(Some(info)) = self.fd.read_signal() {
+            match Signal::try_from(info.ssi_signo as i32) {
+                Ok(Signal::SIGCONT) => mode::keep_key_mode(),
+                Ok(Signal::SIGINT) => return Err(cancelled()),
+                Ok(signal) => {
+                    return Err(Error {
+                        code: 128 + signal as u8,
+                        message: format!("stopped by {signal} while waiting for an answer"),
+                    });
+                }
+                Err(_) => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let _ = self.before.thread_set_mask();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEYS: [char; 3] = ['l', 'r', 'b'];
+
+    #[test]
+    fn enter_takes_the_default_either_way_it_arrives() {
+        assert_eq!(answer(b"\r", &KEYS), Some(Answer::Default));
+        assert_eq!(answer(b"\n", &KEYS), Some(Answer::Default));
+    }
+
+    #[test]
+    fn a_choice_key_answers_in_either_case() {
+        assert_eq!(answer(b"r", &KEYS), Some(Answer::Choice(1)));
+        assert_eq!(answer(b"B", &KEYS), Some(Answer::Choice(2)));
+        assert_eq!(answer(b"xzb", &KEYS), Some(Answer::Choice(2)), "other keys are passed over");
+    }
+
+    #[test]
+    fn esc_alone_or_q_cancels_but_an_arrow_key_does_not() {
+        assert_eq!(answer(b"\x1b", &KEYS), Some(Answer::Cancel));
+        assert_eq!(answer(b"q", &KEYS), Some(Answer::Cancel));
+        for sequence in [&b"\x1b[A"[..], b"\x1b[15~", b"\x1bOP", b"\x1bb", b"x"] {
+            assert_eq!(answer(sequence, &KEYS), None, "{sequence:?}");
+        }
+        assert_eq!(answer(b"\x1b[Dl", &KEYS), Some(Answer::Choice(0)));
+    }
 }

@@ -143,6 +143,29 @@ fn enter_takes_the_defaults_and_escape_cancels() {
     assert_eq!((c["leg"].as_str(), c["severity"].as_u64()), (Some("both"), Some(3)));
 }
 
+#[test]
+fn a_signal_at_a_question_cancels_and_restores_the_terminal() {
+    let s = Sandbox::new();
+    let bin = shell_quote(env!("CARGO_BIN_EXE_stretch"));
+    let data = shell_quote(s.data().to_str().unwrap());
+    let stty = s.path().join("stty.txt");
+    let script = format!(
+        "{bin} cramp --data-dir {data}; echo EXIT=$?; stty -a > {}; echo DONE; sleep 30",
+        shell_quote(stty.to_str().unwrap())
+    );
+    let term = Tmux::start(&s, &script);
+    term.wait_for("Which leg?");
+    term.keys(&["C-c"]);
+    let screen = term.wait_for("DONE");
+    assert!(screen.contains("EXIT=130"), "{screen}");
+    let stty = std::fs::read_to_string(stty).unwrap();
+    let flags: Vec<_> = stty.split_whitespace().collect();
+    for flag in ["icanon", "echo", "isig"] {
+        assert!(flags.contains(&flag), "{flag} is on again: {stty}");
+    }
+    assert!(!s.journal().exists());
+}
+
 fn cramp_line(id: &str, at: &str) -> String {
     serde_json::json!({"type": "cramp", "v": 1, "id": id, "at": at, "leg": "left", "severity": 3, "note": null})
         .to_string()

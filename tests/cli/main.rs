@@ -7,6 +7,7 @@ mod cron;
 mod durability;
 mod keys;
 mod log;
+mod output;
 mod routines;
 mod schedule;
 mod support;

@@ -50,14 +50,14 @@ pub fn add(args: &LogAddArgs, settings: &Settings, paths: &Paths, now: &DateTime
     paths.create_data_dir()?;
     let path = paths.journal();
     journal::append(&path, &[record])?;
-    crate::outln!(
+    crate::term::output::line(&format!(
         "Logged {}: {} reps, {} held, for the night of {}, to {}",
         session.routine,
         session.reps_done,
         duration::format(timeline.hold_time()),
         night_of(&session.started, settings.day_starts.value.naive()),
         path.display()
-    );
+    ));
     Ok(code::OK)
 }
 
@@ -77,12 +77,12 @@ pub fn import(file: &Path, paths: &Paths) -> Result<u8> {
         0 => String::new(),
         n => format!(", {n} unreadable lines left out"),
     };
-    crate::outln!(
+    crate::term::output::line(&format!(
         "Imported {}: {} added, {} skipped (already in {}){unreadable}",
         file.display(),
         merged.added,
         merged.skipped,
         path.display()
-    );
+    ));
     Ok(code::OK)
 }

@@ -1,0 +1,97 @@
+//! One stdout policy: a report ends quietly when its reader closes the pipe,
+//! and fails with a message on any other write error; a session runs on and
+//! records itself whatever happens to its stdout.
+
+use std::process::{Command, Stdio};
+
+use crate::support::{Sandbox, session_line};
+
+/// Runs `cmd` with its stdout on a pipe whose reader is already gone.
+fn into_closed_pipe(mut cmd: Command) -> (i32, String) {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = cmd.stdout(writer).stderr(Stdio::piped()).output().expect("stretch runs");
+    (out.status.code().unwrap_or(-1), String::from_utf8(out.stderr).unwrap())
+}
+
+/// Runs `cmd` with its stdout on `/dev/full`.
+fn into_full_disk(mut cmd: Command) -> (i32, String) {
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full exists");
+    let out = cmd.stdout(full).stderr(Stdio::piped()).output().expect("stretch runs");
+    (out.status.code().unwrap_or(-1), String::from_utf8(out.stderr).unwrap())
+}
+
+const FULL: &str = "stretch: could not write to standard output: No space left on device\n";
+
+fn with_a_night(s: &Sandbox) {
+    s.write_journal(&[session_line("01890000-0000-7000-8000-000000000001", "2026-11-20T22:30:00+00:00", true)]);
+}
+
+#[test]
+fn reports_end_quietly_when_the_reader_goes_away() {
+    let s = Sandbox::new();
+    with_a_night(&s);
+    let data = s.data();
+    let data = data.to_str().unwrap();
+    let reports: [&[&str]; 7] = [
+        &["config"],
+        &["routines"],
+        &["log", "--data-dir", data],
+        &["log", "--data-dir", data, "--json"],
+        &["completions", "bash"],
+        &["man"],
+        &["schedule", "print", "22:30"],
+    ];
+    for args in reports {
+        let (code, stderr) = into_closed_pipe(s.cmd(args));
+        assert_eq!((code, stderr.as_str()), (0, ""), "stretch {args:?}");
+    }
+}
+
+#[test]
+fn reports_fail_with_a_message_on_a_full_disk() {
+    let s = Sandbox::new();
+    with_a_night(&s);
+    let data = s.data();
+    let data = data.to_str().unwrap();
+    let reports: [&[&str]; 5] =
+        [&["config"], &["routines"], &["log", "--data-dir", data, "--json"], &["completions", "zsh"], &["man"]];
+    for args in reports {
+        let (code, stderr) = into_full_disk(s.cmd(args));
+        assert_eq!((code, stderr.as_str()), (1, FULL), "stretch {args:?}");
+    }
+}
+
+#[test]
+fn a_session_on_a_full_disk_still_records_itself_and_exits_1() {
+    let s = Sandbox::new();
+    let (code, stderr) = into_full_disk(s.tonight(&["--sounds", "off"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.ends_with(FULL), "{stderr}");
+    let records = s.records();
+    assert_eq!(records.len(), 1, "{stderr}");
+    assert_eq!(records[0]["completed"], true);
+}
+
+#[test]
+fn a_session_whose_reader_goes_away_runs_on_and_exits_0() {
+    let s = Sandbox::new();
+    let (code, stderr) = into_closed_pipe(s.tonight(&["--sounds", "off", "--json"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("Completed wall-calf: 2 of 2 reps") && !stderr.contains("could not"), "{stderr}");
+    assert_eq!(s.records()[0]["reps_done"], 2);
+}
+
+#[test]
+fn color_always_colours_a_pipe_and_never_colours_nothing() {
+    let s = Sandbox::new();
+    with_a_night(&s);
+    let log = |args: &[&str]| s.run(s.log("2026-11-21T12:00:00+00:00", "UTC", args));
+    let (code, plain, _) = log(&[]);
+    assert_eq!(code, 0);
+    assert!(!plain.contains('\x1b'), "a pipe is plain by default: {plain}");
+    let (_, always, _) = log(&["--color", "always"]);
+    assert!(always.contains("\x1b["), "{always}");
+    let (_, never, _) = log(&["--color", "never"]);
+    assert_eq!(never, plain);
+}
