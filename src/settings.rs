@@ -431,7 +431,7 @@ mod tests {
             ("hold = \"20m\"\n", "c.toml:1:8: hold must be between 100ms and 10m (got 20m)"),
             ("prepare = \"20m\"\n", "c.toml:1:11: prepare must be between 0s and 5m (got 20m)"),
             ("rest = \"5 s\"\n", "c.toml:1:8: invalid duration \"5 s\""),
-            ("sounds = \"loud\"\n", "c.toml:1:10: unknown variant loud, expected one of voice, chime, off"),
+            ("sounds = \"loud\"\n", "c.toml:1:10: unknown value loud, expected one of voice, chime, off"),
             ("day_starts = \"4 o'clock\"\n", "c.toml:1:14: invalid time \"4 o'clock\""),
             ("day_starts = 4\n", "c.toml:1:14: invalid time \"4\""),
             ("routine = \"\"\n", "c.toml:1:11: routine must name a routine"),

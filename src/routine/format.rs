@@ -211,7 +211,14 @@ struct FileStep {
 /// Parses and validates a routine file's text. `file` names it in errors.
 pub fn parse(name: &str, file: &str, text: &str) -> Result<Routine, RoutineError> {
     let error = |span: Option<Range<usize>>, message: String| RoutineError::at(file, text, span, message);
-    let raw: FileRoutine = toml::from_str(text).map_err(|e| RoutineError::from_toml(file, text, &e))?;
+    let raw: FileRoutine = toml::from_str(text).map_err(|e| {
+        let mut error = RoutineError::from_toml(file, text, &e);
+        if error.message.starts_with("missing key hold") {
+            error.message =
+                "the routine has no [hold]: add one with its duration, like [hold] duration = \"10s\"".into();
+        }
+        error
+    })?;
     let check = Checker { error: &error };
     let hold_span = raw.hold.span();
     let mut hold = raw.hold.into_inner();
@@ -229,14 +236,17 @@ pub fn parse(name: &str, file: &str, text: &str) -> Result<Routine, RoutineError
         None => Vec::new(),
         Some(s) => check.steps(s)?,
     };
-    let mentions_side = [&hold.words, &hold.say]
+    let hold_texts = [&hold.words, &hold.say]
         .into_iter()
         .flatten()
-        .chain(steps.iter().map(|w| &w.words))
-        .any(|t| t.contains("{side}") || t.contains("{Side}"));
-    if sides.is_empty() && mentions_side {
-        let message = "{side} in [hold] needs the sides it stands for: sides = [\"left\", \"right\"]";
-        return Err(error(Some(hold_span), message.into()));
+        .chain(steps.iter().flat_map(|w| [Some(&w.words), w.say.as_ref()]).flatten());
+    for text in hold_texts {
+        placeholders(text, "hold", !sides.is_empty()).map_err(|e| error(Some(hold_span.clone()), e))?;
+    }
+    for (phase, step) in [("prepare", &prepare), ("rest", &rest), ("done", &done)] {
+        for text in [&step.words, &step.say].into_iter().flatten() {
+            placeholders(text, phase, false).map_err(|e| error(None, e))?;
+        }
     }
     Ok(Routine {
         name: name.to_string(),
@@ -327,6 +337,42 @@ impl<E: Fn(Option<Range<usize>>, String) -> RoutineError> Checker<'_, E> {
     }
 }
 
+/// Checks the `{...}` placeholders of a phase's words: only `{side}` and
+/// `{Side}` exist, and only in `[hold]` of a routine with sides, so a typo
+/// is an error at load, never words shown with braces in them.
+fn placeholders(text: &str, phase: &str, has_sides: bool) -> Result<(), String> {
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            return Err(format!(
+                "{text:?} in [{phase}] has a {{ without its }}; the words may use {{side}} and {{Side}}"
+            ));
+        };
+        let name = &after[..close];
+        match name {
+            "side" | "Side" if has_sides => {}
+            "side" | "Side" if phase == "hold" => {
+                return Err(format!(
+                    "{{{name}}} in [hold] needs the sides it stands for: sides = [\"left\", \"right\"]"
+                ));
+            }
+            "side" | "Side" => {
+                return Err(format!(
+                    "{{{name}}} in [{phase}] stands for no side: only the words of [hold], with sides, can use it"
+                ));
+            }
+            other => {
+                return Err(format!(
+                    "unknown placeholder {{{other}}} in [{phase}]; the words may use {{side}} and {{Side}}"
+                ));
+            }
+        }
+        rest = &after[close + 1..];
+    }
+    Ok(())
+}
+
 /// What to speak: `say` if given (`""` for silence), else the shown words.
 fn say_or_words(say: Option<String>, words: &str) -> Option<String> {
     match say {
@@ -349,7 +395,12 @@ fn default_words(phase: &str) -> &'static str {
 /// toml's messages, in the words of someone editing the file: no Rust type
 /// names, and the fix for the commonest slip (a word without quotes).
 fn clean_toml_message(message: &str) -> String {
-    let message = message.trim().replace("unknown field", "unknown key").replace('`', "");
+    let message = message
+        .trim()
+        .replace("unknown field", "unknown key")
+        .replace("unknown variant", "unknown value")
+        .replace("missing field", "missing key")
+        .replace('`', "");
     if message.starts_with("string values must be quoted") {
         return "a value must be a number or text in double quotes, like \"10s\"".to_string();
     }
@@ -452,7 +503,7 @@ mod tests {
     #[test]
     fn a_missing_hold_is_an_error() {
         let err = parse_err("reps = 3\n");
-        assert!(err.contains("missing field hold"), "{err}");
+        assert!(err.contains("the routine has no [hold]"), "{err}");
     }
 
     #[test]
@@ -490,7 +541,27 @@ mod tests {
     #[test]
     fn a_side_placeholder_needs_sides() {
         let err = parse_err("[hold]\nduration = 5\nwords = \"{Side} leg\"\n");
-        assert!(err.starts_with("t.toml:1:1: {side} in [hold] needs the sides"), "{err}");
+        assert!(err.starts_with("t.toml:1:1: {Side} in [hold] needs the sides"), "{err}");
+    }
+
+    #[test]
+    fn placeholders_are_checked_everywhere_at_load() {
+        for (text, expected) in [
+            ("[hold]\nduration = 5\n[[hold.steps]]\nwords = \"A\"\nsay = \"{side}\"\n", "needs the sides"),
+            (
+                "[prepare]\nwords = \"{Side} ready\"\n[hold]\nduration = 5\nsides = [\"left\"]\n",
+                "[prepare] stands for no side",
+            ),
+            ("[rest]\nsay = \"{side}\"\n[hold]\nduration = 5\n", "[rest] stands for no side"),
+            ("[done]\nwords = \"{name}\"\n[hold]\nduration = 5\n", "unknown placeholder {name} in [done]"),
+            ("[hold]\nduration = 5\nwords = \"{sdie}\"\nsides = [\"left\"]\n", "unknown placeholder {sdie} in [hold]"),
+            ("[hold]\nduration = 5\nwords = \"a {side\"\nsides = [\"left\"]\n", "without its }"),
+        ] {
+            let err = parse_err(text);
+            assert!(err.contains(expected), "{text:?}: {err}");
+        }
+        let ok = "[hold]\nduration = 5\nsides = [\"left\"]\n[[hold.steps]]\nwords = \"{Side}\"\nsay = \"{side} leg\"\n";
+        assert_eq!(parse_ok(ok).steps[0].say.as_deref(), Some("{side} leg"));
     }
 
     #[test]
