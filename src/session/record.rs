@@ -4,6 +4,7 @@
 //! plain function of its inputs, so a whole session runs in tests on the fake
 //! clock, with no sleeping and nothing written.
 
+use crate::term::words::count;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone};
@@ -61,10 +62,8 @@ pub fn summary(session: &Session, logged: &str) -> String {
         0 => String::new(),
         ms => format!(", paused {}", duration::format_rounded(Duration::from_millis(ms))),
     };
-    format!(
-        "{what} {}: {} of {} reps, {held} held{paused}; {logged}",
-        session.routine, session.reps_done, session.reps_planned
-    )
+    let reps = count(session.reps_planned, "rep");
+    format!("{what} {}: {} of {reps}, {held} held{paused}; {logged}", session.routine, session.reps_done)
 }
 
 #[cfg(test)]

@@ -119,7 +119,11 @@ impl Observer for Human {
         } else {
             format!(" ({})", crate::time::duration::format(phase.length))
         };
-        self.line(&format!("[{}] {}{length}: {}", clock_face(at.planned), self.title(phase), phase.words));
+        let title = self.title(phase);
+        // "Done: Done. Sleep well." says it twice: words that begin with the title stand alone.
+        let repeats = phase.kind == PhaseKind::Done && phase.words.to_lowercase().starts_with(&title.to_lowercase());
+        let text = if repeats { phase.words.clone() } else { format!("{title}{length}: {}", phase.words) };
+        self.line(&format!("[{}] {text}", clock_face(at.planned)));
         if let Some(bar) = &self.bar {
             if phase.kind == PhaseKind::Done {
                 self.finish();
@@ -164,7 +168,8 @@ impl Observer for Human {
     }
 
     fn skipped(&mut self, phase: &Phase, at: Moment) {
-        self.line(&format!("[{}] skipped the rest of {}", clock_face(at.actual), self.title(phase).to_lowercase()));
+        let what = if phase.kind == PhaseKind::Prepare { "getting ready" } else { "the rest" };
+        self.line(&format!("[{}] skipped {what}; on to the next hold", clock_face(at.actual)));
     }
 
     fn cue(&mut self, _cue: &Cue) {

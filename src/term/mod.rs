@@ -8,3 +8,4 @@ pub mod look;
 pub mod mode;
 pub mod output;
 pub mod prompt;
+pub mod words;

@@ -213,7 +213,7 @@ fn the_cron_daemon_runs_a_scheduled_routine_and_it_is_logged_as_cron() {
     // The run has ended (the record is written last); its output is in the log.
     let log = std::fs::read_to_string(s.data().join("schedule.log")).unwrap();
     assert!(!log.contains('\x1b') && !log.contains('\x07'), "{log:?}");
-    assert!(log.contains("Completed wall-calf: 1 of 1 reps"), "{log}");
+    assert!(log.contains("Completed wall-calf: 1 of 1 rep"), "{log}");
     if r["audio"] == "none" {
         assert!(log.contains("cues cannot play: no audio output"), "{log}");
     }

@@ -176,7 +176,7 @@ fn q_stops_logs_a_partial_session_exits_130_and_restores_the_terminal() {
     let r = &s.records()[0];
     let (hold, paused) = (r["hold_ms"].as_f64().unwrap(), r["paused_ms"].as_f64().unwrap());
     assert!(paused > 0.0 && (hold + paused - ms(&stopped, "actual_ms")).abs() <= 2.0, "held + paused = all: {r}");
-    pane.tmux.wait_for("Stopped wall-calf: 0 of 1 reps");
+    pane.tmux.wait_for("Stopped wall-calf: 0 of 1 rep");
 }
 
 #[test]

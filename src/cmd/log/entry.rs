@@ -51,9 +51,9 @@ pub fn add(args: &LogAddArgs, settings: &Settings, paths: &Paths, now: &DateTime
     let path = paths.journal();
     journal::append(&path, &[record])?;
     crate::term::output::line(&format!(
-        "Logged {}: {} reps, {} held, for the night of {}, to {}",
+        "Logged {}: {}, {} held, for the night of {}, to {}",
         session.routine,
-        session.reps_done,
+        crate::term::words::count(session.reps_done, "rep"),
         duration::format(timeline.hold_time()),
         night_of(&session.started, settings.day_starts.value.naive()),
         path.display()

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::journal::Stored;
 use crate::journal::nights::{CrampSummary, Night, night_of};
+use crate::term::words::count;
 use crate::time::duration;
 
 /// Printed instead of a table when the journal holds no sessions.
@@ -69,21 +70,20 @@ const CRAMP: char = '×';
 
 /// Counts only, no claims: how often cramps came after stretching and without.
 fn cramp_line(since: Option<NaiveDate>, s: &CrampSummary) -> String {
-    let nights = |n: u32| if n == 1 { "1 night".to_string() } else { format!("{n} nights") };
+    let nights = |n: u32| count(n, "night");
     let since = since.map(|d| format!(" since {d}")).unwrap_or_default();
-    format!(
-        "Cramps: {} of {}{since}; {} of {} after a completed stretch, {} of {} without\n",
-        s.cramp_nights,
-        nights(s.nights),
-        s.stretched_cramp_nights,
-        nights(s.stretched_nights),
-        s.unstretched_cramp_nights,
-        nights(s.unstretched_nights),
-    )
+    let mut parts = Vec::new();
+    if s.stretched_nights > 0 {
+        parts.push(format!("{} of {} after a completed stretch", s.stretched_cramp_nights, nights(s.stretched_nights)));
+    }
+    if s.unstretched_nights > 0 {
+        parts.push(format!("{} of {} without", s.unstretched_cramp_nights, nights(s.unstretched_nights)));
+    }
+    format!("Cramps: {} of {}{since}; {}\n", s.cramp_nights, nights(s.nights), parts.join(", "))
 }
 
 fn streak_line(s: &Streaks) -> String {
-    let nights = |n: u32| if n == 1 { "1 night".to_string() } else { format!("{n} nights") };
+    let nights = |n: u32| count(n, "night");
     format!("Current streak: {}   Longest: {}   This week: {}/7\n", nights(s.current), nights(s.longest), s.this_week)
 }
 
