@@ -36,7 +36,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> u8 {
         Err(e) if e.use_stderr() => {
             // One voice for every error: clap's start like stretch's own.
             let text = e.render().to_string();
-            eprint!("stretch: {}", text.strip_prefix("error: ").unwrap_or(&text));
+            let text = text.strip_prefix("error: ").unwrap_or(&text);
+            let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+            let tip = stray_word_tip(&e).map(|tip| format!("\n  tip: {tip}")).unwrap_or_default();
+            eprint!("stretch: {first}{tip}\n{rest}");
             return code::USAGE;
         }
         Err(e) => {
@@ -53,6 +56,28 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> u8 {
         }
     };
     term::output::finish(exit)
+}
+
+/// For a word given without its flag (`stretch tonight 3`), the flag it
+/// probably meant.
+fn stray_word_tip(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    if e.kind() != clap::error::ErrorKind::UnknownArgument {
+        return None;
+    }
+    let Some(ContextValue::String(word)) = e.get(ContextKind::InvalidArg) else { return None };
+    let flag = if word.starts_with('-') {
+        return None;
+    } else if word.parse::<u32>().is_ok_and(|n| (1..=20).contains(&n)) {
+        "--reps"
+    } else if time::duration::parse(word).is_ok() {
+        "--hold"
+    } else if routine::catalog::is_path(word) || routine::catalog::resolve(word, None).is_ok() {
+        "--routine"
+    } else {
+        return None;
+    };
+    Some(format!("did you mean {flag} {word}?"))
 }
 
 fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {

@@ -205,3 +205,19 @@ fn a_record_that_cannot_be_saved_is_printed_not_lost() {
     assert!(stderr.contains("Stopped wall-calf: 0 of 2 reps") && stderr.contains("; NOT logged"), "{stderr}");
     assert!(stderr.contains(&format!("could not write the journal {}", s.journal().display())), "{stderr}");
 }
+
+#[test]
+fn a_value_without_its_flag_gets_the_flag_it_probably_meant() {
+    let s = Sandbox::new();
+    for (word, tip) in [("3", "--reps 3"), ("12s", "--hold 12s"), ("wall-calf-single", "--routine wall-calf-single")] {
+        let (code, _, stderr) = s.run(s.cmd(&["tonight", word]));
+        assert_eq!(code, 2, "{stderr}");
+        let first_two: Vec<_> = stderr.lines().take(2).collect();
+        assert_eq!(
+            first_two,
+            [format!("stretch: unexpected argument '{word}' found"), format!("  tip: did you mean {tip}?")]
+        );
+    }
+    let (_, _, stderr) = s.run(s.cmd(&["tonight", "banana"]));
+    assert!(!stderr.contains("did you mean"), "no guess without grounds: {stderr}");
+}
