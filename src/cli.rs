@@ -26,6 +26,13 @@ Exit codes:
   75   another session is running
   130  interrupted (Ctrl-C, q or Esc); 143 for SIGTERM";
 
+/// The in-session keys, for `tonight --help` and `cramp --help`.
+const KEYS: &str = "\
+Keys at a terminal, during the routine (and cramp relief):
+  space     pause, and resume (the audio pauses with the timer)
+  s         skip the rest of getting ready, or of a rest
+  q, Esc    stop; the session is recorded as partial (exit 130)";
+
 /// A guided bedtime calf stretch, with spoken cues and a journal of your nights.
 ///
 /// Face a wall, run `stretch tonight`, and follow the voice: three 10-second
@@ -55,7 +62,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the bedtime routine: timed holds, spoken cues, and a journal entry.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = [KEYS, EXIT_CODES].join("\n\n"))]
     Tonight(TonightArgs),
     /// List every routine, with a summary and where it comes from.
     Routines,
@@ -66,6 +73,7 @@ pub enum Command {
     ///
     /// On a terminal with no options, two single-key questions (which leg, how
     /// bad) take the details; Enter accepts the default.
+    #[command(after_help = KEYS)]
     Cramp(CrampArgs),
     /// Run the routine by itself at set times, from your crontab.
     Schedule(ScheduleArgs),
@@ -85,11 +93,11 @@ pub enum Command {
         #[arg(value_enum)]
         shell: Shell,
     },
-    /// Print the manual page (roff), for `man`: `stretch man | man -l -`.
+    /// Print the manual page (roff), for `man`: `stretch man | man -l -`, `stretch man schedule add`.
     Man {
-        /// The subcommand whose page to print [default: the page of stretch itself]
+        /// The command whose page to print, like `tonight` or `schedule add` [default: the page of stretch itself]
         #[arg(value_name = "COMMAND")]
-        command: Option<String>,
+        command: Vec<String>,
     },
 }
 

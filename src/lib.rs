@@ -103,6 +103,6 @@ fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
         }
         Command::Config(flags) => cmd::config::run(&settings(flags.flags())?, &paths),
         Command::Completions { shell } => cmd::completions::run(*shell),
-        Command::Man { command } => cmd::man::run(command.as_deref()),
+        Command::Man { command } => cmd::man::run(command),
     }
 }

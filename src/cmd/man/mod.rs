@@ -1,0 +1,83 @@
+//! `stretch man [COMMAND...]`: the manual page, in roff, generated from the
+//! command line's own definition (the same text as `--help`), with the
+//! sections `--help` has no room for written here by hand.
+
+use clap::CommandFactory;
+
+use crate::cli::Cli;
+use crate::error::{Error, Result};
+
+/// Keys, files, environment, exit status, the routine format and examples:
+/// the main page's own sections.
+const SECTIONS: &str = include_str!("sections.roff");
+
+/// Writes the page of stretch, or of a subcommand (`schedule add`), to stdout.
+pub fn run(path: &[String]) -> Result<u8> {
+    let mut page = Vec::new();
+    render(path, &mut page)?;
+    super::print_generated(&page)
+}
+
+/// Renders the page of the command at `path` (empty: stretch itself) into `out`.
+pub fn render(path: &[String], out: &mut Vec<u8>) -> Result<()> {
+    let mut command = Cli::command();
+    command.build();
+    for name in path {
+        let names: Vec<_> = command.get_subcommands().map(|c| c.get_name().to_string()).collect();
+        let Some(found) = command.find_subcommand(name).cloned() else {
+            let under =
+                if command.get_name() == "stretch" { String::new() } else { format!(" {}", command.get_name()) };
+            return Err(Error::usage(format!(
+                "no command named {name:?}{under}; pages exist for: {}",
+                names.join(", ")
+            )));
+        };
+        command = found;
+    }
+    let keys = matches!(path.first().map(String::as_str), Some("tonight" | "cramp"));
+    let fail = |e: std::io::Error| Error::failure(format!("could not render the manual: {e}"));
+    clap_mangen::Man::new(command).render(out).map_err(fail)?;
+    if path.is_empty() {
+        out.extend_from_slice(SECTIONS.as_bytes());
+    } else if keys {
+        let keys = SECTIONS.split(".SH FILES").next().unwrap_or_default();
+        out.extend_from_slice(keys.as_bytes());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(path: &[&str]) -> String {
+        let mut out = Vec::new();
+        render(&path.iter().map(|s| s.to_string()).collect::<Vec<_>>(), &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_main_page_lists_the_commands_and_has_every_section() {
+        let text = page(&[]);
+        assert!(text.starts_with(".ie \\n(.g .ds Aq"), "roff: {}", &text[..40]);
+        assert!(text.contains(".TH stretch 1"), "{text}");
+        assert!(text.contains("tonight"));
+        for section in ["KEYS", "FILES", "ENVIRONMENT", "EXIT STATUS", "ROUTINE FORMAT", "EXAMPLES"] {
+            assert!(text.contains(&format!(".SH {section}\n")), "{section}");
+        }
+    }
+
+    #[test]
+    fn a_subcommand_page_has_its_options_and_nested_ones_exist() {
+        let text = page(&["tonight"]);
+        assert!(text.contains(".TH stretch-tonight 1"), "{}", &text[..300]);
+        assert!(text.contains("\\-\\-hold"), "{text}");
+        assert!(text.contains(".SH KEYS"), "the keys are on the session's page");
+        let text = page(&["schedule", "add"]);
+        assert!(text.contains(".TH stretch-schedule-add 1"), "{}", &text[..300]);
+        let err = render(&["nope".into()], &mut Vec::new()).unwrap_err();
+        assert!(err.message.contains("tonight"), "{}", err.message);
+        let err = render(&["schedule".into(), "nope".into()], &mut Vec::new()).unwrap_err();
+        assert!(err.message.contains("under schedule") || err.message.contains("add, list"), "{}", err.message);
+    }
+}
