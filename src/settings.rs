@@ -48,6 +48,8 @@ pub struct Config {
     pub sounds: Option<SoundSet>,
     /// Loudness, 0-100.
     pub volume: Option<u8>,
+    /// A cap on loudness for every sound stretch plays, whatever asks for more.
+    pub max_volume: Option<u8>,
     /// The time of day at which one night ends and the next begins.
     pub day_starts: Option<TimeOfDay>,
     /// Where `routine` is written (`file:line:col`), to point at it if it names no routine.
@@ -66,11 +68,12 @@ struct FileConfig {
     prepare: Option<Spanned<FileDuration>>,
     sounds: Option<SoundSet>,
     volume: Option<Spanned<i64>>,
+    max_volume: Option<Spanned<i64>>,
     day_starts: Option<TimeOfDay>,
 }
 
 /// The keys of the file, for "did you mean".
-const KEYS: &[&str] = &["routine", "reps", "hold", "rest", "prepare", "sounds", "volume", "day_starts"];
+const KEYS: &[&str] = &["routine", "reps", "hold", "rest", "prepare", "sounds", "volume", "max_volume", "day_starts"];
 
 impl Config {
     /// Reads `--config FILE` (which must exist), else `default` if it exists;
@@ -118,6 +121,7 @@ pub fn parse(file: &str, text: &str) -> std::result::Result<Config, RoutineError
         prepare: at.length(raw.prepare, "prepare", limits::PREPARE)?,
         sounds: raw.sounds,
         volume: at.number(raw.volume, "volume", limits::VOLUME)?,
+        max_volume: at.number(raw.max_volume, "max_volume", limits::VOLUME)?,
         day_starts: raw.day_starts,
     })
 }
@@ -275,8 +279,10 @@ pub struct Settings {
     pub prepare: Option<Setting<Duration>>,
     /// What guides the person.
     pub sounds: Setting<SoundSet>,
-    /// Loudness.
+    /// Loudness, before the cap.
     pub volume: Setting<u8>,
+    /// The cap on loudness (the config file's `max_volume`, else 100).
+    pub max_volume: Setting<u8>,
     /// When one night ends and the next begins.
     pub day_starts: Setting<TimeOfDay>,
     /// Where a routine named by the config file is written, for errors.
@@ -309,9 +315,15 @@ impl Settings {
                 .unwrap_or_else(|| Setting::default(SoundSet::Voice)),
             volume: layered(flags.volume.map(|v| ("--volume", v)), config.volume, &path)
                 .unwrap_or_else(|| Setting::default(VOLUME)),
+            max_volume: layered(None, config.max_volume, &path).unwrap_or_else(|| Setting::default(100)),
             day_starts: layered(flags.day_starts.map(|v| ("--day-starts", v)), config.day_starts, &path)
                 .unwrap_or_else(|| Setting::default(DEFAULT_DAY_STARTS)),
         }
+    }
+
+    /// The loudness to play at: `volume`, or `wanted` if given, never above `max_volume`.
+    pub fn loudness(&self, wanted: Option<u8>) -> u8 {
+        wanted.unwrap_or(self.volume.value).min(self.max_volume.value)
     }
 
     /// Finds the routine and applies the timing settings to it. A routine
@@ -463,6 +475,20 @@ mod tests {
         assert_eq!(s.sounds, Setting { value: SoundSet::Chime, layer: file });
         assert_eq!(s.volume, Setting { value: 10, layer: Layer::Flag("--volume") });
         assert_eq!(s.day_starts, Setting { value: DEFAULT_DAY_STARTS, layer: Layer::Default });
+    }
+
+    #[test]
+    fn max_volume_caps_every_loudness() {
+        let s = Settings::resolve(
+            &Flags { volume: Some(90), ..Flags::default() },
+            &from_file(
+                "max_volume = 30
+",
+            ),
+        );
+        assert_eq!((s.loudness(None), s.loudness(Some(25)), s.loudness(Some(60))), (30, 25, 30));
+        let s = Settings::resolve(&Flags::default(), &Config::default());
+        assert_eq!(s.loudness(None), VOLUME, "no cap without the key");
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub fn render(file: Option<&Path>, found: bool, settings: &Settings, routine: &R
         ("prepare", or_routine(&settings.prepare, routine.prepare.length)),
         ("sounds", shown(&settings.sounds, |s| s.name().to_string())),
         ("volume", shown(&settings.volume, u8::to_string)),
+        ("max_volume", shown(&settings.max_volume, u8::to_string)),
         ("day_starts", shown(&settings.day_starts, ToString::to_string)),
     ];
     let width = rows.iter().map(|(_, s)| s.value.len()).max().unwrap_or(0);
@@ -80,7 +81,8 @@ mod tests {
         assert_eq!(lines[3], "reps        3          routine wall-calf");
         assert_eq!(lines[4], "hold        7s         /c/config.toml");
         assert_eq!(lines[8], "volume      5          flag --volume");
-        assert_eq!(lines[9], "day_starts  04:00      default");
+        assert_eq!(lines[9], "max_volume  100        default");
+        assert_eq!(lines[10], "day_starts  04:00      default");
     }
 
     #[test]

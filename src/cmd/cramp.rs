@@ -68,10 +68,10 @@ pub fn run(args: &CrampArgs, settings: &Settings, color: ColorChoice, paths: &Pa
     let request = Request {
         timeline: relief,
         sounds: settings.sounds.value,
-        volume: match settings.volume.layer {
-            Layer::Flag(_) => settings.volume.value,
-            _ => RELIEF_VOLUME,
-        },
+        volume: settings.loudness(match settings.volume.layer {
+            Layer::Flag(_) => None,
+            _ => Some(RELIEF_VOLUME),
+        }),
         json: false,
         log: true,
         cramp: Some(cramp.id),

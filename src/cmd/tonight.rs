@@ -33,7 +33,7 @@ pub fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, paths: &
         return Ok(code::OK);
     }
     let timeline = timeline::build(&routine);
-    let (sounds, volume) = (settings.sounds.value, settings.volume.value);
+    let (sounds, volume) = (settings.sounds.value, settings.loudness(None));
     if let Some(path) = &args.export_audio {
         return export(&timeline, sounds, volume, path);
     }

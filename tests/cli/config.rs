@@ -80,7 +80,7 @@ fn a_mistake_in_the_file_names_file_line_and_fix_and_runs_nothing() {
         assert_eq!(code, 2, "{args:?}");
         assert_eq!(stdout, "");
         let expected = format!(
-            "stretch: {}:3:1: unknown key volum; did you mean volume? The keys are routine, reps, hold, rest, prepare, sounds, volume, day_starts\n",
+            "stretch: {}:3:1: unknown key volum; did you mean volume? The keys are routine, reps, hold, rest, prepare, sounds, volume, max_volume, day_starts\n",
             file.display()
         );
         assert_eq!(stderr, expected);
@@ -163,4 +163,28 @@ fn the_manual_page_is_roff_for_stretch_and_each_command() {
     let (code, _, stderr) = s.run(s.cmd(&["man", "nightly"]));
     assert_eq!(code, 2);
     assert!(stderr.contains("no command named \"nightly\"; pages exist for: tonight, routines"), "{stderr}");
+}
+
+/// The loudest sample of a 16-bit WAV file.
+fn peak(wav: &std::path::Path) -> i32 {
+    let bytes = std::fs::read(wav).unwrap();
+    bytes[44..].chunks_exact(2).map(|s| i32::from(i16::from_le_bytes([s[0], s[1]])).abs()).max().unwrap()
+}
+
+#[test]
+fn max_volume_caps_what_a_flag_asks_for_and_config_shows_it() {
+    let s = Sandbox::new();
+    let export = |name: &str| {
+        let wav = s.path().join(name);
+        let args = ["tonight", "--export-audio", wav.to_str().unwrap(), "--sounds", "chime", "--volume", "100"];
+        let (code, _, stderr) = s.run(s.cmd(&args));
+        assert_eq!(code, 0, "{stderr}");
+        peak(&wav)
+    };
+    let loud = export("loud.wav");
+    let file = write_config(&s, "max_volume = 20\n");
+    let capped = export("capped.wav");
+    assert!(capped * 4 < loud, "capped at 20 of 100: {capped} against {loud}");
+    let rows = settings(&s, &["--volume", "90"]);
+    assert!(rows.contains(&("max_volume".into(), "20".into(), file.display().to_string())), "{rows:?}");
 }
