@@ -65,6 +65,12 @@ pub fn run(args: &CrampArgs, settings: &Settings, color: ColorChoice, paths: &Pa
     if !relieve {
         return Ok(code::OK);
     }
+    let steps = crate::term::words::count(relief.reps, "step");
+    let length = crate::time::duration::format_rounded(relief.length());
+    crate::term::output::line(&format!(
+        "Relief for the cramp in your {}: {steps}, {length} in all.",
+        leg_words(cramp.leg)
+    ));
     let request = Request {
         timeline: relief,
         sounds: settings.sounds.value,
@@ -91,23 +97,25 @@ fn leg_words(leg: Leg) -> &'static str {
 
 fn ask_leg() -> Result<Leg> {
     let choices = [
-        Choice { key: 'l', value: Leg::Left },
-        Choice { key: 'r', value: Leg::Right },
-        Choice { key: 'b', value: Leg::Both },
+        Choice { key: 'l', value: Leg::Left, label: "left" },
+        Choice { key: 'r', value: Leg::Right, label: "right" },
+        Choice { key: 'b', value: Leg::Both, label: "both" },
     ];
-    prompt::ask("Which leg? [l]eft, [r]ight, [b]oth (Enter: both)", &choices, Leg::Both)
+    prompt::ask("Which leg? [l]eft, [r]ight, [b]oth (Enter: both)", &choices, 2)
 }
 
 fn ask_severity() -> Result<u8> {
-    let choices: Vec<Choice<u8>> = (1..=5u8).map(|n| Choice { key: char::from(b'0' + n), value: n }).collect();
-    prompt::ask("How bad, from 1 (mild) to 5 (worst)? (Enter: 3)", &choices, 3)
+    const LABELS: [&str; 5] = ["1 (mild)", "2", "3", "4", "5 (worst)"];
+    let choices: Vec<Choice<u8>> =
+        (1..=5u8).map(|n| Choice { key: char::from(b'0' + n), value: n, label: LABELS[usize::from(n - 1)] }).collect();
+    prompt::ask("How bad, from 1 (mild) to 5 (worst)? (Enter: 3)", &choices, 2)
 }
 
 /// Asked after the cramp is recorded, so cancelling here only declines relief
 /// (SIGTERM or a closed terminal still ends the program).
 fn ask_relief() -> Result<bool> {
-    let choices = [Choice { key: 'y', value: true }, Choice { key: 'n', value: false }];
-    match prompt::ask("Guide you through relief now? [y/N]", &choices, false) {
+    let choices = [Choice { key: 'y', value: true, label: "yes" }, Choice { key: 'n', value: false, label: "no" }];
+    match prompt::ask("Guide you through relief now? [y/N]", &choices, 1) {
         Err(e) if e.code == code::INTERRUPTED => Ok(false),
         answer => answer,
     }

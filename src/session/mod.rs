@@ -71,7 +71,7 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     let look = Look::of(if request.json { Stream::Stderr } else { Stream::Stdout }, request.color, env);
     let (mut output, audio) = open_output(timeline, request.sounds, request.volume, look.stream.is_terminal());
     let style = Style { look, bell: audio == AudioUsed::Bell };
-    let mut human = Human::new(style, timeline.reps);
+    let mut human = Human::new(style, timeline.reps, timeline.stepped);
     if keys.is_some() {
         human.line(keys::HINT);
     }

@@ -90,6 +90,9 @@ pub struct Timeline {
     pub routine: String,
     /// Reps planned.
     pub reps: u32,
+    /// Each hold is a step of its own (`[[hold.steps]]`), with its own words,
+    /// rather than the same hold again.
+    pub stepped: bool,
     /// Phases in order; the last is always `Done`.
     pub phases: Vec<Phase>,
     /// Cues in order of time.
@@ -155,7 +158,13 @@ pub fn build(routine: &Routine) -> Timeline {
         routine.done.say.as_deref(),
         routine.done.length,
     );
-    Timeline { routine: routine.name.clone(), reps: routine.reps, phases: plan.phases, cues: plan.cues }
+    Timeline {
+        routine: routine.name.clone(),
+        reps: routine.reps,
+        stepped: !routine.steps.is_empty(),
+        phases: plan.phases,
+        cues: plan.cues,
+    }
 }
 
 /// The timeline under construction, with the running offset.

@@ -26,6 +26,8 @@ pub struct Style {
 pub struct Human {
     style: Style,
     reps: u32,
+    /// Whether each hold is a step of its own (see `Timeline::stepped`).
+    stepped: bool,
     bar: Option<ProgressBar>,
     /// The current phase's words, repeated beside the bar.
     words: String,
@@ -38,9 +40,9 @@ const REDRAW: Duration = Duration::from_secs(1);
 
 impl Human {
     /// A display for a routine of `reps` reps.
-    pub fn new(style: Style, reps: u32) -> Self {
+    pub fn new(style: Style, reps: u32, stepped: bool) -> Self {
         let bar = style.look.live.then(|| new_bar(style));
-        Human { style, reps, bar, words: String::new() }
+        Human { style, reps, stepped, bar, words: String::new() }
     }
 
     /// Prints a line, above the bar if there is one.
@@ -76,6 +78,8 @@ impl Human {
         let side = phase.side.map(|s| format!(", {} leg", s.name())).unwrap_or_default();
         match phase.kind {
             PhaseKind::Prepare => "Get ready".to_string(),
+            // Steps each do something else: their number, not "hold" again and again.
+            PhaseKind::Hold if self.stepped => format!("Step {} of {}{side}", phase.rep, self.reps),
             PhaseKind::Hold => format!("Hold, rep {} of {}{side}", phase.rep, self.reps),
             PhaseKind::Rest => "Rest".to_string(),
             PhaseKind::Done => "Done".to_string(),

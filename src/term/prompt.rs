@@ -17,18 +17,22 @@ use nix::sys::signalfd::{SfdFlags, SignalFd};
 use crate::error::{Error, Result, code};
 use crate::term::mode::{self, KeyMode};
 
-/// One choice: the key that picks it and its value.
+/// One choice: the key that picks it, its value, and the word echoed for it.
 pub struct Choice<T> {
     /// The key (lower case).
     pub key: char,
     /// What it means.
     pub value: T,
+    /// What the answer is called, echoed after the question (`left`).
+    pub label: &'static str,
 }
 
-/// Asks `question` on the terminal and returns the chosen value, `default` on
-/// Enter. Other keys are ignored. Esc, `q` or Ctrl-C cancel with exit code
-/// 130; SIGTERM and SIGHUP end with 128 + the signal.
-pub fn ask<T: Copy>(question: &str, choices: &[Choice<T>], default: T) -> Result<T> {
+/// Asks `question` on the terminal and returns the chosen value, that of
+/// `choices[default]` on Enter; either way the answer's label is echoed, so
+/// a person half asleep sees what was taken. Another key gets a hint of the
+/// keys that answer. Esc, `q` or Ctrl-C cancel with exit code 130; SIGTERM
+/// and SIGHUP end with 128 + the signal.
+pub fn ask<T: Copy>(question: &str, choices: &[Choice<T>], default: usize) -> Result<T> {
     let signals = Held::start()?;
     let keys = KeyMode::enter().ok_or_else(|| Error::failure("could not read single keys: stdin is not a terminal"))?;
     // Asked only once keys arrive one by one, so an Enter typed at once counts.
@@ -39,12 +43,12 @@ pub fn ask<T: Copy>(question: &str, choices: &[Choice<T>], default: T) -> Result
     drop(signals);
     match answer {
         Ok(Some(i)) => {
-            eprintln!("{}", choices[i].key);
+            eprintln!("{}", choices[i].label);
             Ok(choices[i].value)
         }
         Ok(None) => {
-            eprintln!();
-            Ok(default)
+            eprintln!("{}", choices[default].label);
+            Ok(choices[default].value)
         }
         Err(e) => {
             eprintln!();
@@ -77,6 +81,11 @@ fn wait_for_answer<T>(choices: &[Choice<T>], signals: &Held) -> Result<Option<us
             Some(Answer::Cancel) => return Err(cancelled()),
             Some(Answer::Default) => return Ok(None),
             Some(Answer::Choice(i)) => return Ok(Some(i)),
+            Some(Answer::Other) => {
+                let keys: Vec<String> = keys.iter().map(char::to_string).collect();
+                eprint!("({}?) ", keys.join("/"));
+                let _ = std::io::stderr().flush();
+            }
             None => {}
         }
     }
@@ -91,6 +100,8 @@ enum Answer {
     Cancel,
     /// The key of the choice at this index.
     Choice(usize),
+    /// A key that answers nothing.
+    Other,
 }
 
 const ESC: u8 = 0x1b;
@@ -99,6 +110,7 @@ const ESC: u8 = 0x1b;
 /// (an arrow or function key) is not an Esc, and is ignored whole.
 fn answer(bytes: &[u8], keys: &[char]) -> Option<Answer> {
     let mut rest = bytes;
+    let mut other = false;
     while let Some((&byte, tail)) = rest.split_first() {
         rest = tail;
         match byte {
@@ -118,10 +130,11 @@ fn answer(bytes: &[u8], keys: &[char]) -> Option<Answer> {
                 if let Some(i) = keys.iter().position(|k| *k == key) {
                     return Some(Answer::Choice(i));
                 }
+                other |= byte.is_ascii_graphic() || byte == b' ';
             }
         }
     }
-    None
+    other.then_some(Answer::Other)
 }
 
 fn cancelled() -> Error {
@@ -200,13 +213,15 @@ mod tests {
         assert_eq!(answer(b"r", &KEYS), Some(Answer::Choice(1)));
         assert_eq!(answer(b"B", &KEYS), Some(Answer::Choice(2)));
         assert_eq!(answer(b"xzb", &KEYS), Some(Answer::Choice(2)), "other keys are passed over");
+        assert_eq!(answer(b"x", &KEYS), Some(Answer::Other), "a wrong key gets a hint");
+        assert_eq!(answer(b"\x1b[A", &KEYS), None, "an arrow is no key at all");
     }
 
     #[test]
     fn esc_alone_or_q_cancels_but_an_arrow_key_does_not() {
         assert_eq!(answer(b"\x1b", &KEYS), Some(Answer::Cancel));
         assert_eq!(answer(b"q", &KEYS), Some(Answer::Cancel));
-        for sequence in [&b"\x1b[A"[..], b"\x1b[15~", b"\x1bOP", b"\x1bb", b"x"] {
+        for sequence in [&b"\x1b[A"[..], b"\x1b[15~", b"\x1bOP", b"\x1bb"] {
             assert_eq!(answer(sequence, &KEYS), None, "{sequence:?}");
         }
         assert_eq!(answer(b"\x1b[Dl", &KEYS), Some(Answer::Choice(0)));

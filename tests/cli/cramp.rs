@@ -91,6 +91,10 @@ fn relief_is_a_session_linked_to_the_cramp() {
     for words in ["Pull your toes and foot up toward you", "put your weight on the cramping leg", "Massage the calf"] {
         assert!(stdout.contains(words), "{words}: {stdout}");
     }
+    assert!(stdout.contains("Relief for the cramp in your right leg: 3 steps"), "the leg answered: {stdout}");
+    for n in 1..=3 {
+        assert!(stdout.contains(&format!("Step {n} of 3 (200ms): ")), "each step says what it is: {stdout}");
+    }
     // Relief is not the night's stretch: no streak, and the bedtime routine still runs.
     let (_, log, _) = s.run(s.cmd(&["log", "--json", "--data-dir", data.to_str().unwrap()]));
     let log: serde_json::Value = serde_json::from_str(&log).unwrap();
@@ -113,6 +117,7 @@ fn two_keypresses_record_a_cramp_half_asleep() {
     term.wait_for("Guide you through relief now?");
     term.keys(&["Enter"]);
     let screen = term.wait_for("EXIT=");
+    assert!(screen.contains("(Enter: both) right\n"), "the answer is echoed: {screen}");
     assert!(screen.contains("Recorded a cramp (right leg, severity 4)"), "{screen}");
     assert!(screen.contains("EXIT=0"), "{screen}");
     let c = &cramps(&s)[0];
@@ -133,10 +138,12 @@ fn enter_takes_the_defaults_and_escape_cancels() {
     assert!(!s.journal().exists());
     let term = Tmux::start(&s, &format!("{bin} cramp --data-dir {data}; echo EXIT=$?; sleep 30"));
     term.wait_for("Which leg?");
+    term.keys(&["x"]);
+    term.wait_for("(l/r/b?)");
     term.keys(&["Enter"]);
-    term.wait_for("How bad");
+    term.wait_for("(Enter: both) (l/r/b?) both");
     term.keys(&["Enter"]);
-    term.wait_for("relief now?");
+    term.wait_for("(Enter: 3) 3");
     term.keys(&["n"]);
     term.wait_for("EXIT=0");
     let c = &cramps(&s)[0];
