@@ -57,6 +57,9 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path) -> Res
             "--export-audio with --sounds off would write silence; choose --sounds voice or chime",
         ));
     }
+    if volume == 0 {
+        return Err(Error::usage("--export-audio at volume 0 would write silence; choose a --volume from 1 to 100"));
+    }
     let track = track::render(timeline, sounds, volume);
     export::write_wav(&track, path)?;
     let (length, cues) = (duration::format(track.duration()), track.onsets().len());

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::journal::Session;
 use crate::routine::Side;
 use crate::session::clock::StopReason;
 use crate::session::runner::{Moment, Observer};
@@ -35,6 +36,21 @@ struct Event<'a> {
     reason: Option<&'a str>,
 }
 
+/// The last event: the session as recorded, so a script can find its record.
+#[derive(Serialize)]
+struct Summary<'a> {
+    event: &'static str,
+    /// The record's `id`, in the journal when `logged`.
+    id: &'a str,
+    completed: bool,
+    reps_done: u32,
+    reps: u32,
+    hold_ms: u64,
+    paused_ms: u64,
+    /// Whether the record reached the journal.
+    logged: bool,
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_nanos() as f64 / 1e6
 }
@@ -43,6 +59,22 @@ impl<W: Write> JsonEvents<W> {
     /// Events for a routine of `reps` reps.
     pub fn new(out: W, reps: u32) -> Self {
         JsonEvents { out, reps }
+    }
+
+    /// The closing event, after the record was (or was not) saved.
+    pub fn summary(&mut self, session: &Session, logged: bool) {
+        let line = Summary {
+            event: "summary",
+            id: &session.id,
+            completed: session.completed,
+            reps_done: session.reps_done,
+            reps: session.reps_planned,
+            hold_ms: session.hold_ms,
+            paused_ms: session.paused_ms,
+            logged,
+        };
+        let text = serde_json::to_string(&line).expect("events always serialize");
+        let _ = writeln!(self.out, "{text}").and_then(|()| self.out.flush());
     }
 
     fn write(&mut self, event: &str, phase: &Phase, at: Moment, words: Option<&str>, reason: Option<&str>) {

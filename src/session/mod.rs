@@ -68,7 +68,9 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     let keys = keys::listen(controls.clone());
     signals::forward_to(controls)?;
     // Human output goes to stdout, or to stderr when `--json` owns stdout.
-    let look = Look::of(if request.json { Stream::Stderr } else { Stream::Stdout }, request.color, env);
+    let mut look = Look::of(if request.json { Stream::Stderr } else { Stream::Stdout }, request.color, env);
+    // A bar redrawn over JSON lines on the same terminal would garble both.
+    look.live &= !(request.json && Stream::Stdout.is_terminal());
     let (mut output, audio) = open_output(timeline, request.sounds, request.volume, look.stream.is_terminal());
     let style = Style { look, bell: audio == AudioUsed::Bell };
     let mut human = Human::new(style, timeline.reps, timeline.stepped);
@@ -82,6 +84,9 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     let mut clock = MonotonicClock::start(inbox);
     let (session, outcome) = run_session(request, audio, &mut clock, now, &mut watchers, &mut output);
     let saved = journal.as_deref().map_or(Ok(()), |path| save(path, &session));
+    if let Some(events) = &mut watchers.events {
+        events.summary(&session, journal.is_some() && saved.is_ok());
+    }
     human.line(&record::summary(&session, &logged(journal.as_deref(), &saved)));
     saved?;
     finish_audio(output, &mut clock, timeline);
@@ -110,7 +115,8 @@ fn exit_code(outcome: &Outcome) -> u8 {
 /// Starts the cue track on the device. Without one, says why in one line and
 /// falls back to the terminal bell (when a person is at a terminal) or silence.
 fn open_output(timeline: &Timeline, sounds: SoundSet, volume: u8, terminal: bool) -> (Output, AudioUsed) {
-    if sounds == SoundSet::Off {
+    // Nothing to hear at volume 0: not even the bell.
+    if sounds == SoundSet::Off || volume == 0 {
         return (Output::Silent, AudioUsed::Off);
     }
     let track = track::render(timeline, sounds, volume);

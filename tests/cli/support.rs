@@ -223,8 +223,13 @@ pub fn session_line(id: &str, started: &str, completed: bool) -> String {
     .to_string()
 }
 
-/// Parses `--json` output.
+/// Parses `--json` output: the timed events, without the closing summary.
 pub fn events(stdout: &str) -> Vec<serde_json::Value> {
+    all_events(stdout).into_iter().filter(|e| e["event"] != "summary").collect()
+}
+
+/// Every `--json` line, the summary last.
+pub fn all_events(stdout: &str) -> Vec<serde_json::Value> {
     stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
 }
 

@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, BufReader};
 
-use crate::support::{Sandbox, events, signal, spawn};
+use crate::support::{Sandbox, all_events, events, signal, spawn};
 
 #[test]
 fn a_completed_routine_is_logged_with_every_field() {
@@ -73,6 +73,24 @@ fn json_events_carry_planned_and_actual_times() {
         assert!(actual >= planned, "never early: {e}");
     }
     assert!(stderr.contains("Completed wall-calf"), "human output moves to stderr: {stderr}");
+    let summary = all_events(&stdout).pop().unwrap();
+    assert_eq!(summary["event"], "summary");
+    assert_eq!(summary["id"], s.records()[0]["id"], "the summary names the record");
+    assert_eq!((summary["completed"].as_bool(), summary["logged"].as_bool()), (Some(true), Some(true)));
+}
+
+#[test]
+fn volume_zero_is_silence_and_cannot_be_exported() {
+    let s = Sandbox::new();
+    let (code, _, stderr) = s.run(s.tonight(&["--sounds", "chime", "--volume", "0"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "", "no device is opened, so there is nothing to miss");
+    assert_eq!(s.records()[0]["audio"], "off");
+    let wav = s.path().join("x.wav");
+    let (code, _, stderr) = s.run(s.cmd(&["tonight", "--export-audio", wav.to_str().unwrap(), "--volume", "0"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("volume 0 would write silence"), "{stderr}");
+    assert!(!wav.exists());
 }
 
 #[test]
