@@ -830,7 +830,14 @@ a line and becomes `sleep`.
             fmt_summary(over, " ms", 1),
             statistics.median(over) <= 5,
         )
-        self.target("time to first output", "≤ 10 ms", fmt_summary(first, " ms", 1), bool(first) and statistics.median(first) <= 10)
+        floor = [r.first_output * 1000 for r in table[0][1] if r.first_output is not None]
+        limit = statistics.median(floor) + 0.5 if floor else None
+        self.target(
+            "time to first output, sounds off",
+            f"≤ method floor + 0.5 ms ({limit:.1f} ms in this run)" if limit else "≤ method floor + 0.5 ms",
+            fmt_summary(first, " ms", 1),
+            bool(first and limit) and statistics.median(first) <= limit,
+        )
         self.target(
             "wake-ups per second during a hold on a terminal, sounds off",
             "≤ 12",
