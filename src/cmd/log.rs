@@ -13,7 +13,7 @@ use crate::cli::{LogAction, LogArgs};
 use crate::env::Env;
 use crate::error::{Error, Result, code};
 use crate::journal::nights::{CrampSummary, FIRST_NIGHT, Night, Tally, night_of};
-use crate::journal::{self, Cramp, Problem, Session, Stored};
+use crate::journal::{self, Brief, Fact, Problem, Stored};
 use crate::paths::Paths;
 use crate::settings::Settings;
 use crate::term::look::{ColorChoice, Look, Stream};
@@ -39,13 +39,26 @@ pub fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths: &Path
     }
     let range = Range::new(args, settings.day_starts.value.naive(), &now)?;
     let path = paths.journal();
-    let reading = journal::read_stored(&path)?;
-    warn(&path, &reading.problems);
     if args.check {
+        let reading = journal::read_stored(&path)?;
+        warn(&path, &reading.problems);
         return Ok(check(&path, &reading.records, reading.problems.len()));
     }
+    // The views read each line where it lies, keeping only what they show.
+    let bytes = journal::read_bytes(&path)?;
+    let reading = journal::parse_brief(&bytes);
+    warn(&path, &reading.problems);
     crate::term::output::text(&render(args, &range, &reading.records, Look::of(Stream::Stdout, color, env).color));
     Ok(code::OK)
+}
+
+/// What `stretch log` prints for `args`, from a journal's bytes, at `now`
+/// (the built-in day boundary, no colour, problems left out): the reading and
+/// the view without the file or the terminal, for the benchmarks.
+#[doc(hidden)]
+pub fn view_of(args: &LogArgs, bytes: &[u8], now: &DateTime<FixedOffset>) -> Result<String> {
+    let range = Range::new(args, crate::settings::DEFAULT_DAY_STARTS.naive(), now)?;
+    Ok(render(args, &range, &journal::parse_brief(bytes).records, false))
 }
 
 /// The nights asked for, and tonight, all under one day boundary.
@@ -99,20 +112,29 @@ impl Range {
 /// The output: JSON, CSV, or the view for a person. Streaks count every
 /// session of the chosen routine; the range chooses what is listed. Cramps
 /// count whatever the routine.
-fn render(args: &LogArgs, range: &Range, records: &[Stored], color: bool) -> String {
-    let chosen: Vec<(&Stored, &Session)> = records
-        .iter()
-        .filter_map(|s| s.record.as_session().map(|session| (s, session)))
-        .filter(|(_, session)| args.routine.as_ref().is_none_or(|r| *r == session.routine))
-        .collect();
-    let cramps: Vec<(&Stored, &Cramp)> =
-        records.iter().filter_map(|s| s.record.as_cramp().map(|cramp| (s, cramp))).collect();
-    let tally = Tally::new(chosen.iter().map(|(_, s)| *s), range.day_starts)
-        .with_cramps(cramps.iter().map(|(_, c)| *c), range.day_starts);
-    let sessions: Vec<&Stored> =
-        chosen.iter().filter(|(_, s)| range.contains(&s.started)).map(|(stored, _)| *stored).collect();
-    let cramps_in_range: Vec<&Stored> =
-        cramps.iter().filter(|(_, c)| range.contains(&c.at)).map(|(stored, _)| *stored).collect();
+fn render(args: &LogArgs, range: &Range, records: &[Brief], color: bool) -> String {
+    let mut tally = Tally::default();
+    let (mut sessions, mut cramps, mut any_cramp) = (Vec::new(), Vec::new(), false);
+    for brief in records {
+        match &brief.fact {
+            Fact::Session(s) if args.routine.as_ref().is_none_or(|r| *r == s.routine) => {
+                if !s.relief {
+                    tally.add_session(&s.started, s.completed, s.hold_ms, range.day_starts);
+                }
+                if range.contains(&s.started) {
+                    sessions.push(brief);
+                }
+            }
+            Fact::Session(_) => {}
+            Fact::Cramp(at) => {
+                any_cramp = true;
+                tally.add_cramp(at, range.day_starts);
+                if range.contains(at) {
+                    cramps.push(brief);
+                }
+            }
+        }
+    }
     let streaks = show::Streaks {
         current: tally.current_streak(range.tonight),
         longest: tally.longest_streak(),
@@ -121,7 +143,7 @@ fn render(args: &LogArgs, range: &Range, records: &[Stored], color: bool) -> Str
     let export_nights = range.export_nights(&tally);
     let cramp_summary = CrampSummary::of(&export_nights);
     if args.json {
-        show::json(&streaks, &export_nights, &cramp_summary, &sessions, &cramps_in_range) + "\n"
+        show::json(&streaks, &export_nights, &cramp_summary, &sessions, &cramps) + "\n"
     } else if args.csv {
         show::csv(&sessions, range.day_starts)
     } else if records.is_empty() {
@@ -133,7 +155,7 @@ fn render(args: &LogArgs, range: &Range, records: &[Stored], color: bool) -> Str
             nights: tally.between(first, last),
             streaks,
             calendar: tally.calendar(last, CALENDAR_WEEKS),
-            cramps: (!cramps.is_empty()).then(|| (export_nights.first().map(|n| n.night), cramp_summary)),
+            cramps: any_cramp.then(|| (export_nights.first().map(|n| n.night), cramp_summary)),
         };
         show::human(&view, color)
     }

@@ -303,10 +303,16 @@ pub fn read(path: &Path) -> Result<Reading> {
 
 /// Like [`read`], keeping each record's stored line.
 pub fn read_stored(path: &Path) -> Result<Reading<Stored>> {
+    Ok(parse(&read_bytes(path)?))
+}
+
+/// The journal's bytes, for a reading that borrows from them; a missing
+/// journal is empty. The file is never modified.
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     let fail = |e: io::Error| Error::io("read the journal", path, &e);
     let mut file = match File::open(path) {
         Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Reading::default()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(fail(e)),
     };
     // A shared lock waits out an append in progress, so its line is never
@@ -314,7 +320,7 @@ pub fn read_stored(path: &Path) -> Result<Reading<Stored>> {
     file.lock_shared().map_err(fail)?;
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes).map_err(fail)?;
-    Ok(parse(&bytes))
+    Ok(bytes)
 }
 
 /// Parses journal text, line by line.
@@ -332,7 +338,7 @@ pub fn parse(bytes: &[u8]) -> Reading<Stored> {
     reading
 }
 
-fn parse_line(line: &[u8]) -> std::result::Result<(Record, String), String> {
+pub(super) fn parse_line(line: &[u8]) -> std::result::Result<(Record, String), String> {
     let text = std::str::from_utf8(line).map_err(|_| "not valid UTF-8 (a corrupt line)".to_string())?;
     let text = text.trim_end_matches('\r');
     match serde_json::from_str::<Record>(text) {

@@ -1,6 +1,9 @@
 //! The journal: records, the file they live in, and the nights they make.
 
+mod brief;
 mod file;
 pub mod nights;
+mod scan;
 
+pub use brief::{Brief, Fact, SessionFact, parse_brief};
 pub use file::*;

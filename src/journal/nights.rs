@@ -14,9 +14,6 @@ use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, NaiveTime};
 pub use crate::journal::FIRST_NIGHT;
 use crate::journal::{Cramp, Session};
 
-/// When a new night begins: sessions before 04:00 belong to the night before.
-pub const DEFAULT_DAY_STARTS: NaiveTime = NaiveTime::from_hms_opt(4, 0, 0).unwrap();
-
 /// The night a moment belongs to, by its own local time and offset.
 pub fn night_of(at: &DateTime<FixedOffset>, day_starts: NaiveTime) -> NaiveDate {
     let local = at.naive_local();
@@ -59,28 +56,40 @@ pub struct Tally {
 impl Tally {
     /// Tallies sessions by the night each started in.
     pub fn new<'a>(sessions: impl IntoIterator<Item = &'a Session>, day_starts: NaiveTime) -> Self {
-        let mut nights = BTreeMap::new();
-        for session in sessions.into_iter().filter(|s| !s.is_relief()) {
-            let date = night_of(&session.started, day_starts);
-            let night = nights.entry(date).or_insert_with(|| Night::empty(date));
-            if session.completed {
-                night.completed += 1;
-            } else {
-                night.partial += 1;
-            }
-            night.hold_ms = night.hold_ms.saturating_add(session.hold_ms);
+        let mut tally = Tally::default();
+        for s in sessions.into_iter().filter(|s| !s.is_relief()) {
+            tally.add_session(&s.started, s.completed, s.hold_ms, day_starts);
         }
-        Tally { nights }
+        tally
     }
 
     /// Adds cramps to their nights, attributed like sessions: one at 03:00
     /// belongs to the night before.
     pub fn with_cramps<'a>(mut self, cramps: impl IntoIterator<Item = &'a Cramp>, day_starts: NaiveTime) -> Self {
         for cramp in cramps {
-            let date = night_of(&cramp.at, day_starts);
-            self.nights.entry(date).or_insert_with(|| Night::empty(date)).cramps += 1;
+            self.add_cramp(&cramp.at, day_starts);
         }
         self
+    }
+
+    /// Counts one session (not a relief) started `at`, on its night.
+    pub fn add_session(&mut self, at: &DateTime<FixedOffset>, completed: bool, hold_ms: u64, day_starts: NaiveTime) {
+        let night = self.night_mut(night_of(at, day_starts));
+        if completed {
+            night.completed += 1;
+        } else {
+            night.partial += 1;
+        }
+        night.hold_ms = night.hold_ms.saturating_add(hold_ms);
+    }
+
+    /// Counts one cramp that struck `at`, on its night.
+    pub fn add_cramp(&mut self, at: &DateTime<FixedOffset>, day_starts: NaiveTime) {
+        self.night_mut(night_of(at, day_starts)).cramps += 1;
+    }
+
+    fn night_mut(&mut self, date: NaiveDate) -> &mut Night {
+        self.nights.entry(date).or_insert_with(|| Night::empty(date))
     }
 
     /// The night on `date`, empty if nothing happened.
@@ -186,6 +195,9 @@ mod tests {
     use chrono_tz::{America::New_York, Europe::Berlin, Tz};
 
     use super::*;
+
+    /// The built-in day boundary, as the tally takes it.
+    const DEFAULT_DAY_STARTS: NaiveTime = crate::settings::DEFAULT_DAY_STARTS.naive_const();
 
     fn date(text: &str) -> NaiveDate {
         text.parse().unwrap()

@@ -28,7 +28,15 @@ impl TimeOfDay {
 
     /// The same time as chrono's type, for date arithmetic.
     pub fn naive(self) -> NaiveTime {
-        NaiveTime::from_hms_opt(u32::from(self.hour), u32::from(self.minute), 0).unwrap_or(NaiveTime::MIN)
+        Self::naive_const(self)
+    }
+
+    /// [`TimeOfDay::naive`], for constants.
+    pub const fn naive_const(self) -> NaiveTime {
+        match NaiveTime::from_hms_opt(self.hour as u32, self.minute as u32, 0) {
+            Some(time) => time,
+            None => NaiveTime::MIN,
+        }
     }
 
     /// Parses `H:MM`, `HH:MM`, `HH.MM`, `Ham`/`Hpm` and `H:MMam`/`H:MMpm`.

@@ -7,8 +7,8 @@ use std::time::Duration;
 use chrono::{Datelike, NaiveDate, NaiveTime};
 use serde::Serialize;
 
-use crate::journal::Stored;
 use crate::journal::nights::{CrampSummary, Night, night_of};
+use crate::journal::{Brief, Record};
 use crate::term::words::count;
 use crate::time::duration;
 
@@ -175,8 +175,8 @@ pub fn json(
     streaks: &Streaks,
     nights: &[Night],
     cramp_summary: &CrampSummary,
-    sessions: &[&Stored],
-    cramps: &[&Stored],
+    sessions: &[&Brief],
+    cramps: &[&Brief],
 ) -> String {
     let head = JsonHead {
         current_streak: streaks.current,
@@ -194,13 +194,14 @@ pub fn json(
     };
     let mut out = serde_json::to_string(&head).expect("the log always serializes");
     out.pop(); // the closing brace: the records come last.
+    out.reserve(records_len(sessions) + records_len(cramps) + 32);
     for (key, records) in [("sessions", sessions), ("cramps", cramps)] {
-        out += &format!(",\"{key}\":[");
+        let _ = write!(out, ",\"{key}\":[");
         for (i, record) in records.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            out += &record.text;
+            out += record.text;
         }
         out.push(']');
     }
@@ -208,12 +209,21 @@ pub fn json(
     out
 }
 
-/// The `--csv` export: a header, then one row per session.
-pub fn csv(sessions: &[&Stored], day_starts: NaiveTime) -> String {
+/// The bytes the records' lines take, with their commas.
+fn records_len(records: &[&Brief]) -> usize {
+    records.iter().map(|r| r.text.len() + 1).sum()
+}
+
+/// The `--csv` export: a header, then one row per session. Each session is
+/// read in full from its line (which the brief reading only accepts when the
+/// full reading does).
+pub fn csv(sessions: &[&Brief], day_starts: NaiveTime) -> String {
     let mut out = String::from(
         "night,started,ended,routine,completed,reps_done,reps_planned,hold_ms,paused_ms,source,audio,id\n",
     );
-    for s in sessions.iter().filter_map(|s| s.record.as_session()) {
+    let records = sessions.iter().filter_map(|b| serde_json::from_str::<Record>(b.text).ok());
+    for record in records {
+        let Some(s) = record.as_session() else { continue };
         let fields = [
             night_of(&s.started, day_starts).to_string(),
             s.started.to_rfc3339(),
@@ -266,7 +276,7 @@ mod tests {
 
     #[test]
     fn the_colored_view() {
-        let tally = crate::journal::nights::Tally::new(&[], crate::journal::nights::DEFAULT_DAY_STARTS);
+        let tally = crate::journal::nights::Tally::new(&[], crate::settings::DEFAULT_DAY_STARTS.naive());
         let last = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
         let mut calendar = tally.calendar(last, 3);
         let night = |days: u64, completed, partial| {

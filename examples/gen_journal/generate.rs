@@ -1,16 +1,12 @@
-//! Writes a realistic journal to stdout, for tests and benchmarks of `stretch log`.
+//! The journal generator, shared by `examples/gen_journal` (which writes it to
+//! stdout) and `benches/log.rs` (which keeps it in memory).
 //!
-//! ```text
-//! cargo run --release --example gen_journal -- [--years 10] [--per-day 4] [--end 2026-11-26] [--seed 1] > journal.jsonl
-//! ```
-//!
-//! Each day has up to `--per-day` sessions (morning, midday, evening, bedtime;
+//! Each day has up to `per_day` sessions (morning, midday, evening, bedtime;
 //! bedtime sometimes after midnight), in Europe/Berlin time with its
-//! daylight-saving offsets, ending on `--end`. About 1 day in 20 is missed and
-//! 1 session in 20 stopped early. The same arguments always give the same file.
-//! Ten years at four a day is about 14,000 records.
+//! daylight-saving offsets, ending on `end`. About 1 day in 20 is missed and
+//! 1 session in 20 stopped early. The same options always give the same lines.
 
-use std::io::{BufWriter, Write};
+use std::io::{self, Write};
 
 use chrono::{Days, Duration, NaiveDate, NaiveTime, TimeZone};
 use chrono_tz::Europe::Berlin;
@@ -18,33 +14,25 @@ use stretch::journal::AudioUsed;
 use stretch::journal::{Record, SCHEMA, Session, Source};
 
 /// Minutes after midnight of each session of the day; the last is bedtime.
-const TIMES: [i64; 4] = [7 * 60 + 30, 13 * 60, 18 * 60 + 30, 23 * 60];
+pub const TIMES: [i64; 4] = [7 * 60 + 30, 13 * 60, 18 * 60 + 30, 23 * 60];
 
-struct Options {
-    years: u64,
-    per_day: usize,
-    end: NaiveDate,
-    seed: u64,
+/// What to generate.
+pub struct Options {
+    /// Years back from `end`.
+    pub years: u64,
+    /// Sessions a day, 1 to 4.
+    pub per_day: usize,
+    /// The last day.
+    pub end: NaiveDate,
+    /// Seed of the dice: another seed, another journal.
+    pub seed: u64,
 }
 
-fn options() -> Result<Options, String> {
-    let mut o = Options { years: 10, per_day: 4, end: NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(), seed: 1 };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args.next().ok_or(format!("{flag} needs a value"))?;
-        let bad = |e: &dyn std::fmt::Display| format!("{flag} {value}: {e}");
-        match flag.as_str() {
-            "--years" => o.years = value.parse().map_err(|e| bad(&e))?,
-            "--per-day" => o.per_day = value.parse().map_err(|e| bad(&e))?,
-            "--end" => o.end = value.parse().map_err(|e| bad(&e))?,
-            "--seed" => o.seed = value.parse().map_err(|e| bad(&e))?,
-            _ => return Err(format!("unknown option {flag}; use --years, --per-day, --end, --seed")),
-        }
+impl Default for Options {
+    /// Ten years at four a day: about 14,000 records.
+    fn default() -> Self {
+        Options { years: 10, per_day: 4, end: NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(), seed: 1 }
     }
-    if !(1..=TIMES.len()).contains(&o.per_day) {
-        return Err(format!("--per-day must be 1-{}", TIMES.len()));
-    }
-    Ok(o)
 }
 
 /// A small deterministic generator (xorshift), so the file depends only on the seed.
@@ -59,13 +47,9 @@ impl Dice {
     }
 }
 
-fn main() {
-    let o = options().unwrap_or_else(|e| {
-        eprintln!("gen_journal: {e}");
-        std::process::exit(2);
-    });
+/// Writes the journal, one record a line; returns how many records it wrote.
+pub fn write(o: &Options, out: &mut impl Write) -> io::Result<u64> {
     let mut dice = Dice(o.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
-    let mut out = BufWriter::new(std::io::stdout().lock());
     let first = o.end - Days::new(o.years * 365);
     let mut count: u64 = 0;
     for day in first.iter_days().take_while(|d| *d <= o.end) {
@@ -78,10 +62,10 @@ fn main() {
             let Some(started) = Berlin.from_local_datetime(&local).earliest() else { continue };
             count += 1;
             let record = session(count, started.fixed_offset(), dice.roll(20) != 0, dice.roll(4) == 0);
-            writeln!(out, "{}", record.to_line()).expect("stdout is writable");
+            writeln!(out, "{}", record.to_line())?;
         }
     }
-    out.flush().expect("stdout is writable");
+    Ok(count)
 }
 
 fn session(n: u64, started: chrono::DateTime<chrono::FixedOffset>, completed: bool, single: bool) -> Record {
