@@ -16,6 +16,7 @@ use crate::journal::nights::{CrampSummary, FIRST_NIGHT, Night, Tally, night_of};
 use crate::journal::{self, Cramp, Problem, Session, Stored};
 use crate::paths::Paths;
 use crate::settings::Settings;
+use crate::term::visible::visible;
 use crate::time::nights_ago::NightSpec;
 
 /// Nights in the default table.
@@ -33,7 +34,7 @@ pub fn run(args: &LogArgs, settings: &Settings, paths: &Paths, env: &Env) -> Res
     }
     match &args.action {
         Some(LogAction::Add(add)) => return entry::add(add, settings, paths, &now),
-        Some(LogAction::Import(import)) => return entry::import(&import.file, paths),
+        Some(LogAction::Import(import)) => return entry::import(&import.file, paths, &now),
         None => {}
     }
     let range = Range::new(args, settings.day_starts.value.naive(), &now)?;
@@ -41,7 +42,7 @@ pub fn run(args: &LogArgs, settings: &Settings, paths: &Paths, env: &Env) -> Res
     let reading = journal::read_stored(&path)?;
     warn(&path, &reading.problems);
     if args.check {
-        return Ok(check(&path, &reading.records, reading.problems.len()));
+        return Ok(check(&path, &reading.records, reading.problems.len(), &now));
     }
     crate::term::output::text(&render(args, &range, &reading.records, color(env)));
     Ok(code::OK)
@@ -71,6 +72,19 @@ impl Range {
             NightSpec::Nights(n) => back(until.unwrap_or(tonight), n - 1, "--since"),
         });
         let since = since.transpose()?;
+        for (flag, night) in [("--since", since), ("--until", until)] {
+            match night {
+                Some(night) if night < FIRST_NIGHT => {
+                    return Err(Error::usage(format!(
+                        "{flag} {night} is before {FIRST_NIGHT}, when stretch keeps no nights"
+                    )));
+                }
+                Some(night) if night > tonight + Days::new(1) => {
+                    return Err(Error::usage(format!("{flag} {night} is in the future; tonight is {tonight}")));
+                }
+                _ => {}
+            }
+        }
         if let (Some(since), Some(until)) = (since, until)
             && since > until
         {
@@ -86,11 +100,15 @@ impl Range {
     }
 
     /// The nights of an export: from `--since` (else the first night with a
-    /// session) to `--until` (else tonight, or a later night that has a session).
+    /// session) to `--until` (else tonight, or tomorrow night if a session is
+    /// dated then). A record dated years ahead (which `--check` flags) never
+    /// stretches an export into millions of empty nights.
     fn export_nights(&self, tally: &Tally) -> Vec<Night> {
         let span = tally.span();
         let Some(first) = self.since.or(span.map(|(first, _)| first.max(FIRST_NIGHT))) else { return Vec::new() };
-        let last = self.until.unwrap_or_else(|| span.map_or(self.tonight, |(_, last)| last.max(self.tonight)));
+        let latest = self.tonight + Days::new(1);
+        let last =
+            self.until.unwrap_or_else(|| span.map_or(self.tonight, |(_, last)| last.clamp(self.tonight, latest)));
         tally.between(first, last)
     }
 }
@@ -148,17 +166,18 @@ fn back(from: NaiveDate, nights: u32, flag: &str) -> Result<NaiveDate> {
 /// One warning per unusable line, naming the journal and the line.
 fn warn(path: &Path, problems: &[Problem]) {
     for problem in problems {
-        eprintln!("stretch: warning: {}:{}: {}; line skipped", path.display(), problem.line, problem.message);
+        let message = visible(&problem.message);
+        eprintln!("stretch: warning: {}:{}: {message}; line skipped", path.display(), problem.line);
     }
 }
 
 /// `--check`: beyond what reading reports, records no timer could have written
 /// and ids used twice. Returns 1 if anything is wrong.
-fn check(path: &Path, records: &[Stored], unreadable: usize) -> u8 {
+fn check(path: &Path, records: &[Stored], unreadable: usize, now: &DateTime<FixedOffset>) -> u8 {
     let mut seen = std::collections::HashMap::new();
     let mut problems = Vec::new();
     for stored in records {
-        if let Err(message) = stored.record.validate() {
+        if let Err(message) = stored.record.validate(now) {
             problems.push(Problem { line: stored.line, message });
         }
         if let Some(first) = seen.insert(stored.record.id(), stored.line) {
@@ -166,7 +185,7 @@ fn check(path: &Path, records: &[Stored], unreadable: usize) -> u8 {
         }
     }
     for problem in &problems {
-        eprintln!("stretch: {}:{}: {}", path.display(), problem.line, problem.message);
+        eprintln!("stretch: {}:{}: {}", path.display(), problem.line, visible(&problem.message));
     }
     let wrong = unreadable + problems.len();
     crate::outln!("{}: {} records, {wrong} problems", path.display(), records.len());

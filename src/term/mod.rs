@@ -6,3 +6,4 @@ pub mod keys;
 pub mod mode;
 pub mod output;
 pub mod prompt;
+pub mod visible;
