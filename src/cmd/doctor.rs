@@ -23,7 +23,7 @@ enum Verdict {
 /// file as read: a mistake in it is a failed check, not the end of the others.
 pub fn run(config: Result<Config>, paths: &Paths, env: &Env) -> Result<u8> {
     let crontab =
-        CrontabProgram::new(&env.crontab).read().map(|text| schedule::CrontabText::parse(&text.unwrap_or_default()));
+        CrontabProgram::from_env(env).read().map(|text| schedule::CrontabText::parse(&text.unwrap_or_default()));
     let entries: Vec<schedule::Entry> = match &crontab {
         Ok(Ok(c)) => c.entries().cloned().collect(),
         _ => Vec::new(),

@@ -79,7 +79,7 @@ fn remove(args: &ScheduleRemove, paths: &Paths, env: &Env) -> Result<u8> {
 }
 
 fn list(paths: &Paths, env: &Env) -> Result<u8> {
-    let (_, crontab) = read(&CrontabProgram::new(&env.crontab))?;
+    let (_, crontab) = read(&CrontabProgram::from_env(env))?;
     let Some(lines) = &crontab.block else {
         crate::outln!("Nothing is scheduled. Add an entry with `stretch schedule add 22:30`.");
         return Ok(code::OK);
@@ -115,7 +115,7 @@ fn edit(
     env: &Env,
     change: impl FnOnce(&mut schedule::CrontabText) -> Vec<(bool, String)>,
 ) -> Result<u8> {
-    let program = CrontabProgram::new(&env.crontab);
+    let program = CrontabProgram::from_env(env);
     let dir = paths.create_data_dir()?;
     let _lock = lock(dir)?;
     let (old, mut crontab) = read(&program)?;

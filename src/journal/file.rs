@@ -427,14 +427,40 @@ fn explain(text: &str, err: &serde_json::Error) -> String {
             Some(v) if v.as_u64() != Some(SCHEMA.into()) => return unknown_version(v),
             _ => {}
         }
-        if let Some(kind) = fields.get("type").and_then(|t| t.as_str())
-            && err.to_string().starts_with("unknown variant")
-        {
-            return format!("unknown record type {kind:?} (a newer stretch wrote it)");
+        match fields.get("type").and_then(|t| t.as_str()) {
+            Some(kind @ ("session" | "cramp")) => {
+                if let Some(why) = bad_field(kind, text) {
+                    return why;
+                }
+            }
+            Some(kind) if err.to_string().starts_with("unknown variant") => {
+                return format!("unknown record type {kind:?} (a newer stretch wrote it)");
+            }
+            _ => {}
         }
     }
     // serde's place is "line 1 column N" of this one line: only the column helps.
     format!("not a valid record: {}", err.to_string().replace(" at line 1 column ", " at column "))
+}
+
+/// Which field of a known record is wrong, and how: read as its own kind, a
+/// record's error has a column, and the key before it names the field.
+fn bad_field(kind: &str, text: &str) -> Option<String> {
+    let err = match kind {
+        "session" => serde_json::from_str::<Session>(text).err()?,
+        _ => serde_json::from_str::<Cramp>(text).err()?,
+    };
+    let message = err.to_string();
+    let message = message.split(" at line ").next().unwrap_or(&message);
+    if message.starts_with("missing field") {
+        return Some(format!("not a valid {kind} record: {message}"));
+    }
+    let before = text.get(..err.column().min(text.len()))?;
+    let key = before.rmatch_indices("\":").find_map(|(at, _)| {
+        let start = before[..at].rfind('"')?;
+        Some(&before[start + 1..at])
+    })?;
+    Some(format!("not a valid {kind} record: field {key:?}: {message}"))
 }
 
 /// Opens (creating it with mode 0600) the journal for appending: never
@@ -497,6 +523,7 @@ pub fn merge(path: &Path, incoming: &[Stored]) -> Result<Merged> {
 /// fragment is left behind.
 fn with_lock(path: &Path, lines_for: impl FnOnce(&mut File) -> Result<Vec<String>>) -> Result<()> {
     let fail = |e: io::Error| Error::io("write the journal", path, &e);
+    ignore_file_size_signal();
     let mut file = open_for_append(path)?;
     file.lock().map_err(fail)?;
     let lines = lines_for(&mut file)?;
@@ -522,6 +549,19 @@ fn with_lock(path: &Path, lines_for: impl FnOnce(&mut File) -> Result<Vec<String
             crate::error::io_cause(&undo)
         )),
     })
+}
+
+/// Past a file size limit (`ulimit -f`) the kernel kills the writer with
+/// SIGXFSZ before it can undo a part-written line; with a handler installed
+/// the write fails with EFBIG instead, and the append is rolled back.
+fn ignore_file_size_signal() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = signal_hook::flag::register(
+            signal_hook::consts::SIGXFSZ,
+            std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        );
+    });
 }
 
 /// Cuts the journal back to `len` bytes, as it was before a failed append.
