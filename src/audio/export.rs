@@ -72,7 +72,7 @@ fn write_through_temporary(track: &Track, dir: &Path, path: &Path, stop: &Atomic
         .prefix(".stretch-export-")
         .suffix(".partial")
         .tempfile_in(dir)
-        .map_err(|e| Error::io("create a temporary file in", dir, &e))?;
+        .map_err(|e| Error::io("write", path, &e))?;
     let fail = |e: io::Error| Error::io("write", path, &e);
     let mut out = io::BufWriter::new(Stoppable { inner: temp.as_file(), stop });
     wav::write_mono_i16(&mut out, RATE, track.len(), track.clone().play()).and_then(|()| out.flush()).map_err(fail)?;
