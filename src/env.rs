@@ -26,6 +26,9 @@ pub struct Env {
     pub now: Option<String>,
     /// The `crontab` program: `STRETCH_CRONTAB`, else `crontab` on `PATH`.
     pub crontab: PathBuf,
+    /// `STRETCH_CRONTAB_TIMEOUT`: seconds to wait for the `crontab` program
+    /// before stopping it (default 10), for tests of a wedged one.
+    pub crontab_timeout: Option<std::time::Duration>,
     /// This program's absolute path, which scheduled entries run.
     pub exe: Option<PathBuf>,
     /// The user id, for `/run/user/<uid>`, where the user's audio server lives.
@@ -45,6 +48,9 @@ impl Env {
             dumb_terminal: var("TERM").is_none_or(|t| t == "dumb"),
             now: var("STRETCH_NOW").map(|t| t.to_string_lossy().into_owned()),
             crontab: var("STRETCH_CRONTAB").map_or_else(|| PathBuf::from("crontab"), PathBuf::from),
+            crontab_timeout: var("STRETCH_CRONTAB_TIMEOUT")
+                .and_then(|t| t.to_str().and_then(|t| t.trim().parse::<f64>().ok()))
+                .and_then(|secs| std::time::Duration::try_from_secs_f64(secs).ok()),
             exe: std::env::current_exe().ok(),
             uid: nix::unistd::getuid().as_raw(),
         }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod cmd;
 pub mod env;
 pub mod error;
+pub mod files;
 pub mod journal;
 pub mod paths;
 pub mod routine;

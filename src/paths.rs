@@ -49,9 +49,11 @@ impl Paths {
         self.config_dir.as_ref().map(|d| d.join(crate::settings::FILE_NAME))
     }
 
-    /// Creates the data dir (mode 0700: a journal of someone's nights is private).
+    /// Creates the data dir (mode 0700: a journal of someone's nights is
+    /// private), and refuses one that another user owns or can write.
     pub fn create_data_dir(&self) -> Result<&Path> {
         create_private_dir(&self.data_dir)?;
+        crate::files::check_data_dir(&self.data_dir)?;
         Ok(&self.data_dir)
     }
 }

@@ -84,7 +84,7 @@ impl Config {
             (None, Some(path)) if path.exists() => path,
             (None, _) => return Ok(Config::default()),
         };
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = crate::files::read_text(path).map_err(|e| {
             let fix = if flag.is_some() { "; check --config" } else { "" };
             Error::usage(format!("{}{fix}", Error::io("read the config file", path, &e).message))
         })?;

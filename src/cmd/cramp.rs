@@ -53,17 +53,26 @@ pub fn run(args: &CrampArgs, settings: &Settings, color: ColorChoice, paths: &Pa
         note: args.note.clone(),
     };
     let journal_path = paths.journal();
-    paths.create_data_dir()?;
-    journal::append(&journal_path, &[Record::Cramp(cramp.clone())])?;
-    crate::term::output::line(&format!(
-        "Recorded a cramp ({}, severity {}) in {}",
-        leg_words(cramp.leg),
-        cramp.severity,
-        journal_path.display()
-    ));
+    let record = Record::Cramp(cramp.clone());
+    // A cramp that could not be stored is printed whole, and relief is still
+    // offered: the leg hurts whether or not the disk is full.
+    let stored = paths.create_data_dir().and_then(|_| journal::append(&journal_path, std::slice::from_ref(&record)));
+    let stored = stored.inspect_err(|e| {
+        eprintln!("stretch: {e}");
+        eprintln!("stretch: this cramp was not saved; its record is:\n{}", record.to_line());
+    });
+    if stored.is_ok() {
+        crate::term::output::line(&format!(
+            "Recorded a cramp ({}, severity {}) in {}",
+            leg_words(cramp.leg),
+            cramp.severity,
+            journal_path.display()
+        ));
+    }
+    let failed = if stored.is_ok() { code::OK } else { code::FAILURE };
     let relieve = args.relieve || (ask && ask_relief()?);
     if !relieve {
-        return Ok(code::OK);
+        return Ok(failed);
     }
     let steps = crate::term::words::count(relief.reps, "step");
     let length = crate::time::duration::format_rounded(relief.length());
@@ -84,7 +93,8 @@ pub fn run(args: &CrampArgs, settings: &Settings, color: ColorChoice, paths: &Pa
         source: journal::Source::Terminal,
         color,
     };
-    session::perform(&request, paths, env)
+    let relieved = session::perform(&request, paths, env)?;
+    Ok(if relieved == code::OK { failed } else { relieved })
 }
 
 fn leg_words(leg: Leg) -> &'static str {

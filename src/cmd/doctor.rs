@@ -23,11 +23,13 @@ enum Verdict {
 /// file as read: a mistake in it is a failed check, not the end of the others.
 pub fn run(config: Result<Config>, paths: &Paths, env: &Env) -> Result<u8> {
     let crontab =
-        CrontabProgram::new(&env.crontab).read().map(|text| schedule::CrontabText::parse(&text.unwrap_or_default()));
+        CrontabProgram::from_env(env).read().map(|text| schedule::CrontabText::parse(&text.unwrap_or_default()));
     let entries: Vec<schedule::Entry> = match &crontab {
         Ok(Ok(c)) => c.entries().cloned().collect(),
         _ => Vec::new(),
     };
+    // Tightened first, so the data dir and journal checks see the result.
+    let privacy = privacy(&paths.data_dir);
     let checks = [
         ("config file", config_file(config, paths)),
         ("audio output", audio()),
@@ -48,6 +50,7 @@ pub fn run(config: Result<Config>, paths: &Paths, env: &Env) -> Result<u8> {
         ),
         ("cron daemon", cron_daemon(Path::new("/proc"))),
         ("XDG_RUNTIME_DIR", runtime_dir(&entries, env.uid)),
+        ("privacy", privacy),
     ];
     let mut failed = false;
     for (name, verdict) in checks {
@@ -111,9 +114,40 @@ fn journal(path: &Path) -> Verdict {
                 reading.problems.len(),
                 path.display(),
                 p.line,
-                p.message
+                crate::term::visible::visible(&p.message)
             )),
         },
+    }
+}
+
+/// Tightens what stretch keeps in the data directory to private modes (0700
+/// for directories, 0600 for files), saying what it changed; what belongs to
+/// another user cannot be tightened and fails the check.
+fn privacy(dir: &Path) -> Verdict {
+    let backups = dir.join(crate::cmd::schedule::BACKUPS);
+    let mut paths = vec![dir.to_path_buf(), backups.clone()];
+    paths.extend(["journal.jsonl", "session.lock", "schedule.lock", crate::cmd::schedule::LOG].map(|f| dir.join(f)));
+    paths.extend(std::fs::read_dir(&backups).into_iter().flatten().flatten().map(|e| e.path()));
+    let (mut tightened, mut foreign) = (Vec::new(), Vec::new());
+    for path in paths {
+        let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
+        if std::os::unix::fs::MetadataExt::uid(&meta) != nix::unistd::geteuid().as_raw() {
+            foreign.push(path.display().to_string());
+            continue;
+        }
+        match crate::files::tighten(&path) {
+            Ok(Some(mode)) => tightened.push(format!("{} (was {mode:o})", path.display())),
+            Ok(None) => {}
+            Err(e) => foreign.push(format!("{} ({})", path.display(), crate::error::io_cause(&e))),
+        }
+    }
+    match (foreign.is_empty(), tightened.is_empty()) {
+        (false, _) => Verdict::Fail(format!(
+            "not yours, so not private to you: {}; `chown` them to yourself, or choose another --data-dir",
+            foreign.join(", ")
+        )),
+        (true, true) => Verdict::Ok("the data directory and its files are private to you".into()),
+        (true, false) => Verdict::Ok(format!("made private (0700/0600): {}", tightened.join(", "))),
     }
 }
 

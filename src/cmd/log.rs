@@ -17,6 +17,7 @@ use crate::journal::{self, Brief, Fact, Problem, Stored};
 use crate::paths::Paths;
 use crate::settings::Settings;
 use crate::term::look::{ColorChoice, Look, Stream};
+use crate::term::visible::visible;
 use crate::time::nights_ago::NightSpec;
 
 /// Nights in the default table.
@@ -34,7 +35,7 @@ pub fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths: &Path
     }
     match &args.action {
         Some(LogAction::Add(add)) => return entry::add(add, settings, paths, &now),
-        Some(LogAction::Import(import)) => return entry::import(&import.file, paths),
+        Some(LogAction::Import(import)) => return entry::import(&import.file, paths, &now),
         None => {}
     }
     let range = Range::new(args, settings.day_starts.value.naive(), &now)?;
@@ -42,11 +43,12 @@ pub fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths: &Path
     if args.check {
         let reading = journal::read_stored(&path)?;
         warn(&path, &reading.problems);
-        return Ok(check(&path, &reading.records, reading.problems.len()));
+        return Ok(check(&path, &reading.records, reading.problems.len(), &now));
     }
     // The views read each line where it lies, keeping only what they show.
-    let bytes = journal::read_bytes(&path)?;
-    let reading = journal::parse_brief(&bytes);
+    let (bytes, long) = journal::read_bytes(&path)?;
+    let mut reading = journal::parse_brief(&bytes);
+    journal::with_long_lines(&mut reading.problems, long);
     warn(&path, &reading.problems);
     crate::term::output::text(&render(args, &range, &reading.records, Look::of(Stream::Stdout, color, env).color));
     Ok(code::OK)
@@ -85,6 +87,19 @@ impl Range {
             NightSpec::Nights(n) => back(until.unwrap_or(tonight), n - 1, "--since"),
         });
         let since = since.transpose()?;
+        for (flag, night) in [("--since", since), ("--until", until)] {
+            match night {
+                Some(night) if night < FIRST_NIGHT => {
+                    return Err(Error::usage(format!(
+                        "{flag} {night} is before {FIRST_NIGHT}, when stretch keeps no nights"
+                    )));
+                }
+                Some(night) if night > tonight + Days::new(1) => {
+                    return Err(Error::usage(format!("{flag} {night} is in the future; tonight is {tonight}")));
+                }
+                _ => {}
+            }
+        }
         if let (Some(since), Some(until)) = (since, until)
             && since > until
         {
@@ -100,11 +115,15 @@ impl Range {
     }
 
     /// The nights of an export: from `--since` (else the first night with a
-    /// session) to `--until` (else tonight, or a later night that has a session).
+    /// session) to `--until` (else tonight, or tomorrow night if a session is
+    /// dated then). A record dated years ahead (which `--check` flags) never
+    /// stretches an export into millions of empty nights.
     fn export_nights(&self, tally: &Tally) -> Vec<Night> {
         let span = tally.span();
         let Some(first) = self.since.or(span.map(|(first, _)| first.max(FIRST_NIGHT))) else { return Vec::new() };
-        let last = self.until.unwrap_or_else(|| span.map_or(self.tonight, |(_, last)| last.max(self.tonight)));
+        let latest = self.tonight + Days::new(1);
+        let last =
+            self.until.unwrap_or_else(|| span.map_or(self.tonight, |(_, last)| last.clamp(self.tonight, latest)));
         tally.between(first, last)
     }
 }
@@ -171,17 +190,18 @@ fn back(from: NaiveDate, nights: u32, flag: &str) -> Result<NaiveDate> {
 /// One warning per unusable line, naming the journal and the line.
 fn warn(path: &Path, problems: &[Problem]) {
     for problem in problems {
-        eprintln!("stretch: warning: {}:{}: {}; line skipped", path.display(), problem.line, problem.message);
+        let message = visible(&problem.message);
+        eprintln!("stretch: warning: {}:{}: {message}; line skipped", path.display(), problem.line);
     }
 }
 
 /// `--check`: beyond what reading reports, records no timer could have written
 /// and ids used twice. Returns 1 if anything is wrong.
-fn check(path: &Path, records: &[Stored], unreadable: usize) -> u8 {
+fn check(path: &Path, records: &[Stored], unreadable: usize, now: &DateTime<FixedOffset>) -> u8 {
     let mut seen = std::collections::HashMap::new();
     let mut problems = Vec::new();
     for stored in records {
-        if let Err(message) = stored.record.validate() {
+        if let Err(message) = stored.record.validate(now) {
             problems.push(Problem { line: stored.line, message });
         }
         if let Some(first) = seen.insert(stored.record.id(), stored.line) {
@@ -189,7 +209,7 @@ fn check(path: &Path, records: &[Stored], unreadable: usize) -> u8 {
         }
     }
     for problem in &problems {
-        eprintln!("stretch: {}:{}: {}", path.display(), problem.line, problem.message);
+        eprintln!("stretch: {}:{}: {}", path.display(), problem.line, visible(&problem.message));
     }
     let wrong = unreadable + problems.len();
     crate::term::output::line(&format!("{}: {} records, {wrong} problems", path.display(), records.len()));

@@ -79,7 +79,7 @@ fn remove(args: &ScheduleRemove, paths: &Paths, env: &Env) -> Result<u8> {
 }
 
 fn list(paths: &Paths, env: &Env) -> Result<u8> {
-    let (_, crontab) = read(&CrontabProgram::new(&env.crontab))?;
+    let (_, crontab) = read(&CrontabProgram::from_env(env))?;
     let Some(lines) = &crontab.block else {
         crate::term::output::line("Nothing is scheduled. Add an entry with `stretch schedule add 22:30`.");
         return Ok(code::OK);
@@ -115,19 +115,20 @@ fn edit(
     env: &Env,
     change: impl FnOnce(&mut schedule::CrontabText) -> Vec<(bool, String)>,
 ) -> Result<u8> {
-    let program = CrontabProgram::new(&env.crontab);
+    let program = CrontabProgram::from_env(env);
     let dir = paths.create_data_dir()?;
     let _lock = lock(dir)?;
     let (old, mut crontab) = read(&program)?;
     let report = change(&mut crontab);
-    for (_, line) in &report {
-        crate::term::output::line(line);
-    }
+    // What changed is said only once it has: a refused install reports nothing done.
+    let say = || report.iter().for_each(|(_, line)| crate::term::output::line(line));
     if !report.iter().any(|(changed, _)| *changed) {
+        say();
         return Ok(code::OK);
     }
     let new = crontab.render();
     let backup = backup(dir, old.as_deref().unwrap_or(""))?;
+    create_log(dir)?;
     program.install(&new, dir)?;
     if program.read()?.as_deref() != Some(new.as_str()) {
         return Err(Error::failure(format!(
@@ -136,8 +137,19 @@ fn edit(
             backup.display()
         )));
     }
+    say();
     crate::term::output::line(&format!("Crontab updated; the previous one is saved in {}", backup.display()));
     Ok(code::OK)
+}
+
+/// Creates the log of scheduled runs private (0600) before cron first
+/// appends to it under its own umask, which would leave it readable by all.
+fn create_log(dir: &Path) -> Result<()> {
+    let path = dir.join(LOG);
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    crate::files::open_no_follow(&path, &mut options).map(drop).map_err(|e| Error::io("create", &path, &e))
 }
 
 /// The installed crontab as text (`None`: the user has none) and cut around the block.
@@ -154,7 +166,10 @@ fn read(program: &CrontabProgram) -> Result<(Option<String>, schedule::CrontabTe
 /// Two edits at once would each install their own view; one waits for the other.
 fn lock(dir: &Path) -> Result<std::fs::File> {
     let path = dir.join("schedule.lock");
-    let file = std::fs::File::create(&path).map_err(|e| Error::io("create", &path, &e))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = crate::files::open_no_follow(&path, &mut options).map_err(|e| Error::io("create", &path, &e))?;
     file.lock().map_err(|e| Error::io("lock", &path, &e))?;
     Ok(file)
 }
@@ -167,7 +182,10 @@ fn backup(dir: &Path, text: &str) -> Result<PathBuf> {
     for attempt in 0.. {
         let path =
             backups.join(if attempt == 0 { format!("crontab-{stamp}") } else { format!("crontab-{stamp}-{attempt}") });
-        match std::fs::File::create_new(&path) {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(&path) {
             Ok(file) => {
                 use std::io::Write;
                 let mut file = file;

@@ -60,10 +60,19 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path) -> Res
     if volume == 0 {
         return Err(Error::usage("--export-audio at volume 0 would write silence; choose a --volume from 1 to 100"));
     }
+    let to_stdout = path == Path::new("-");
+    if !to_stdout && !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("wav")) {
+        eprintln!("stretch: warning: {} does not end in .wav; the file is WAV audio all the same", path.display());
+    }
     let track = track::render(timeline, sounds, volume);
     export::write_wav(&track, path)?;
     let (length, cues) = (duration::format(track.duration()), track.onsets().len());
-    crate::term::output::line(&format!("wrote {} ({length}, {cues} cues, 48 kHz mono)", path.display()));
+    let what = format!("({length}, {cues} cues, 48 kHz mono)");
+    if to_stdout {
+        eprintln!("stretch: wrote the track to stdout {what}");
+    } else {
+        crate::term::output::line(&format!("wrote {} {what}", path.display()));
+    }
     Ok(code::OK)
 }
 

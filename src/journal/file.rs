@@ -4,13 +4,15 @@
 //! reported as a [`Problem`] while every other record is still read.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::files;
 
 /// The first night stretch keeps: anything earlier is a typo (`0026-11-26`)
 /// that would otherwise make every night since then a row of output.
@@ -220,6 +222,19 @@ impl Session {
         if self.ended < self.started {
             return Err(format!("it ended ({}) before it started ({})", self.ended, self.started));
         }
+        let length = self.ended - self.started;
+        if length > chrono::Duration::days(1) {
+            return Err(format!("it lasted {} hours; no session lasts more than a day", length.num_hours()));
+        }
+        let reps = crate::routine::limits::REPS;
+        if !reps.contains(&self.reps_planned) {
+            return Err(format!(
+                "reps_planned is {}; a routine has {} to {} reps",
+                self.reps_planned,
+                reps.start(),
+                reps.end()
+            ));
+        }
         if self.reps_done > self.reps_planned {
             return Err(format!("{} reps done of {} planned", self.reps_done, self.reps_planned));
         }
@@ -238,9 +253,10 @@ impl Cramp {
 }
 
 impl Record {
-    /// What is wrong with a record stretch could not have written, if anything:
-    /// checked before `stretch log add` writes one, and by `stretch log --check`.
-    pub fn validate(&self) -> std::result::Result<(), String> {
+    /// What is wrong with a record stretch could not have written, if anything,
+    /// `now` being the present: checked before `stretch log add` writes one,
+    /// for every record `stretch log import` would add, and by `stretch log --check`.
+    pub fn validate(&self, now: &DateTime<FixedOffset>) -> std::result::Result<(), String> {
         if self.version() != SCHEMA {
             return Err(format!("unknown version v={} (this stretch reads v={SCHEMA})", self.version()));
         }
@@ -249,6 +265,9 @@ impl Record {
         }
         if self.at().date_naive() < FIRST_NIGHT {
             return Err(format!("it is dated {}, before {}", self.at(), FIRST_NIGHT));
+        }
+        if *self.at() > *now + chrono::Duration::days(1) {
+            return Err(format!("it is dated {}, more than a day after now ({now})", self.at()));
         }
         match self {
             Record::Session(s) => s.validate(),
@@ -301,27 +320,106 @@ pub fn read(path: &Path) -> Result<Reading> {
     Ok(Reading { records: stored.records.into_iter().map(|s| s.record).collect(), problems: stored.problems })
 }
 
-/// Like [`read`], keeping each record's stored line.
+/// Like [`read`], keeping each record's stored line. The journal must be a
+/// regular file of this user's that others cannot write (never a link); it is
+/// streamed, and a line longer than [`files::MAX_TEXT`] is a [`Problem`].
 pub fn read_stored(path: &Path) -> Result<Reading<Stored>> {
-    Ok(parse(&read_bytes(path)?))
+    read_checked(path, true)
 }
 
-/// The journal's bytes, for a reading that borrows from them; a missing
-/// journal is empty. The file is never modified.
-pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    let fail = |e: io::Error| Error::io("read the journal", path, &e);
-    let mut file = match File::open(path) {
+/// Reads another journal to import: any regular file, read like the journal.
+pub fn read_foreign(path: &Path) -> Result<Reading<Stored>> {
+    read_checked(path, false)
+}
+
+fn read_checked(path: &Path, own: bool) -> Result<Reading<Stored>> {
+    let (bytes, long) = read_bytes_checked(path, own)?;
+    let mut reading = parse(&bytes);
+    with_long_lines(&mut reading.problems, long);
+    Ok(reading)
+}
+
+/// Adds the lines refused for their length to the other problems, in line order.
+pub fn with_long_lines(problems: &mut Vec<Problem>, long: Vec<Problem>) {
+    if !long.is_empty() {
+        problems.extend(long);
+        problems.sort_by_key(|p| p.line);
+    }
+}
+
+/// The journal's bytes, for a reading that borrows from them, and the lines
+/// refused for their length; a missing journal is empty. The file is never
+/// modified.
+pub fn read_bytes(path: &Path) -> Result<(Vec<u8>, Vec<Problem>)> {
+    read_bytes_checked(path, true)
+}
+
+fn read_bytes_checked(path: &Path, own: bool) -> Result<(Vec<u8>, Vec<Problem>)> {
+    let doing = if own { "read the journal" } else { "read" };
+    let fail = |e: io::Error| Error::io(doing, path, &e);
+    let opened =
+        if own { files::open_no_follow(path, OpenOptions::new().read(true)) } else { files::open_to_read(path) };
+    let file = match opened {
         Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound && own => return Ok((Vec::new(), Vec::new())),
         Err(e) => return Err(fail(e)),
     };
+    if own {
+        files::check_owner_and_mode(path, &file.metadata().map_err(fail)?, "journal")?;
+    }
     // A shared lock waits out an append in progress, so its line is never
     // mistaken for a torn one.
     file.lock_shared().map_err(fail)?;
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).map_err(fail)?;
-    Ok(bytes)
+    read_capped(file).map_err(fail)
 }
+
+/// The journal's bytes, line by line, without its byte-order mark; a line over
+/// [`files::MAX_TEXT`] is left empty (keeping the line numbers) and reported,
+/// so no line is ever held whole in memory beyond the limit.
+fn read_capped(file: File) -> io::Result<(Vec<u8>, Vec<Problem>)> {
+    let mut reader = io::BufReader::new(file);
+    let (mut bytes, mut long, mut line) = (Vec::new(), Vec::new(), 0);
+    loop {
+        line += 1;
+        let start = bytes.len();
+        let read = (&mut reader).take(files::MAX_TEXT + 1).read_until(b'\n', &mut bytes)?;
+        if read == 0 {
+            break;
+        }
+        if line == 1 && bytes.starts_with(BOM) {
+            bytes.drain(..BOM.len());
+        }
+        if bytes.len() - start > files::MAX_TEXT as usize && bytes.last() != Some(&b'\n') {
+            bytes.truncate(start);
+            loop {
+                let buf = reader.fill_buf()?;
+                if buf.is_empty() {
+                    break;
+                }
+                let (used, done) = match buf.iter().position(|&b| b == b'\n') {
+                    Some(at) => (at + 1, true),
+                    None => (buf.len(), false),
+                };
+                reader.consume(used);
+                if done {
+                    break;
+                }
+            }
+            bytes.push(b'\n');
+            long.push(Problem {
+                line,
+                message: format!(
+                    "the line is longer than {}, the limit for one record (not something stretch wrote)",
+                    files::MAX_TEXT_WORDS
+                ),
+            });
+        }
+    }
+    Ok((bytes, long))
+}
+
+/// The UTF-8 byte-order mark some editors put first, as in `config.toml`.
+const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// Parses journal text, line by line.
 pub fn parse(bytes: &[u8]) -> Reading<Stored> {
@@ -362,28 +460,57 @@ fn explain(text: &str, err: &serde_json::Error) -> String {
             Some(v) if v.as_u64() != Some(SCHEMA.into()) => return unknown_version(v),
             _ => {}
         }
-        if let Some(kind) = fields.get("type").and_then(|t| t.as_str())
-            && err.to_string().starts_with("unknown variant")
-        {
-            return format!("unknown record type {kind:?} (a newer stretch wrote it)");
+        match fields.get("type").and_then(|t| t.as_str()) {
+            Some(kind @ ("session" | "cramp")) => {
+                if let Some(why) = bad_field(kind, text) {
+                    return why;
+                }
+            }
+            Some(kind) if err.to_string().starts_with("unknown variant") => {
+                return format!("unknown record type {kind:?} (a newer stretch wrote it)");
+            }
+            _ => {}
         }
     }
     // serde's place is "line 1 column N" of this one line: only the column helps.
     format!("not a valid record: {}", err.to_string().replace(" at line 1 column ", " at column "))
 }
 
-/// Opens (creating it with mode 0600) the journal for appending.
-fn open_for_append(path: &Path) -> io::Result<File> {
+/// Which field of a known record is wrong, and how: read as its own kind, a
+/// record's error has a column, and the key before it names the field.
+fn bad_field(kind: &str, text: &str) -> Option<String> {
+    let err = match kind {
+        "session" => serde_json::from_str::<Session>(text).err()?,
+        _ => serde_json::from_str::<Cramp>(text).err()?,
+    };
+    let message = err.to_string();
+    let message = message.split(" at line ").next().unwrap_or(&message);
+    if message.starts_with("missing field") {
+        return Some(format!("not a valid {kind} record: {message}"));
+    }
+    let before = text.get(..err.column().min(text.len()))?;
+    let key = before.rmatch_indices("\":").find_map(|(at, _)| {
+        let start = before[..at].rfind('"')?;
+        Some(&before[start + 1..at])
+    })?;
+    Some(format!("not a valid {kind} record: field {key:?}: {message}"))
+}
+
+/// Opens (creating it with mode 0600) the journal for appending: never
+/// through a link, never a FIFO or device, never one another user owns or can
+/// write.
+fn open_for_append(path: &Path) -> Result<File> {
     let mut options = OpenOptions::new();
-    options.read(true).append(true).create(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
+    options.read(true).append(true).create(true).mode(0o600);
+    let file = files::open_no_follow(path, &mut options).map_err(|e| Error::io("write the journal", path, &e))?;
+    let meta = file.metadata().map_err(|e| Error::io("write the journal", path, &e))?;
+    files::check_owner_and_mode(path, &meta, "journal")?;
+    Ok(file)
 }
 
 /// Checks, before a session starts, that its record will be writable.
 pub fn check_writable(path: &Path) -> Result<()> {
-    open_for_append(path).map(drop).map_err(|e| Error::io("open the journal", path, &e))
+    open_for_append(path).map(drop)
 }
 
 /// Appends records as whole lines, under an exclusive lock, then syncs; a
@@ -423,15 +550,20 @@ pub fn merge(path: &Path, incoming: &[Stored]) -> Result<Merged> {
 /// lines to add, and writes them in one synced write.
 ///
 /// If the journal ends in a torn line (a crash mid-write), a newline is written
-/// first, so the new record starts on a line of its own and stays readable.
+/// first, so the new record starts on a line of its own and stays readable. If
+/// the write or the sync fails (a full disk, a quota, a size limit), the
+/// journal is cut back to its length before, still under the lock, so no
+/// fragment is left behind.
 fn with_lock(path: &Path, lines_for: impl FnOnce(&mut File) -> Result<Vec<String>>) -> Result<()> {
     let fail = |e: io::Error| Error::io("write the journal", path, &e);
-    let mut file = open_for_append(path).map_err(fail)?;
+    ignore_file_size_signal();
+    let mut file = open_for_append(path)?;
     file.lock().map_err(fail)?;
     let lines = lines_for(&mut file)?;
     if lines.is_empty() {
         return Ok(());
     }
+    let before = file.seek(SeekFrom::End(0)).map_err(fail)?;
     let mut text = String::new();
     if ends_mid_line(&mut file).map_err(fail)? {
         text.push('\n');
@@ -441,8 +573,34 @@ fn with_lock(path: &Path, lines_for: impl FnOnce(&mut File) -> Result<Vec<String
         text.push('\n');
     }
     // One write: with O_APPEND and the lock, a line is never interleaved.
-    file.write_all(text.as_bytes()).map_err(fail)?;
-    file.sync_data().map_err(fail)
+    let written = file.write_all(text.as_bytes()).and_then(|()| file.sync_data());
+    written.map_err(|e| match roll_back(&file, before) {
+        Ok(()) => fail(e),
+        Err(undo) => Error::failure(format!(
+            "{}; cutting it back to its earlier {before} bytes also failed ({}): `stretch log --check` shows the damage",
+            fail(e).message,
+            crate::error::io_cause(&undo)
+        )),
+    })
+}
+
+/// Past a file size limit (`ulimit -f`) the kernel kills the writer with
+/// SIGXFSZ before it can undo a part-written line; with a handler installed
+/// the write fails with EFBIG instead, and the append is rolled back.
+fn ignore_file_size_signal() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = signal_hook::flag::register(
+            signal_hook::consts::SIGXFSZ,
+            std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        );
+    });
+}
+
+/// Cuts the journal back to `len` bytes, as it was before a failed append.
+fn roll_back(file: &File, len: u64) -> io::Result<()> {
+    file.set_len(len)?;
+    file.sync_all()
 }
 
 fn ends_mid_line(file: &mut File) -> io::Result<bool> {

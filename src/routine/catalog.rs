@@ -118,7 +118,7 @@ fn built_in_file(name: &str) -> String {
 }
 
 fn read_file(name: &str, path: &Path) -> std::result::Result<Routine, routine::RoutineError> {
-    let text = std::fs::read_to_string(path).map_err(|e| routine::RoutineError {
+    let text = crate::files::read_text(path).map_err(|e| routine::RoutineError {
         file: path.display().to_string(),
         at: None,
         message: format!("cannot read routine: {}", crate::error::io_cause(&e)),

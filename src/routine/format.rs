@@ -3,6 +3,7 @@
 //! Every mistake is reported as `file:line:col: what is wrong`, before anything
 //! plays, so a person fixing a routine at bedtime is pointed at the exact spot.
 
+use crate::term::visible::visible;
 use std::fmt;
 use std::ops::{Range, RangeInclusive};
 use std::time::Duration;
@@ -250,9 +251,10 @@ pub fn parse(name: &str, file: &str, text: &str) -> Result<Routine, RoutineError
     }
     Ok(Routine {
         name: name.to_string(),
-        summary: raw.summary.unwrap_or_default(),
+        // Shown, never obeyed: a routine file cannot drive the terminal.
+        summary: visible(&raw.summary.unwrap_or_default()).into_owned(),
         reps: match raw.reps {
-            None if !steps.is_empty() => steps.len() as u32,
+            None if !steps.is_empty() => u32::try_from(steps.len()).unwrap_or(u32::MAX),
             None => 3,
             Some(r) => check.in_range("reps", *r.get_ref(), limits::REPS, r.span())?,
         },
@@ -301,7 +303,7 @@ impl<E: Fn(Option<Range<usize>>, String) -> RoutineError> Checker<'_, E> {
                 .map_err(|e| (self.error)(Some(d.span()), e))?,
         };
         let words = step.words.unwrap_or_else(|| default_words(phase).to_string());
-        Ok(Step { length, say: say_or_words(step.say, &words), words })
+        Ok(Step { length, say: say_or_words(step.say, &words), words: visible(&words).into_owned() })
     }
 
     fn only_on_hold(&self, phase: &str, step: &FileStep) -> Result<(), RoutineError> {
@@ -321,9 +323,12 @@ impl<E: Fn(Option<Range<usize>>, String) -> RoutineError> Checker<'_, E> {
     fn steps(&self, steps: Spanned<Vec<Words>>) -> Result<Vec<Words>, RoutineError> {
         let span = steps.span();
         let steps = steps.into_inner();
-        let count = steps.len() as u32;
+        let count = u32::try_from(steps.len()).unwrap_or(u32::MAX);
         self.in_range("the number of [[hold.steps]]", count, limits::REPS, span)?;
-        Ok(steps.into_iter().map(|w| Words { say: say_or_words(w.say, &w.words), words: w.words }).collect())
+        Ok(steps
+            .into_iter()
+            .map(|w| Words { say: say_or_words(w.say, &w.words), words: visible(&w.words).into_owned() })
+            .collect())
     }
 
     fn sides(&self, sides: Spanned<Vec<Side>>) -> Result<Vec<Side>, RoutineError> {

@@ -19,9 +19,10 @@ pub fn acquire(dir: &Path) -> Result<SessionLock> {
     let path = dir.join("session.lock");
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&path).map_err(|e| Error::io("open the session lock", &path, &e))?;
+    // Never through a link: the pid written below would land in its target.
+    let mut file =
+        crate::files::open_no_follow(&path, &mut options).map_err(|e| Error::io("open the session lock", &path, &e))?;
     match file.try_lock() {
         Ok(()) => {
             // Best effort: the pid only helps the message of a second session.

@@ -45,11 +45,11 @@ fn record<Tz: TimeZone>(request: &Request, audio: AudioUsed, outcome: &Outcome, 
         ended: ended.fixed_offset(),
         reps_planned: timeline.reps,
         reps_done: outcome.reps_done,
-        hold_ms: outcome.hold.as_millis() as u64,
+        hold_ms: u64::try_from(outcome.hold.as_millis()).unwrap_or(u64::MAX),
         completed: outcome.completed,
         source: request.source,
         audio,
-        paused_ms: outcome.paused.as_millis() as u64,
+        paused_ms: u64::try_from(outcome.paused.as_millis()).unwrap_or(u64::MAX),
         cramp: request.cramp.clone(),
     }
 }

@@ -8,4 +8,5 @@ pub mod look;
 pub mod mode;
 pub mod output;
 pub mod prompt;
+pub mod visible;
 pub mod words;

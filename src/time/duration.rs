@@ -78,9 +78,11 @@ pub fn format(duration: Duration) -> String {
 /// (`1s497ms` reads as noise), exactly below that.
 pub fn format_rounded(duration: Duration) -> String {
     if duration < Duration::from_secs(1) {
-        return format(Duration::from_millis(duration.as_millis() as u64));
+        return format(Duration::from_millis(duration.subsec_millis().into()));
     }
-    format(Duration::from_secs((duration.as_millis() as u64 + 500) / 1000))
+    // Rounded on whole seconds, so no value (even u64::MAX ms) wraps.
+    let seconds = duration.as_secs().saturating_add(u64::from(duration.subsec_millis() >= 500));
+    format(Duration::from_secs(seconds))
 }
 
 #[cfg(test)]

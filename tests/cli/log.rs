@@ -245,10 +245,18 @@ fn import_merges_another_journal_and_skips_what_is_already_here() {
     let laptop = s.path().join("laptop.jsonl");
     std::fs::write(&laptop, [&week[1..3], &week[4..]].concat().join("\n")).unwrap();
     let laptop_arg = laptop.to_str().unwrap();
+    // One bad record anywhere and nothing is imported.
+    let before = std::fs::read(s.journal()).unwrap();
+    let (code, stdout, stderr) = s.run(s.log(NOW, BERLIN, &["import", laptop_arg]));
+    assert_eq!((code, stdout.as_str()), (1, ""), "{stderr}");
+    assert!(stderr.contains(&format!("{laptop_arg}:4: unknown record version v=2")), "{stderr}");
+    assert!(stderr.contains("nothing was imported: 2 of the records"), "{stderr}");
+    assert_eq!(std::fs::read(s.journal()).unwrap(), before);
+    let good: Vec<_> = [&week[1..3], &week[4..]].concat().into_iter().filter(|l| l.contains("\"v\":1")).collect();
+    std::fs::write(&laptop, good.join("\n")).unwrap();
     let (code, stdout, stderr) = s.run(s.log(NOW, BERLIN, &["import", laptop_arg]));
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.starts_with(&format!("Imported {laptop_arg}: 4 added, 2 skipped")), "{stdout}");
-    assert!(stderr.contains(&format!("{laptop_arg}:4: unknown record version v=2")), "{stderr}");
     let ids: Vec<_> = s.records().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect();
     assert_eq!(ids, ["a", "b", "c", "d", "e", "f", "g"]);
     let (_, stdout, _) = s.run(s.log(NOW, BERLIN, &["import", laptop_arg]));

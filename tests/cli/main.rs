@@ -5,6 +5,7 @@ mod config;
 mod cramp;
 mod cron;
 mod durability;
+mod hostile;
 mod keys;
 mod log;
 mod output;

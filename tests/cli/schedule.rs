@@ -367,7 +367,7 @@ fn doctor_says_what_fails_and_how_to_fix_it() {
         s.run(with_crontab(s.cmd(&["--data-dir", data.to_str().unwrap(), "doctor"]), &program));
     assert_eq!(code, 1, "{stderr}");
     let lines: Vec<_> = stdout.lines().collect();
-    assert_eq!(lines.len(), 7, "{stdout}");
+    assert_eq!(lines.len(), 8, "{stdout}");
     assert!(lines[0].starts_with("ok    config file: none at "), "{}", lines[0]);
     let lines = &lines[1..];
     assert!(lines[0].starts_with("FAIL  audio output: no audio output ("), "{}", lines[0]);

@@ -13,6 +13,7 @@ use crate::journal::{self, Record, SCHEMA, Session, Source};
 use crate::paths::Paths;
 use crate::session::timeline;
 use crate::settings::Settings;
+use crate::term::visible::visible;
 use crate::time::duration;
 
 /// Records a session done without the timer: the routine as planned (the
@@ -38,7 +39,7 @@ pub fn add(args: &LogAddArgs, settings: &Settings, paths: &Paths, now: &DateTime
         ended: started + chrono::Duration::from_std(timeline.length()).unwrap_or_default(),
         reps_planned: timeline.reps,
         reps_done: timeline.reps,
-        hold_ms: timeline.hold_time().as_millis() as u64,
+        hold_ms: u64::try_from(timeline.hold_time().as_millis()).unwrap_or(u64::MAX),
         completed: true,
         source: Source::Entered,
         audio: AudioUsed::None,
@@ -46,10 +47,11 @@ pub fn add(args: &LogAddArgs, settings: &Settings, paths: &Paths, now: &DateTime
         cramp: None,
     };
     let record = Record::Session(session.clone());
-    record.validate().map_err(|e| Error::usage(format!("this session cannot be recorded: {e}")))?;
-    paths.create_data_dir()?;
+    record.validate(now).map_err(|e| Error::usage(format!("this session cannot be recorded: {e}")))?;
     let path = paths.journal();
-    journal::append(&path, &[record])?;
+    paths.create_data_dir().and_then(|_| journal::append(&path, std::slice::from_ref(&record))).inspect_err(|_| {
+        eprintln!("stretch: this session was not saved; its record is:\n{}", record.to_line());
+    })?;
     crate::term::output::line(&format!(
         "Logged {}: {}, {} held, for the night of {}, to {}",
         session.routine,
@@ -61,24 +63,37 @@ pub fn add(args: &LogAddArgs, settings: &Settings, paths: &Paths, now: &DateTime
     Ok(code::OK)
 }
 
-/// Merges another journal, skipping records whose id is already present.
-pub fn import(file: &Path, paths: &Paths) -> Result<u8> {
-    if !file.exists() {
-        return Err(Error::failure(format!("could not read {}: no such file", file.display())));
-    }
-    let incoming = journal::read_stored(file)?;
-    for problem in &incoming.problems {
-        eprintln!("stretch: warning: {}:{}: {}; line not imported", file.display(), problem.line, problem.message);
+/// How many bad records `import` lists before counting the rest.
+const LISTED: usize = 10;
+
+/// Merges another journal, skipping records whose id is already present. Every
+/// record is checked as `stretch log --check` checks it; if any would be
+/// rejected, nothing is imported.
+pub fn import(file: &Path, paths: &Paths, now: &DateTime<FixedOffset>) -> Result<u8> {
+    let incoming = journal::read_foreign(file)?;
+    let mut bad: Vec<(usize, String)> = incoming.problems.iter().map(|p| (p.line, p.message.clone())).collect();
+    bad.extend(incoming.records.iter().filter_map(|s| s.record.validate(now).err().map(|why| (s.line, why))));
+    bad.sort_by_key(|(line, _)| *line);
+    if !bad.is_empty() {
+        for (line, why) in bad.iter().take(LISTED) {
+            eprintln!("stretch: {}:{line}: {}", file.display(), visible(why));
+        }
+        if bad.len() > LISTED {
+            eprintln!("stretch: ... and {} more bad records", bad.len() - LISTED);
+        }
+        return Err(Error::failure(format!(
+            "nothing was imported: {} of the records in {} cannot be stored; fix or remove them and import again",
+            bad.len(),
+            file.display()
+        )));
     }
     paths.create_data_dir()?;
     let path = paths.journal();
-    let merged = journal::merge(&path, &incoming.records)?;
-    let unreadable = match incoming.problems.len() {
-        0 => String::new(),
-        n => format!(", {n} unreadable lines left out"),
-    };
+    let merged = journal::merge(&path, &incoming.records).inspect_err(|_| {
+        eprintln!("stretch: nothing was imported; {} is unchanged and can be imported again", file.display());
+    })?;
     crate::term::output::line(&format!(
-        "Imported {}: {} added, {} skipped (already in {}){unreadable}",
+        "Imported {}: {} added, {} skipped (already in {})",
         file.display(),
         merged.added,
         merged.skipped,

@@ -251,7 +251,18 @@ fn word<T: Serialize>(value: &T) -> String {
 }
 
 /// Quotes a field when it holds a comma, a quote or a line break (RFC 4180).
+///
+/// A cell a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return) is prefixed with `'`, so a routine name
+/// from an imported journal stays text.
 fn csv_field(text: &str) -> String {
+    let neutral;
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        neutral = format!("'{text}");
+        &neutral
+    } else {
+        text
+    };
     if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
 }
 
@@ -264,6 +275,9 @@ mod tests {
         assert_eq!(csv_field("wall-calf"), "wall-calf");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(csv_field("-2+3"), "'-2+3");
+        assert_eq!(csv_field("@x,y"), "\"'@x,y\"");
     }
 
     #[test]

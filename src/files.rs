@@ -1,0 +1,159 @@
+//! How stretch opens the files it keeps and reads: the journal and its lock
+//! are never reached through a symbolic link, nothing waits on a FIFO or a
+//! device, nothing is read without bound, and a data directory or journal that
+//! another user owns or can write is refused, the way ssh treats `~/.ssh`.
+
+use std::fs::{File, Metadata, OpenOptions};
+use std::io::{self, Read};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// The largest routine or config file, and the longest journal line, read:
+/// far beyond anything stretch writes, small enough to never exhaust memory.
+pub const MAX_TEXT: u64 = 1024 * 1024;
+
+/// The limit as people write it, for messages.
+pub const MAX_TEXT_WORDS: &str = "1 MiB";
+
+/// Opens `path` with `options` without following a final symbolic link and
+/// without blocking, then insists on a regular file: a FIFO, device or
+/// directory is an error at once, never a hang.
+pub fn open_no_follow(path: &Path, options: &mut OpenOptions) -> io::Result<File> {
+    options.custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK);
+    let file = options.open(path).map_err(|e| match e.raw_os_error() {
+        Some(nix::libc::ELOOP) => io::Error::other("it is a symbolic link; stretch does not follow links here"),
+        _ => e,
+    })?;
+    regular(&file.metadata()?)?;
+    Ok(file)
+}
+
+/// Opens `path` for reading, following links (routine and config files may be
+/// kept elsewhere), without blocking, and only if it is a regular file.
+pub fn open_to_read(path: &Path) -> io::Result<File> {
+    let file = OpenOptions::new().read(true).custom_flags(nix::libc::O_NONBLOCK).open(path)?;
+    regular(&file.metadata()?)?;
+    Ok(file)
+}
+
+/// An error unless `meta` is a regular file, naming what it is instead.
+fn regular(meta: &Metadata) -> io::Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = meta.file_type();
+    let what = if kind.is_file() {
+        return Ok(());
+    } else if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    };
+    Err(io::Error::other(format!("it is {what}, not a regular file")))
+}
+
+/// Reads a whole text file of at most [`MAX_TEXT`], refusing anything else.
+pub fn read_text(path: &Path) -> io::Result<String> {
+    let file = open_to_read(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_TEXT + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_TEXT {
+        return Err(io::Error::other(format!("it is larger than {MAX_TEXT_WORDS}, the limit for this file")));
+    }
+    String::from_utf8(bytes).map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "it is not UTF-8 text"))
+}
+
+/// The effective user id, whose files stretch may use.
+fn me() -> u32 {
+    nix::unistd::geteuid().as_raw()
+}
+
+/// Refuses a data directory or journal (`what`) that another user owns, or
+/// that others can write, with the command that fixes it.
+pub fn check_owner_and_mode(path: &Path, meta: &Metadata, what: &str) -> Result<()> {
+    if meta.uid() != me() {
+        return Err(Error::failure(format!(
+            "the {what} {} belongs to another user (uid {}); stretch keeps your nights only where you alone \
+             can write: `chown {} {}` (as its owner or root), or choose another --data-dir",
+            path.display(),
+            meta.uid(),
+            me(),
+            path.display()
+        )));
+    }
+    if meta.permissions().mode() & 0o022 != 0 {
+        return Err(Error::failure(format!(
+            "the {what} {} can be written by other users (mode {:o}); make it private: `chmod go-w {}`",
+            path.display(),
+            meta.permissions().mode() & 0o7777,
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Checks an existing data directory (through links: the directory may be
+/// elsewhere) with [`check_owner_and_mode`].
+pub fn check_data_dir(dir: &Path) -> Result<()> {
+    let meta = std::fs::metadata(dir).map_err(|e| Error::io("read", dir, &e))?;
+    check_owner_and_mode(dir, &meta, "data directory")
+}
+
+/// Private files are mode 0600, private directories 0700.
+pub fn private_mode(meta: &Metadata) -> u32 {
+    if meta.is_dir() { 0o700 } else { 0o600 }
+}
+
+/// Tightens `path` to its private mode if it is ours and looser; returns the
+/// old mode when it changed something.
+pub fn tighten(path: &Path) -> io::Result<Option<u32>> {
+    let meta = std::fs::symlink_metadata(path)?;
+    let mode = meta.permissions().mode() & 0o7777;
+    let want = private_mode(&meta);
+    if meta.uid() != me() || meta.file_type().is_symlink() || mode & !want == 0 {
+        return Ok(None);
+    }
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & want))?;
+    Ok(Some(mode))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn special_files_and_large_files_are_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        assert!(read_text(&fifo).unwrap_err().to_string().contains("FIFO"));
+        assert!(read_text(dir.path()).unwrap_err().to_string().contains("a directory"));
+        let big = dir.path().join("big");
+        std::fs::write(&big, vec![b'#'; MAX_TEXT as usize + 1]).unwrap();
+        assert!(read_text(&big).unwrap_err().to_string().contains("1 MiB"));
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&big, &link).unwrap();
+        let err = open_no_follow(&link, OpenOptions::new().read(true)).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+    }
+
+    #[test]
+    fn loose_modes_are_named_with_their_fix_and_tightened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        std::fs::write(&path, "").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+        let meta = std::fs::metadata(&path).unwrap();
+        let err = check_owner_and_mode(&path, &meta, "journal").unwrap_err();
+        assert!(err.message.contains("chmod go-w"), "{}", err.message);
+        assert_eq!(tighten(&path).unwrap(), Some(0o666));
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(tighten(&path).unwrap(), None);
+    }
+}
