@@ -71,6 +71,7 @@ pub fn run(args: &CrampArgs, settings: &Settings, paths: &Paths, env: &Env) -> R
             Layer::Flag(_) => settings.volume.value,
             _ => RELIEF_VOLUME,
         },
+        device: None,
         json: false,
         log: true,
         cramp: Some(cramp.id),

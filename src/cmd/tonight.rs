@@ -36,8 +36,16 @@ pub fn run(args: &TonightArgs, settings: &Settings, paths: &Paths, env: &Env) ->
     if let Some(path) = &args.export_audio {
         return export(&timeline, sounds, volume, path);
     }
-    let request =
-        Request { timeline, sounds, volume, json: args.json, log: !args.no_log, cramp: None, source: args.source };
+    let request = Request {
+        timeline,
+        sounds,
+        volume,
+        device: None,
+        json: args.json,
+        log: !args.no_log,
+        cramp: None,
+        source: args.source,
+    };
     perform(&request, paths, env)
 }
 
