@@ -9,5 +9,6 @@ mod keys;
 mod log;
 mod routines;
 mod schedule;
+mod servers;
 mod support;
 mod tonight;
