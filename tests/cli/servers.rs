@@ -96,13 +96,29 @@ impl Server {
         server.spawn(s, "pipewire", &[]);
         server.wait_for(&server.run.join("pipewire-0"));
         server.spawn(s, "wireplumber", &[]);
-        server.spawn(s, "pipewire", &["-c", "pipewire-pulse.conf"]);
+        // Debian's pipewire-pulse package (which carries pipewire-pulse.conf)
+        // removes PulseAudio; the module itself ships with pipewire.
+        let conf = s.path().join("pulse.conf");
+        std::fs::write(&conf, PULSE_CONF).unwrap();
+        server.spawn(s, "pipewire", &["-c", conf.to_str().unwrap()]);
         server.wait_for(&server.run.join("pulse/native"));
         server.pactl(s, &["load-module", "module-null-sink", &format!("sink_name={SINK}")]);
         server.pactl(s, &["set-default-sink", SINK]);
         server
     }
 }
+
+/// PipeWire's pulse protocol server, listening in `$XDG_RUNTIME_DIR/pulse/native`.
+const PULSE_CONF: &str = r#"context.spa-libs = { audio.convert.* = audioconvert/libspa-audioconvert support.* = support/libspa-support }
+context.modules = [
+  { name = libpipewire-module-protocol-native }
+  { name = libpipewire-module-client-node }
+  { name = libpipewire-module-adapter }
+  { name = libpipewire-module-metadata }
+  { name = libpipewire-module-protocol-pulse args = { } }
+]
+pulse.properties = { server.address = [ "unix:native" ] }
+"#;
 
 /// CLOCK_MONOTONIC in milliseconds.
 fn monotonic_ms() -> f64 {
