@@ -2,8 +2,11 @@
 //! plugin captures what rodio plays), the no-device fallback, and
 //! `--export-audio`.
 
-use crate::support::{Sandbox, events};
+use crate::support::Sandbox;
+#[cfg(feature = "alsa")]
+use crate::support::events;
 
+#[cfg(feature = "alsa")]
 const RATE: f64 = 48_000.0;
 
 /// The offset of each sounding stretch that follows at least `gap` zero samples.
