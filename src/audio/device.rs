@@ -1,184 +1,112 @@
-//! Playing the cue track on the default output device through rodio.
-//!
-//! The device lives on its own thread, which owns the sink and the player: the
-//! runner only sends commands, so pause, resume, skip and stop act on the
-//! audio at once, and the device is closed the moment the track has played.
+//! The output device: the sound server's stream by default, or ALSA directly
+//! (the `alsa` feature) on a machine with no sound server.
 
-use std::num::NonZero;
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
-use rodio::cpal::BufferSize;
-use rodio::source::EmptyCallback;
-use rodio::{DeviceSinkBuilder, MixerDeviceSink, Player};
-
-use super::sounds::RATE;
+#[cfg(feature = "alsa")]
+use super::alsa_device;
+use super::pulse;
 use super::track::Playhead;
+use crate::session::clock::Origin;
 
-enum Command {
-    Pause,
-    Resume,
-    Seek(Duration),
-    Stop,
-    Ended,
+/// A track playing on a device.
+pub enum Playback {
+    /// Through PulseAudio or PipeWire, which say when each sample is heard.
+    Server(pulse::Stream),
+    /// Straight to ALSA, timed by the system clock.
+    #[cfg(feature = "alsa")]
+    Alsa(alsa_device::Playback),
 }
 
-/// A track playing on the device.
-pub struct Playback {
-    commands: Sender<Command>,
-    thread: Option<JoinHandle<()>>,
-}
-
-/// Opens the default output and starts playing the track. Returns once it is
-/// queued; on failure, says why in a few words.
-pub fn play(track: Playhead) -> Result<Playback, String> {
-    let (commands, inbox) = mpsc::channel();
-    let (ready_tx, ready) = mpsc::channel();
-    let ended = commands.clone();
-    let thread = std::thread::Builder::new()
-        .name("audio".into())
-        .spawn(move || run_device(track, inbox, ended, ready_tx))
-        .map_err(|e| format!("could not start the audio thread: {e}"))?;
-    match ready.recv() {
-        Ok(Ok(())) => Ok(Playback { commands, thread: Some(thread) }),
-        Ok(Err(why)) => {
-            let _ = thread.join();
-            Err(why)
-        }
-        Err(_) => Err("the audio thread stopped while opening the device".into()),
+/// Starts `track` on `device` (the default output if `None`) and returns once
+/// its first sample is heard, with `origin` set to that instant. On failure,
+/// says why, and how to get sound, in a few words.
+pub fn play(track: Playhead, device: Option<&str>, origin: &Origin) -> Result<Playback, String> {
+    #[cfg(feature = "alsa")]
+    let fallback = track.clone();
+    let why = match pulse::open(track, device, origin) {
+        Ok(stream) => return Ok(Playback::Server(stream)),
+        Err(why) => why,
+    };
+    #[cfg(feature = "alsa")]
+    if device.is_none() {
+        return alsa_device::play(fallback)
+            .map(|playback| {
+                origin.set(std::time::Instant::now());
+                Playback::Alsa(playback)
+            })
+            .map_err(|alsa| format!("{why}; ALSA: {alsa}"));
     }
+    Err(why)
 }
 
-/// Opens the default output and closes it again: whether sound can play here.
-pub fn probe() -> Result<(), String> {
-    #[cfg(target_os = "linux")]
-    let _quiet = alsa::Output::local_error_handler();
-    let mut sink = open_sink()?;
-    sink.log_on_drop(false);
-    Ok(())
+/// Whether sound can play here, and on which devices: the sound server's
+/// sinks (`name`, description), the default first.
+pub fn probe() -> Result<Vec<(String, String)>, String> {
+    let why = match pulse::sinks() {
+        Ok(sinks) => return Ok(sinks),
+        Err(why) => why,
+    };
+    #[cfg(feature = "alsa")]
+    return alsa_device::probe()
+        .map(|()| vec![("default".to_string(), "ALSA's default output".to_string())])
+        .map_err(|alsa| format!("{why}; ALSA: {alsa}"));
+    #[cfg(not(feature = "alsa"))]
+    Err(why)
 }
 
 impl Playback {
-    /// Pauses the track where it is.
+    /// Pauses what is heard.
     pub fn pause(&self) {
-        let _ = self.commands.send(Command::Pause);
+        match self {
+            Playback::Server(s) => s.pause(),
+            #[cfg(feature = "alsa")]
+            Playback::Alsa(p) => p.pause(),
+        }
     }
 
-    /// Resumes after a pause.
+    /// Resumes; returns once the track is heard again, where it can tell.
     pub fn resume(&self) {
-        let _ = self.commands.send(Command::Resume);
+        match self {
+            Playback::Server(s) => s.resume(),
+            #[cfg(feature = "alsa")]
+            Playback::Alsa(p) => p.resume(),
+        }
     }
 
-    /// Jumps to `offset` from the start of the track.
+    /// Jumps to `offset` on the track; returns once it is heard, where it can tell.
     pub fn seek(&self, offset: Duration) {
-        let _ = self.commands.send(Command::Seek(offset));
+        match self {
+            Playback::Server(s) => s.seek(offset),
+            #[cfg(feature = "alsa")]
+            Playback::Alsa(p) => p.seek(offset),
+        }
+    }
+
+    /// The position on the track heard now, where the device can tell.
+    pub fn heard(&self) -> Option<Duration> {
+        match self {
+            Playback::Server(s) => s.heard(),
+            #[cfg(feature = "alsa")]
+            Playback::Alsa(_) => None,
+        }
     }
 
     /// Stops now and closes the device.
-    pub fn stop(mut self) {
-        let _ = self.commands.send(Command::Stop);
-        self.join();
-    }
-
-    /// Waits for the track to finish; the device is closed when this returns.
-    pub fn finish(mut self) {
-        self.join();
-    }
-
-    fn join(&mut self) {
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+    pub fn stop(self) {
+        match self {
+            Playback::Server(s) => s.stop(),
+            #[cfg(feature = "alsa")]
+            Playback::Alsa(p) => p.stop(),
         }
     }
-}
 
-impl Drop for Playback {
-    fn drop(&mut self) {
-        if self.thread.is_some() {
-            let _ = self.commands.send(Command::Stop);
-            self.join();
+    /// Lets the queued track play to its end, then closes the device.
+    pub fn finish(self) {
+        match self {
+            Playback::Server(s) => s.stop(),
+            #[cfg(feature = "alsa")]
+            Playback::Alsa(p) => p.finish(),
         }
-    }
-}
-
-fn run_device(track: Playhead, inbox: Receiver<Command>, ended: Sender<Command>, ready: Sender<Result<(), String>>) {
-    // ALSA reports a missing device on stderr, line after line, from the thread
-    // that opens it; keep those lines in a buffer instead. Held until the
-    // thread ends, as closing the device may report too.
-    #[cfg(target_os = "linux")]
-    let _quiet = alsa::Output::local_error_handler();
-    let mut sink = match open_sink() {
-        Ok(sink) => sink,
-        Err(why) => {
-            let _ = ready.send(Err(why));
-            return;
-        }
-    };
-    sink.log_on_drop(false);
-    let player = Player::connect_new(sink.mixer());
-    player.append(track);
-    player.append(EmptyCallback::new(Box::new(move || {
-        let _ = ended.send(Command::Ended);
-    })));
-    let _ = ready.send(Ok(()));
-    for command in inbox {
-        match command {
-            Command::Pause => player.pause(),
-            Command::Resume => player.play(),
-            Command::Seek(to) => {
-                let _ = player.try_seek(to);
-            }
-            Command::Stop | Command::Ended => break,
-        }
-    }
-    // Dropped in this order, now: a capture device left open would keep
-    // writing silence, and a real one would hold the sound card.
-    drop(player);
-    drop(sink);
-}
-
-/// Frames handed to the device at a time: 200 ms. The track is queued whole,
-/// so nothing needs a shorter reach, and longer periods wake this process and
-/// the sound server far less often than rodio's 50 ms (measured through
-/// PulseAudio: 0.6% of a core for both, against 1.4%). A pause is heard within
-/// a few tenths of a second.
-const PERIOD: u32 = RATE / 5;
-
-/// The default device at the track's own rate if it takes it (no resampling),
-/// in periods of [`PERIOD`] if it takes those, else at whatever configuration
-/// it offers.
-fn open_sink() -> Result<MixerDeviceSink, String> {
-    // Stream errors after opening (an unplugged headset) only cost cues; the
-    // timer goes on, so they are not worth a line on the person's screen.
-    fn ignore(_: rodio::CpalError) {}
-    let builder = || DeviceSinkBuilder::from_default_device().map(|b| b.with_error_callback(ignore as fn(_)));
-    let rate = NonZero::new(RATE).expect("RATE is not zero");
-    let at_track_rate = |period: Option<u32>| {
-        let b = builder()?.with_sample_rate(rate);
-        match period {
-            Some(frames) => b.with_buffer_size(BufferSize::Fixed(frames)),
-            None => b,
-        }
-        .open_stream()
-    };
-    at_track_rate(Some(PERIOD))
-        .or_else(|_| at_track_rate(None))
-        .or_else(|_| builder()?.open_sink_or_fallback())
-        .map_err(|e| describe(&e))
-}
-
-/// rodio's error and its cause, in one lower-case phrase.
-fn describe(err: &rodio::DeviceSinkError) -> String {
-    let mut text = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        text = format!("{text}: {cause}");
-        source = cause.source();
-    }
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => text,
     }
 }

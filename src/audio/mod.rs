@@ -1,8 +1,11 @@
 //! Sound: the embedded sound sets, the cue track rendered from the timeline,
 //! and where it goes (the output device, a WAV file, the terminal bell).
 
+#[cfg(feature = "alsa")]
+pub mod alsa_device;
 pub mod device;
 pub mod export;
+pub mod pulse;
 pub mod sounds;
 pub mod track;
 pub mod wav;
@@ -50,6 +53,14 @@ impl Output {
     pub fn finish(self) {
         if let Output::Device(p) = self {
             p.finish();
+        }
+    }
+
+    /// The position on the track heard now, where the device can tell.
+    pub fn heard(&self) -> Option<Duration> {
+        match self {
+            Output::Device(p) => p.heard(),
+            Output::Silent => None,
         }
     }
 }

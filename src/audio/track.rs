@@ -80,6 +80,12 @@ impl Track {
         Duration::from_nanos(self.len as u64 * 1_000_000_000 / u64::from(RATE))
     }
 
+    /// When its last sound ends: the track is silent from there on.
+    pub fn sounding_until(&self) -> Duration {
+        let end = self.cues.iter().map(|c| c.onset + c.len()).max().unwrap_or(0).min(self.len);
+        Duration::from_nanos(end as u64 * 1_000_000_000 / u64::from(RATE))
+    }
+
     /// Where each sounding cue starts, in samples, in timeline order.
     pub fn onsets(&self) -> Vec<usize> {
         self.cues.iter().map(|c| c.onset).collect()

@@ -87,6 +87,7 @@ pub fn run(args: &CrampArgs, settings: &Settings, color: ColorChoice, paths: &Pa
             Layer::Flag(_) => None,
             _ => Some(RELIEF_VOLUME),
         }),
+        device: None,
         json: false,
         log: true,
         cramp: Some(cramp.id),

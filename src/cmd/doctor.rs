@@ -80,7 +80,14 @@ fn config_file(config: Result<Config>, paths: &Paths) -> Verdict {
 
 fn audio() -> Verdict {
     match device::probe() {
-        Ok(()) => Verdict::Ok("the default output device opens".into()),
+        Ok(sinks) if sinks.is_empty() => Verdict::Fail("the sound server offers no output device".into()),
+        Ok(sinks) => {
+            let list: Vec<String> = sinks
+                .iter()
+                .map(|(name, about)| if about.is_empty() { name.clone() } else { format!("{name} ({about})") })
+                .collect();
+            Verdict::Ok(format!("{} (default); choose with --device NAME", list.join(", ")))
+        }
         Err(why) => Verdict::Fail(format!(
             "no audio output ({why}); connect speakers or headphones, unmute them, and run this from the \
              same login as the routine (routines still run without sound)"

@@ -41,6 +41,7 @@ pub fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, paths: &
         timeline,
         sounds,
         volume,
+        device: None,
         json: args.json,
         log: !args.no_log,
         cramp: None,

@@ -6,6 +6,7 @@
 #[cfg(any(test, feature = "fake-clock"))]
 use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// Why a routine stops before its end.
@@ -42,31 +43,90 @@ pub trait Clock {
     fn wait_until(&mut self, deadline: Option<Duration>) -> Option<Control>;
 }
 
+/// The instant the routine started, shared between the clock and whoever keeps
+/// it in step with what is heard: the sound output sets it to the instant the
+/// track's first sample is heard, and nudges it when the sound card's clock
+/// and the system's drift apart, so the output's clock is the master.
+#[derive(Debug, Clone)]
+pub struct Origin(Arc<Mutex<Instant>>);
+
+impl Origin {
+    /// An origin at `at`.
+    pub fn at(at: Instant) -> Self {
+        Origin(Arc::new(Mutex::new(at)))
+    }
+
+    /// The instant the routine started.
+    pub fn get(&self) -> Instant {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Moves the origin to `at`.
+    pub fn set(&self, at: Instant) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = at;
+    }
+
+    /// Moves the origin later by `by` (the sound is behind the system clock).
+    pub fn delay(&self, by: Duration) {
+        let mut origin = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        *origin += by;
+    }
+
+    /// Moves the origin earlier by `by` (the sound is ahead of the system clock).
+    pub fn advance(&self, by: Duration) {
+        let mut origin = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        *origin = origin.checked_sub(by).unwrap_or(*origin);
+    }
+
+    /// The origin on `CLOCK_MONOTONIC`, in milliseconds: what `Instant` reads
+    /// on Linux, so other programs (a recorder stamping what is heard) can
+    /// compare their readings with the session's events.
+    pub fn monotonic_ms(&self) -> f64 {
+        let Ok(now) = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC) else { return f64::NAN };
+        let since = Instant::now().saturating_duration_since(self.get());
+        let now_ms = now.tv_sec() as f64 * 1e3 + now.tv_nsec() as f64 / 1e6;
+        now_ms - since.as_nanos() as f64 / 1e6
+    }
+}
+
 /// The real clock: `Instant` is monotonic, and every wait targets
-/// `origin + deadline`, so lateness never accumulates across phases.
+/// `origin + deadline`, so lateness never accumulates across phases. With
+/// sound, the origin is the instant the first sample is heard and follows the
+/// output's clock (see [`Origin`]).
 pub struct MonotonicClock {
-    origin: Instant,
+    origin: Origin,
     controls: Receiver<Control>,
 }
 
 impl MonotonicClock {
     /// Starts the clock now; controls sent on the channel wake it.
     pub fn start(controls: Receiver<Control>) -> Self {
-        MonotonicClock { origin: Instant::now(), controls }
+        Self::from_origin(Origin::at(Instant::now()), controls)
+    }
+
+    /// A clock counting from `origin`, which its owner may move.
+    pub fn from_origin(origin: Origin, controls: Receiver<Control>) -> Self {
+        MonotonicClock { origin, controls }
+    }
+
+    /// The routine's start, shared.
+    pub fn origin(&self) -> &Origin {
+        &self.origin
     }
 }
 
 impl Clock for MonotonicClock {
     fn now(&self) -> Duration {
-        self.origin.elapsed()
+        Instant::now().saturating_duration_since(self.origin.get())
     }
 
     fn wait_until(&mut self, deadline: Option<Duration>) -> Option<Control> {
         let Some(deadline) = deadline else {
             return self.controls.recv().ok();
         };
-        let target = self.origin + deadline;
         loop {
+            // Read afresh each time round: the output may have moved the origin.
+            let target = self.origin.get() + deadline;
             let now = Instant::now();
             if now >= target {
                 return None;

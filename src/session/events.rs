@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::journal::Session;
 use crate::routine::Side;
-use crate::session::clock::StopReason;
+use crate::session::clock::{Origin, StopReason};
 use crate::session::runner::{Moment, Observer};
 use crate::session::timeline::{Phase, PhaseKind};
 
@@ -16,6 +16,7 @@ use crate::session::timeline::{Phase, PhaseKind};
 pub struct JsonEvents<W: Write> {
     out: W,
     reps: u32,
+    origin: Option<Origin>,
 }
 
 #[derive(Serialize)]
@@ -28,6 +29,10 @@ struct Event<'a> {
     /// Milliseconds since the routine started, fractional.
     planned_ms: f64,
     actual_ms: f64,
+    /// `actual_ms` on `CLOCK_MONOTONIC`, so a recorder stamping what is heard
+    /// on that clock can compare its times with these.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    monotonic_ms: Option<f64>,
     /// The phase's planned length.
     length_ms: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -58,7 +63,13 @@ fn ms(d: Duration) -> f64 {
 impl<W: Write> JsonEvents<W> {
     /// Events for a routine of `reps` reps.
     pub fn new(out: W, reps: u32) -> Self {
-        JsonEvents { out, reps }
+        JsonEvents { out, reps, origin: None }
+    }
+
+    /// Also gives each event's time on `CLOCK_MONOTONIC`, from the routine's `origin`.
+    pub fn with_origin(mut self, origin: Origin) -> Self {
+        self.origin = Some(origin);
+        self
     }
 
     /// The closing event, after the record was (or was not) saved.
@@ -86,6 +97,7 @@ impl<W: Write> JsonEvents<W> {
             side: phase.side,
             planned_ms: ms(at.planned),
             actual_ms: ms(at.actual),
+            monotonic_ms: self.origin.as_ref().map(|o| o.monotonic_ms() + ms(at.actual)),
             length_ms: ms(phase.length),
             words,
             reason,

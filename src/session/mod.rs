@@ -12,7 +12,7 @@ pub mod timeline;
 
 use std::path::Path;
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Local;
 
@@ -26,7 +26,7 @@ use crate::paths::Paths;
 use crate::term::display::{Human, Style};
 use crate::term::look::{ColorChoice, Look, Stream};
 use crate::term::{keys, output};
-use clock::{Clock, MonotonicClock, StopReason};
+use clock::{Clock, MonotonicClock, Origin, StopReason};
 use events::JsonEvents;
 pub use record::run_session;
 use runner::{Moment, Observer, Outcome};
@@ -40,6 +40,8 @@ pub struct Request {
     pub sounds: SoundSet,
     /// Loudness, 0-100.
     pub volume: u8,
+    /// The sound server's sink to play on; its default if `None`.
+    pub device: Option<String>,
     /// Events as JSON lines on stdout.
     pub json: bool,
     /// Whether to write the session to the journal.
@@ -71,17 +73,22 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     let mut look = Look::of(if request.json { Stream::Stderr } else { Stream::Stdout }, request.color, env);
     // A bar redrawn over JSON lines on the same terminal would garble both.
     look.live &= !(request.json && Stream::Stdout.is_terminal());
-    let (mut output, audio) = open_output(timeline, request.sounds, request.volume, look.stream.is_terminal());
+    // With sound, the routine starts when its first sample is heard.
+    let origin = Origin::at(Instant::now());
+    let (mut output, audio, sounding) = open_output(request, &origin, look.stream.is_terminal());
+    if audio != AudioUsed::Device {
+        origin.set(Instant::now());
+    }
     let style = Style { look, bell: audio == AudioUsed::Bell };
     let mut human = Human::new(style, timeline.reps, timeline.stepped);
     if keys.is_some() {
         human.line(keys::HINT);
     }
-    let events = request.json.then(|| JsonEvents::new(output::Stdout, timeline.reps));
+    let events = request.json.then(|| JsonEvents::new(output::Stdout, timeline.reps).with_origin(origin.clone()));
     let mut watchers = Watchers { human: &mut human, events };
     // In the local zone, so a session across a clock change ends with the new offset.
     let now = env.now()?.with_timezone(&Local);
-    let mut clock = MonotonicClock::start(inbox);
+    let mut clock = MonotonicClock::from_origin(origin, inbox);
     let (session, outcome) = run_session(request, audio, &mut clock, now, &mut watchers, &mut output);
     let saved = journal.as_deref().map_or(Ok(()), |path| save(path, &session));
     if let Some(events) = &mut watchers.events {
@@ -89,7 +96,7 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     }
     human.line(&record::summary(&session, &logged(journal.as_deref(), &saved)));
     saved?;
-    finish_audio(output, &mut clock, timeline);
+    finish_audio(output, &mut clock, timeline, sounding);
     drop(keys);
     Ok(exit_code(&outcome))
 }
@@ -112,20 +119,23 @@ fn exit_code(outcome: &Outcome) -> u8 {
     }
 }
 
-/// Starts the cue track on the device. Without one, says why in one line and
-/// falls back to the terminal bell (when a person is at a terminal) or silence.
-fn open_output(timeline: &Timeline, sounds: SoundSet, volume: u8, terminal: bool) -> (Output, AudioUsed) {
+/// Starts the cue track on the device, returning once its first sample is
+/// heard (with `origin` set to that instant), and when its last sound ends on
+/// the track. Without a device, says why in one line and falls back to the
+/// terminal bell (when a person is at a terminal) or silence.
+fn open_output(request: &Request, origin: &Origin, terminal: bool) -> (Output, AudioUsed, Duration) {
     // Nothing to hear at volume 0: not even the bell.
-    if sounds == SoundSet::Off || volume == 0 {
-        return (Output::Silent, AudioUsed::Off);
+    if request.sounds == SoundSet::Off || request.volume == 0 {
+        return (Output::Silent, AudioUsed::Off, Duration::ZERO);
     }
-    let track = track::render(timeline, sounds, volume);
-    match device::play(track.play()) {
-        Ok(playback) => (Output::Device(playback), AudioUsed::Device),
+    let track = track::render(&request.timeline, request.sounds, request.volume);
+    let sounding = track.sounding_until();
+    match device::play(track.play(), request.device.as_deref(), origin) {
+        Ok(playback) => (Output::Device(playback), AudioUsed::Device, sounding),
         Err(why) => {
             let fallback = if terminal { "the terminal bell will ring instead" } else { "the routine runs silently" };
             eprintln!("stretch: cues cannot play: no audio output ({why}); {fallback}");
-            (Output::Silent, if terminal { AudioUsed::Bell } else { AudioUsed::None })
+            (Output::Silent, if terminal { AudioUsed::Bell } else { AudioUsed::None }, Duration::ZERO)
         }
     }
 }
@@ -184,13 +194,24 @@ fn save(journal: &Path, session: &Session) -> Result<()> {
 }
 
 /// Lets the closing words play out, unless a stop arrives meanwhile; the device
-/// is closed as soon as the track has played.
-fn finish_audio(mut output: Output, clock: &mut MonotonicClock, timeline: &Timeline) {
+/// is closed as soon as the last sound (`sounding`, on the track) is heard.
+fn finish_audio(mut output: Output, clock: &mut MonotonicClock, timeline: &Timeline, sounding: Duration) {
     if !matches!(output, Output::Device(_)) {
         return;
     }
-    match clock.wait_until(Some(timeline.length())) {
-        Some(_) => runner::Transport::stop(&mut output),
-        None => output.finish(),
+    if output.heard().is_none() {
+        // A device that cannot say what is heard: wait by the system clock.
+        match clock.wait_until(Some(timeline.length())) {
+            Some(_) => runner::Transport::stop(&mut output),
+            None => output.finish(),
+        }
+        return;
     }
+    while let Some(heard) = output.heard() {
+        let left = sounding.saturating_sub(heard);
+        if left.is_zero() || clock.wait_until(Some(clock.now() + left)).is_some() {
+            break;
+        }
+    }
+    runner::Transport::stop(&mut output);
 }

@@ -88,6 +88,7 @@ mod tests {
             timeline: timeline::build(&catalog::resolve("wall-calf", None).unwrap().0),
             sounds: SoundSet::Off,
             volume: 80,
+            device: None,
             json: true,
             log: true,
             cramp: cramp.map(String::from),

@@ -194,18 +194,23 @@ impl Walk<'_> {
         observer: &mut dyn Observer,
         transport: &mut dyn Transport,
     ) -> Option<Outcome> {
-        let now = clock.now();
         let current = self.current()?.clone();
-        let at = Moment { planned: now, actual: now };
         match control {
-            Control::Stop(reason) => return Some(self.stop(&current, at, reason, observer, transport)),
+            Control::Stop(reason) => {
+                let now = clock.now();
+                let at = Moment { planned: now, actual: now };
+                return Some(self.stop(&current, at, reason, observer, transport));
+            }
             Control::Pause => return self.pause(&current, clock, observer, transport),
             Control::Skip if matches!(current.kind, PhaseKind::Prepare | PhaseKind::Rest) => {
+                // The next phase begins when it is heard: the output returns
+                // from the seek once its sound has reached the ear.
+                transport.seek(self.timeline.phases[self.next].start);
+                let now = clock.now();
                 let due = self.deadline(self.next);
                 self.skipped += due.saturating_sub(now);
-                transport.seek(self.timeline.phases[self.next].start);
                 self.skip_cues_before(now);
-                observer.skipped(&current, at);
+                observer.skipped(&current, Moment { planned: now, actual: now });
             }
             Control::Skip | Control::Resume => {}
         }
@@ -237,23 +242,24 @@ impl Walk<'_> {
         observer: &mut dyn Observer,
         transport: &mut dyn Transport,
     ) -> Option<Outcome> {
-        let began = clock.now();
         transport.pause();
+        let began = clock.now();
         observer.paused(current, Moment { planned: began, actual: began }, true);
         loop {
             match clock.wait_until(None) {
                 Some(Control::Stop(reason)) => {
                     let now = clock.now();
-                    self.paused += now - began;
+                    self.paused += now.saturating_sub(began);
                     return Some(self.stop(current, Moment { planned: now, actual: now }, reason, observer, transport));
                 }
                 Some(Control::Pause | Control::Resume) | None => break,
                 Some(Control::Skip) => {}
             }
         }
-        let now = clock.now();
-        self.paused += now - began;
+        // Resumed when it is heard again: the output returns once it is.
         transport.resume();
+        let now = clock.now();
+        self.paused += now.saturating_sub(began);
         observer.paused(current, Moment { planned: now, actual: now }, false);
         None
     }

@@ -1,8 +1,12 @@
-//! Sound through the real device path (ALSA's file plugin captures what rodio
-//! plays), the no-device fallback, and `--export-audio`.
+//! Sound through the real device path (with the `alsa` feature, ALSA's file
+//! plugin captures what rodio plays), the no-device fallback, and
+//! `--export-audio`.
 
-use crate::support::{Sandbox, events};
+use crate::support::Sandbox;
+#[cfg(feature = "alsa")]
+use crate::support::events;
 
+#[cfg(feature = "alsa")]
 const RATE: f64 = 48_000.0;
 
 /// The offset of each sounding stretch that follows at least `gap` zero samples.
@@ -23,6 +27,7 @@ fn onsets(samples: &[f32], gap: usize) -> Vec<usize> {
 }
 
 /// The planned sample of every phase start in a `--json` run.
+#[cfg(feature = "alsa")]
 fn planned_samples(stdout: &str) -> Vec<usize> {
     events(stdout).iter().map(|e| (e["planned_ms"].as_f64().unwrap() * RATE / 1000.0).round() as usize).collect()
 }
@@ -40,6 +45,9 @@ fn without_a_device_one_line_says_why_and_the_record_says_none() {
     assert_eq!(s.records()[0]["audio"], "none");
 }
 
+/// ALSA's file plugin captures what the `alsa` feature plays, when no sound
+/// server is found.
+#[cfg(feature = "alsa")]
 #[test]
 fn the_captured_track_has_each_cue_at_its_planned_sample() {
     let s = Sandbox::new();

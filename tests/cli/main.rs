@@ -11,5 +11,6 @@ mod log;
 mod output;
 mod routines;
 mod schedule;
+mod servers;
 mod support;
 mod tonight;

@@ -1,0 +1,239 @@
+//! What is heard through real sound servers: a private PulseAudio and a
+//! headless PipeWire, each with a null sink whose monitor is recorded and
+//! stamped on CLOCK_MONOTONIC, the clock of the `--json` events'
+//! `monotonic_ms`. Every cue must be heard, in order, none missing, within
+//! 100 ms of the moment stretch reported it (a bound only a broken mechanism
+//! exceeds; the benchmark measures the real figures). Ignored by default (they
+//! need the servers installed); CI runs them, and they fail if a server cannot
+//! start.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{Sandbox, events};
+
+const RATE: f64 = 48_000.0;
+const SINK: &str = "stretch_test";
+
+/// Processes started for a server, stopped (newest first) on drop.
+struct Server {
+    run: PathBuf,
+    children: Vec<Child>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        for child in self.children.iter_mut().rev() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Server {
+    fn spawn(&mut self, s: &Sandbox, program: &str, args: &[&str]) {
+        let child = self
+            .env(s, Command::new(program))
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{program} starts ({e}); install it (see .ci/run)"));
+        self.children.push(child);
+    }
+
+    fn env(&self, s: &Sandbox, mut cmd: Command) -> Command {
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", s.home())
+            .env("XDG_RUNTIME_DIR", &self.run)
+            .env("DBUS_SESSION_BUS_ADDRESS", format!("unix:path={}/bus", self.run.display()));
+        cmd
+    }
+
+    fn wait_for(&self, what: &Path) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !what.exists() {
+            assert!(Instant::now() < deadline, "{} did not appear: the server did not start", what.display());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn pactl(&self, s: &Sandbox, args: &[&str]) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let out = self.env(s, Command::new("pactl")).args(args).output().expect("pactl runs");
+            if out.status.success() {
+                return;
+            }
+            assert!(Instant::now() < deadline, "pactl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn pulseaudio(s: &Sandbox) -> Server {
+        let mut server = Server { run: s.path().join("run"), children: Vec::new() };
+        std::fs::create_dir(&server.run).unwrap();
+        let script = s.path().join("server.pa");
+        let load = format!(
+            "load-module module-null-sink sink_name={SINK}\nload-module module-native-protocol-unix\nset-default-sink {SINK}\n"
+        );
+        std::fs::write(&script, load).unwrap();
+        let script = script.to_str().unwrap().to_string();
+        server.spawn(s, "pulseaudio", &["-n", "--daemonize=no", "--exit-idle-time=-1", "-F", &script]);
+        server.wait_for(&server.run.join("pulse/native"));
+        server
+    }
+
+    fn pipewire(s: &Sandbox) -> Server {
+        let mut server = Server { run: s.path().join("run"), children: Vec::new() };
+        std::fs::create_dir(&server.run).unwrap();
+        let bus = format!("--address=unix:path={}/bus", server.run.display());
+        server.spawn(s, "dbus-daemon", &["--session", "--nofork", &bus]);
+        server.wait_for(&server.run.join("bus"));
+        server.spawn(s, "pipewire", &[]);
+        server.wait_for(&server.run.join("pipewire-0"));
+        server.spawn(s, "wireplumber", &[]);
+        // Debian's pipewire-pulse package (which carries pipewire-pulse.conf)
+        // removes PulseAudio; the module itself ships with pipewire.
+        let conf = s.path().join("pulse.conf");
+        std::fs::write(&conf, PULSE_CONF).unwrap();
+        server.spawn(s, "pipewire", &["-c", conf.to_str().unwrap()]);
+        server.wait_for(&server.run.join("pulse/native"));
+        server.pactl(s, &["load-module", "module-null-sink", &format!("sink_name={SINK}")]);
+        server.pactl(s, &["set-default-sink", SINK]);
+        server
+    }
+}
+
+/// PipeWire's pulse protocol server, listening in `$XDG_RUNTIME_DIR/pulse/native`.
+const PULSE_CONF: &str = r#"context.spa-libs = { audio.convert.* = audioconvert/libspa-audioconvert support.* = support/libspa-support }
+context.modules = [
+  { name = libpipewire-module-protocol-native }
+  { name = libpipewire-module-client-node }
+  { name = libpipewire-module-adapter }
+  { name = libpipewire-module-metadata }
+  { name = libpipewire-module-protocol-pulse args = { } }
+]
+pulse.properties = { server.address = [ "unix:native" ] }
+"#;
+
+/// CLOCK_MONOTONIC in milliseconds.
+fn monotonic_ms() -> f64 {
+    let t = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC).unwrap();
+    t.tv_sec() as f64 * 1e3 + t.tv_nsec() as f64 / 1e6
+}
+
+/// The sink's monitor as it plays: samples, and the monotonic time of the first.
+struct Recording {
+    samples: Vec<i16>,
+    first_ms: f64,
+}
+
+fn record(server: &Server, s: &Sandbox, play: impl FnOnce()) -> Recording {
+    let mut parec = server
+        .env(s, Command::new("parec"))
+        .args(["-d", &format!("{SINK}.monitor"), "--raw", "--format=s16le", "--rate=48000", "--channels=1"])
+        .arg("--latency-msec=5")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("parec starts");
+    let mut out = parec.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let (mut bytes, mut first_ms, mut chunk) = (Vec::new(), f64::INFINITY, [0u8; 480]);
+        while let Ok(n) = out.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            let now = monotonic_ms();
+            bytes.extend_from_slice(&chunk[..n]);
+            // A read returns once its last sample is captured: the least
+            // delayed read places the first sample.
+            first_ms = first_ms.min(now - (bytes.len() / 2) as f64 * 1000.0 / RATE);
+        }
+        (bytes, first_ms)
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    play();
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = parec.kill();
+    let _ = parec.wait();
+    let (bytes, first_ms) = reader.join().unwrap();
+    Recording { samples: bytes.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect(), first_ms }
+}
+
+/// Offsets (samples) of each sound that follows at least 40 ms of silence.
+fn onsets(samples: &[i16]) -> Vec<usize> {
+    let gap = (0.04 * RATE) as usize;
+    let (mut found, mut quiet) = (Vec::new(), usize::MAX);
+    for (i, &s) in samples.iter().enumerate() {
+        if s == 0 {
+            quiet = quiet.saturating_add(1);
+        } else {
+            if quiet >= gap {
+                found.push(i);
+            }
+            quiet = 0;
+        }
+    }
+    found
+}
+
+const ARGS: &[&str] = &["--sounds", "chime", "--volume", "100", "--prepare", "1s", "--hold", "2s", "--rest", "1s"];
+
+fn every_cue_is_heard_when_shown(server: &Server, s: &Sandbox) {
+    // What the track holds: its cues' offsets, from the exported track.
+    let wav = s.path().join("track.wav");
+    let mut export = vec!["tonight", "--export-audio", wav.to_str().unwrap(), "--reps", "2"];
+    export.extend_from_slice(ARGS);
+    let (code, _, stderr) = s.run(s.cmd(&export));
+    assert_eq!(code, 0, "{stderr}");
+    let track: Vec<i16> =
+        std::fs::read(&wav).unwrap()[44..].chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
+    let planned = onsets(&track);
+
+    let mut session = vec!["--json"];
+    session.extend_from_slice(ARGS);
+    let mut output = None;
+    let recording = record(server, s, || {
+        let cmd = server.env(s, s.tonight(&session));
+        output = Some(s.run(cmd));
+    });
+    let (code, stdout, stderr) = output.unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("cannot play"), "{stderr}");
+    assert_eq!(s.records()[0]["audio"], "device");
+
+    let heard: Vec<f64> =
+        onsets(&recording.samples).iter().map(|&i| recording.first_ms + i as f64 * 1000.0 / RATE).collect();
+    assert_eq!(heard.len(), planned.len(), "every cue heard once, none missing: heard at {heard:?}");
+    let phases: Vec<f64> = events(&stdout).iter().map(|e| e["monotonic_ms"].as_f64().unwrap()).collect();
+    let starts: Vec<f64> = events(&stdout).iter().map(|e| e["planned_ms"].as_f64().unwrap()).collect();
+    for (shown, planned_ms) in phases.iter().zip(&starts) {
+        // The cue heard at this phase's place on the track.
+        let i = planned.iter().position(|&p| (p as f64 * 1000.0 / RATE - planned_ms).abs() < 1.0).unwrap();
+        let off = heard[i] - shown;
+        assert!(off.abs() < 100.0, "the cue at {planned_ms} ms was heard {off:.1} ms after it was shown");
+    }
+    for pair in heard.windows(2) {
+        assert!(pair[0] < pair[1], "in order");
+    }
+}
+
+#[test]
+#[ignore = "needs pulseaudio"]
+fn through_pulseaudio_every_cue_is_heard_when_it_is_shown() {
+    let s = Sandbox::new();
+    let server = Server::pulseaudio(&s);
+    every_cue_is_heard_when_shown(&server, &s);
+}
+
+#[test]
+#[ignore = "needs pipewire"]
+fn through_pipewire_every_cue_is_heard_when_it_is_shown() {
+    let s = Sandbox::new();
+    let server = Server::pipewire(&s);
+    every_cue_is_heard_when_shown(&server, &s);
+}
