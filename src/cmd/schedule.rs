@@ -87,6 +87,20 @@ pub fn check_line(line: &str, env: &Env) -> Result<Verdict> {
 fn prove(time: TimeOfDay, invocation: &Invocation, env: &Env) -> Result<Option<String>> {
     let (home, logname) = cron_user(env)?;
     let line = invocation.render_sh(true).map_err(Error::usage)?;
+    // The check's own output is captured; the file that takes the real run's
+    // early errors must be writable, or sh runs nothing at all.
+    let fallback = Path::new(&invocation.fallback);
+    let writable = if fallback.exists() {
+        std::fs::OpenOptions::new().append(true).open(fallback).map(drop)
+    } else {
+        tempfile::tempfile_in(fallback.parent().unwrap_or(Path::new("/"))).map(drop)
+    };
+    writable.map_err(|e| {
+        Error::failure(format!(
+            "the entry at {time} could not write its errors to {} ({e}); make your home directory writable; nothing was changed",
+            fallback.display()
+        ))
+    })?;
     match check::run(&line, &home, &logname) {
         Verdict::Runs(Ok(_)) => Ok(None),
         Verdict::Runs(Err(why)) => Ok(Some(why)),
@@ -485,7 +499,6 @@ fn prune(backups: &Path) {
 mod tests {
     use super::*;
     use crate::audio::sounds::SoundSet;
-    use crate::schedule::Days;
     use crate::settings::Config;
     use std::time::Duration;
 
@@ -493,9 +506,17 @@ mod tests {
         Settings::resolve(&flags, &Config::default())
     }
 
+    fn env() -> Env {
+        Env { exe: Some("/opt/it's 100%/stretch".into()), uid: 4242, home: Some("/home/me".into()), ..Env::default() }
+    }
+
     #[test]
     fn entries_run_this_binary_quoted_with_what_cron_lacks_and_log_their_output() {
-        let env = Env { exe: Some("/opt/it's 100%/stretch".into()), uid: 4242, ..Env::default() };
+        let env = Env {
+            tz: Some("Europe/Paris".into()),
+            xdg_config_home: Some("/home/me/my config".into()),
+            ..env()
+        };
         let paths = Paths { data_dir: "/home/me/.local/share/stretch".into(), config_dir: None, config_flag: None };
         let flags = Flags {
             reps: Some(2),
@@ -505,19 +526,30 @@ mod tests {
             volume: Some(55),
             ..Flags::default()
         };
-        let times = vec![TimeOfDay::new(22, 30), TimeOfDay::new(6, 5)];
-        let args = ScheduleTimes { times, days: Days::parse("weekdays").unwrap(), routine: Default::default() };
-        let entries = entries(&args, &settings(flags), &paths, &env).unwrap();
-        let lines: Vec<_> = entries.into_iter().map(BlockLine::Entry).collect();
+        let inv = invocation(&settings(flags), &paths, &env).unwrap();
+        let days = Days::parse("weekdays").unwrap();
+        let lines: Vec<_> = [TimeOfDay::new(6, 5), TimeOfDay::new(22, 30)]
+            .into_iter()
+            .map(|t| BlockLine::Entry(entry(t, days, &inv, "2026-11-26T21:00:00+01:00").unwrap()))
+            .collect();
         insta::assert_snapshot!(schedule::render_block(&lines));
     }
 
     #[test]
-    fn a_config_file_named_with_config_is_passed_on_by_its_absolute_path() {
-        let env = Env { exe: Some("/bin/stretch".into()), ..Env::default() };
-        let paths = Paths { data_dir: "/d".into(), config_dir: None, config_flag: Some("my.toml".into()) };
-        let line = command(&settings(Flags::default()), &paths, &env).unwrap();
-        let absolute = std::path::absolute("my.toml").unwrap();
-        assert!(line.contains(&format!("--data-dir /d --config {} tonight", absolute.display())), "{line}");
+    fn every_path_is_written_absolute() {
+        let env = Env { config_dir: Some("conf".into()), runtime_dir: Some("run".into()), ..env() };
+        let paths = Paths { data_dir: "d".into(), config_dir: None, config_flag: Some("my.toml".into()) };
+        let inv = invocation(&settings(Flags::default()), &paths, &env).unwrap();
+        let here = std::path::absolute(".").unwrap().display().to_string();
+        assert_eq!(inv.data_dir, format!("{here}/d"));
+        assert_eq!(inv.config, Some(format!("{here}/my.toml")));
+        assert_eq!(inv.var("STRETCH_CONFIG_DIR"), Some(format!("{here}/conf").as_str()));
+        assert_eq!(inv.var("XDG_RUNTIME_DIR"), Some(format!("{here}/run").as_str()));
+    }
+
+    #[test]
+    fn a_bus_address_escapes_what_dbus_would_misread() {
+        assert_eq!(dbus_escape("/run/user/1000/bus"), "/run/user/1000/bus");
+        assert_eq!(dbus_escape("/a b,c=%/bus"), "/a%20b%2cc%3d%25/bus");
     }
 }
