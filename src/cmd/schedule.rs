@@ -512,11 +512,7 @@ mod tests {
 
     #[test]
     fn entries_run_this_binary_quoted_with_what_cron_lacks_and_log_their_output() {
-        let env = Env {
-            tz: Some("Europe/Paris".into()),
-            xdg_config_home: Some("/home/me/my config".into()),
-            ..env()
-        };
+        let env = Env { tz: Some("Europe/Paris".into()), xdg_config_home: Some("/home/me/my config".into()), ..env() };
         let paths = Paths { data_dir: "/home/me/.local/share/stretch".into(), config_dir: None, config_flag: None };
         let flags = Flags {
             reps: Some(2),

@@ -261,7 +261,12 @@ mod tests {
         let fake = dir.path().join("show env");
         std::fs::write(&fake, "#!/bin/sh\nprintf '%s\\n' \"$STRETCH_CONFIG_DIR\" \"$@\"\n").unwrap();
         std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-        let inv = Invocation { exe: fake.display().to_string(), data_dir: data.display().to_string(), fallback: dir.path().join("errors.log").display().to_string(), ..invocation() };
+        let inv = Invocation {
+            exe: fake.display().to_string(),
+            data_dir: data.display().to_string(),
+            fallback: dir.path().join("errors.log").display().to_string(),
+            ..invocation()
+        };
         let out = std::process::Command::new("/bin/sh").args(["-c", &inv.render_sh(true).unwrap()]).output().unwrap();
         let text = String::from_utf8(out.stdout).unwrap();
         assert!(text.starts_with("/home/me/it's 100% \"mine\"\ntonight\n--check\n--source\n"), "{text}");
