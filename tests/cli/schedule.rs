@@ -372,7 +372,7 @@ fn doctor(s: &Sandbox) -> (i32, String, String) {
 }
 
 /// A line the first version of `schedule add` wrote, running this binary.
-fn first_version_line(s: &Sandbox, at: &str, data: &Path) -> String {
+pub fn first_version_line(s: &Sandbox, at: &str, data: &Path) -> String {
     let uid = nix::unistd::getuid();
     format!(
         "{at} * * * XDG_RUNTIME_DIR=/run/user/{uid} {} --data-dir {1} tonight --source cron --skip-if-done --reps 1 --hold 1s --prepare 0s --rest 0s --sounds chime >> {1}/schedule.log 2>&1",
