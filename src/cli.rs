@@ -154,6 +154,11 @@ pub struct TonightArgs {
     /// Exit at once, playing nothing, if tonight already has a completed session
     #[arg(long)]
     pub skip_if_done: bool,
+
+    /// Check that the routine would run here, and be heard, without running it:
+    /// prints `heard: ...` or `silent: ...`; what `stretch schedule add` runs under cron's environment
+    #[arg(long, hide = true)]
+    pub check: bool,
 }
 
 /// `stretch schedule`.
@@ -175,6 +180,8 @@ pub enum ScheduleAction {
     Remove(ScheduleRemove),
     /// Print the block `add` would install, and change nothing (for other schedulers)
     Print(ScheduleTimes),
+    /// Rewrite entries written by earlier versions in this version's form, keeping their settings
+    Upgrade,
 }
 
 /// Times, days and routine options of `schedule add` and `schedule print`.
@@ -184,9 +191,13 @@ pub struct ScheduleTimes {
     #[arg(value_name = "TIME", required = true)]
     pub times: Vec<TimeOfDay>,
 
-    /// On which days: daily, weekdays, weekends, or days and ranges like mon,wed,fri or mon-thu
-    #[arg(long, value_name = "DAYS", default_value = "daily", value_parser = Days::parse)]
-    pub days: Days,
+    /// On which days: daily, weekdays, weekends, or days and ranges like mon,wed,fri or mon-thu [default: daily, or the days of the entry already at that time]
+    #[arg(long, value_name = "DAYS", value_parser = Days::parse)]
+    pub days: Option<Days>,
+
+    /// Replace an entry already at that time outright, instead of keeping the settings not given now
+    #[arg(long)]
+    pub replace: bool,
 
     /// How the scheduled routine runs.
     #[command(flatten, next_help_heading = "Routine options (as for `stretch tonight`)")]

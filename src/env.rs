@@ -33,6 +33,20 @@ pub struct Env {
     pub exe: Option<PathBuf>,
     /// The user id, for `/run/user/<uid>`, where the user's audio server lives.
     pub uid: u32,
+    /// `HOME`: where cron starts a job, and the home a scheduled check runs in.
+    pub home: Option<PathBuf>,
+    /// The login name cron gives a job (`LOGNAME`), from the user database.
+    pub logname: Option<String>,
+    /// `XDG_CONFIG_HOME`, carried into scheduled entries: it decides where settings live.
+    pub xdg_config_home: Option<PathBuf>,
+    /// `XDG_DATA_HOME`, carried into scheduled entries: it decides where the journal lives.
+    pub xdg_data_home: Option<PathBuf>,
+    /// `XDG_RUNTIME_DIR`: where the user's sound server and session bus listen.
+    pub runtime_dir: Option<PathBuf>,
+    /// `PULSE_SERVER`: a sound server named outright.
+    pub pulse_server: Option<String>,
+    /// `TZ`, carried into scheduled entries so that nights are counted in the same zone.
+    pub tz: Option<String>,
 }
 
 impl Env {
@@ -53,6 +67,17 @@ impl Env {
                 .and_then(|secs| std::time::Duration::try_from_secs_f64(secs).ok()),
             exe: std::env::current_exe().ok(),
             uid: nix::unistd::getuid().as_raw(),
+            home: var("HOME").map(PathBuf::from),
+            logname: nix::unistd::User::from_uid(nix::unistd::getuid())
+                .ok()
+                .flatten()
+                .map(|u| u.name)
+                .or_else(|| var("LOGNAME").map(|v| v.to_string_lossy().into_owned())),
+            xdg_config_home: var("XDG_CONFIG_HOME").map(PathBuf::from),
+            xdg_data_home: var("XDG_DATA_HOME").map(PathBuf::from),
+            runtime_dir: var("XDG_RUNTIME_DIR").map(PathBuf::from),
+            pulse_server: var("PULSE_SERVER").map(|v| v.to_string_lossy().into_owned()),
+            tz: var("TZ").map(|v| v.to_string_lossy().into_owned()),
         }
     }
 }

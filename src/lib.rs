@@ -88,7 +88,9 @@ fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
     let config = || Config::load(paths.config_flag.as_deref(), paths.config_file().as_deref());
     let settings = |flags: Flags| config().map(|c| Settings::resolve(&flags, &c));
     match &cli.command {
-        Command::Tonight(args) => cmd::tonight::run(args, &settings(args.settings.flags())?, cli.color, &paths, env),
+        Command::Tonight(args) => cmd::tonight::logged(args, &paths, env, || {
+            cmd::tonight::run(args, &settings(args.settings.flags())?, cli.color, &paths, env)
+        }),
         Command::Routines => cmd::routines::run(&paths).map(|()| code::OK),
         Command::Log(args) => cmd::log::run(args, &settings(args.flags())?, cli.color, &paths, env),
         Command::Schedule(args) => cmd::schedule::run(&args.action, settings, &paths, env),

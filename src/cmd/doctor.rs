@@ -1,62 +1,51 @@
 //! `stretch doctor`: checks, one line each, what a routine needs to play, be
-//! logged and start from cron here, and says how to fix what fails.
+//! logged and start from cron here, and says how to fix what fails. For each
+//! scheduled entry it runs the entry's own command in check mode, in cron's
+//! environment: exit 0 means the scheduled routines will run and be heard.
 
 use std::path::Path;
 
 use crate::audio::device;
+use crate::cmd::schedule::check_line;
 use crate::env::Env;
 use crate::error::{Result, code};
 use crate::journal;
 use crate::paths::Paths;
-use crate::schedule;
+use crate::schedule::check::Verdict as Run;
 use crate::schedule::crontab::CrontabProgram;
+use crate::schedule::invocation::{self, FALLBACK, Form};
+use crate::schedule::{self, runlog};
 use crate::settings::Config;
 
 /// How one check went: what was found, or what is wrong and how to fix it.
 enum Verdict {
     Ok(String),
     Fail(String),
-    Skip(String),
+    /// Worth knowing, but the routine still runs and is heard.
+    Warn(String),
+    /// Nothing to check.
+    Note(String),
 }
 
-/// Runs every check; exits 0 if all pass, else 1. `config` is the config
+/// Runs every check; exits 0 if none fails, else 1. `config` is the config
 /// file as read: a mistake in it is a failed check, not the end of the others.
 pub fn run(config: Result<Config>, paths: &Paths, env: &Env) -> Result<u8> {
-    let crontab =
-        CrontabProgram::from_env(env).read().map(|text| schedule::CrontabText::parse(&text.unwrap_or_default()));
-    let entries: Vec<schedule::Entry> = match &crontab {
-        Ok(Ok(c)) => c.entries().cloned().collect(),
-        _ => Vec::new(),
-    };
     // Tightened first, so the data dir and journal checks see the result.
     let privacy = privacy(&paths.data_dir);
-    let checks = [
-        ("config file", config_file(config, paths)),
-        ("audio output", audio()),
-        ("data dir", data_dir(paths)),
-        ("journal", journal(&paths.journal())),
-        (
-            "crontab",
-            match crontab {
-                Err(e) => Verdict::Fail(e.message),
-                Ok(Err(why)) => {
-                    Verdict::Fail(format!("the stretch block is damaged ({why}); fix it with `crontab -e`"))
-                }
-                Ok(Ok(_)) if entries.is_empty() => {
-                    Verdict::Fail("no stretch entries; add one with `stretch schedule add 22:30`".into())
-                }
-                Ok(Ok(_)) => Verdict::Ok(format!("{} stretch entries", entries.len())),
-            },
-        ),
-        ("cron daemon", cron_daemon(Path::new("/proc"))),
-        ("XDG_RUNTIME_DIR", runtime_dir(&entries, env.uid)),
-        ("privacy", privacy),
+    let mut checks = vec![
+        ("config file".to_string(), config_file(config, paths)),
+        ("audio output".to_string(), audio()),
+        ("data dir".to_string(), data_dir(paths)),
+        ("journal".to_string(), journal(&paths.journal())),
+        ("privacy".to_string(), privacy),
     ];
+    checks.extend(schedule_checks(env));
     let mut failed = false;
     for (name, verdict) in checks {
         let (mark, text) = match verdict {
             Verdict::Ok(text) => ("ok  ", text),
-            Verdict::Skip(text) => ("skip", text),
+            Verdict::Warn(text) => ("warn", text),
+            Verdict::Note(text) => ("note", text),
             Verdict::Fail(text) => {
                 failed = true;
                 ("FAIL", text)
@@ -65,6 +54,122 @@ pub fn run(config: Result<Config>, paths: &Paths, env: &Env) -> Result<u8> {
         crate::term::output::line(&format!("{mark}  {name}: {text}"));
     }
     Ok(if failed { code::FAILURE } else { code::OK })
+}
+
+/// The crontab, the cron daemon, and each entry.
+fn schedule_checks(env: &Env) -> Vec<(String, Verdict)> {
+    let crontab = match CrontabProgram::from_env(env).read() {
+        Err(e) => return vec![("crontab".into(), Verdict::Fail(e.message))],
+        Ok(text) => match schedule::CrontabText::parse(&text.unwrap_or_default()) {
+            Err(why) => {
+                let fix = format!("the stretch block is damaged ({why}); fix it with `crontab -e`");
+                return vec![("crontab".into(), Verdict::Fail(fix))];
+            }
+            Ok(crontab) => crontab,
+        },
+    };
+    let entries: Vec<schedule::Entry> = crontab.entries().cloned().collect();
+    let mut checks: Vec<(String, Verdict)> = crontab
+        .foreign()
+        .into_iter()
+        .map(|line| {
+            let why =
+                format!("{line:?} in the stretch block was not written by stretch; it is left alone and not checked");
+            ("crontab".to_string(), Verdict::Warn(why))
+        })
+        .collect();
+    if entries.is_empty() {
+        checks.push((
+            "schedule".into(),
+            Verdict::Note("nothing is scheduled; `stretch schedule add 22:30` adds an entry".into()),
+        ));
+        return checks;
+    }
+    checks.push(("crontab".into(), Verdict::Ok(format!("{} stretch entries", entries.len()))));
+    checks.push(("cron daemon".into(), cron_daemon(Path::new("/proc"))));
+    for entry in &entries {
+        checks.extend(entry_checks(entry, env));
+    }
+    checks
+}
+
+/// One entry: its form, its check-mode run under cron's environment, its
+/// runtime directory, and how its last run went.
+fn entry_checks(entry: &schedule::Entry, env: &Env) -> Vec<(String, Verdict)> {
+    let name = format!("entry {}", entry.time);
+    let form = invocation::parse(entry.command());
+    let (line, inv) = match &form {
+        Some(Form::Current(inv, _)) => (inv.render_sh(true).ok(), inv),
+        Some(Form::First(inv)) => (invocation::first_version_check(entry.command()), inv),
+        None => {
+            return vec![(name, Verdict::Fail("stretch cannot read this entry; remove it and add it again".into()))];
+        }
+    };
+    let mut checks = Vec::new();
+    if matches!(form, Some(Form::First(_))) {
+        let why = "written by an earlier version, which leaves no trace when the data directory is missing; \
+                   `stretch schedule upgrade` rewrites it with the same settings";
+        checks.push((name.clone(), Verdict::Fail(why.into())));
+    }
+    let run = match line.map(|line| check_line(&line, env)) {
+        Some(Ok(run)) => run,
+        Some(Err(e)) => Run::Fails(e.message),
+        None => Run::Fails("its command cannot be written for sh".into()),
+    };
+    checks.push((
+        name.clone(),
+        match run {
+            Run::Runs(Ok(how)) => Verdict::Ok(format!("runs under cron's environment and is heard ({how})")),
+            Run::Runs(Err(why)) => Verdict::Fail(format!("runs under cron's environment but will not be heard: {why}")),
+            Run::Fails(why) => Verdict::Fail(format!("would fail under cron: {why}")),
+        },
+    ));
+    checks.push((name.clone(), runtime_dir(inv.var("XDG_RUNTIME_DIR"), env)));
+    checks.extend(last_run(entry, inv).into_iter().map(|v| (name.clone(), v)));
+    checks
+}
+
+/// Whether the entry's runtime directory is this user's and will be there at
+/// night: it exists while the user is logged in, or always with lingering.
+fn runtime_dir(dir: Option<&str>, env: &Env) -> Verdict {
+    let mine = format!("/run/user/{}", env.uid);
+    let Some(dir) = dir else {
+        return Verdict::Fail(format!("the entry does not set XDG_RUNTIME_DIR={mine}; run `stretch schedule upgrade`"));
+    };
+    if dir != mine && env.runtime_dir.as_deref() != Some(Path::new(dir)) {
+        return Verdict::Fail(format!(
+            "the entry sets XDG_RUNTIME_DIR={dir}, not this user's {mine}; add it again as this user"
+        ));
+    }
+    let lingering = env.logname.as_ref().is_some_and(|user| Path::new("/var/lib/systemd/linger").join(user).exists());
+    match (Path::new(dir).is_dir(), lingering) {
+        (true, true) => Verdict::Ok(format!("{dir} exists, and stays while you are logged out (lingering)")),
+        (true, false) => Verdict::Warn(format!(
+            "{dir} exists while you are logged in; if you may be logged out at that time, `loginctl enable-linger` keeps it"
+        )),
+        (false, _) => Verdict::Fail(format!(
+            "{dir} does not exist, so no sound server can be reached; log in, or `loginctl enable-linger`"
+        )),
+    }
+}
+
+/// The entry's last run, if it failed, and errors from before stretch ran.
+fn last_run(entry: &schedule::Entry, inv: &invocation::Invocation) -> Vec<Verdict> {
+    let mut found = Vec::new();
+    let events = runlog::read(Path::new(&inv.data_dir));
+    if let Some(e) = runlog::last_run(&events, entry.time).filter(|e| e.kind == "failed") {
+        found.push(Verdict::Warn(format!("its last run, {}, failed: {}", e.at.format("%Y-%m-%d %H:%M"), e.text)));
+    }
+    let fallback = if inv.fallback.is_empty() { None } else { Some(inv.fallback.clone()) };
+    if let Some(text) = fallback.and_then(|f| std::fs::read_to_string(&f).ok().map(|t| (f, t)))
+        && let Some(last) = text.1.lines().last()
+    {
+        found.push(Verdict::Warn(format!(
+            "a scheduled run failed before stretch started; {} (~/{FALLBACK}) ends with: {last}",
+            text.0
+        )));
+    }
+    found
 }
 
 fn config_file(config: Result<Config>, paths: &Paths) -> Verdict {
@@ -172,24 +277,6 @@ fn cron_daemon(proc: &Path) -> Verdict {
     }
 }
 
-/// Each entry must point audio at this user's runtime dir, where the sound server listens.
-fn runtime_dir(entries: &[schedule::Entry], uid: u32) -> Verdict {
-    if entries.is_empty() {
-        return Verdict::Skip("no entries to check".into());
-    }
-    let want = format!("XDG_RUNTIME_DIR=/run/user/{uid}");
-    let wrong: Vec<String> =
-        entries.iter().filter(|e| !e.command_words().contains(&want)).map(|e| e.time.to_string()).collect();
-    if wrong.is_empty() {
-        Verdict::Ok(format!("/run/user/{uid}, this user's"))
-    } else {
-        Verdict::Fail(format!(
-            "the entries at {} do not set {want}; run `stretch schedule add` for them again as this user",
-            wrong.join(", ")
-        ))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,14 +293,17 @@ mod tests {
     }
 
     #[test]
-    fn entries_for_another_user_fail_the_runtime_dir_check() {
-        let days = schedule::Days::DAILY;
-        let time = |hour| crate::time::of_day::TimeOfDay::new(hour, 0);
-        let mine = schedule::Entry::new(time(22), days, "XDG_RUNTIME_DIR=/run/user/1000 /bin/stretch tonight");
-        let theirs = schedule::Entry::new(time(7), days, "XDG_RUNTIME_DIR=/run/user/1001 /bin/stretch tonight");
-        assert!(matches!(runtime_dir(std::slice::from_ref(&mine), 1000), Verdict::Ok(_)));
-        let Verdict::Fail(text) = runtime_dir(&[mine, theirs], 1000) else { panic!("should fail") };
-        assert!(text.starts_with("the entries at 07:00 do not set XDG_RUNTIME_DIR=/run/user/1000"), "{text}");
-        assert!(matches!(runtime_dir(&[], 1000), Verdict::Skip(_)));
+    fn a_runtime_dir_must_be_this_users_and_exist() {
+        let home = tempfile::tempdir().unwrap();
+        let env = Env { uid: 4_242_424, runtime_dir: Some(home.path().into()), ..Env::default() };
+        let Verdict::Fail(text) = runtime_dir(Some("/run/user/1001"), &env) else { panic!("should fail") };
+        assert!(
+            text.starts_with("the entry sets XDG_RUNTIME_DIR=/run/user/1001, not this user's /run/user/4242424"),
+            "{text}"
+        );
+        assert!(matches!(runtime_dir(None, &env), Verdict::Fail(_)));
+        assert!(matches!(runtime_dir(home.path().to_str(), &env), Verdict::Warn(_)), "exists, no lingering");
+        let Verdict::Fail(text) = runtime_dir(Some("/run/user/4242424"), &env) else { panic!("absent here") };
+        assert!(text.contains("does not exist"), "{text}");
     }
 }

@@ -50,7 +50,23 @@ pub fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths: &Path
     let mut reading = journal::parse_brief(&bytes);
     journal::with_long_lines(&mut reading.problems, long);
     warn(&path, &reading.problems);
-    crate::term::output::text(&render(args, &range, &reading.records, Look::of(Stream::Stdout, color, env).color));
+    let missed: Vec<_> =
+        crate::cmd::schedule::missed_runs(paths, env).into_iter().filter(|due| range.contains(due)).collect();
+    let mut text = render(args, &range, &reading.records, Look::of(Stream::Stdout, color, env).color);
+    if args.json && !missed.is_empty() && text.ends_with("}\n") {
+        // The scheduled nights that never started, beside the nights.
+        let list: Vec<String> = missed.iter().map(|d| format!("{:?}", d.to_rfc3339())).collect();
+        text.truncate(text.len() - 2);
+        text += &format!(",\"missed\":[{}]}}\n", list.join(","));
+    } else if !args.json && !args.csv {
+        for due in &missed {
+            text += &format!(
+                "missed: the run scheduled for {} never started (the computer was asleep or off, or cron was not running)\n",
+                due.format("%Y-%m-%d %H:%M")
+            );
+        }
+    }
+    crate::term::output::text(&text);
     Ok(code::OK)
 }
 

@@ -1,25 +1,29 @@
 //! `stretch schedule`: the crontab entries that start the routine by
-//! themselves. Everything is checked before the crontab is read; the old
+//! themselves. Everything is checked before the crontab is read; each entry
+//! is run in check mode, as cron would run it, before it is written; the old
 //! crontab is saved before each change, and what was installed is read back.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, FixedOffset};
+
 use crate::cli::{ScheduleAction, ScheduleRemove, ScheduleTimes};
 use crate::env::Env;
 use crate::error::{Error, Result, code};
 use crate::paths::{self, Paths};
+use crate::schedule::check::{self, Verdict};
 use crate::schedule::crontab::CrontabProgram;
-use crate::schedule::{self, BlockLine, Change, Entry};
+use crate::schedule::invocation::{self, FALLBACK, Form, Invocation};
+use crate::schedule::{self, BlockLine, Change, CrontabText, Days, Entry, runlog};
 use crate::settings::{Flags, Settings};
 use crate::time::of_day::TimeOfDay;
 
-/// Where scheduled runs append their output, in the data dir.
-pub const LOG: &str = "schedule.log";
+pub use crate::schedule::invocation::LOG;
 /// Where the crontab is saved before each change, in the data dir.
 pub const BACKUPS: &str = "crontab-backups";
-/// The words every entry passes to `stretch` before the routine options.
-const TONIGHT: [&str; 4] = ["tonight", "--source", "cron", "--skip-if-done"];
+/// How many saved crontabs are kept; older ones are deleted.
+const BACKUPS_KEPT: usize = 10;
 
 /// Runs a `stretch schedule` subcommand; returns the exit code. `settings`
 /// resolves the settings of `add` and `print`, which read the config file.
@@ -31,31 +35,259 @@ pub fn run(
 ) -> Result<u8> {
     match action {
         ScheduleAction::Add(args) => add(args, &settings(args.routine.flags())?, paths, env),
-        ScheduleAction::List => list(paths, env),
+        ScheduleAction::List => list(env),
         ScheduleAction::Remove(args) => remove(args, paths, env),
+        ScheduleAction::Upgrade => upgrade(paths, env),
         ScheduleAction::Print(args) => {
-            let settings = settings(args.routine.flags())?;
-            let lines: Vec<_> = entries(args, &settings, paths, env)?.into_iter().map(BlockLine::Entry).collect();
+            let new = invocation(&settings(args.routine.flags())?, paths, env)?;
+            let added = stamp(env)?;
+            let days = args.days.unwrap_or(Days::DAILY);
+            let lines = times(args)
+                .into_iter()
+                .map(|time| entry(time, days, &new, &added).map(BlockLine::Entry))
+                .collect::<Result<Vec<_>>>()?;
             crate::term::output::text(&schedule::render_block(&lines));
             Ok(code::OK)
         }
     }
 }
 
+fn times(args: &ScheduleTimes) -> BTreeSet<TimeOfDay> {
+    args.times.iter().copied().collect()
+}
+
+/// Now, as entries record when they were added.
+fn stamp(env: &Env) -> Result<String> {
+    Ok(env.now()?.to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
+}
+
+fn entry(time: TimeOfDay, days: Days, invocation: &Invocation, added: &str) -> Result<Entry> {
+    Ok(Entry::new(time, days, &invocation.render_cron(added).map_err(Error::usage)?))
+}
+
+/// The user as cron runs their jobs: home directory and login name.
+fn cron_user(env: &Env) -> Result<(PathBuf, String)> {
+    let home = env.home.clone().ok_or_else(|| {
+        Error::failure(
+            "HOME is not set; cron runs jobs in your home directory, so stretch cannot check an entry without it",
+        )
+    })?;
+    let logname = env.logname.clone().unwrap_or_else(|| env.uid.to_string());
+    Ok((home, logname))
+}
+
+/// Runs a check-mode line as cron would, for `doctor`.
+pub fn check_line(line: &str, env: &Env) -> Result<Verdict> {
+    let (home, logname) = cron_user(env)?;
+    Ok(check::run(line, &home, &logname))
+}
+
+/// Runs `invocation` in check mode as cron would: `Ok(None)` if it runs and
+/// is heard, `Ok(Some(why))` if it runs unheard, `Err` if it would fail.
+fn prove(time: TimeOfDay, invocation: &Invocation, env: &Env) -> Result<Option<String>> {
+    let (home, logname) = cron_user(env)?;
+    let line = invocation.render_sh(true).map_err(Error::usage)?;
+    // The check's own output is captured; the file that takes the real run's
+    // early errors must be writable, or sh runs nothing at all.
+    let fallback = Path::new(&invocation.fallback);
+    let writable = if fallback.exists() {
+        std::fs::OpenOptions::new().append(true).open(fallback).map(drop)
+    } else {
+        tempfile::tempfile_in(fallback.parent().unwrap_or(Path::new("/"))).map(drop)
+    };
+    writable.map_err(|e| {
+        Error::failure(format!(
+            "the entry at {time} could not write its errors to {} ({e}); make your home directory writable; nothing was changed",
+            fallback.display()
+        ))
+    })?;
+    match check::run(&line, &home, &logname) {
+        Verdict::Runs(Ok(_)) => Ok(None),
+        Verdict::Runs(Err(why)) => Ok(Some(why)),
+        Verdict::Fails(why) => Err(Error::failure(format!(
+            "the entry at {time} would fail when cron runs it: {why}; fix that and add it again; nothing was changed"
+        ))),
+    }
+}
+
+/// The entry's command for these settings: the environment that decides
+/// where settings, data and sound are, this program, and the flags, every
+/// path absolute.
+fn invocation(settings: &Settings, paths: &Paths, env: &Env) -> Result<Invocation> {
+    let exe = env.exe.as_ref().ok_or_else(|| Error::failure("cannot tell where the stretch program is"))?;
+    let data_dir = absolute(&paths.data_dir)?;
+    let config = paths.config_flag.as_deref().map(absolute).transpose()?;
+    let mut pairs = settings.flag_args()?.into_iter();
+    let mut flags = Vec::new();
+    while let (Some(flag), Some(value)) = (pairs.next(), pairs.next()) {
+        flags.push((flag, value));
+    }
+    let (home, _) = cron_user(env)?;
+    Ok(Invocation {
+        env: carried(env)?,
+        exe: text(exe)?,
+        data_dir,
+        config,
+        flags,
+        fallback: format!("{}/{FALLBACK}", absolute(&home)?),
+    })
+}
+
+/// The variables an entry sets: where the sound server and session bus are
+/// (even if absent now: they appear when the user logs in), and, when set,
+/// those that decide where config and data live and the time zone.
+fn carried(env: &Env) -> Result<Vec<(String, String)>> {
+    let runtime = match &env.runtime_dir {
+        Some(dir) => absolute(dir)?,
+        None => format!("/run/user/{}", env.uid),
+    };
+    let mut vars = vec![
+        ("XDG_RUNTIME_DIR".to_string(), runtime.clone()),
+        ("DBUS_SESSION_BUS_ADDRESS".to_string(), format!("unix:path={}", dbus_escape(&format!("{runtime}/bus")))),
+    ];
+    let dirs = [
+        ("XDG_CONFIG_HOME", &env.xdg_config_home),
+        ("XDG_DATA_HOME", &env.xdg_data_home),
+        ("STRETCH_CONFIG_DIR", &env.config_dir),
+        ("STRETCH_DATA_DIR", &env.data_dir),
+    ];
+    for (name, dir) in dirs {
+        if let Some(dir) = dir {
+            vars.push((name.to_string(), absolute(dir)?));
+        }
+    }
+    if let Some(tz) = &env.tz {
+        vars.push(("TZ".to_string(), tz.clone()));
+    }
+    Ok(vars)
+}
+
+/// A D-Bus address value: bytes other than `-_/.\*` and alphanumerics as `%XX`.
+fn dbus_escape(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_/.\\*".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02x}")
+            }
+        })
+        .collect()
+}
+
+fn absolute(path: &Path) -> Result<String> {
+    text(&std::path::absolute(path).map_err(|e| Error::io("find", path, &e))?)
+}
+
+fn text(path: &Path) -> Result<String> {
+    path.to_str()
+        .map(str::to_string)
+        .ok_or_else(|| Error::usage(format!("{} is not UTF-8, which a crontab cannot hold", path.display())))
+}
+
+/// What an edit did to one entry: whether it changed the crontab, and what to say.
+type Report = Vec<(bool, String)>;
+
 fn add(args: &ScheduleTimes, settings: &Settings, paths: &Paths, env: &Env) -> Result<u8> {
-    let entries = entries(args, settings, paths, env)?;
+    let new = invocation(settings, paths, env)?;
+    // Every value must fit a crontab line before the crontab is read.
+    new.render_sh(false).map_err(Error::usage)?;
+    let added = stamp(env)?;
     edit(paths, env, |crontab| {
-        entries
-            .into_iter()
-            .map(|entry| {
-                let what = format!("{} {}", entry.time, entry.days);
-                match crontab.add(entry) {
-                    Change::Added => (true, format!("added {what}")),
-                    Change::Replaced => (true, format!("updated {what} (it was set up differently)")),
-                    Change::Unchanged => (false, format!("{what} is already scheduled; nothing to change")),
-                }
-            })
-            .collect()
+        let mut report = Report::new();
+        for time in times(args) {
+            report.push(add_one(crontab, time, args, &new, &added, env)?);
+        }
+        report.extend(upgrade_all(crontab, env, &added)?);
+        Ok(report)
+    })
+}
+
+/// Adds (or updates) the entry at `time`, proven by a check-mode run first.
+fn add_one(
+    crontab: &mut CrontabText,
+    time: TimeOfDay,
+    args: &ScheduleTimes,
+    new: &Invocation,
+    added: &str,
+    env: &Env,
+) -> Result<(bool, String)> {
+    let old = crontab.entries().find(|e| e.time == time).cloned();
+    let old_form = old.as_ref().and_then(|e| invocation::parse(e.command()));
+    let (days, flags) = match (&old, &old_form) {
+        (Some(e), Some(Form::Current(inv, _) | Form::First(inv))) if !args.replace => {
+            (args.days.unwrap_or(e.days), invocation::merge_flags(&inv.flags, &new.flags))
+        }
+        _ => (args.days.unwrap_or(Days::DAILY), new.flags.clone()),
+    };
+    let wanted = Invocation { flags, ..new.clone() };
+    if let (Some(e), Some(Form::Current(inv, _))) = (&old, &old_form)
+        && *inv == wanted
+        && e.days == days
+    {
+        return Ok((false, format!("{time} {days} is already scheduled; nothing to change")));
+    }
+    if let Some(why) = prove(time, &wanted, env)? {
+        warn_unheard(time, &why);
+    }
+    let what = format!("{time} {days}");
+    Ok(match crontab.add(entry(time, days, &wanted, added)?) {
+        Change::Added => (true, format!("added {what}")),
+        Change::Unchanged => (false, format!("{what} is already scheduled; nothing to change")),
+        Change::Replaced => {
+            let (old, old_form) = (old.expect("a replaced entry existed"), old_form.expect("it was ours"));
+            let (Form::Current(inv, _) | Form::First(inv)) = old_form;
+            (true, format!("updated {time}: was {} {}; now {days} {}", old.days, inv.flag_words(), wanted.flag_words()))
+        }
+    })
+}
+
+fn warn_unheard(time: TimeOfDay, why: &str) {
+    eprintln!("stretch: warning: the entry at {time} will run but will not be heard: {why}");
+}
+
+/// Rewrites every entry of an earlier version in this version's form,
+/// keeping its environment and settings, each proven by a check-mode run.
+fn upgrade_all(crontab: &mut CrontabText, env: &Env, added: &str) -> Result<Report> {
+    let old: Vec<(Entry, Invocation)> = crontab
+        .entries()
+        .filter_map(|e| match invocation::parse(e.command()) {
+            Some(Form::First(inv)) => Some((e.clone(), inv)),
+            _ => None,
+        })
+        .collect();
+    let (home, _) = cron_user(env)?;
+    let mut report = Report::new();
+    for (entry, mut inv) in old {
+        inv.fallback = format!("{}/{FALLBACK}", absolute(&home)?);
+        let runtime = inv.var("XDG_RUNTIME_DIR").map_or_else(|| format!("/run/user/{}", env.uid), str::to_string);
+        for (name, value) in [
+            ("XDG_RUNTIME_DIR", runtime.clone()),
+            ("DBUS_SESSION_BUS_ADDRESS", format!("unix:path={}", dbus_escape(&format!("{runtime}/bus")))),
+        ] {
+            if inv.var(name).is_none() {
+                inv.env.push((name.to_string(), value));
+            }
+        }
+        if let Some(why) = prove(entry.time, &inv, env)? {
+            warn_unheard(entry.time, &why);
+        }
+        crontab.add(self::entry(entry.time, entry.days, &inv, added)?);
+        report.push((true, format!("upgraded {} {} to this version's form (same settings)", entry.time, entry.days)));
+    }
+    Ok(report)
+}
+
+fn upgrade(paths: &Paths, env: &Env) -> Result<u8> {
+    let added = stamp(env)?;
+    edit(paths, env, |crontab| {
+        let report = upgrade_all(crontab, env, &added)?;
+        Ok(if report.is_empty() {
+            vec![(false, "nothing to upgrade: every entry is in this version's form".to_string())]
+        } else {
+            report
+        })
     })
 }
 
@@ -66,7 +298,7 @@ fn remove(args: &ScheduleRemove, paths: &Paths, env: &Env) -> Result<u8> {
         args.times.iter().copied().collect::<BTreeSet<_>>().into_iter().map(Some).collect()
     };
     edit(paths, env, |crontab| {
-        times
+        Ok(times
             .into_iter()
             .map(|time| match (crontab.remove(time), time) {
                 (0, Some(t)) => (false, format!("nothing is scheduled at {t}")),
@@ -74,53 +306,105 @@ fn remove(args: &ScheduleRemove, paths: &Paths, env: &Env) -> Result<u8> {
                 (_, Some(t)) => (true, format!("removed {t}")),
                 (n, None) => (true, format!("removed every entry ({n})")),
             })
-            .collect()
+            .collect())
     })
 }
 
-fn list(paths: &Paths, env: &Env) -> Result<u8> {
+fn list(env: &Env) -> Result<u8> {
     let (_, crontab) = read(&CrontabProgram::from_env(env))?;
-    let Some(lines) = &crontab.block else {
+    if crontab.entries().next().is_none() {
         crate::term::output::line("Nothing is scheduled. Add an entry with `stretch schedule add 22:30`.");
         return Ok(code::OK);
-    };
-    for line in lines {
-        match line {
-            BlockLine::Entry(entry) => crate::term::output::line(&describe(entry)),
-            BlockLine::Other(text) => crate::term::output::line(&format!("(not an entry) {text}")),
+    }
+    let now = env.now()?;
+    let mut logs = BTreeSet::new();
+    for entry in crontab.entries() {
+        crate::term::output::line(&describe(entry));
+        let Some(form) = invocation::parse(entry.command()) else { continue };
+        let (inv, added) = match &form {
+            Form::Current(inv, added) => (inv, added.as_deref().and_then(|a| DateTime::parse_from_rfc3339(a).ok())),
+            Form::First(inv) => (inv, None),
+        };
+        for line in history(entry, inv, added, now) {
+            crate::term::output::line(&format!("       {line}"));
+        }
+        if matches!(form, Form::First(_)) {
+            crate::term::output::line("       written by an earlier version: `stretch schedule upgrade` rewrites it");
+        }
+        logs.insert(format!("{}/{LOG}", inv.data_dir));
+    }
+    for log in logs {
+        crate::term::output::line(&format!("Output of scheduled runs: {log}"));
+    }
+    Ok(code::OK)
+}
+
+/// The entry's last run and its outcome, and the runs it missed.
+fn history(
+    entry: &Entry,
+    inv: &Invocation,
+    added: Option<DateTime<FixedOffset>>,
+    now: DateTime<FixedOffset>,
+) -> Vec<String> {
+    let events = runlog::read(Path::new(&inv.data_dir));
+    let mut lines = vec![match runlog::last_run(&events, entry.time) {
+        Some(e) => format!("last run: {} {}: {}", e.at.format("%Y-%m-%d %H:%M"), e.kind, e.text),
+        None => "last run: none yet".to_string(),
+    }];
+    if let Some(added) = added {
+        let missed = runlog::missed(&events, entry.time, entry.days, added, now);
+        if !missed.is_empty() {
+            let dates: Vec<_> = missed.iter().map(|d| d.format("%Y-%m-%d").to_string()).collect();
+            lines.push(format!(
+                "missed: {} (due but never started: the computer was asleep or off, or cron was not running)",
+                dates.join(", ")
+            ));
         }
     }
-    crate::term::output::line(&format!("Output of scheduled runs: {}", paths.data_dir.join(LOG).display()));
-    Ok(code::OK)
+    lines
+}
+
+/// The scheduled runs for the data dir of `paths` that were due and never
+/// started, as (when due, entry time); empty when the crontab cannot be read.
+pub fn missed_runs(paths: &Paths, env: &Env) -> Vec<DateTime<FixedOffset>> {
+    let (Ok(now), Ok(Some(text))) = (env.now(), CrontabProgram::from_env(env).read()) else { return Vec::new() };
+    let Ok(crontab) = CrontabText::parse(&text) else { return Vec::new() };
+    let Ok(data_dir) = absolute(&paths.data_dir) else { return Vec::new() };
+    let events = runlog::read(&paths.data_dir);
+    let mut missed: Vec<_> = crontab
+        .entries()
+        .filter_map(|e| match invocation::parse(e.command()) {
+            Some(Form::Current(inv, Some(added))) if inv.data_dir == data_dir => {
+                let added = DateTime::parse_from_rfc3339(&added).ok()?;
+                Some(runlog::missed(&events, e.time, e.days, added, now))
+            }
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    missed.sort();
+    missed
 }
 
 /// `22:30  daily     --reps 2`: the time, the days and the routine options.
 fn describe(entry: &Entry) -> String {
-    let words = entry.command_words();
-    let options = match words.iter().position(|w| w == TONIGHT[0]) {
-        Some(at) => {
-            let rest = &words[at + 1..];
-            let end = rest.iter().position(|w| w == ">>").unwrap_or(rest.len());
-            rest[..end].iter().filter(|w| !TONIGHT.contains(&w.as_str())).cloned().collect::<Vec<_>>().join(" ")
-        }
-        None => words.join(" "),
+    let options = match invocation::parse(entry.command()) {
+        Some(Form::Current(inv, _) | Form::First(inv)) => inv.flag_words(),
+        None => entry.command().to_string(),
     };
     format!("{}  {:<9} {options}", entry.time, entry.days.to_string()).trim_end().to_string()
 }
 
 /// Reads the crontab, applies `change` (which says, per item, whether it
-/// changed anything and what), and installs the result if anything changed.
-fn edit(
-    paths: &Paths,
-    env: &Env,
-    change: impl FnOnce(&mut schedule::CrontabText) -> Vec<(bool, String)>,
-) -> Result<u8> {
+/// changed anything and what, or fails and changes nothing), and installs the
+/// result if anything changed. What changed is said only once it has: a
+/// refused install reports nothing done.
+fn edit(paths: &Paths, env: &Env, change: impl FnOnce(&mut CrontabText) -> Result<Report>) -> Result<u8> {
     let program = CrontabProgram::from_env(env);
     let dir = paths.create_data_dir()?;
     let _lock = lock(dir)?;
     let (old, mut crontab) = read(&program)?;
-    let report = change(&mut crontab);
-    // What changed is said only once it has: a refused install reports nothing done.
+    let report = change(&mut crontab)?;
     let say = || report.iter().for_each(|(_, line)| crate::term::output::line(line));
     if !report.iter().any(|(changed, _)| *changed) {
         say();
@@ -142,24 +426,21 @@ fn edit(
     Ok(code::OK)
 }
 
-/// Creates the log of scheduled runs private (0600) before cron first
-/// appends to it under its own umask, which would leave it readable by all.
-fn create_log(dir: &Path) -> Result<()> {
-    let path = dir.join(LOG);
-    let mut options = std::fs::OpenOptions::new();
-    options.append(true).create(true);
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    crate::files::open_no_follow(&path, &mut options).map(drop).map_err(|e| Error::io("create", &path, &e))
-}
-
-/// The installed crontab as text (`None`: the user has none) and cut around the block.
-fn read(program: &CrontabProgram) -> Result<(Option<String>, schedule::CrontabText)> {
+/// The installed crontab as text (`None`: the user has none) and cut around
+/// the block; lines in the block that stretch did not write are named.
+fn read(program: &CrontabProgram) -> Result<(Option<String>, CrontabText)> {
     let old = program.read()?;
-    let crontab = schedule::CrontabText::parse(old.as_deref().unwrap_or("")).map_err(|why| {
+    let crontab = CrontabText::parse(old.as_deref().unwrap_or("")).map_err(|why| {
         Error::failure(format!(
             "your crontab's stretch block is damaged ({why}); fix it with `crontab -e`; nothing was changed"
         ))
     })?;
+    for line in crontab.foreign() {
+        eprintln!(
+            "stretch: warning: the line {line:?} in the stretch block of your crontab was not written by stretch \
+             (or was edited by hand); it is left as it is"
+        );
+    }
     Ok((old, crontab))
 }
 
@@ -174,10 +455,25 @@ fn lock(dir: &Path) -> Result<std::fs::File> {
     Ok(file)
 }
 
-/// Saves `text` as `crontab-backups/crontab-<local time>` in the data dir.
+/// Creates the log of scheduled runs private (0600) before cron first
+/// appends to it.
+fn create_log(dir: &Path) -> Result<()> {
+    let path = dir.join(LOG);
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    crate::files::open_no_follow(&path, &mut options).map(drop).map_err(|e| Error::io("create", &path, &e))
+}
+
+/// Saves `text` as `crontab-backups/crontab-<local time>` in the data dir
+/// (private: the directory 0700, the file 0600), keeping the last ten.
 fn backup(dir: &Path, text: &str) -> Result<PathBuf> {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
     let backups = dir.join(BACKUPS);
     paths::create_private_dir(&backups)?;
+    std::fs::set_permissions(&backups, std::fs::Permissions::from_mode(0o700))
+        .map_err(|e| Error::io("make private", &backups, &e))?;
     let stamp = chrono::Local::now().format("%Y-%m-%dT%H%M%S%.3f");
     for attempt in 0.. {
         let path =
@@ -186,12 +482,11 @@ fn backup(dir: &Path, text: &str) -> Result<PathBuf> {
         options.write(true).create_new(true);
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         match options.open(&path) {
-            Ok(file) => {
-                use std::io::Write;
-                let mut file = file;
+            Ok(mut file) => {
                 file.write_all(text.as_bytes())
                     .and_then(|()| file.sync_all())
                     .map_err(|e| Error::io("write", &path, &e))?;
+                prune(&backups);
                 return Ok(path);
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
@@ -201,59 +496,27 @@ fn backup(dir: &Path, text: &str) -> Result<PathBuf> {
     unreachable!("some attempt number is free")
 }
 
-/// The entries `args` ask for, every value checked: nothing is read or
-/// written before this succeeds.
-fn entries(args: &ScheduleTimes, settings: &Settings, paths: &Paths, env: &Env) -> Result<Vec<Entry>> {
-    // What would run is checked now rather than failing at night.
-    settings.routine(paths.routine_dir().as_deref())?;
-    let command = command(settings, paths, env)?;
-    let times: BTreeSet<TimeOfDay> = args.times.iter().copied().collect();
-    Ok(times.into_iter().map(|time| Entry::new(time, args.days, &command)).collect())
-}
-
-/// The entry's command: what audio needs under cron, this binary, the
-/// settings given as flags, and the output appended to the log.
-fn command(settings: &Settings, paths: &Paths, env: &Env) -> Result<String> {
-    let exe = env.exe.as_ref().ok_or_else(|| Error::failure("cannot tell where the stretch program is"))?;
-    let data_dir = std::path::absolute(&paths.data_dir).map_err(|e| Error::io("find", &paths.data_dir, &e))?;
-    let mut words: Vec<String> = vec!["--data-dir".into(), text(&data_dir)?];
-    if let Some(file) = &paths.config_flag {
-        let file = std::path::absolute(file).map_err(|e| Error::io("find", file, &e))?;
-        words.extend(["--config".into(), text(&file)?]);
+/// Deletes all but the newest [`BACKUPS_KEPT`] saved crontabs (their names sort by time).
+fn prune(backups: &Path) {
+    let Ok(dir) = std::fs::read_dir(backups) else { return };
+    let mut saved: Vec<PathBuf> = dir
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("crontab-")))
+        .collect();
+    saved.sort();
+    let excess = saved.len().saturating_sub(BACKUPS_KEPT);
+    for old in &saved[..excess] {
+        if let Err(e) = std::fs::remove_file(old) {
+            eprintln!("stretch: warning: could not delete the old crontab backup {}: {e}", old.display());
+        }
     }
-    words.extend(TONIGHT.map(String::from));
-    words.extend(settings.flag_args()?);
-
-    let runtime_dir = format!("/run/user/{}", env.uid);
-    let mut assignments = vec![format!("XDG_RUNTIME_DIR={runtime_dir}")];
-    let bus = Path::new(&runtime_dir).join("bus");
-    if bus.exists() {
-        assignments.push(format!("DBUS_SESSION_BUS_ADDRESS=unix:path={}", bus.display()));
-    }
-    if let Some(config) = &env.config_dir {
-        assignments.push(format!("STRETCH_CONFIG_DIR={}", text(config)?));
-    }
-    let quote = |word: &str| schedule::quote(word).map_err(Error::usage);
-    let mut line = assignments.iter().map(|a| quote(a)).collect::<Result<Vec<_>>>()?;
-    line.push(quote(&text(exe)?)?);
-    for word in &words {
-        line.push(quote(word)?);
-    }
-    line.push(format!(">> {} 2>&1", quote(&text(&data_dir.join(LOG))?)?));
-    Ok(line.join(" "))
-}
-
-fn text(path: &Path) -> Result<String> {
-    path.to_str()
-        .map(str::to_string)
-        .ok_or_else(|| Error::usage(format!("{} is not UTF-8, which a crontab cannot hold", path.display())))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::audio::sounds::SoundSet;
-    use crate::schedule::Days;
     use crate::settings::Config;
     use std::time::Duration;
 
@@ -261,9 +524,13 @@ mod tests {
         Settings::resolve(&flags, &Config::default())
     }
 
+    fn env() -> Env {
+        Env { exe: Some("/opt/it's 100%/stretch".into()), uid: 4242, home: Some("/home/me".into()), ..Env::default() }
+    }
+
     #[test]
     fn entries_run_this_binary_quoted_with_what_cron_lacks_and_log_their_output() {
-        let env = Env { exe: Some("/opt/it's 100%/stretch".into()), uid: 4242, ..Env::default() };
+        let env = Env { tz: Some("Europe/Paris".into()), xdg_config_home: Some("/home/me/my config".into()), ..env() };
         let paths = Paths { data_dir: "/home/me/.local/share/stretch".into(), config_dir: None, config_flag: None };
         let flags = Flags {
             reps: Some(2),
@@ -273,19 +540,30 @@ mod tests {
             volume: Some(55),
             ..Flags::default()
         };
-        let times = vec![TimeOfDay::new(22, 30), TimeOfDay::new(6, 5)];
-        let args = ScheduleTimes { times, days: Days::parse("weekdays").unwrap(), routine: Default::default() };
-        let entries = entries(&args, &settings(flags), &paths, &env).unwrap();
-        let lines: Vec<_> = entries.into_iter().map(BlockLine::Entry).collect();
+        let inv = invocation(&settings(flags), &paths, &env).unwrap();
+        let days = Days::parse("weekdays").unwrap();
+        let lines: Vec<_> = [TimeOfDay::new(6, 5), TimeOfDay::new(22, 30)]
+            .into_iter()
+            .map(|t| BlockLine::Entry(entry(t, days, &inv, "2026-11-26T21:00:00+01:00").unwrap()))
+            .collect();
         insta::assert_snapshot!(schedule::render_block(&lines));
     }
 
     #[test]
-    fn a_config_file_named_with_config_is_passed_on_by_its_absolute_path() {
-        let env = Env { exe: Some("/bin/stretch".into()), ..Env::default() };
-        let paths = Paths { data_dir: "/d".into(), config_dir: None, config_flag: Some("my.toml".into()) };
-        let line = command(&settings(Flags::default()), &paths, &env).unwrap();
-        let absolute = std::path::absolute("my.toml").unwrap();
-        assert!(line.contains(&format!("--data-dir /d --config {} tonight", absolute.display())), "{line}");
+    fn every_path_is_written_absolute() {
+        let env = Env { config_dir: Some("conf".into()), runtime_dir: Some("run".into()), ..env() };
+        let paths = Paths { data_dir: "d".into(), config_dir: None, config_flag: Some("my.toml".into()) };
+        let inv = invocation(&settings(Flags::default()), &paths, &env).unwrap();
+        let here = std::path::absolute(".").unwrap().display().to_string();
+        assert_eq!(inv.data_dir, format!("{here}/d"));
+        assert_eq!(inv.config, Some(format!("{here}/my.toml")));
+        assert_eq!(inv.var("STRETCH_CONFIG_DIR"), Some(format!("{here}/conf").as_str()));
+        assert_eq!(inv.var("XDG_RUNTIME_DIR"), Some(format!("{here}/run").as_str()));
+    }
+
+    #[test]
+    fn a_bus_address_escapes_what_dbus_would_misread() {
+        assert_eq!(dbus_escape("/run/user/1000/bus"), "/run/user/1000/bus");
+        assert_eq!(dbus_escape("/a b,c=%/bus"), "/a%20b%2cc%3d%25/bus");
     }
 }

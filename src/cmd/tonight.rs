@@ -11,7 +11,7 @@ use crate::cli::TonightArgs;
 use crate::env::Env;
 use crate::error::{Error, Result, code};
 use crate::journal::nights;
-use crate::journal::{self, Record};
+use crate::journal::{self, AudioUsed, Record, Source};
 use crate::paths::Paths;
 use crate::session::timeline::{self, Timeline};
 use crate::session::{Request, perform};
@@ -22,10 +22,17 @@ use crate::time::duration;
 /// Runs `stretch tonight` with `settings`; returns the exit code.
 pub fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, paths: &Paths, env: &Env) -> Result<u8> {
     let routine = settings.routine(paths.routine_dir().as_deref())?;
+    if args.check {
+        return check(&routine.name, settings, paths, env);
+    }
     let now = env.now()?;
     if args.skip_if_done
         && let Some(done) = completed_tonight(&paths.journal(), &now, settings.day_starts.value.naive())?
     {
+        let why = format!("already done tonight: a session completed at {}", done.format("%H:%M"));
+        if scheduled(args) {
+            note(paths, env, "skipped", &format!("{why} (--skip-if-done)"));
+        }
         crate::term::output::line(&format!(
             "Already done tonight: a session completed at {}; skipping (--skip-if-done)",
             done.format("%H:%M")
@@ -49,6 +56,101 @@ pub fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, paths: &
         color,
     };
     perform(&request, paths, env)
+}
+
+/// Whether this is a scheduled run, which notes what happens in `schedule.log`.
+fn scheduled(args: &TonightArgs) -> bool {
+    args.source == Source::Cron && !args.check && args.export_audio.is_none()
+}
+
+/// Runs `run` (the whole of `stretch tonight`, settings included) and, for a
+/// scheduled run, notes in `schedule.log` that it started and how it ended:
+/// finished (and how it was heard), stopped, or failed with the error.
+pub fn logged(args: &TonightArgs, paths: &Paths, env: &Env, run: impl FnOnce() -> Result<u8>) -> Result<u8> {
+    if !scheduled(args) {
+        return run();
+    }
+    let journal = paths.journal();
+    let before = journal::read(&journal).map_or(0, |r| r.records.len());
+    note(paths, env, "started", &format!("stretch {}", env!("CARGO_PKG_VERSION")));
+    let result = run();
+    let after = journal::read(&journal)
+        .ok()
+        .and_then(|r| (r.records.len() > before).then(|| r.records.into_iter().last()).flatten());
+    match (&result, after) {
+        (Err(e), _) => note(paths, env, "failed", &e.message),
+        (Ok(exit), Some(Record::Session(s))) => {
+            let kind = if *exit == code::OK { "finished" } else { "stopped" };
+            note(
+                paths,
+                env,
+                kind,
+                &format!("{} {} of {} reps; {}", s.routine, s.reps_done, s.reps_planned, heard(s.audio, env)),
+            );
+        }
+        // Skipped (noted already), or nothing recorded.
+        (Ok(_), _) => {}
+    }
+    result
+}
+
+/// How the cues reached the person, in words for the log.
+fn heard(audio: AudioUsed, env: &Env) -> String {
+    match audio {
+        AudioUsed::Device => "heard: device".into(),
+        AudioUsed::Bell => "heard: terminal bell".into(),
+        AudioUsed::Off => "silent: sounds are off".into(),
+        AudioUsed::None => format!(
+            "silent: {}",
+            crate::schedule::hearing::server(env.runtime_dir.as_deref(), env.pulse_server.as_deref())
+        ),
+    }
+}
+
+/// One dated line in `schedule.log`; if it cannot be written, says so on
+/// stderr (which the entry sends to the same log, or cron mails).
+fn note(paths: &Paths, env: &Env, kind: &str, text: &str) {
+    let written = paths.create_data_dir().and_then(|dir| crate::schedule::runlog::append(dir, env.now()?, kind, text));
+    if let Err(e) = written {
+        eprintln!("stretch: warning: could not note this run in the schedule log: {e}");
+    }
+}
+
+/// `--check`: everything a run needs, resolved and opened, nothing played
+/// or written but the data directory: the routine (already resolved), the
+/// data directory, the journal, the schedule log and the sound path.
+fn check(routine: &str, settings: &Settings, paths: &Paths, env: &Env) -> Result<u8> {
+    let dir = paths.create_data_dir()?;
+    tempfile::tempfile_in(dir).map_err(|e| Error::io("write in", dir, &e))?;
+    let journal = paths.journal();
+    journal::check_writable(&journal)?;
+    journal::read(&journal)?;
+    let log = dir.join(crate::schedule::invocation::LOG);
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(&log).map_err(|e| Error::io("open", &log, &e))?;
+    let config = settings_source(paths);
+    crate::term::output::line(&format!("ok: {routine} would run ({config}); journal {}", journal.display()));
+    let verdict = if settings.sounds.value == SoundSet::Off {
+        Ok("nothing to hear: sounds are off".to_string())
+    } else {
+        crate::schedule::hearing::probe(env.runtime_dir.as_deref(), env.pulse_server.as_deref())
+    };
+    crate::term::output::line(&match verdict {
+        Ok(how) => format!("heard: {how}"),
+        Err(why) => format!("silent: {why}"),
+    });
+    Ok(code::OK)
+}
+
+/// Which config file the settings came from, in words.
+fn settings_source(paths: &Paths) -> String {
+    match (&paths.config_flag, paths.config_file()) {
+        (Some(file), _) => format!("settings from {}", file.display()),
+        (None, Some(file)) if file.exists() => format!("settings from {}", file.display()),
+        _ => "no config file".into(),
+    }
 }
 
 /// `--export-audio`: the exact track that would play, as a WAV file.

@@ -65,6 +65,12 @@ impl Days {
         Ok(Days(bits))
     }
 
+    /// Whether `date` falls on one of the days.
+    pub fn contains(self, date: chrono::NaiveDate) -> bool {
+        use chrono::Datelike;
+        self.0 & (1 << date.weekday().num_days_from_sunday()) != 0
+    }
+
     /// The day-of-week field of a crontab line.
     pub fn cron_field(self) -> String {
         match self.0 {
@@ -142,32 +148,60 @@ impl Entry {
         })
     }
 
-    /// The words of the command after the five time fields, unquoted.
-    pub fn command_words(&self) -> Vec<String> {
+    /// The command after the five time fields, as cron reads it (`\%` for `%`).
+    pub fn command(&self) -> &str {
         let mut command = self.line.as_str();
         for _ in 0..5 {
             command = command.trim_start();
             command = &command[command.find(char::is_whitespace).unwrap_or(command.len())..];
         }
-        unquote_words(command.trim_start())
+        command.trim_start()
     }
+
+    /// The words of the command after the five time fields, unquoted.
+    pub fn command_words(&self) -> Vec<String> {
+        unquote_words(self.command())
+    }
+}
+
+/// What ends every entry line stretch writes (a shell comment, so cron and
+/// `sh` pass over it): a line in the block without it is someone else's.
+pub const MARKER: &str = " # stretch:v2";
+
+/// Whether `line` is one stretch wrote: this version's marker, or the form
+/// the first version wrote (`... tonight --source cron --skip-if-done ... >> LOG 2>&1`).
+pub fn is_ours(line: &str) -> bool {
+    if line.contains(MARKER) {
+        return true;
+    }
+    let Some(entry) = Entry::parse(line) else { return false };
+    let words = entry.command_words();
+    let tonight = ["tonight", "--source", "cron", "--skip-if-done"];
+    words.windows(4).any(|w| w == tonight)
+        && words.len() >= 3
+        && words[words.len() - 3] == ">>"
+        && words[words.len() - 1] == "2>&1"
 }
 
 /// Quotes a word for a crontab command line: the shell sees exactly `word`.
 /// `%` is cron's newline, so it is escaped for cron first. Newlines cannot be
 /// written into a crontab at all.
 pub fn quote(word: &str) -> Result<String, String> {
+    Ok(quote_sh(word)?.replace('%', r"\%"))
+}
+
+/// Quotes a word for `sh`: the shell sees exactly `word` (cron's `%` aside).
+pub fn quote_sh(word: &str) -> Result<String, String> {
     if word.contains(['\n', '\r', '\0']) {
         return Err(format!("{word:?} contains a line break, which a crontab line cannot hold"));
     }
     let plain = !word.is_empty() && word.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-./:=,+@".contains(&b));
-    let quoted = if plain { word.to_string() } else { format!("'{}'", word.replace('\'', r"'\''")) };
-    Ok(quoted.replace('%', r"\%"))
+    Ok(if plain { word.to_string() } else { format!("'{}'", word.replace('\'', r"'\''")) })
 }
 
 /// Splits a command written by [`quote`] back into words (single quotes,
 /// `\'` between them, and cron's `\%`).
-fn unquote_words(command: &str) -> Vec<String> {
+pub fn unquote_words(command: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut word: Option<String> = None;
     let mut chars = command.chars();
@@ -249,6 +283,19 @@ impl CrontabText {
         }
     }
 
+    /// The lines in the block that stretch did not write (nor blank lines and
+    /// comments): someone else's, left as they are.
+    pub fn foreign(&self) -> Vec<&str> {
+        self.block
+            .iter()
+            .flatten()
+            .filter_map(|line| match line {
+                BlockLine::Other(text) if worth_keeping(line) => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The entries of the block, in order.
     pub fn entries(&self) -> impl Iterator<Item = &Entry> {
         self.block.iter().flatten().filter_map(|line| match line {
@@ -310,8 +357,12 @@ pub enum Change {
     Unchanged,
 }
 
+/// Only lines stretch wrote are entries; any other line is kept as it is.
 fn block_line(line: &str) -> BlockLine {
-    Entry::parse(line).map_or_else(|| BlockLine::Other(line.to_string()), BlockLine::Entry)
+    match Entry::parse(line) {
+        Some(entry) if is_ours(line) => BlockLine::Entry(entry),
+        _ => BlockLine::Other(line.to_string()),
+    }
 }
 
 /// Entries and lines someone put in the block keep it; blank lines and

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{Local, Timelike};
 
-use crate::schedule::{RealCrontab, schedule};
+use crate::schedule::RealCrontab;
 use crate::support::Sandbox;
 
 /// What cron gives a job: `HOME LOGNAME PATH=/usr/bin:/bin PWD SHELL`, no
@@ -172,49 +172,92 @@ impl Drop for Daemon {
     }
 }
 
-#[test]
-#[ignore = "edits the account's real crontab (saved and put back) and starts the cron daemon if none runs (root)"]
-fn the_cron_daemon_runs_a_scheduled_routine_and_it_is_logged_as_cron() {
-    let s = Sandbox::new();
-    let crontab = RealCrontab::take(None);
-    let _daemon = Daemon::ensure();
-    // cron rereads its spool when the spool's mtime (whole seconds) changes,
-    // checking at each minute's start: a crontab installed in that same second
-    // would go unseen.
-    if Local::now().second() < 2 {
-        std::thread::sleep(Duration::from_secs(2));
-    }
-    // The coming minute, unless it is too close for cron to reread its spool first.
-    let now = Local::now();
-    let skip = if now.second() >= 50 { 2 } else { 1 };
-    let at = now + chrono::Duration::minutes(skip);
-    let time = format!("{:02}:{:02}", at.hour(), at.minute());
-    let add = ["add", &time, "--prepare", "0s", "--reps", "1", "--hold", "1s", "--rest", "0s", "--sounds", "chime"];
-    let (code, _, stderr) = s.run(crontab.apply(schedule(&s, &add)));
-    assert_eq!(code, 0, "{stderr}");
+/// The minute after `now` as `(cron's "M H", "HH:MM")`, `ahead` minutes on.
+fn minute(now: chrono::DateTime<Local>, ahead: i64) -> (String, String) {
+    let at = now + chrono::Duration::minutes(ahead);
+    (format!("{} {}", at.minute(), at.hour()), format!("{:02}:{:02}", at.hour(), at.minute()))
+}
 
-    let deadline = Instant::now() + Duration::from_secs(90);
-    while s.records().is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "no record 90 s after scheduling {time}; crontab:\n{:?}",
-            crontab.installed()
-        );
+/// Waits (until `deadline`) for the journal in `data` to hold a record.
+fn first_record(data: &std::path::Path, deadline: Instant, what: &str) -> serde_json::Value {
+    loop {
+        if let Ok(text) = std::fs::read_to_string(data.join("journal.jsonl"))
+            && let Some(line) = text.lines().next()
+        {
+            return serde_json::from_str(line).unwrap();
+        }
+        assert!(Instant::now() < deadline, "{what}: no record in {}", data.display());
         std::thread::sleep(Duration::from_millis(500));
     }
-    let r = &s.records()[0];
-    assert_eq!(
-        (r["source"].as_str(), r["completed"].as_bool(), r["hold_ms"].as_u64()),
-        (Some("cron"), Some(true), Some(1000))
-    );
-    let started = chrono::DateTime::parse_from_rfc3339(r["started"].as_str().unwrap()).unwrap();
-    assert_eq!(started.format("%H:%M").to_string(), time, "started by cron at the minute scheduled");
+}
 
-    // The run has ended (the record is written last); its output is in the log.
-    let log = std::fs::read_to_string(s.data().join("schedule.log")).unwrap();
-    assert!(!log.contains('\x1b') && !log.contains('\x07'), "{log:?}");
-    assert!(log.contains("Completed wall-calf: 1 of 1 rep"), "{log}");
-    if r["audio"] == "none" {
-        assert!(log.contains("cues cannot play: no audio output"), "{log}");
+#[test]
+#[ignore = "edits the account's real crontab (saved and put back) and starts the cron daemon if none runs (root)"]
+fn the_cron_daemon_runs_first_version_entries_before_and_after_an_upgrade_and_odd_new_ones() {
+    let s = Sandbox::new();
+    let _daemon = Daemon::ensure();
+    // cron rereads its spool at each minute's start when the spool's mtime
+    // (whole seconds) changed: leave it a few seconds either side.
+    while !(3..40).contains(&Local::now().second()) {
+        std::thread::sleep(Duration::from_millis(500));
     }
+    let now = Local::now();
+    let (first, second, third) = (minute(now, 1), minute(now, 2), minute(now, 3));
+    let (before, after) = (s.path().join("first-before"), s.path().join("first-after"));
+    std::fs::create_dir_all(&before).unwrap();
+    std::fs::create_dir_all(&after).unwrap();
+    let block = format!(
+        "# BEGIN stretch schedule\n{}\n{}\n# END stretch schedule\n",
+        crate::schedule::first_version_line(&s, &first.0, &before),
+        crate::schedule::first_version_line(&s, &second.0, &after),
+    );
+    let crontab = RealCrontab::take(Some(&block));
+
+    let old = first_record(&before, Instant::now() + Duration::from_secs(100), "the first version's entry");
+    assert_eq!(old["source"], "cron");
+
+    // The next `add` rewrites the block, and adds an entry with every
+    // unusual value: quotes, spaces and % in its paths, a data directory
+    // that does not exist, relative paths, XDG_CONFIG_HOME and TZ.
+    let odd = s.path().join("it's 100% \"odd\"");
+    let config = odd.join("xdg conf/stretch");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("config.toml"), "hold = \"1s\"\nprepare = \"0s\"\nrest = \"0s\"\nsounds = \"chime\"\n")
+        .unwrap();
+    std::fs::write(odd.join("my routine's.toml"), "reps = 1\n[hold]\nduration = \"3s\"\n").unwrap();
+    let mut add = s.cmd(&[
+        "--data-dir",
+        "it's 100% \"odd\"/not yet/data",
+        "schedule",
+        "add",
+        &third.1,
+        "--routine",
+        "it's 100% \"odd\"/my routine's.toml",
+    ]);
+    add.env_remove("STRETCH_CONFIG_DIR")
+        .env("XDG_CONFIG_HOME", odd.join("xdg conf"))
+        .env("TZ", "Asia/Tokyo")
+        .current_dir(s.path());
+    let was = crontab.installed();
+    let (code, stdout, stderr) = s.run(crontab.apply(add));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains(&format!("upgraded {} daily", second.1)), "{stdout}\n{stderr}\nwas: {was:?}");
+    assert!(Local::now().second() < 58 || Local::now() < now + chrono::Duration::minutes(2), "added in time");
+
+    let upgraded = first_record(&after, Instant::now() + Duration::from_secs(100), "the upgraded entry");
+    assert_eq!(upgraded["hold_ms"], 1000, "its settings kept");
+    let log = std::fs::read_to_string(after.join("schedule.log")).unwrap();
+    assert!(log.contains(" started: stretch "), "the new form notes its runs: {log}");
+
+    let data = odd.join("not yet/data");
+    let r = first_record(&data, Instant::now() + Duration::from_secs(100), "the odd entry");
+    assert_eq!((r["source"].as_str(), r["completed"].as_bool()), (Some("cron"), Some(true)));
+    assert_eq!(r["hold_ms"], 1000, "XDG_CONFIG_HOME's config.toml and the relative routine path: {r}");
+    let started = r["started"].as_str().unwrap();
+    assert!(started.ends_with("+09:00"), "TZ carried: {started}");
+    let log = std::fs::read_to_string(data.join("schedule.log")).unwrap();
+    assert!(log.contains("Completed my routine's: 1 of 1 rep"), "{log}");
+    assert!(!log.contains('\x1b'), "{log:?}");
+    let (_, stdout, _) = s.run(crontab.apply(crate::schedule::schedule(&s, &["list"])));
+    assert!(!stdout.contains("missed"), "{stdout}");
 }

@@ -152,16 +152,14 @@ fn add_list_remove_and_add_again(s: &Sandbox, tab: &Tab) {
     assert_eq!(block.len(), 4, "{text}");
     assert!(block[0].starts_with("# BEGIN stretch schedule") && block[3] == "# END stretch schedule");
     let uid = nix::unistd::getuid();
+    let data = s.data().display().to_string();
     let expected = format!(
-        "5 7 * * 1-5 XDG_RUNTIME_DIR=/run/user/{uid} STRETCH_CONFIG_DIR={} {} --data-dir {} tonight --source cron --skip-if-done --reps 2 --prepare 0s >> {}/schedule.log 2>&1",
+        "5 7 * * 1-5 {{ umask 077 && mkdir -p {data} && exec env XDG_RUNTIME_DIR=/run/user/{uid} DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/{uid}/bus STRETCH_CONFIG_DIR={} TZ=UTC {} tonight --source cron --skip-if-done --data-dir {data} --reps 2 --prepare 0s >> {data}/schedule.log 2>&1; }} 2>> {}/.stretch-schedule-errors.log # stretch:v2 added=",
         s.path().join("config").display(),
         env!("CARGO_BIN_EXE_stretch"),
-        s.data().display(),
-        s.data().display()
+        s.home().display(),
     );
-    // Where this user has a session bus, its address comes after XDG_RUNTIME_DIR.
-    let bus = format!(" DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/{uid}/bus");
-    assert_eq!(block[1].replacen(&bus, "", 1), expected);
+    assert!(block[1].starts_with(&expected), "{}\n{expected}", block[1]);
     assert!(block[2].starts_with("30 22 * * 1-5 "), "{}", block[2]);
     assert_eq!(backups(s), 1);
 
@@ -177,7 +175,15 @@ fn add_list_remove_and_add_again(s: &Sandbox, tab: &Tab) {
     let (code, stdout, _) = tab.run(&["list"]);
     assert_eq!(code, 0);
     let lines: Vec<_> = stdout.lines().collect();
-    assert_eq!(lines[..2], ["07:05  weekdays  --reps 2 --prepare 0s", "22:30  weekdays  --reps 2 --prepare 0s"]);
+    assert_eq!(
+        lines[..4],
+        [
+            "07:05  weekdays  --reps 2 --prepare 0s",
+            "       last run: none yet",
+            "22:30  weekdays  --reps 2 --prepare 0s",
+            "       last run: none yet"
+        ]
+    );
 
     assert_eq!(tab.run(&["remove", "22:30"]).0, 0);
     let (code, stdout, _) = tab.run(&["remove", "22:30"]);
@@ -335,8 +341,12 @@ fn print_shows_the_block_and_never_runs_crontab() {
     assert_eq!(code, 0, "{stderr}");
     let lines: Vec<_> = stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{stdout}");
-    assert!(lines[1].starts_with("45 6 * * 0,6 XDG_RUNTIME_DIR=/run/user/"), "{}", lines[1]);
-    assert!(lines[1].contains(" tonight --source cron --skip-if-done --sounds chime --volume 70 >> "), "{}", lines[1]);
+    assert!(lines[1].starts_with("45 6 * * 0,6 { umask 077 && mkdir -p "), "{}", lines[1]);
+    let options = format!(
+        " tonight --source cron --skip-if-done --data-dir {} --sounds chime --volume 70 >> ",
+        s.data().display()
+    );
+    assert!(lines[1].contains(&options), "{}", lines[1]);
     assert!(!s.path().join("calls").exists());
     assert!(!s.data().exists());
 }
@@ -355,39 +365,184 @@ fn a_routine_path_is_written_absolute_and_quoted() {
     assert!(stdout.contains(&quoted), "{stdout}\n{quoted}");
 }
 
-#[test]
-fn doctor_says_what_fails_and_how_to_fix_it() {
-    let s = Sandbox::new();
-    let store = s.path().join("spool");
-    let entry = "0 22 * * * XDG_RUNTIME_DIR=/run/user/424242 /bin/stretch tonight";
-    std::fs::write(&store, format!("{OTHER_JOBS}# BEGIN stretch schedule\n{entry}\n# END stretch schedule\n")).unwrap();
-    let program = fake_crontab(&s, &format!("cat '{}'", store.display()));
+/// `stretch doctor` on the sandbox's data dir.
+fn doctor(s: &Sandbox) -> (i32, String, String) {
     let data = s.data();
-    let (code, stdout, stderr) =
-        s.run(with_crontab(s.cmd(&["--data-dir", data.to_str().unwrap(), "doctor"]), &program));
-    assert_eq!(code, 1, "{stderr}");
-    let lines: Vec<_> = stdout.lines().collect();
-    assert_eq!(lines.len(), 8, "{stdout}");
-    assert!(lines[0].starts_with("ok    config file: none at "), "{}", lines[0]);
-    let lines = &lines[1..];
-    assert!(lines[0].starts_with("FAIL  audio output: no audio output ("), "{}", lines[0]);
-    assert_eq!(lines[1], format!("ok    data dir: {} is writable", data.display()));
-    assert!(lines[2].starts_with("ok    journal: 0 records"), "{}", lines[2]);
-    assert_eq!(lines[3], "ok    crontab: 1 stretch entries");
-    assert!(lines[4].contains("cron daemon: "), "{}", lines[4]);
+    s.run(s.cmd(&["--data-dir", data.to_str().unwrap(), "doctor"]))
+}
+
+/// A line the first version of `schedule add` wrote, running this binary.
+pub fn first_version_line(s: &Sandbox, at: &str, data: &Path) -> String {
+    let uid = nix::unistd::getuid();
+    format!(
+        "{at} * * * XDG_RUNTIME_DIR=/run/user/{uid} {} --data-dir {1} tonight --source cron --skip-if-done --reps 1 --hold 1s --prepare 0s --rest 0s --sounds chime >> {1}/schedule.log 2>&1",
+        env!("CARGO_BIN_EXE_stretch"),
+        data.display(),
+    )
+    .replace("@", &s.home().display().to_string())
+}
+
+#[test]
+fn doctor_notes_an_empty_schedule_and_fails_each_entry_that_would_not_run_or_be_heard() {
+    let s = Sandbox::new();
+    let (_, stdout, _) = doctor(&s);
+    assert!(stdout.contains("note  schedule: nothing is scheduled"), "{stdout}");
+    assert!(!stdout.contains("FAIL  crontab") && !stdout.contains("cron daemon"), "{stdout}");
+
+    assert_eq!(s.run(schedule(&s, &["add", "22:00"])).0, 0);
+    let (code, stdout, _) = doctor(&s);
+    assert_eq!(code, 1);
     assert!(
-        lines[5].starts_with("FAIL  XDG_RUNTIME_DIR: the entries at 22:00 do not set XDG_RUNTIME_DIR=/run/user/"),
-        "{}",
-        lines[5]
+        stdout.contains("FAIL  entry 22:00: runs under cron's environment but will not be heard: no audio output"),
+        "no sound card in the sandbox: {stdout}"
     );
 
-    std::fs::write(s.journal(), "{\"not\": \"a record\"}\n").unwrap();
-    std::fs::write(&store, OTHER_JOBS).unwrap();
-    let (_, stdout, _) = s.run(with_crontab(s.cmd(&["--data-dir", data.to_str().unwrap(), "doctor"]), &program));
-    assert!(stdout.contains("FAIL  journal: 1 unreadable lines in"), "{stdout}");
+    // A typo made after the entry was added.
+    std::fs::create_dir_all(s.path().join("config")).unwrap();
+    std::fs::write(s.path().join("config/config.toml"), "reps = 2\nhodl = 5\n").unwrap();
+    let (code, stdout, _) = doctor(&s);
+    assert_eq!(code, 1);
+    assert!(stdout.contains("FAIL  config file: "), "{stdout}");
     assert!(
-        stdout.contains("FAIL  crontab: no stretch entries; add one with `stretch schedule add 22:30`"),
+        stdout.contains("FAIL  entry 22:00: would fail under cron: ") && stdout.contains("did you mean hold?"),
         "{stdout}"
     );
-    assert!(stdout.contains("skip  XDG_RUNTIME_DIR"), "{stdout}");
+}
+
+#[test]
+fn add_refuses_a_config_typo_and_a_missing_config_file_and_changes_nothing() {
+    let s = Sandbox::new();
+    s.set_crontab(OTHER_JOBS);
+    std::fs::create_dir_all(s.path().join("config")).unwrap();
+    std::fs::write(s.path().join("config/config.toml"), "volum = 3\n").unwrap();
+    let (code, stdout, stderr) = s.run(schedule(&s, &["add", "22:00"]));
+    assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
+    assert!(stderr.contains("did you mean volume?"), "{stderr}");
+    std::fs::remove_file(s.path().join("config/config.toml")).unwrap();
+    let missing = s.path().join("no such.toml");
+    let (code, _, stderr) = s.run(schedule(&s, &["--config", missing.to_str().unwrap(), "add", "22:00"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no such.toml"), "{stderr}");
+    assert_eq!(s.crontab().unwrap(), OTHER_JOBS);
+}
+
+#[test]
+fn the_check_mode_resolves_everything_and_plays_nothing() {
+    let s = Sandbox::new();
+    let data = s.data();
+    let (code, stdout, stderr) = s.run(s.cmd(&["tonight", "--check", "--data-dir", data.to_str().unwrap()]));
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<_> = stdout.lines().collect();
+    assert!(lines[0].starts_with("ok: wall-calf would run (no config file); journal "), "{stdout}");
+    assert!(lines[1].starts_with("silent: no audio output ("), "{stdout}");
+    let (_, stdout, _) = s.run(s.cmd(&["tonight", "--check", "--sounds", "off", "--data-dir", data.to_str().unwrap()]));
+    assert!(stdout.contains("heard: nothing to hear: sounds are off"), "{stdout}");
+    assert!(s.records().is_empty(), "nothing recorded");
+}
+
+#[test]
+fn re_adding_a_time_keeps_what_was_not_mentioned_unless_replace_and_says_what_changed() {
+    let s = Sandbox::new();
+    assert_eq!(s.run(schedule(&s, &["add", "22:30", "--days", "weekdays", "--reps", "2"])).0, 0);
+    let (code, stdout, _) = s.run(schedule(&s, &["add", "22:30", "--hold", "5s"]));
+    assert_eq!(code, 0);
+    assert!(stdout.starts_with("updated 22:30: was weekdays --reps 2; now weekdays --reps 2 --hold 5s\n"), "{stdout}");
+    let (_, stdout, _) = s.run(schedule(&s, &["add", "22:30", "--replace", "--volume", "10"]));
+    assert!(stdout.starts_with("updated 22:30: was weekdays --reps 2 --hold 5s; now daily --volume 10\n"), "{stdout}");
+}
+
+#[test]
+fn a_line_of_someone_else_in_the_block_is_left_alone_with_a_warning() {
+    let s = Sandbox::new();
+    s.set_crontab("# BEGIN stretch schedule\n30 22 * * * my own job\n# END stretch schedule\n");
+    let (code, _, stderr) = s.run(schedule(&s, &["add", "22:30"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("warning: the line \"30 22 * * * my own job\" in the stretch block"), "{stderr}");
+    let text = s.crontab().unwrap();
+    assert!(text.contains("\n30 22 * * * my own job\n") && text.contains("# stretch:v2"), "{text}");
+}
+
+#[test]
+fn crontab_backups_are_private_and_the_last_ten_are_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Sandbox::new();
+    for minute in 0..12 {
+        assert_eq!(s.run(schedule(&s, &["add", &format!("21:{minute:02}")])).0, 0);
+    }
+    let dir = s.data().join("crontab-backups");
+    let saved: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(saved.len(), 10);
+    assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+    for file in &saved {
+        assert_eq!(std::fs::metadata(file).unwrap().permissions().mode() & 0o777, 0o600, "{}", file.display());
+    }
+    let newest = saved.iter().max().unwrap();
+    assert_eq!(std::fs::read_to_string(newest).unwrap().lines().filter(|l| l.contains("stretch:v2")).count(), 11);
+}
+
+#[test]
+fn scheduled_runs_note_what_happened_and_list_shows_the_last_run_and_the_missed_ones() {
+    let s = Sandbox::new();
+    let mut add = schedule(&s, &["add", "22:30"]);
+    add.env("STRETCH_NOW", "2026-11-20T12:00:00Z");
+    assert_eq!(s.run(add).0, 0);
+    // cron at 22:30 on the 21st: a run, then one skipped, then a failing one.
+    for now in ["2026-11-21T22:30:01Z", "2026-11-21T22:31:00Z"] {
+        let mut run = s.tonight(&["--source", "cron", "--skip-if-done", "--sounds", "chime"]);
+        run.env("STRETCH_NOW", now);
+        assert_eq!(s.run(run).0, 0);
+    }
+    let log = std::fs::read_to_string(s.data().join("schedule.log")).unwrap();
+    let kinds: Vec<_> = log.lines().map(|l| l.split(' ').nth(1).unwrap()).collect();
+    assert_eq!(kinds, ["started:", "finished:", "started:", "skipped:"], "{log}");
+    assert!(log.contains(" finished: wall-calf 2 of 2 reps; silent: "), "{log}");
+    assert!(log.contains(" skipped: already done tonight: a session completed at 22:30"), "{log}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(s.data().join("schedule.log")).unwrap().permissions().mode() & 0o777, 0o600);
+
+    std::fs::create_dir_all(s.path().join("config")).unwrap();
+    std::fs::write(s.path().join("config/config.toml"), "reps = \"x\"\n").unwrap();
+    let mut run = s.tonight(&["--source", "cron"]);
+    run.env("STRETCH_NOW", "2026-11-23T22:30:02Z");
+    assert_eq!(s.run(run).0, 2);
+    let log = std::fs::read_to_string(s.data().join("schedule.log")).unwrap();
+    assert!(log.lines().last().unwrap().starts_with("2026-11-23T22:30:02+00:00 failed: "), "{log}");
+    std::fs::remove_file(s.path().join("config/config.toml")).unwrap();
+
+    let mut list = schedule(&s, &["list"]);
+    list.env("STRETCH_NOW", "2026-11-24T09:00:00Z");
+    let (_, stdout, _) = s.run(list);
+    assert!(stdout.contains("\n       last run: 2026-11-23 22:30 failed: "), "{stdout}");
+    assert!(stdout.contains("\n       missed: 2026-11-20, 2026-11-22 (due but never started"), "{stdout}");
+    let (_, stdout, _) = s.run(s.log("2026-11-24T09:00:00Z", "UTC", &[]));
+    assert!(stdout.contains("missed: the run scheduled for 2026-11-22 22:30 never started"), "{stdout}");
+    let (_, stdout, _) = s.run(s.log("2026-11-24T09:00:00Z", "UTC", &["--json"]));
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["missed"][1], "2026-11-22T22:30:00+00:00", "{stdout}");
+}
+
+#[test]
+fn first_version_entries_are_flagged_and_upgraded_with_their_settings() {
+    let s = Sandbox::new();
+    let old = first_version_line(&s, "30 22", &s.data());
+    s.set_crontab(&format!("{OTHER_JOBS}# BEGIN stretch schedule\n{old}\n# END stretch schedule\n"));
+    let (_, stdout, _) = s.run(schedule(&s, &["list"]));
+    assert!(
+        stdout.starts_with("22:30  daily     --reps 1 --hold 1s --prepare 0s --rest 0s --sounds chime\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("written by an earlier version"), "{stdout}");
+    let (_, stdout, _) = doctor(&s);
+    assert!(stdout.contains("FAIL  entry 22:30: written by an earlier version"), "{stdout}");
+
+    let (code, stdout, stderr) = s.run(schedule(&s, &["upgrade"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("upgraded 22:30 daily to this version's form (same settings)\n"), "{stdout}");
+    let text = s.crontab().unwrap();
+    assert!(text.starts_with(OTHER_JOBS) && text.contains("# stretch:v2 added="), "{text}");
+    assert!(text.contains(" --reps 1 --hold 1s --prepare 0s --rest 0s --sounds chime >> "), "{text}");
+    let (_, stdout, _) = doctor(&s);
+    assert!(!stdout.contains("earlier version"), "{stdout}");
+    let (_, stdout, _) = s.run(schedule(&s, &["upgrade"]));
+    assert_eq!(stdout, "nothing to upgrade: every entry is in this version's form\n");
 }

@@ -8,7 +8,7 @@ use crate::time::of_day::TimeOfDay;
 const BUSY: &str = "SHELL=/bin/sh\nMAILTO=\"me@example.com\"\n# m h dom mon dow command\n\n*/5 * * * * /usr/bin/backup --quiet  # trailing comment\n0 3 * * 0\tdate +\\%F >> /tmp/weekly\r\n@reboot   /home/me/bin/start\n";
 
 fn entry(at: &str, days: &str, command: &str) -> Entry {
-    Entry::new(TimeOfDay::parse(at).unwrap(), Days::parse(days).unwrap(), command)
+    Entry::new(TimeOfDay::parse(at).unwrap(), Days::parse(days).unwrap(), &format!("{command}{MARKER}"))
 }
 
 fn with(text: &str, entries: &[Entry]) -> String {
@@ -35,13 +35,14 @@ fn a_crontab_without_a_final_newline_gets_one_before_the_block() {
 #[test]
 fn an_older_block_is_updated_in_place_and_its_other_lines_kept() {
     let old = format!(
-        "{BUSY}# BEGIN stretch schedule (an older version)\n30 22 * * * /old/stretch tonight\n# a note\n15 6 * * 1,3,5 /old/stretch tonight --reps 2\n# END stretch schedule (an older version)\n0 12 * * * lunch\n"
+        "{BUSY}# BEGIN stretch schedule (an older version)\n30 22 * * * /old/stretch tonight # stretch:v2\n# a note\n15 6 * * 1,3,5 /old/stretch tonight --reps 2 # stretch:v2\n45 5 * * * my own job\n# END stretch schedule (an older version)\n0 12 * * * lunch\n"
     );
     let text = with(
         &old,
         &[entry("22:30", "daily", "/new/stretch tonight"), entry("23:00", "mon,wed", "/new/stretch tonight")],
     );
     assert!(text.starts_with(BUSY) && text.ends_with("# END stretch schedule\n0 12 * * * lunch\n"), "{text}");
+    assert!(text.contains("\n45 5 * * * my own job\n"), "a line without the marker is someone else's: {text}");
     insta::assert_snapshot!(text);
 }
 
@@ -132,4 +133,13 @@ fn quoted_words_reach_the_shell_intact() {
     let out = std::process::Command::new("/bin/sh").args(["-c", &command]).output().unwrap();
     assert_eq!(String::from_utf8(out.stdout).unwrap(), words.map(|w| format!("{w}\n")).concat());
     assert!(quote("a\nb").is_err());
+}
+
+#[test]
+fn only_marked_lines_and_first_version_entries_are_ours() {
+    let first = "30 22 * * * XDG_RUNTIME_DIR=/run/user/0 /bin/stretch --data-dir /d tonight --source cron --skip-if-done >> /d/schedule.log 2>&1";
+    let text = format!("{BEGIN}\n{first}\n0 7 * * * mine\n1 7 * * * x{MARKER}\n{END}\n");
+    let crontab = CrontabText::parse(&text).unwrap();
+    assert_eq!(crontab.entries().count(), 2);
+    assert_eq!(crontab.foreign(), ["0 7 * * * mine"]);
 }

@@ -1,0 +1,78 @@
+//! Runs an entry's command in check mode exactly as cron would: `/bin/sh -c`
+//! in cron's environment (`HOME LOGNAME PATH=/usr/bin:/bin SHELL`, nothing
+//! else), in the home directory, so what fails at night fails now.
+
+use std::io::{Read, Seek};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A check that runs longer than this is stuck (a sound server that never answers).
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What the check-mode run said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// It would run; `Err` says why nothing would be heard.
+    Runs(Result<String, String>),
+    /// It would fail, with what it printed.
+    Fails(String),
+}
+
+/// Runs `sh_line` (a check-mode command) as cron would for the user with `home` and `logname`.
+pub fn run(sh_line: &str, home: &Path, logname: &str) -> Verdict {
+    let (Ok(mut out), Ok(mut err)) = (tempfile::tempfile(), tempfile::tempfile()) else {
+        return Verdict::Fails("cannot make a temporary file to run the check".into());
+    };
+    let (Ok(out_w), Ok(err_w)) = (out.try_clone(), err.try_clone()) else {
+        return Verdict::Fails("cannot make a temporary file to run the check".into());
+    };
+    let child = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(sh_line)
+        .env_clear()
+        .env("HOME", home)
+        .env("LOGNAME", logname)
+        .env("PATH", "/usr/bin:/bin")
+        .env("SHELL", "/bin/sh")
+        .current_dir(home)
+        .stdin(Stdio::null())
+        .stdout(out_w)
+        .stderr(err_w)
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(e) => return Verdict::Fails(format!("cannot run /bin/sh in {}: {e}", home.display())),
+    };
+    let deadline = Instant::now() + TIMEOUT;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Verdict::Fails(format!("the check did not finish in {} s", TIMEOUT.as_secs()));
+            }
+        }
+    };
+    let read = |file: &mut std::fs::File| {
+        let mut text = String::new();
+        let _ = file.rewind().and_then(|()| file.read_to_string(&mut text));
+        text
+    };
+    let (stdout, stderr) = (read(&mut out), read(&mut err));
+    if !status.success() {
+        let said =
+            stderr.lines().chain(stdout.lines()).map(|l| l.strip_prefix("stretch: ").unwrap_or(l)).collect::<Vec<_>>();
+        let why =
+            if said.is_empty() { format!("it exited with {status} and printed nothing") } else { said.join("; ") };
+        return Verdict::Fails(why);
+    }
+    let line = |prefix: &str| stdout.lines().find_map(|l| l.strip_prefix(prefix)).map(str::to_string);
+    match (line("heard: "), line("silent: ")) {
+        (Some(how), _) => Verdict::Runs(Ok(how)),
+        (None, Some(why)) => Verdict::Runs(Err(why)),
+        (None, None) => Verdict::Fails(format!("the check printed no verdict: {}", stdout.trim())),
+    }
+}
