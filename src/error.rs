@@ -19,6 +19,10 @@ pub mod code {
     pub const INTERRUPTED: u8 = 130;
     /// Stopped by SIGTERM (128 + SIGTERM).
     pub const TERMINATED: u8 = 143;
+    /// Stopped because the terminal closed (128 + SIGHUP).
+    pub const HANGUP: u8 = 129;
+    /// Stopped by Ctrl-\ (128 + SIGQUIT).
+    pub const QUIT_SIGNAL: u8 = 131;
 }
 
 /// An error that ends the command, with the exit code it deserves.

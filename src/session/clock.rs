@@ -16,8 +16,26 @@ pub enum StopReason {
     Interrupt,
     /// SIGTERM.
     Terminate,
+    /// SIGHUP: the terminal was closed.
+    Hangup,
+    /// SIGQUIT (Ctrl-\\).
+    QuitSignal,
     /// `q` or Esc.
     Quit,
+}
+
+impl StopReason {
+    /// The exit code a session stopped this way ends with: 128 + the signal,
+    /// and `q` or Esc like Ctrl-C.
+    pub fn exit_code(self) -> u8 {
+        use crate::error::code;
+        match self {
+            StopReason::Interrupt | StopReason::Quit => code::INTERRUPTED,
+            StopReason::Terminate => code::TERMINATED,
+            StopReason::Hangup => code::HANGUP,
+            StopReason::QuitSignal => code::QUIT_SIGNAL,
+        }
+    }
 }
 
 /// Something that interrupts the wait for the next deadline.

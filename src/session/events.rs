@@ -117,6 +117,8 @@ impl<W: Write> Observer for JsonEvents<W> {
         let reason = match reason {
             StopReason::Interrupt => "interrupt",
             StopReason::Terminate => "terminate",
+            StopReason::Hangup => "hangup",
+            StopReason::QuitSignal => "quit-signal",
             StopReason::Quit => "quit",
         };
         self.write("stopped", phase, at, None, Some(reason));

@@ -114,8 +114,7 @@ fn logged(journal: Option<&Path>, saved: &Result<()>) -> String {
 fn exit_code(outcome: &Outcome) -> u8 {
     match outcome.stopped {
         None => code::OK,
-        Some(StopReason::Terminate) => code::TERMINATED,
-        Some(StopReason::Interrupt | StopReason::Quit) => code::INTERRUPTED,
+        Some(reason) => reason.exit_code(),
     }
 }
 

@@ -1,30 +1,47 @@
-//! Ctrl-C and SIGTERM during a routine: the first asks the runner to stop
-//! (the session is still recorded, as partial); a second exits at once.
+//! Every signal that ends a session during a routine (Ctrl-C, SIGTERM, a
+//! closed terminal's SIGHUP, Ctrl-\\'s SIGQUIT): the first asks the runner to
+//! stop (the session is still recorded, as partial, and the terminal put
+//! back); a second exits at once.
+//!
+//! A session moved to the background (Ctrl-Z, `bg`) must finish and release
+//! its lock rather than stop on its own terminal: SIGTTOU and SIGTTIN are
+//! blocked, so writing to the terminal or putting its modes back from the
+//! background proceeds (and [`crate::term::mode`] only touches modes from the
+//! foreground), and reading keys there fails instead of stopping the process.
 
 use std::sync::mpsc::Sender;
 
-use signal_hook::consts::{SIGINT, SIGTERM};
+use nix::sys::signal::{SigSet, Signal};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-use crate::error::{Error, Result, code};
+use crate::error::{Error, Result};
 use crate::session::clock::{Control, StopReason};
 
-/// Forwards SIGINT and SIGTERM to the runner as stop controls, from now on.
+/// Forwards SIGINT, SIGTERM, SIGHUP and SIGQUIT to the runner as stop
+/// controls, from now on; call it before starting other threads, which
+/// inherit the blocked SIGTTOU and SIGTTIN.
 pub fn forward_to(controls: Sender<Control>) -> Result<()> {
-    let mut signals =
-        Signals::new([SIGINT, SIGTERM]).map_err(|e| Error::failure(format!("could not watch for Ctrl-C: {e}")))?;
+    let mut background = SigSet::empty();
+    background.add(Signal::SIGTTOU);
+    background.add(Signal::SIGTTIN);
+    background.thread_block().map_err(|e| Error::failure(format!("could not prepare for the background: {e}")))?;
+    let mut signals = Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
+        .map_err(|e| Error::failure(format!("could not watch for Ctrl-C: {e}")))?;
     std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
             let mut asked = false;
             for signal in signals.forever() {
-                let (reason, exit) = match signal {
-                    SIGTERM => (StopReason::Terminate, code::TERMINATED),
-                    _ => (StopReason::Interrupt, code::INTERRUPTED),
+                let reason = match signal {
+                    SIGTERM => StopReason::Terminate,
+                    SIGHUP => StopReason::Hangup,
+                    SIGQUIT => StopReason::QuitSignal,
+                    _ => StopReason::Interrupt,
                 };
                 if asked || controls.send(Control::Stop(reason)).is_err() {
                     crate::term::mode::restore();
-                    std::process::exit(i32::from(exit));
+                    std::process::exit(i32::from(reason.exit_code()));
                 }
                 asked = true;
             }

@@ -157,6 +157,8 @@ impl Observer for Human {
         let why = match reason {
             StopReason::Interrupt => "interrupted",
             StopReason::Terminate => "terminated",
+            StopReason::Hangup => "the terminal closed",
+            StopReason::QuitSignal => "quit",
             StopReason::Quit => "stopped",
         };
         self.line(&format!("[{}] {why} during {}", clock_face(at.actual), self.title(phase).to_lowercase()));

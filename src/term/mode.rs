@@ -88,8 +88,12 @@ fn in_foreground(stdin: &std::io::Stdin) -> bool {
 /// hid it. Safe to call at any time, from any thread, any number of times.
 pub fn restore() {
     if let Some(found) = lock_saved().take() {
-        // Queued keys belong to the session, not to the shell that comes next.
-        let _ = termios::tcsetattr(std::io::stdin(), SetArg::TCSAFLUSH, &found);
+        // From the background the terminal is the shell's, which put its
+        // own modes back when stretch was stopped: leave them be.
+        if in_foreground(&std::io::stdin()) {
+            // Queued keys belong to the session, not to the shell that comes next.
+            let _ = termios::tcsetattr(std::io::stdin(), SetArg::TCSAFLUSH, &found);
+        }
     }
     let mut err = std::io::stderr();
     if err.is_terminal() {

@@ -156,7 +156,12 @@ fn s_skips_getting_ready_and_space_pauses_and_resumes_the_hold() {
 
 /// Exit 130, a partial record, and the terminal as it was; returns the stop event.
 fn assert_stopped(s: &Sandbox, pane: &Pane, reason: &str) -> Value {
-    assert_eq!(pane.wait_for_exit(), 130);
+    assert_stopped_with(s, pane, reason, 130)
+}
+
+/// Exit `code`, a partial record, and the terminal as it was; returns the stop event.
+fn assert_stopped_with(s: &Sandbox, pane: &Pane, reason: &str, code: i32) -> Value {
+    assert_eq!(pane.wait_for_exit(), code);
     let stopped = find(&pane.events(), "stopped", "hold").clone();
     assert_eq!(stopped["reason"], reason);
     let r = &s.records()[0];
@@ -204,4 +209,42 @@ fn keys_work_again_after_ctrl_z_and_fg() {
     pane.send("q");
     pane.wait_for_event("stopped", 1);
     assert_eq!(pane.wait("the record", || s.records().pop())["completed"], false);
+}
+
+#[test]
+fn ctrl_backslash_stops_records_exits_131_and_restores_the_terminal() {
+    let s = Sandbox::new();
+    let pane = Pane::started(&s, &["--prepare", "0s", "--hold", "30s", "--reps", "1"]);
+    pane.send("C-\\");
+    assert_stopped_with(&s, &pane, "quit-signal", 131);
+}
+
+#[test]
+fn closing_the_terminal_records_the_session_and_releases_the_lock() {
+    let s = Sandbox::new();
+    let pane = Pane::started(&s, &["--prepare", "0s", "--hold", "30s", "--reps", "1"]);
+    pane.tmux.close();
+    let r = pane.wait("the record", || s.records().pop());
+    assert_eq!((&r["completed"], &r["reps_done"]), (&Value::from(false), &Value::from(0)), "{r}");
+    // The lock went with the process: the next session runs.
+    let (code, _, stderr) = s.run(s.tonight(&["--sounds", "off"]));
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn a_session_sent_to_the_background_finishes_records_and_releases_its_lock() {
+    let s = Sandbox::new();
+    let pane = Pane::shell(&s);
+    let command = tonight_command(&s, &["--prepare", "0s", "--hold", "2s", "--reps", "1"]);
+    pane.tmux.keys(&[&command, "Enter"]);
+    pane.wait_until_live();
+    pane.send("C-z");
+    pane.tmux.wait_for("Stopped");
+    pane.tmux.keys(&["bg", "Enter"]);
+    let r = pane.wait("the record", || s.records().pop());
+    assert_eq!(r["completed"], true, "it ran to its end in the background: {r}");
+    pane.tmux.keys(&["jobs", "Enter"]);
+    pane.wait("the job to be done", || pane.tmux.screen().contains("+  Done ").then_some(()));
+    let (code, _, stderr) = s.run(s.tonight(&["--sounds", "off"]));
+    assert_eq!(code, 0, "the lock was released: {stderr}");
 }

@@ -276,6 +276,11 @@ impl Tmux {
         }
     }
 
+    /// Closes the terminal, as closing its window does: its programs get SIGHUP.
+    pub fn close(&self) {
+        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).stderr(Stdio::null()).status();
+    }
+
     /// Types keys, as tmux `send-keys` names them (`"r"`, `"Enter"`, `"Escape"`).
     pub fn keys(&self, keys: &[&str]) {
         let mut args = vec!["-L", &self.socket, "send-keys"];
