@@ -3,7 +3,9 @@
 
 pub mod device;
 pub mod export;
+pub mod loudness;
 pub mod sounds;
+pub mod speech;
 pub mod track;
 pub mod wav;
 

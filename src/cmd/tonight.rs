@@ -34,7 +34,7 @@ pub fn run(args: &TonightArgs, settings: &Settings, paths: &Paths, env: &Env) ->
     let timeline = timeline::build(&routine);
     let (sounds, volume) = (settings.sounds.value, settings.volume.value);
     if let Some(path) = &args.export_audio {
-        return export(&timeline, sounds, volume, path);
+        return export(&timeline, sounds, volume, path, env);
     }
     let request =
         Request { timeline, sounds, volume, json: args.json, log: !args.no_log, cramp: None, source: args.source };
@@ -42,13 +42,13 @@ pub fn run(args: &TonightArgs, settings: &Settings, paths: &Paths, env: &Env) ->
 }
 
 /// `--export-audio`: the exact track that would play, as a WAV file.
-fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path) -> Result<u8> {
+fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path, env: &Env) -> Result<u8> {
     if sounds == SoundSet::Off {
         return Err(Error::usage(
             "--export-audio with --sounds off would write silence; choose --sounds voice or chime",
         ));
     }
-    let track = track::render(timeline, sounds, volume);
+    let track = track::for_routine(timeline, sounds, volume, env);
     export::write_wav(&track, path)?;
     let (length, cues) = (duration::format(track.duration()), track.onsets().len());
     crate::outln!("wrote {} ({length}, {cues} cues, 48 kHz mono)", path.display());

@@ -64,7 +64,7 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     let keys = keys::listen(controls.clone());
     signals::forward_to(controls)?;
     let style = style(request.json, env);
-    let (mut output, audio) = open_output(timeline, request.sounds, request.volume, style.stream.is_terminal());
+    let (mut output, audio) = open_output(timeline, request.sounds, request.volume, style.stream.is_terminal(), env);
     let style = Style { bell: audio == AudioUsed::Bell, ..style };
     let mut human = Human::new(style, timeline.reps);
     if keys.is_some() {
@@ -111,11 +111,11 @@ fn style(json: bool, env: &Env) -> Style {
 
 /// Starts the cue track on the device. Without one, says why in one line and
 /// falls back to the terminal bell (when a person is at a terminal) or silence.
-fn open_output(timeline: &Timeline, sounds: SoundSet, volume: u8, terminal: bool) -> (Output, AudioUsed) {
+fn open_output(timeline: &Timeline, sounds: SoundSet, volume: u8, terminal: bool, env: &Env) -> (Output, AudioUsed) {
     if sounds == SoundSet::Off {
         return (Output::Silent, AudioUsed::Off);
     }
-    let track = track::render(timeline, sounds, volume);
+    let track = track::for_routine(timeline, sounds, volume, env);
     match device::play(track.play()) {
         Ok(playback) => (Output::Device(playback), AudioUsed::Device),
         Err(why) => {

@@ -57,6 +57,7 @@ impl Sandbox {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.home())
             .env("STRETCH_CONFIG_DIR", self.path().join("config"))
+            .env("STRETCH_CACHE_DIR", self.path().join("cache"))
             .env("TZ", "UTC")
             .stdin(Stdio::null());
         if !self.home().join(".asoundrc").exists() {
