@@ -1,4 +1,4 @@
-//! Embeds the spoken cues: one `(phrase, wav bytes)` entry per line of
+//! Embeds the spoken cues: one `(phrase, FLAC bytes)` entry per line of
 //! `sounds/voice/index.tsv`, which `sounds/generate.sh` writes.
 
 use std::fmt::Write as _;
@@ -12,9 +12,9 @@ fn main() {
     let mut table = String::from("&[\n");
     for line in index.lines().filter(|l| !l.trim().is_empty()) {
         let (file, phrase) = line.split_once('\t').expect("index.tsv lines are FILE<TAB>PHRASE");
-        let wav = Path::new(&root).join("sounds/voice").join(file);
-        println!("cargo::rerun-if-changed={}", wav.display());
-        writeln!(table, "    ({phrase:?}, include_bytes!({:?})),", wav.display().to_string())
+        let clip = Path::new(&root).join("sounds/voice").join(file);
+        println!("cargo::rerun-if-changed={}", clip.display());
+        writeln!(table, "    ({phrase:?}, include_bytes!({:?})),", clip.display().to_string())
             .expect("writing to a String");
     }
     table.push(']');

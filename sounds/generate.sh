@@ -2,15 +2,19 @@
 # Regenerates the embedded cue sounds. The results are committed, so building
 # stretch never needs these tools; run this only after changing a phrase.
 #
-#   voice/phrases.txt  one spoken phrase per line -> voice/<slug>.wav (espeak-ng),
-#                      listed with its phrase in voice/index.tsv
-#   chime/*.wav        synthesised tones (sox)
+#   voice/phrases.txt  one spoken phrase per line -> voice/<slug>.flac, listed
+#                      with its phrase in voice/index.tsv
+#   chime/*.flac       synthesised tones (sox)
 #
-# Every file is 48 kHz, 16-bit, mono: the rate of the cue track, so sounds are
-# placed sample for sample without resampling. Leading silence is trimmed, so
-# a cue's first sample is its onset.
+# Every file is 48 kHz, 16-bit, mono FLAC: the rate of the cue track, so sounds
+# are placed sample for sample without resampling. Leading silence is trimmed,
+# so a cue's first sample is its onset. Every clip is brought to -23 LUFS
+# integrated (EBU R128; a short one measured while it sounds) with peaks under
+# -3 dBFS, so a chime is as loud as the words and --volume means the same for
+# both, and fades in over 5 ms and out over 20 ms, so nothing clicks.
 #
-# Needs: espeak-ng, sox (Debian: apt-get install espeak-ng sox).
+# Needs (Debian): apt-get install flite sox; pip install pyloudnorm numpy.
+# The versions that made the committed set are in sounds/README.md.
 set -euo pipefail
 # No dither: silence stays exactly zero, so onsets can be found sample-exact.
 sox() { command sox -D "$@"; }
@@ -23,24 +27,38 @@ trap 'rm -rf "$tmp"' EXIT
 
 slug() { tr 'A-Z' 'a-z' <<<"$1" | tr -c 'a-z0-9' '-' | sed -E 's/-+/-/g; s/^-//; s/-$//' | cut -c1-48 | sed -E 's/-$//'; }
 
-rm -f voice/*.wav chime/*.wav
+# The voice: see sounds/README.md for why this one.
+speak() { flite -voice kal16 -t "$1" -o "$2"; }
+
+# Fades a 48 kHz WAV's ends, levels it as faded, and writes it as FLAC.
+finish() {
+  local gain
+  sox "$1" "$tmp/faded.wav" fade t 0.005 -0 0.02
+  gain=$(python3 level.py "$tmp/faded.wav")
+  sox "$tmp/faded.wav" "$2" vol "${gain}dB"
+}
+
+rm -f voice/*.wav voice/*.flac chime/*.wav chime/*.flac
 : > voice/index.tsv
 while IFS= read -r phrase; do
   [[ -z "$phrase" ]] && continue
-  # A calm, unhurried voice for a dark bedroom.
-  espeak-ng -v en-gb+f3 -s 135 -p 45 -w "$tmp/raw.wav" "$phrase"
-  file="$(slug "$phrase").wav"
-  sox "$tmp/raw.wav" "${out[@]}" "voice/$file" "${trim[@]}" norm -3
+  speak "$phrase" "$tmp/raw.wav"
+  sox "$tmp/raw.wav" "${out[@]}" "$tmp/trimmed.wav" "${trim[@]}"
+  file="$(slug "$phrase").flac"
+  finish "$tmp/trimmed.wav" "voice/$file"
   printf '%s\t%s\n' "$file" "$phrase" >> voice/index.tsv
 done < voice/phrases.txt
 
 note() { sox -n "${out[@]}" "$tmp/$1.wav" synth "$2" pluck "$3" fade 0 "$2" "$4"; }
 note a 0.22 E5 0.08; note b 0.6 A5 0.5
-sox "$tmp/a.wav" "$tmp/b.wav" chime/hold.wav norm -3        # hold starts: rising
+sox "$tmp/a.wav" "$tmp/b.wav" "$tmp/hold.wav"                  # hold starts: rising
 note a 0.22 A5 0.08; note b 0.6 E5 0.5
-sox "$tmp/a.wav" "$tmp/b.wav" chime/release.wav norm -3     # hold ends: falling
+sox "$tmp/a.wav" "$tmp/b.wav" "$tmp/release.wav"               # hold ends: falling
 note a 0.7 C5 0.6
-sox "$tmp/a.wav" chime/ready.wav norm -6                    # get ready: one soft note
-sox -n "${out[@]}" chime/tick.wav synth 0.05 sine 1500 fade 0 0.05 0.045 norm -8
+cp "$tmp/a.wav" "$tmp/ready.wav"                               # get ready: one soft note
+sox -n "${out[@]}" "$tmp/tick.wav" synth 0.05 sine 1500 fade 0 0.05 0.045
 note a 0.18 C5 0.05; note b 0.18 E5 0.05; note c 1.2 G5 1.1
-sox "$tmp/a.wav" "$tmp/b.wav" "$tmp/c.wav" chime/finish.wav norm -3
+sox "$tmp/a.wav" "$tmp/b.wav" "$tmp/c.wav" "$tmp/finish.wav"   # all done
+for chime in hold release ready tick finish; do
+  finish "$tmp/$chime.wav" "chime/$chime.flac"
+done

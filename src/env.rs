@@ -14,6 +14,10 @@ pub struct Env {
     pub data_dir: Option<PathBuf>,
     /// `STRETCH_CONFIG_DIR`.
     pub config_dir: Option<PathBuf>,
+    /// Where stretch keeps what it can make again (speech for a routine's own
+    /// words): `STRETCH_CACHE_DIR`, else `stretch` in the platform cache
+    /// directory (`$XDG_CACHE_HOME`, `~/.cache`).
+    pub cache_dir: Option<PathBuf>,
     /// The platform data directory (`$XDG_DATA_HOME`, `~/.local/share`).
     pub platform_data_dir: Option<PathBuf>,
     /// The platform config directory (`$XDG_CONFIG_HOME`, `~/.config`).
@@ -56,6 +60,9 @@ impl Env {
         Env {
             data_dir: var("STRETCH_DATA_DIR").map(PathBuf::from),
             config_dir: var("STRETCH_CONFIG_DIR").map(PathBuf::from),
+            cache_dir: var("STRETCH_CACHE_DIR")
+                .map(PathBuf::from)
+                .or_else(|| dirs::cache_dir().map(|d| d.join("stretch"))),
             platform_data_dir: dirs::data_dir(),
             platform_config_dir: dirs::config_dir(),
             no_color: var("NO_COLOR").is_some(),

@@ -5,8 +5,10 @@
 pub mod alsa_device;
 pub mod device;
 pub mod export;
+pub mod loudness;
 pub mod pulse;
 pub mod sounds;
+pub mod speech;
 pub mod track;
 pub mod wav;
 

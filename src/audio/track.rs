@@ -12,21 +12,28 @@ use rodio::source::SeekError;
 
 use crate::session::timeline::Timeline;
 
-use super::sounds::{self, RATE, SoundSet};
-use super::wav;
+use crate::env::Env;
+
+use super::sounds::{self, Cast, Clip, RATE, SoundSet};
+use super::speech::Speaker;
 
 /// A clip placed on the track.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Placed {
     /// The sample at which it starts.
     onset: usize,
     /// Its 16-bit samples.
-    pcm: &'static [u8],
+    pcm: Clip,
 }
 
 impl Placed {
     fn len(&self) -> usize {
-        self.pcm.len() / 2
+        self.pcm.len()
+    }
+
+    /// Sample `k` as `f32` in `[-1, 1]`.
+    fn sample(&self, k: usize) -> f32 {
+        f32::from(self.pcm[k]) / 32768.0
     }
 }
 
@@ -51,17 +58,28 @@ pub fn sample_at(offset: Duration) -> usize {
     (offset.as_nanos() * u128::from(RATE) / 1_000_000_000) as usize
 }
 
-/// Places the timeline's cues with `set` at `volume`. The track is exactly as
-/// long as the timeline; a sound that would run past the end is cut there.
-pub fn render(timeline: &Timeline, set: SoundSet, volume: u8) -> Track {
+/// Places the timeline's cues, each with the clip `cast` chose for it, at
+/// `volume`. The track is exactly as long as the timeline; a sound that would
+/// run past the end is cut there.
+pub fn render(timeline: &Timeline, cast: &Cast, volume: u8) -> Track {
     let len = sample_at(timeline.length());
     let cues = timeline
         .cues
         .iter()
-        .filter_map(|cue| Some(Placed { onset: sample_at(cue.at), pcm: sounds::pcm(sounds::clip(set, &cue.sound)?) }))
+        .zip(&cast.clips)
+        .filter_map(|(cue, clip)| Some(Placed { onset: sample_at(cue.at), pcm: clip.clone()? }))
         .filter(|p| p.onset < len && p.len() > 0)
         .collect();
     Track { cues, len, gain: gain(volume) }
+}
+
+/// The track a session or an export plays: every cue cast (the routine's own
+/// words spoken by an installed engine, cached under the user's cache
+/// directory), with a line on stderr for each phrase that gave way to a chime.
+pub fn for_routine(timeline: &Timeline, set: SoundSet, volume: u8, env: &Env) -> Track {
+    let cast = sounds::cast(timeline, set, &Speaker::new(env.cache_dir.as_deref()));
+    cast.tell();
+    render(timeline, &cast, volume)
 }
 
 impl Track {
@@ -137,7 +155,7 @@ impl Iterator for Playhead {
             let k = pos - cues[i].onset;
             let sounding = k < cues[i].len();
             if sounding {
-                sum += wav::sample(cues[i].pcm, k);
+                sum += cues[i].sample(k);
             }
             sounding
         });
@@ -177,8 +195,13 @@ impl rodio::Source for Playhead {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audio::speech::Mute;
     use crate::routine::catalog;
     use crate::session::timeline;
+
+    fn render(timeline: &Timeline, set: SoundSet, volume: u8) -> Track {
+        super::render(timeline, &sounds::cast(timeline, set, &Mute), volume)
+    }
 
     fn wall_calf() -> Timeline {
         timeline::build(&catalog::resolve("wall-calf", None).unwrap().0)
@@ -218,10 +241,10 @@ mod tests {
     fn a_cue_is_its_clip_scaled_by_the_gain() {
         let t = wall_calf();
         let track = render(&t, SoundSet::Chime, 50);
-        let hold = track.cues[1];
+        let hold = track.cues[1].clone();
         let all = samples(&track);
         for k in [0, 1, 100, hold.len() - 1] {
-            assert_eq!(all[hold.onset + k], wav::sample(hold.pcm, k) * 0.25);
+            assert_eq!(all[hold.onset + k], hold.sample(k) * 0.25);
         }
     }
 

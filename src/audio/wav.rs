@@ -37,6 +37,11 @@ pub fn sample(pcm: &[u8], k: usize) -> f32 {
     f32::from(i16::from_le_bytes([pcm[2 * k], pcm[2 * k + 1]])) / 32768.0
 }
 
+/// Raw 16-bit little-endian PCM as samples.
+pub fn samples_i16(pcm: &[u8]) -> Vec<i16> {
+    pcm.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect()
+}
+
 /// Writes `count` samples as a 16-bit PCM mono WAV at `rate`.
 pub fn write_mono_i16(
     out: &mut impl Write,

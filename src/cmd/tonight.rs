@@ -42,7 +42,7 @@ pub fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, paths: &
     let timeline = timeline::build(&routine);
     let (sounds, volume) = (settings.sounds.value, settings.loudness(None));
     if let Some(path) = &args.export_audio {
-        return export(&timeline, sounds, volume, path);
+        return export(&timeline, sounds, volume, path, env);
     }
     let request = Request {
         timeline,
@@ -154,7 +154,7 @@ fn settings_source(paths: &Paths) -> String {
 }
 
 /// `--export-audio`: the exact track that would play, as a WAV file.
-fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path) -> Result<u8> {
+fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path, env: &Env) -> Result<u8> {
     if sounds == SoundSet::Off {
         return Err(Error::usage(
             "--export-audio with --sounds off would write silence; choose --sounds voice or chime",
@@ -167,7 +167,7 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path) -> Res
     if !to_stdout && !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("wav")) {
         eprintln!("stretch: warning: {} does not end in .wav; the file is WAV audio all the same", path.display());
     }
-    let track = track::render(timeline, sounds, volume);
+    let track = track::for_routine(timeline, sounds, volume, env);
     export::write_wav(&track, path)?;
     let (length, cues) = (duration::format(track.duration()), track.onsets().len());
     let what = format!("({length}, {cues} cues, 48 kHz mono)");

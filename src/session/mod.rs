@@ -75,7 +75,7 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     look.live &= !(request.json && Stream::Stdout.is_terminal());
     // With sound, the routine starts when its first sample is heard.
     let origin = Origin::at(Instant::now());
-    let (mut output, audio, sounding) = open_output(request, &origin, look.stream.is_terminal());
+    let (mut output, audio, sounding) = open_output(request, &origin, look.stream.is_terminal(), env);
     if audio != AudioUsed::Device {
         origin.set(Instant::now());
     }
@@ -122,12 +122,12 @@ fn exit_code(outcome: &Outcome) -> u8 {
 /// heard (with `origin` set to that instant), and when its last sound ends on
 /// the track. Without a device, says why in one line and falls back to the
 /// terminal bell (when a person is at a terminal) or silence.
-fn open_output(request: &Request, origin: &Origin, terminal: bool) -> (Output, AudioUsed, Duration) {
+fn open_output(request: &Request, origin: &Origin, terminal: bool, env: &Env) -> (Output, AudioUsed, Duration) {
     // Nothing to hear at volume 0: not even the bell.
     if request.sounds == SoundSet::Off || request.volume == 0 {
         return (Output::Silent, AudioUsed::Off, Duration::ZERO);
     }
-    let track = track::render(&request.timeline, request.sounds, request.volume);
+    let track = track::for_routine(&request.timeline, request.sounds, request.volume, env);
     let sounding = track.sounding_until();
     match device::play(track.play(), request.device.as_deref(), origin) {
         Ok(playback) => (Output::Device(playback), AudioUsed::Device, sounding),

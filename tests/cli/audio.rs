@@ -6,7 +6,6 @@ use crate::support::Sandbox;
 #[cfg(feature = "alsa")]
 use crate::support::events;
 
-#[cfg(feature = "alsa")]
 const RATE: f64 = 48_000.0;
 
 /// The offset of each sounding stretch that follows at least `gap` zero samples.
@@ -35,7 +34,8 @@ fn planned_samples(stdout: &str) -> Vec<usize> {
 #[test]
 fn without_a_device_one_line_says_why_and_the_record_says_none() {
     let s = Sandbox::new();
-    let (code, _, stderr) = s.run(s.tonight(&[]));
+    // Chimes: the short test phases have no room for words, which would add a line each.
+    let (code, _, stderr) = s.run(s.tonight(&["--sounds", "chime"]));
     assert_eq!(code, 0);
     assert!(!stderr.contains("ALSA lib"), "{stderr}");
     let lines: Vec<_> = stderr.lines().collect();
@@ -110,4 +110,71 @@ fn export_refuses_silence_and_bad_paths() {
     let (code, _, stderr) = s.run(s.cmd(&["tonight", "--export-audio", missing.to_str().unwrap()]));
     assert_eq!(code, 1);
     assert!(stderr.contains(&missing.display().to_string()), "{stderr}");
+}
+
+/// A user routine whose getting-ready words no recording covers.
+const OWN_WORDS: &str = "reps = 1\n\
+    [prepare]\nduration = \"8s\"\nwords = \"Lean on the door frame.\"\n\
+    say = \"Lean on the door frame, and breathe out slowly.\"\n\
+    [hold]\nduration = \"2s\"\ncountdown = 0\n[done]\nduration = \"2s\"\nsay = \"\"\n";
+
+/// Exports the routine with its own words, with `path` as the search path for programs.
+fn export_own_words(s: &Sandbox, path: &std::ffi::OsStr) -> (i32, Vec<f32>, String) {
+    let dir = s.path().join("config/routines");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("own.toml"), OWN_WORDS).unwrap();
+    let wav = s.path().join("own.wav");
+    let mut cmd = s.cmd(&["tonight", "--routine", "own", "--export-audio", wav.to_str().unwrap(), "--sounds", "voice"]);
+    cmd.env("PATH", path);
+    let (code, _, stderr) = s.run(cmd);
+    let bytes = std::fs::read(&wav).unwrap_or_default();
+    let samples = bytes.get(44..).unwrap_or_default().chunks_exact(2);
+    (code, samples.map(|b| f32::from(i16::from_le_bytes([b[0], b[1]]))).collect(), stderr)
+}
+
+/// How long the first sound of a track lasts, in seconds: to its first tenth
+/// of a second of silence.
+fn first_sound(samples: &[f32]) -> f64 {
+    let start = samples.iter().position(|&s| s != 0.0).unwrap();
+    let found = onsets(&samples[start..], 4800);
+    let next = found.get(1).map_or(samples.len() - start, |&o| o);
+    let end = samples[start..start + next].iter().rposition(|&s| s != 0.0).unwrap();
+    (end + 1) as f64 / RATE
+}
+
+#[test]
+fn without_a_speech_engine_own_words_are_chimed_with_one_line_on_how_to_get_speech() {
+    let s = Sandbox::new();
+    let nothing = s.path().join("no-programs");
+    std::fs::create_dir_all(&nothing).unwrap();
+    let (code, samples, stderr) = export_own_words(&s, nothing.as_os_str());
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<_> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].starts_with("stretch: no speech engine"), "{stderr}");
+    assert!(lines[0].ends_with("(for speech: apt-get install flite)"), "{stderr}");
+    // The get-ready chime, one soft note of half a second, stands in for the words.
+    let heard = first_sound(&samples);
+    assert!((0.3..0.8).contains(&heard), "{heard} s");
+}
+
+#[test]
+#[ignore = "needs flite (apt-get install flite); CI installs it and runs this"]
+fn own_words_are_spoken_into_the_export_and_cached() {
+    let s = Sandbox::new();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let (code, samples, stderr) = export_own_words(&s, &path);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "", "nothing to tell");
+    // Nine words take seconds; the chime they replace lasts half a second.
+    let heard = first_sound(&samples);
+    assert!((1.5..8.0).contains(&heard), "{heard} s");
+    let cached: Vec<_> = std::fs::read_dir(s.path().join("cache/voice")).unwrap().collect();
+    assert_eq!(cached.len(), 1, "one phrase, one cached clip");
+    // The next export speaks from the cache, with no engine to run.
+    let nothing = s.path().join("no-programs");
+    std::fs::create_dir_all(&nothing).unwrap();
+    let (code, again, stderr) = export_own_words(&s, nothing.as_os_str());
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert_eq!(again, samples);
 }

@@ -107,6 +107,7 @@ impl Sandbox {
             .env("STRETCH_CRONTAB", self.fake_crontab())
             .env("HOME", self.home())
             .env("STRETCH_CONFIG_DIR", self.path().join("config"))
+            .env("STRETCH_CACHE_DIR", self.path().join("cache"))
             .env("TZ", "UTC")
             .stdin(Stdio::null());
         if !self.home().join(".asoundrc").exists() {

@@ -1,0 +1,162 @@
+use super::*;
+use crate::audio::loudness;
+use crate::audio::speech::Mute;
+use crate::routine::catalog;
+use crate::session::timeline::{self, Timeline};
+
+fn embedded() -> impl Iterator<Item = &'static [u8]> {
+    VOICE.iter().map(|(_, b)| *b).chain([READY, HOLD, RELEASE, TICK, FINISH])
+}
+
+fn floats(clip: &[i16]) -> Vec<f32> {
+    clip.iter().map(|&s| f32::from(s) / 32768.0).collect()
+}
+
+#[test]
+fn every_embedded_sound_is_48k_mono_and_sounds_from_its_first_sample() {
+    for bytes in embedded() {
+        let (rate, raw) = decode_flac(bytes).unwrap();
+        assert_eq!(rate, RATE);
+        let clip = decoded(bytes);
+        assert!(clip.len() > 1000);
+        assert!(raw.len() - clip.len() < 48, "at most a millisecond of leading silence");
+        assert_ne!(clip[0], 0);
+    }
+}
+
+#[test]
+fn every_embedded_sound_is_at_the_same_loudness_with_headroom() {
+    for bytes in embedded() {
+        let clip = floats(&decoded(bytes));
+        let lufs = loudness::integrated(&clip);
+        assert!((lufs - loudness::TARGET_LUFS).abs() < 1.0, "{lufs} LUFS");
+        assert!(loudness::peak_dbfs(&clip) < loudness::PEAK_DBFS, "peak under -3 dBFS");
+        let last = clip[clip.len() - 1].abs();
+        assert!(last < 0.001, "fades out, ending at {last}");
+    }
+}
+
+#[test]
+fn every_built_in_phrase_is_recorded() {
+    for entry in catalog::list(None).unwrap() {
+        let t = timeline::build(&entry.routine.unwrap());
+        for cue in &t.cues {
+            if let CueSound::PhaseStart { say: Some(text), .. } = &cue.sound {
+                assert!(recorded(text).is_some(), "{}: no recording of {text:?}; run sounds/generate.sh", entry.name);
+            }
+            if let CueSound::Countdown(n) = cue.sound {
+                assert!(recorded(number(n)).is_some(), "no recording of the number {n}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_built_in_routines_speak_every_word_with_nothing_to_tell() {
+    for entry in catalog::list(None).unwrap() {
+        let t = timeline::build(&entry.routine.unwrap());
+        let cast = cast(&t, SoundSet::Voice, &Mute);
+        assert_eq!(cast.notices, Vec::<String>::new(), "{}", entry.name);
+        for (cue, clip) in t.cues.iter().zip(&cast.clips) {
+            if let CueSound::PhaseStart { kind, say: Some(_) } = &cue.sound {
+                assert_ne!(clip.as_ref(), Some(&chime(*kind)), "{}: words, not a chime", entry.name);
+            }
+        }
+    }
+}
+
+fn wall_calf() -> crate::routine::Routine {
+    catalog::resolve("wall-calf", None).unwrap().0
+}
+
+/// The clip of the first cue of `kind`.
+fn first(t: &Timeline, cast: &Cast, kind: PhaseKind) -> Clip {
+    let i = t.cues.iter().position(|c| t.phases[c.phase].kind == kind).unwrap();
+    cast.clips[i].clone().unwrap()
+}
+
+#[test]
+fn a_phrase_longer_than_its_phase_gives_way_to_the_chime_with_one_line() {
+    let mut r = wall_calf();
+    r.prepare.length = Duration::from_secs(2);
+    let t = timeline::build(&r);
+    let cast = cast(&t, SoundSet::Voice, &Mute);
+    assert_eq!(first(&t, &cast, PhaseKind::Prepare), chime(PhaseKind::Prepare));
+    assert_eq!(first(&t, &cast, PhaseKind::Hold), recorded("Hold.").unwrap(), "the rest still speak");
+    assert_eq!(cast.notices.len(), 1, "{:?}", cast.notices);
+    let notice = &cast.notices[0];
+    let takes = seconds(length(&recorded(r.prepare.say.as_deref().unwrap()).unwrap()));
+    assert_eq!(notice, &format!("\"Face a wall and ...\" takes {takes} but prepare is 2s; a chime plays instead"));
+}
+
+#[test]
+fn a_short_test_hold_plays_its_chime() {
+    let mut r = wall_calf();
+    r.prepare.length = Duration::ZERO;
+    r.hold.length = Duration::from_millis(200);
+    let t = timeline::build(&r);
+    let cast = cast(&t, SoundSet::Voice, &Mute);
+    assert_eq!(first(&t, &cast, PhaseKind::Hold), chime(PhaseKind::Hold));
+    assert!(cast.notices.iter().all(|n| n.contains("but hold is 0.2s")), "{:?}", cast.notices);
+    assert_eq!(cast.clips.len(), t.cues.len());
+}
+
+#[test]
+fn countdown_numbers_speak_only_when_they_end_before_what_follows() {
+    let three = recorded("three").unwrap();
+    assert!(length(&three) <= COUNTDOWN_ROOM);
+    assert_eq!(countdown(3, COUNTDOWN_ROOM), three);
+    assert_eq!(countdown(3, length(&three) - Duration::from_millis(1)), tick());
+    assert_eq!(countdown(11, COUNTDOWN_ROOM), tick(), "no recording: the tick");
+}
+
+#[test]
+fn a_countdown_has_a_second_before_the_next_number_and_the_hold_end() {
+    let t = timeline::build(&wall_calf());
+    let rooms: Vec<Duration> = (0..t.cues.len())
+        .filter(|&i| matches!(t.cues[i].sound, CueSound::Countdown(_)))
+        .map(|i| countdown_room(&t, i))
+        .collect();
+    assert_eq!(rooms, vec![COUNTDOWN_ROOM; 9]);
+    // A countdown squeezed against the hold's end: its room is what is left.
+    let mut squeezed = t.clone();
+    let last = squeezed.cues.iter().rposition(|c| matches!(c.sound, CueSound::Countdown(_))).unwrap();
+    squeezed.cues[last].at += Duration::from_millis(700);
+    assert_eq!(countdown_room(&squeezed, last), Duration::from_millis(300));
+}
+
+#[test]
+fn own_words_are_spoken_by_the_speaker_or_else_chimed_with_one_line() {
+    struct Echo;
+    impl Speak for Echo {
+        fn say(&self, text: &str) -> Result<Clip, Unspoken> {
+            Ok(Arc::from(vec![1000; 100 * text.len()]))
+        }
+    }
+    let mut r = wall_calf();
+    r.prepare.say = Some("My own words".into());
+    r.rest.say = Some("Breathe out".into());
+    let t = timeline::build(&r);
+    assert_eq!(first(&t, &cast(&t, SoundSet::Voice, &Echo), PhaseKind::Prepare).len(), 1200);
+    let mute = cast(&t, SoundSet::Voice, &Mute);
+    assert_eq!(first(&t, &mute, PhaseKind::Prepare), chime(PhaseKind::Prepare));
+    assert_eq!(first(&t, &mute, PhaseKind::Rest), chime(PhaseKind::Rest));
+    assert_eq!(mute.notices.len(), 1, "{:?}", mute.notices);
+    assert!(mute.notices[0].contains("\"My own words\" and 1 more"), "{}", mute.notices[0]);
+    assert!(mute.notices[0].ends_with(&format!("(for speech: {GET_SPEECH})")));
+}
+
+#[test]
+fn chimes_and_silence() {
+    let t = timeline::build(&wall_calf());
+    let chimes = cast(&t, SoundSet::Chime, &Mute);
+    assert_eq!(first(&t, &chimes, PhaseKind::Hold), chime(PhaseKind::Hold));
+    assert!(cast(&t, SoundSet::Off, &Mute).clips.iter().all(Option::is_none));
+}
+
+#[test]
+fn notices_name_lengths_plainly() {
+    assert_eq!(seconds(Duration::from_millis(6240)), "6.2s");
+    assert_eq!(seconds(Duration::from_secs(2)), "2s");
+    assert_eq!(quote("Hold."), "\"Hold.\"");
+}
