@@ -45,12 +45,12 @@ pub struct Track {
     gain: f32,
 }
 
-/// The volume a person asked for (0-100) as a linear gain. Loudness is
-/// perceived roughly logarithmically, so the scale is squared: 50 is a quarter
-/// of full scale, gentle enough for a bedroom at night.
+/// The volume a person asked for (0-100) as a linear gain. Every clip is
+/// mastered at -23 LUFS, a broadcast level that is already moderate, so 100
+/// plays them as they are and the default 40 (-8 dB, about -31 LUFS) is a
+/// quiet voice in a bedroom at night.
 pub fn gain(volume: u8) -> f32 {
-    let v = f32::from(volume.min(100)) / 100.0;
-    v * v
+    f32::from(volume.min(100)) / 100.0
 }
 
 /// The sample at which an offset falls (rounded down: a cue never starts early).
@@ -244,7 +244,7 @@ mod tests {
         let hold = track.cues[1].clone();
         let all = samples(&track);
         for k in [0, 1, 100, hold.len() - 1] {
-            assert_eq!(all[hold.onset + k], hold.sample(k) * 0.25);
+            assert_eq!(all[hold.onset + k], hold.sample(k) * 0.5);
         }
     }
 
@@ -264,7 +264,7 @@ mod tests {
     fn volume_scales_and_off_is_silent() {
         let t = wall_calf();
         let peak = |v| samples(&render(&t, SoundSet::Chime, v)).iter().fold(0.0f32, |m, s| m.max(s.abs()));
-        assert!((peak(50) / peak(100) - 0.25).abs() < 0.01);
+        assert!((peak(50) / peak(100) - 0.5).abs() < 0.01);
         assert_eq!(peak(0), 0.0);
         assert!(samples(&render(&t, SoundSet::Off, 100)).iter().all(|&s| s == 0.0));
     }
