@@ -215,7 +215,7 @@ mod tests {
     fn the_track_is_exactly_as_long_as_the_timeline() {
         let t = wall_calf();
         let track = render(&t, SoundSet::Voice, 50);
-        assert_eq!(track.len(), 58 * 48_000);
+        assert_eq!(track.len(), 60 * 48_000);
         assert_eq!(samples(&track).len(), track.len());
         assert_eq!(track.duration(), t.length());
     }

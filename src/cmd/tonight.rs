@@ -39,6 +39,7 @@ pub fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, paths: &
         ));
         return Ok(code::OK);
     }
+    let routine = routine.for_night(nights::night_of(&now, settings.day_starts.value.naive()));
     let timeline = timeline::build(&routine);
     let (sounds, volume) = (settings.sounds.value, settings.loudness(None));
     if let Some(path) = &args.export_audio {

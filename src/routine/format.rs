@@ -131,6 +131,9 @@ pub struct Routine {
     pub rest: Step,
     /// The closing words, with time for them to be heard.
     pub done: Step,
+    /// Good-night tips (`[done] tips`): one of them, chosen by the night,
+    /// takes the place of the closing words.
+    pub tips: Vec<String>,
 }
 
 /// A file a person wrote (a routine, the config) that cannot be used, with the
@@ -207,6 +210,7 @@ struct FileStep {
     countdown: Option<Spanned<u32>>,
     sides: Option<Spanned<Vec<Side>>>,
     steps: Option<Spanned<Vec<Words>>>,
+    tips: Option<Spanned<Vec<String>>>,
 }
 
 /// Parses and validates a routine file's text. `file` names it in errors.
@@ -229,6 +233,18 @@ pub fn parse(name: &str, file: &str, text: &str) -> Result<Routine, RoutineError
     for (phase, step) in [("prepare", &prepare), ("rest", &rest), ("done", &done)] {
         check.only_on_hold(phase, step)?;
     }
+    for (phase, step) in [("prepare", &prepare), ("hold", &hold), ("rest", &rest)] {
+        if let Some(tips) = &step.tips {
+            return Err(error(Some(tips.span()), format!("tips belong in [done], not in [{phase}]")));
+        }
+    }
+    let tips: Vec<String> = done.tips.as_ref().map(|t| t.get_ref().clone()).unwrap_or_default();
+    for tip in &tips {
+        placeholders(tip, "done", false).map_err(|e| error(done.tips.as_ref().map(Spanned::span), e))?;
+        if tip.trim().is_empty() {
+            return Err(error(done.tips.as_ref().map(Spanned::span), "a tip in [done] is empty".into()));
+        }
+    }
     let sides = match hold.sides.take() {
         None => Vec::new(),
         Some(s) => check.sides(s)?,
@@ -249,7 +265,8 @@ pub fn parse(name: &str, file: &str, text: &str) -> Result<Routine, RoutineError
             placeholders(text, phase, false).map_err(|e| error(None, e))?;
         }
     }
-    Ok(Routine {
+    // Until a night chooses, the first tip closes the routine.
+    let routine = Routine {
         name: name.to_string(),
         // Shown, never obeyed: a routine file cannot drive the terminal.
         summary: visible(&raw.summary.unwrap_or_default()).into_owned(),
@@ -271,7 +288,9 @@ pub fn parse(name: &str, file: &str, text: &str) -> Result<Routine, RoutineError
         },
         rest: check.step("rest", rest, Duration::ZERO, limits::REST)?,
         done: check.step("done", done, Duration::ZERO, limits::DONE)?,
-    })
+        tips: tips.iter().map(|t| visible(t).into_owned()).collect(),
+    };
+    Ok(routine.with_tip(0))
 }
 
 /// Validates the parts of a parsed file, turning spans into located errors.
@@ -421,6 +440,24 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 impl Routine {
+    /// The routine as it runs on `night`: its closing words are the night's
+    /// tip, if it has tips. Chosen by the date, not at random, so a night's
+    /// export and its session say the same, and every tip comes in turn.
+    pub fn for_night(self, night: chrono::NaiveDate) -> Routine {
+        let day = usize::try_from(chrono::Datelike::num_days_from_ce(&night)).unwrap_or(0);
+        self.with_tip(day)
+    }
+
+    /// The routine closing with its tip number `n` (counted round), if it has tips.
+    fn with_tip(mut self, n: usize) -> Routine {
+        if !self.tips.is_empty() {
+            let tip = self.tips[n % self.tips.len()].clone();
+            self.done.say = Some(tip.clone());
+            self.done.words = tip;
+        }
+        self
+    }
+
     /// The hold's words for one side (`{side}` and `{Side}` filled in).
     pub fn words_for(text: &str, side: Option<Side>) -> String {
         let Some(side) = side else { return text.to_string() };
@@ -567,6 +604,19 @@ mod tests {
         }
         let ok = "[hold]\nduration = 5\nsides = [\"left\"]\n[[hold.steps]]\nwords = \"{Side}\"\nsay = \"{side} leg\"\n";
         assert_eq!(parse_ok(ok).steps[0].say.as_deref(), Some("{side} leg"));
+    }
+
+    #[test]
+    fn a_tip_chosen_by_the_night_closes_the_routine() {
+        let text = "[hold]\nduration = 5\n[done]\nduration = \"5s\"\ntips = [\"A.\", \"B.\"]\n";
+        let r = parse_ok(text);
+        let night = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let (a, b) = (r.clone().for_night(night(26)), r.clone().for_night(night(27)));
+        assert_ne!(a.done.words, b.done.words, "one night's tip, then the next");
+        assert_eq!(a.done.say.as_deref(), Some(a.done.words.as_str()), "shown and spoken");
+        assert_eq!(r.clone().for_night(night(26)), a, "the same night, the same tip");
+        assert!(parse_err("[hold]\nduration = 5\ntips = [\"x\"]\n").contains("tips belong in [done]"));
+        assert!(parse_err("[hold]\nduration = 5\n[done]\ntips = [\"{side}\"]\n").contains("[done] stands for no side"));
     }
 
     #[test]

@@ -226,7 +226,7 @@ mod tests {
         );
         let starts: Vec<_> = t.phases.iter().map(|p| p.start.as_secs()).collect();
         assert_eq!(starts, [0, 15, 25, 30, 40, 45, 55]);
-        assert_eq!(t.length(), Duration::from_secs(58));
+        assert_eq!(t.length(), Duration::from_secs(60));
         assert_eq!(t.hold_time(), Duration::from_secs(30));
     }
 

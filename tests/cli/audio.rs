@@ -86,12 +86,12 @@ fn the_exported_track_is_the_planned_length_with_cues_on_their_samples() {
     let (code, stdout, stderr) =
         s.run(s.cmd(&["tonight", "--export-audio", wav.to_str().unwrap(), "--sounds", "chime", "--volume", "100"]));
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.starts_with(&format!("wrote {} (58s", wav.display())), "{stdout}");
+    assert!(stdout.starts_with(&format!("wrote {} (1m,", wav.display())), "{stdout}");
     let bytes = std::fs::read(&wav).unwrap();
     assert_eq!(&bytes[..4], b"RIFF");
     let samples: Vec<f32> = bytes[44..].chunks_exact(2).map(|b| f32::from(i16::from_le_bytes([b[0], b[1]]))).collect();
     // The default routine: 15 s prepare, 3 x 10 s holds, 2 x 5 s rests, 3 s done.
-    assert_eq!(samples.len(), 58 * 48_000);
+    assert_eq!(samples.len(), 60 * 48_000);
     let phase_starts = [0, 15, 25, 30, 40, 45, 55].map(|s| s * 48_000);
     let ticks = [22, 23, 24, 37, 38, 39, 52, 53, 54].map(|s| s * 48_000);
     let mut planned: Vec<usize> = phase_starts.iter().chain(ticks.iter()).copied().collect();

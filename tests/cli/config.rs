@@ -52,7 +52,7 @@ fn flags_beat_the_file_which_beats_the_defaults() {
     ]));
     assert_eq!(code, 0, "{stderr}");
     let lengths: Vec<_> = events(&stdout).iter().map(|e| e["length_ms"].as_f64().unwrap()).collect();
-    assert_eq!(lengths, [300.0, 300.0, 3000.0], "hold, hold (no rest), done");
+    assert_eq!(lengths, [300.0, 300.0, 5000.0], "hold, hold (no rest), done");
     assert_eq!(s.records()[0]["hold_ms"], 600);
     assert_eq!(s.records()[0]["audio"], "off", "sounds from the file");
 }
