@@ -1,6 +1,7 @@
 //! Integration tests: the real `stretch` binary, in an isolated home.
 
 mod audio;
+mod completion;
 mod config;
 mod cramp;
 mod cron;
@@ -9,6 +10,7 @@ mod hostile;
 mod keys;
 mod log;
 mod output;
+mod place;
 mod routines;
 mod schedule;
 mod servers;
