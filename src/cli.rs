@@ -373,6 +373,10 @@ pub struct LogArgs {
     #[arg(long)]
     pub check: bool,
 
+    /// Print straight to the terminal, never through $PAGER (a view taller than the terminal goes through $PAGER, else `less -FRX`)
+    #[arg(long)]
+    pub no_pager: bool,
+
     /// Where the journal and the settings are (also after the action).
     #[command(flatten)]
     pub place: Place,

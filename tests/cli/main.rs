@@ -9,6 +9,7 @@ mod durability;
 mod hostile;
 mod keys;
 mod log;
+mod log_actions;
 mod output;
 mod place;
 mod routines;
