@@ -49,7 +49,9 @@ pub fn add(args: &LogAddArgs, settings: &Settings, paths: &Paths, now: &DateTime
     let record = Record::Session(session.clone());
     record.validate(now).map_err(|e| Error::usage(format!("this session cannot be recorded: {e}")))?;
     let path = paths.journal();
-    if let Some(line) = already_recorded(&path, &session)? {
+    // A journal that cannot be read is left to the append below, which says
+    // so and prints the record that could not be saved.
+    if let Ok(Some(line)) = already_recorded(&path, &session) {
         // Running the same command twice (from history, or unsure the first
         // one worked) must not count one night's stretch twice; the journal
         // already says what the command wanted it to say, so this is no failure.
