@@ -41,13 +41,11 @@ Keys at a terminal, during the routine (and cramp relief):
 #[derive(Debug, Parser)]
 #[command(name = "stretch", version, after_help = EXIT_CODES, propagate_version = true, args_override_self = true)]
 pub struct Cli {
-    /// Keep the journal in DIR [default: $STRETCH_DATA_DIR, else $XDG_DATA_HOME/stretch, usually ~/.local/share/stretch]
-    #[arg(long, global = true, value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
-
-    /// Read settings from FILE [default: $STRETCH_CONFIG_DIR/config.toml, else ~/.config/stretch/config.toml]
-    #[arg(long, global = true, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    /// `--data-dir` and `--config` before the command, where the first
+    /// version's schedule entries put them (`stretch --data-dir D tonight`):
+    /// still accepted, not shown; the commands that use them show their own.
+    #[command(flatten)]
+    pub place: OldPlace,
 
     /// Colour output: auto (on a terminal, unless NO_COLOR is set or TERM is dumb), always, or never
     #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t)]
@@ -56,6 +54,62 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Where the journal and the settings are, before the command: hidden.
+#[derive(Debug, Default, Clone, Args)]
+pub struct OldPlace {
+    /// Keep the journal in DIR
+    #[arg(long = "data-dir", id = "old_data_dir", value_name = "DIR", hide = true)]
+    pub data_dir: Option<PathBuf>,
+
+    /// Read settings from FILE
+    #[arg(long = "config", id = "old_config", value_name = "FILE", hide = true)]
+    pub config: Option<PathBuf>,
+}
+
+/// Where the journal and the settings are: the options of the commands that
+/// use them (and of their actions).
+#[derive(Debug, Default, Clone, Args)]
+pub struct Place {
+    /// Keep the journal in DIR [default: $STRETCH_DATA_DIR, else $XDG_DATA_HOME/stretch, usually ~/.local/share/stretch]
+    #[arg(long, global = true, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub data_dir: Option<PathBuf>,
+
+    /// Read settings from FILE [default: $STRETCH_CONFIG_DIR/config.toml, else ~/.config/stretch/config.toml]
+    #[arg(long, global = true, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub config: Option<PathBuf>,
+}
+
+impl Place {
+    /// This command's place, each part not given taken from the old position
+    /// before the command.
+    pub fn or(&self, old: &OldPlace) -> Place {
+        Place {
+            data_dir: self.data_dir.clone().or_else(|| old.data_dir.clone()),
+            config: self.config.clone().or_else(|| old.config.clone()),
+        }
+    }
+}
+
+/// `stretch doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Where the journal and the settings are.
+    #[command(flatten)]
+    pub place: Place,
+}
+
+/// `stretch config`.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// The settings to show as given.
+    #[command(flatten)]
+    pub settings: RoutineOptions,
+
+    /// Where the journal and the settings are.
+    #[command(flatten)]
+    pub place: Place,
 }
 
 /// The subcommands.
@@ -78,9 +132,9 @@ pub enum Command {
     /// Run the routine by itself at set times, from your crontab.
     Schedule(ScheduleArgs),
     /// Check sound, the journal and the schedule; say how to fix what fails.
-    Doctor,
+    Doctor(DoctorArgs),
     /// Show the settings in effect and where each comes from: a flag, the config file, or the default.
-    Config(RoutineOptions),
+    Config(ConfigArgs),
     /// Print a completion script for your shell
     ///
     /// Save it where your shell looks for it:
@@ -93,12 +147,43 @@ pub enum Command {
         #[arg(value_enum)]
         shell: Shell,
     },
+    /// Print the candidates a completion script offers, one a line (called by the scripts themselves).
+    #[command(hide = true)]
+    Complete {
+        /// What to list: the routine names, or the times in the schedule
+        #[arg(value_enum)]
+        what: Candidates,
+    },
     /// Print the manual page (roff), for `man`: `stretch man | man -l -`, `stretch man schedule add`.
     Man {
         /// The command whose page to print, like `tonight` or `schedule add` [default: the page of stretch itself]
         #[arg(value_name = "COMMAND")]
         command: Vec<String>,
     },
+}
+
+impl Command {
+    /// Where this command keeps the journal and reads settings, if it uses them.
+    pub fn place(&self) -> Option<&Place> {
+        match self {
+            Command::Tonight(args) => Some(&args.place),
+            Command::Log(args) => Some(&args.place),
+            Command::Cramp(args) => Some(&args.place),
+            Command::Schedule(args) => Some(&args.place),
+            Command::Doctor(args) => Some(&args.place),
+            Command::Config(args) => Some(&args.place),
+            Command::Routines | Command::Completions { .. } | Command::Man { .. } | Command::Complete { .. } => None,
+        }
+    }
+}
+
+/// What `stretch complete` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Candidates {
+    /// Routine names: the built-in ones and the user's own
+    Routines,
+    /// The times of the entries in the schedule
+    Times,
 }
 
 /// The shells `stretch completions` writes for.
@@ -135,6 +220,10 @@ pub struct TonightArgs {
     #[command(flatten)]
     pub settings: RoutineOptions,
 
+    /// Where the journal and the settings are.
+    #[command(flatten)]
+    pub place: Place,
+
     /// Do not write this session to the journal
     #[arg(long)]
     pub no_log: bool,
@@ -167,6 +256,10 @@ pub struct ScheduleArgs {
     /// What to do with the schedule.
     #[command(subcommand)]
     pub action: ScheduleAction,
+
+    /// Where the journal and the settings are (also after the action).
+    #[command(flatten)]
+    pub place: Place,
 }
 
 /// The subcommands of `stretch schedule`.
@@ -279,6 +372,14 @@ pub struct LogArgs {
     /// Validate every line of the journal; exit 1 if anything is wrong
     #[arg(long)]
     pub check: bool,
+
+    /// Print straight to the terminal, never through $PAGER (a view taller than the terminal goes through $PAGER, else `less -FRX`)
+    #[arg(long)]
+    pub no_pager: bool,
+
+    /// Where the journal and the settings are (also after the action).
+    #[command(flatten)]
+    pub place: Place,
 }
 
 impl LogArgs {
@@ -397,6 +498,10 @@ pub struct CrampArgs {
     /// Change the relief routine's timing.
     #[command(flatten)]
     pub timing: TimingArgs,
+
+    /// Where the journal and the settings are.
+    #[command(flatten)]
+    pub place: Place,
 }
 
 impl CrampArgs {

@@ -51,6 +51,8 @@ pub struct Env {
     pub pulse_server: Option<String>,
     /// `TZ`, carried into scheduled entries so that nights are counted in the same zone.
     pub tz: Option<String>,
+    /// `PAGER` as set, even empty (which, as for git, means no pager).
+    pub pager: Option<String>,
 }
 
 impl Env {
@@ -85,6 +87,7 @@ impl Env {
             runtime_dir: var("XDG_RUNTIME_DIR").map(PathBuf::from),
             pulse_server: var("PULSE_SERVER").map(|v| v.to_string_lossy().into_owned()),
             tz: var("TZ").map(|v| v.to_string_lossy().into_owned()),
+            pager: std::env::var_os("PAGER").map(|v| v.to_string_lossy().into_owned()),
         }
     }
 }

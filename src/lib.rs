@@ -82,7 +82,9 @@ fn stray_word_tip(e: &clap::Error) -> Option<String> {
 }
 
 fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
-    let paths = Paths { config_flag: cli.config.clone(), ..Paths::resolve(cli.data_dir.as_deref(), env)? };
+    // The command's own --data-dir and --config win over those before it.
+    let place = cli.command.place().map_or_else(|| cli::Place::default().or(&cli.place), |own| own.or(&cli.place));
+    let paths = Paths { config_flag: place.config.clone(), ..Paths::resolve(place.data_dir.as_deref(), env)? };
     // Only the commands that use settings read the config file, so a mistake
     // in it never stands in the way of completions or the manual.
     let config = || Config::load(paths.config_flag.as_deref(), paths.config_file().as_deref());
@@ -94,7 +96,7 @@ fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
         Command::Routines => cmd::routines::run(&paths).map(|()| code::OK),
         Command::Log(args) => cmd::log::run(args, &settings(args.flags())?, cli.color, &paths, env),
         Command::Schedule(args) => cmd::schedule::run(&args.action, settings, &paths, env),
-        Command::Doctor => cmd::doctor::run(config(), &paths, env),
+        Command::Doctor(_) => cmd::doctor::run(config(), &paths, env),
         Command::Cramp(args) => {
             // A cramp is recorded whatever the config file says: a mistake in
             // it costs the file's settings, never the record.
@@ -104,8 +106,9 @@ fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
             });
             cmd::cramp::run(args, &Settings::resolve(&args.flags(), &config), cli.color, &paths, env)
         }
-        Command::Config(flags) => cmd::config::run(&settings(flags.flags())?, &paths),
+        Command::Config(args) => cmd::config::run(&settings(args.settings.flags())?, &paths),
         Command::Completions { shell } => cmd::completions::run(*shell),
+        Command::Complete { what } => cmd::completions::candidates(*what, &paths, env),
         Command::Man { command } => cmd::man::run(command),
     }
 }

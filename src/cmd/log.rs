@@ -42,8 +42,7 @@ pub fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths: &Path
     let path = paths.journal();
     if args.check {
         let reading = journal::read_stored(&path)?;
-        warn(&path, &reading.problems);
-        return Ok(check(&path, &reading.records, reading.problems.len(), &now));
+        return Ok(check(&path, &reading.records, &reading.problems, &now));
     }
     // The views read each line where it lies, keeping only what they show.
     let (bytes, long) = journal::read_bytes(&path)?;
@@ -66,8 +65,41 @@ pub fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths: &Path
             );
         }
     }
-    crate::term::output::text(&text);
+    if args.json || args.csv || args.no_pager || !page(&text, env) {
+        crate::term::output::text(&text);
+    }
     Ok(code::OK)
+}
+
+/// The pager when none is set, as git runs it: quit at once if the text fits,
+/// keep colours, leave the text on the screen after quitting.
+const DEFAULT_PAGER: &str = "less -FRX";
+
+/// Shows `text` through the pager, like git, when stdout is a terminal the
+/// text is taller than, and `PAGER` is not set empty. Returns whether it did;
+/// a pager that cannot be started (or is not found) leaves the text to be
+/// printed as usual.
+fn page(text: &str, env: &Env) -> bool {
+    use std::io::{IsTerminal, Write};
+    let pager = env.pager.as_deref().unwrap_or(DEFAULT_PAGER);
+    if pager.trim().is_empty() || !std::io::stdout().is_terminal() {
+        return false;
+    }
+    let Some((rows, _)) = console::Term::stdout().size_checked() else { return false };
+    if text.lines().count() < usize::from(rows) {
+        return false;
+    }
+    let Ok(mut child) =
+        std::process::Command::new("sh").args(["-c", pager]).stdin(std::process::Stdio::piped()).spawn()
+    else {
+        return false;
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        // A person who quits the pager early closes the pipe: that is no error.
+        let _ = stdin.write_all(text.as_bytes());
+    }
+    // 126 and 127: the shell could not run the pager, so nothing was shown.
+    child.wait().is_ok_and(|status| !matches!(status.code(), Some(126 | 127)))
 }
 
 /// What `stretch log` prints for `args`, from a journal's bytes, at `now`
@@ -180,6 +212,13 @@ fn render(args: &LogArgs, range: &Range, records: &[Brief], color: bool) -> Stri
     if args.json {
         show::json(&streaks, &export_nights, &cramp_summary, &sessions, &cramps) + "\n"
     } else if args.csv {
+        // In time order, whatever order they reached the journal in (an
+        // import or `log add` appends earlier sessions after later ones).
+        let mut sessions = sessions;
+        sessions.sort_by_key(|brief| match &brief.fact {
+            Fact::Session(s) => Some(s.started),
+            Fact::Cramp(_) => None,
+        });
         show::csv(&sessions, range.day_starts)
     } else if records.is_empty() {
         format!("{}\n", show::EMPTY)
@@ -203,17 +242,38 @@ fn back(from: NaiveDate, nights: u32, flag: &str) -> Result<NaiveDate> {
         .ok_or_else(|| Error::usage(format!("{flag} reaches back before {FIRST_NIGHT}, when stretch keeps no nights")))
 }
 
-/// One warning per unusable line, naming the journal and the line.
-fn warn(path: &Path, problems: &[Problem]) {
-    for problem in problems {
-        let message = visible(&problem.message);
-        eprintln!("stretch: warning: {}:{}: {message}; line skipped", path.display(), problem.line);
+/// How many warnings about bad lines are shown before the rest are counted.
+const LISTED: usize = 10;
+
+/// Prints the first [`LISTED`] `lines` to stderr, then how many more there were:
+/// a journal with thousands of bad lines must not bury the one thing to do.
+fn list_capped(lines: impl IntoIterator<Item = String>) {
+    let mut more = 0;
+    for (index, line) in lines.into_iter().enumerate() {
+        if index < LISTED {
+            eprintln!("{line}");
+        } else {
+            more += 1;
+        }
+    }
+    if more > 0 {
+        eprintln!("stretch: ... and {more} more like these");
     }
 }
 
-/// `--check`: beyond what reading reports, records no timer could have written
-/// and ids used twice. Returns 1 if anything is wrong.
-fn check(path: &Path, records: &[Stored], unreadable: usize, now: &DateTime<FixedOffset>) -> u8 {
+/// A warning per unusable line, naming the journal and the line (the first
+/// [`LISTED`] of them).
+fn warn(path: &Path, problems: &[Problem]) {
+    list_capped(problems.iter().map(|problem| {
+        let message = visible(&problem.message);
+        format!("stretch: warning: {}:{}: {message}; line skipped", path.display(), problem.line)
+    }));
+}
+
+/// `--check`: beyond what reading reports (`unreadable`), records no timer
+/// could have written and ids used twice, in line order, the first
+/// [`LISTED`] of them shown. Returns 1 if anything is wrong.
+fn check(path: &Path, records: &[Stored], unreadable: &[Problem], now: &DateTime<FixedOffset>) -> u8 {
     let mut seen = std::collections::HashMap::new();
     let mut problems = Vec::new();
     for stored in records {
@@ -224,10 +284,15 @@ fn check(path: &Path, records: &[Stored], unreadable: usize, now: &DateTime<Fixe
             problems.push(Problem { line: stored.line, message: format!("id used before, on line {first}") });
         }
     }
-    for problem in &problems {
-        eprintln!("stretch: {}:{}: {}", path.display(), problem.line, visible(&problem.message));
-    }
-    let wrong = unreadable + problems.len();
+    let mut all: Vec<(&Problem, &str, &str)> = unreadable.iter().map(|p| (p, "warning: ", "; line skipped")).collect();
+    all.extend(problems.iter().map(|p| (p, "", "")));
+    all.sort_by_key(|(p, ..)| p.line);
+    list_capped(
+        all.iter().map(|(p, head, tail)| {
+            format!("stretch: {head}{}:{}: {}{tail}", path.display(), p.line, visible(&p.message))
+        }),
+    );
+    let wrong = all.len();
     crate::term::output::line(&format!("{}: {} records, {wrong} problems", path.display(), records.len()));
     if wrong == 0 { code::OK } else { code::FAILURE }
 }

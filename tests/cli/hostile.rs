@@ -186,7 +186,7 @@ fn import_takes_all_or_nothing_and_lists_what_is_wrong() {
     let (code, stdout, stderr) = s.run(s.log(NOW, "UTC", &["import", file.to_str().unwrap()]));
     assert_eq!((code, stdout.as_str()), (1, ""));
     assert!(stderr.contains(":1: it is dated 9999-01-01"), "{stderr}");
-    assert!(stderr.contains("... and 3 more bad records"), "{stderr}");
+    assert!(stderr.contains("... and 3 more like these"), "{stderr}");
     assert!(stderr.contains("nothing was imported: 13 of the records"), "{stderr}");
     assert_eq!(std::fs::read(s.journal()).unwrap(), before);
     // Already in a journal, such a record is flagged and cannot blow up an export.

@@ -1,6 +1,7 @@
 //! Integration tests: the real `stretch` binary, in an isolated home.
 
 mod audio;
+mod completion;
 mod config;
 mod cramp;
 mod cron;
@@ -8,7 +9,9 @@ mod durability;
 mod hostile;
 mod keys;
 mod log;
+mod log_actions;
 mod output;
+mod place;
 mod routines;
 mod schedule;
 mod servers;

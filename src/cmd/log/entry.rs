@@ -49,6 +49,21 @@ pub fn add(args: &LogAddArgs, settings: &Settings, paths: &Paths, now: &DateTime
     let record = Record::Session(session.clone());
     record.validate(now).map_err(|e| Error::usage(format!("this session cannot be recorded: {e}")))?;
     let path = paths.journal();
+    // A journal that cannot be read is left to the append below, which says
+    // so and prints the record that could not be saved.
+    if let Ok(Some(line)) = already_recorded(&path, &session) {
+        // Running the same command twice (from history, or unsure the first
+        // one worked) must not count one night's stretch twice; the journal
+        // already says what the command wanted it to say, so this is no failure.
+        eprintln!(
+            "stretch: warning: a {} session at {} is already recorded ({}:{line}); nothing was added \
+             (give another --at to record a second one)",
+            session.routine,
+            session.started.format("%Y-%m-%d %H:%M"),
+            path.display()
+        );
+        return Ok(code::OK);
+    }
     paths.create_data_dir().and_then(|_| journal::append(&path, std::slice::from_ref(&record))).inspect_err(|_| {
         eprintln!("stretch: this session was not saved; its record is:\n{}", record.to_line());
     })?;
@@ -63,24 +78,38 @@ pub fn add(args: &LogAddArgs, settings: &Settings, paths: &Paths, now: &DateTime
     Ok(code::OK)
 }
 
-/// How many bad records `import` lists before counting the rest.
-const LISTED: usize = 10;
+/// The line of a session of the same routine that started in the same minute
+/// as `session` (the same instant, whatever offset each was written with).
+fn already_recorded(path: &Path, session: &Session) -> Result<Option<usize>> {
+    let minute = |at: &DateTime<FixedOffset>| at.timestamp().div_euclid(60);
+    Ok(journal::read_stored(path)?.records.iter().find_map(|stored| match stored.record.as_session() {
+        Some(s) if s.routine == session.routine && minute(&s.started) == minute(&session.started) => Some(stored.line),
+        _ => None,
+    }))
+}
+
+/// How many bad lines in a row, before any record, show a file is not a
+/// journal at all.
+const NOT_A_JOURNAL: usize = 10;
 
 /// Merges another journal, skipping records whose id is already present. Every
 /// record is checked as `stretch log --check` checks it; if any would be
-/// rejected, nothing is imported.
+/// rejected, nothing is imported. A file that is not a journal at all (a
+/// sound file, a letter) is refused in one line, not one line per line.
 pub fn import(file: &Path, paths: &Paths, now: &DateTime<FixedOffset>) -> Result<u8> {
+    refuse_if_not_a_journal(file, first_line(file)?.as_deref())?;
     let incoming = journal::read_foreign(file)?;
+    let first_record = incoming.records.first().map_or(usize::MAX, |s| s.line);
+    if incoming.problems.iter().take_while(|p| p.line < first_record).count() >= NOT_A_JOURNAL {
+        return Err(not_a_journal(file, &format!("its first {NOT_A_JOURNAL} lines hold no record")));
+    }
     let mut bad: Vec<(usize, String)> = incoming.problems.iter().map(|p| (p.line, p.message.clone())).collect();
     bad.extend(incoming.records.iter().filter_map(|s| s.record.validate(now).err().map(|why| (s.line, why))));
     bad.sort_by_key(|(line, _)| *line);
     if !bad.is_empty() {
-        for (line, why) in bad.iter().take(LISTED) {
-            eprintln!("stretch: {}:{line}: {}", file.display(), visible(why));
-        }
-        if bad.len() > LISTED {
-            eprintln!("stretch: ... and {} more bad records", bad.len() - LISTED);
-        }
+        super::list_capped(
+            bad.iter().map(|(line, why)| format!("stretch: {}:{line}: {}", file.display(), visible(why))),
+        );
         return Err(Error::failure(format!(
             "nothing was imported: {} of the records in {} cannot be stored; fix or remove them and import again",
             bad.len(),
@@ -100,4 +129,40 @@ pub fn import(file: &Path, paths: &Paths, now: &DateTime<FixedOffset>) -> Result
         path.display()
     ));
     Ok(code::OK)
+}
+
+/// The first line of `file` that is not blank, without a byte-order mark, read
+/// no further than one record's limit; `None` for a file of blank lines.
+fn first_line(file: &Path) -> Result<Option<Vec<u8>>> {
+    use std::io::{BufRead, Read};
+    let opened = crate::files::open_to_read(file).map_err(|e| Error::io("read", file, &e))?;
+    let mut reader = std::io::BufReader::new(opened).take(crate::files::MAX_TEXT);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).map_err(|e| Error::io("read", file, &e))? == 0 {
+            return Ok(None);
+        }
+        if !line.iter().all(u8::is_ascii_whitespace) {
+            let start = if line.starts_with(b"\xef\xbb\xbf") { 3 } else { 0 };
+            return Ok(Some(line[start..].to_vec()));
+        }
+    }
+}
+
+/// A journal's first line is a JSON object; anything else means the file is
+/// something else.
+fn refuse_if_not_a_journal(file: &Path, first: Option<&[u8]>) -> Result<()> {
+    let Some(first) = first else { return Ok(()) };
+    let text = std::str::from_utf8(first).map(|t| t.trim()).unwrap_or("");
+    let object = text.starts_with('{')
+        && (serde_json::from_str::<serde_json::Value>(text).is_ok_and(|v| v.is_object()) || !first.ends_with(b"\n"));
+    if object { Ok(()) } else { Err(not_a_journal(file, "its first line is not a record")) }
+}
+
+fn not_a_journal(file: &Path, why: &str) -> Error {
+    Error::failure(format!(
+        "{} is not a stretch journal ({why}; a journal holds one JSON record per line): nothing was imported",
+        file.display()
+    ))
 }
