@@ -243,8 +243,13 @@ fn a_session_sent_to_the_background_finishes_records_and_releases_its_lock() {
     pane.tmux.keys(&["bg", "Enter"]);
     let r = pane.wait("the record", || s.records().pop());
     assert_eq!(r["completed"], true, "it ran to its end in the background: {r}");
-    pane.tmux.keys(&["jobs", "Enter"]);
-    pane.wait("the job to be done", || pane.tmux.screen().contains("+  Done ").then_some(()));
+    pane.tmux.wait_for("Completed wall-calf");
+    // bash reports a finished background job before its next prompt.
+    pane.wait("the job to be done", || {
+        pane.tmux.keys(&["Enter"]);
+        std::thread::sleep(Duration::from_millis(100));
+        pane.tmux.screen().contains("+  Done ").then_some(())
+    });
     let (code, _, stderr) = s.run(s.tonight(&["--sounds", "off"]));
     assert_eq!(code, 0, "the lock was released: {stderr}");
 }
