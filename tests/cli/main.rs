@@ -9,6 +9,7 @@ mod hostile;
 mod keys;
 mod log;
 mod output;
+mod report;
 mod routines;
 mod schedule;
 mod servers;

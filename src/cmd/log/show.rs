@@ -393,8 +393,11 @@ mod tests {
             cramps: Some((Some(last - chrono::Days::new(3)), summary)),
         };
         let text = human(&view, false);
-        let widths: Vec<usize> = text.lines().take(5).map(|l| l.chars().count()).collect();
-        assert!(widths.iter().all(|w| *w <= widths[0] + 0), "{text}");
+        // Numbers end under the end of their heading, whatever their width.
+        let end = text.find("Partial").unwrap() + "Partial".len() - 1;
+        for row in text.lines().skip(1).take(4) {
+            assert!(row.chars().nth(end).is_some_and(|c| c.is_ascii_digit()), "{text}");
+        }
         insta::assert_snapshot!(text);
     }
 }
