@@ -123,6 +123,9 @@ pub enum Command {
     /// Show your nights: the last two weeks, streaks and a 16-week calendar.
     #[command(after_help = LOG_HELP)]
     Log(LogArgs),
+    /// Write a one-page report of your nights to show a doctor: a self-contained HTML file to print.
+    #[command(after_help = REPORT_HELP)]
+    Report(ReportArgs),
     /// Record a leg cramp that woke you, and be guided through relief if you like.
     ///
     /// On a terminal with no options, two single-key questions (which leg, how
@@ -172,6 +175,7 @@ impl Command {
             Command::Schedule(args) => Some(&args.place),
             Command::Doctor(args) => Some(&args.place),
             Command::Config(args) => Some(&args.place),
+            Command::Report(args) => Some(&args.place),
             Command::Routines | Command::Completions { .. } | Command::Man { .. } | Command::Complete { .. } => None,
         }
     }
@@ -202,6 +206,14 @@ A session belongs to the night of the local date it started on; one started
 before the day boundary (04:00) counts for the night before. Only completed
 sessions count towards a streak. Streaks use every session (of --routine, if
 given); --since and --until choose which nights and sessions are shown.
+Nights before the journal's first record are not counted at all.
+
+A cramp belongs to the night it woke you from: one before cramp_day_starts
+(config file, default 12:00) counts for the night before, so a cramp at 04:30
+is last night's. It counts as \"after a completed stretch\" only when its night
+has a completed session that started before it; an afternoon cramp before
+the evening's stretch does not. Times are read with each record's own offset,
+so travel and daylight-saving changes move no record to another night.
 
 Environment:
   STRETCH_NOW  the current time, as RFC 3339 (2026-11-26T22:30:00+01:00), for reproducible output
@@ -337,6 +349,41 @@ impl RoutineOptions {
         Flags { routine: self.routine.clone(), sounds: self.sounds, volume: self.volume, ..self.timing.flags() }
     }
 }
+
+/// Options of `stretch report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// First night to show: a date like 2026-11-01, or a number of nights like 30d or 8w [default: 12w]
+    #[arg(long, value_name = "DATE|Nd")]
+    pub since: Option<NightSpec>,
+
+    /// Last night to show, written like --since [default: tonight]
+    #[arg(long, value_name = "DATE|Nd")]
+    pub until: Option<NightSpec>,
+
+    /// Where to write the page; `-` for stdout [default: stretch-report-DATE.html in the current directory]
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// When a new night begins: sessions before it count for the night before [default: day_starts in the config file, else 04:00]
+    #[arg(long, value_name = "TIME")]
+    pub day_starts: Option<TimeOfDay>,
+
+    /// Where the journal is, and the settings.
+    #[command(flatten)]
+    pub place: Place,
+}
+
+const REPORT_HELP: &str = "\
+The page has no scripts and loads nothing: charts are drawn inline, and it
+prints on one A4 or Letter page, in black and white too. Nights and cramps are
+counted as `stretch log` counts them (see `stretch log --help`); the weekly
+series is the same as the \"weeks\" of `stretch log --json`.
+
+Examples:
+  stretch report                       the last 12 weeks, to stretch-report-DATE.html
+  stretch report --since 2026-09-01 --out visit.html
+  stretch report --out - > report.html";
 
 /// Options of `stretch log`.
 #[derive(Debug, Args)]

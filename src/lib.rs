@@ -12,6 +12,7 @@ pub mod error;
 pub mod files;
 pub mod journal;
 pub mod paths;
+pub mod report;
 pub mod routine;
 pub mod schedule;
 pub mod session;
@@ -105,6 +106,10 @@ fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
                 Config::default()
             });
             cmd::cramp::run(args, &Settings::resolve(&args.flags(), &config), cli.color, &paths, env)
+        }
+        Command::Report(args) => {
+            let flags = Flags { day_starts: args.day_starts, ..Flags::default() };
+            cmd::report::run(args, &settings(flags)?, &paths, env)
         }
         Command::Config(args) => cmd::config::run(&settings(args.settings.flags())?, &paths),
         Command::Completions { shell } => cmd::completions::run(*shell),

@@ -25,6 +25,11 @@ pub const FILE_NAME: &str = "config.toml";
 /// belong to the night before.
 pub const DEFAULT_DAY_STARTS: TimeOfDay = TimeOfDay::new(4, 0);
 
+/// When a cramp starts counting for the coming night when nothing sets it: a
+/// cramp before noon woke you from the night before, whose sleep can run to
+/// late morning, so sessions and cramps need different boundaries.
+pub const DEFAULT_CRAMP_DAY_STARTS: TimeOfDay = TimeOfDay::new(12, 0);
+
 /// The volume when nothing sets one: gentle, for a bedroom at night.
 pub const VOLUME: u8 = 40;
 
@@ -52,6 +57,8 @@ pub struct Config {
     pub max_volume: Option<u8>,
     /// The time of day at which one night ends and the next begins.
     pub day_starts: Option<TimeOfDay>,
+    /// The time of day before which a cramp belongs to the night before.
+    pub cramp_day_starts: Option<TimeOfDay>,
     /// Where `routine` is written (`file:line:col`), to point at it if it names no routine.
     routine_at: Option<String>,
 }
@@ -70,10 +77,12 @@ struct FileConfig {
     volume: Option<Spanned<i64>>,
     max_volume: Option<Spanned<i64>>,
     day_starts: Option<TimeOfDay>,
+    cramp_day_starts: Option<TimeOfDay>,
 }
 
 /// The keys of the file, for "did you mean".
-const KEYS: &[&str] = &["routine", "reps", "hold", "rest", "prepare", "sounds", "volume", "max_volume", "day_starts"];
+const KEYS: &[&str] =
+    &["routine", "reps", "hold", "rest", "prepare", "sounds", "volume", "max_volume", "day_starts", "cramp_day_starts"];
 
 impl Config {
     /// Reads `--config FILE` (which must exist), else `default` if it exists;
@@ -123,6 +132,7 @@ pub fn parse(file: &str, text: &str) -> std::result::Result<Config, RoutineError
         volume: at.number(raw.volume, "volume", limits::VOLUME)?,
         max_volume: at.number(raw.max_volume, "max_volume", limits::VOLUME)?,
         day_starts: raw.day_starts,
+        cramp_day_starts: raw.cramp_day_starts,
     })
 }
 
@@ -285,6 +295,8 @@ pub struct Settings {
     pub max_volume: Setting<u8>,
     /// When one night ends and the next begins.
     pub day_starts: Setting<TimeOfDay>,
+    /// When cramps start counting for the coming night (the config file's `cramp_day_starts`).
+    pub cramp_day_starts: Setting<TimeOfDay>,
     /// Where a routine named by the config file is written, for errors.
     routine_at: Option<String>,
 }
@@ -318,6 +330,8 @@ impl Settings {
             max_volume: layered(None, config.max_volume, &path).unwrap_or_else(|| Setting::default(100)),
             day_starts: layered(flags.day_starts.map(|v| ("--day-starts", v)), config.day_starts, &path)
                 .unwrap_or_else(|| Setting::default(DEFAULT_DAY_STARTS)),
+            cramp_day_starts: layered(None, config.cramp_day_starts, &path)
+                .unwrap_or_else(|| Setting::default(DEFAULT_CRAMP_DAY_STARTS)),
         }
     }
 
@@ -404,13 +418,14 @@ mod tests {
 
     #[test]
     fn every_key_is_read() {
-        let text = "routine = \"wall-calf-single\"\nreps = 2\nhold = \"15s\"\nrest = 4\nprepare = \"1.5s\"\nsounds = \"chime\"\nvolume = 70\nday_starts = \"05:30\"\n";
+        let text = "routine = \"wall-calf-single\"\nreps = 2\nhold = \"15s\"\nrest = 4\nprepare = \"1.5s\"\nsounds = \"chime\"\nvolume = 70\nday_starts = \"05:30\"\ncramp_day_starts = \"11:00\"\n";
         let c = parse("c.toml", text).unwrap();
         assert_eq!(c.routine.as_deref(), Some("wall-calf-single"));
         assert_eq!((c.reps, c.hold, c.rest), (Some(2), Some(secs(15)), Some(secs(4))));
         assert_eq!(c.prepare, Some(Duration::from_millis(1500)));
         assert_eq!((c.sounds, c.volume), (Some(SoundSet::Chime), Some(70)));
         assert_eq!(c.day_starts, Some(TimeOfDay::new(5, 30)));
+        assert_eq!(c.cramp_day_starts, Some(TimeOfDay::new(11, 0)));
     }
 
     #[test]
@@ -475,6 +490,7 @@ mod tests {
         assert_eq!(s.sounds, Setting { value: SoundSet::Chime, layer: file });
         assert_eq!(s.volume, Setting { value: 10, layer: Layer::Flag("--volume") });
         assert_eq!(s.day_starts, Setting { value: DEFAULT_DAY_STARTS, layer: Layer::Default });
+        assert_eq!(s.cramp_day_starts, Setting { value: DEFAULT_CRAMP_DAY_STARTS, layer: Layer::Default });
     }
 
     #[test]

@@ -45,6 +45,7 @@ pub fn render(file: Option<&Path>, found: bool, settings: &Settings, routine: &R
         ("volume", shown(&settings.volume, u8::to_string)),
         ("max_volume", shown(&settings.max_volume, u8::to_string)),
         ("day_starts", shown(&settings.day_starts, ToString::to_string)),
+        ("cramp_day_starts", shown(&settings.cramp_day_starts, ToString::to_string)),
     ];
     let width = rows.iter().map(|(_, s)| s.value.len()).max().unwrap_or(0);
     out.push('\n');
@@ -53,7 +54,7 @@ pub fn render(file: Option<&Path>, found: bool, settings: &Settings, routine: &R
             Layer::Routine => format!("routine {}", routine.name),
             other => other.to_string(),
         };
-        let _ = writeln!(out, "{name:<10}  {:<width$}  {source}", setting.value);
+        let _ = writeln!(out, "{name:<16}  {:<width$}  {source}", setting.value);
     }
     out
 }
@@ -77,12 +78,13 @@ mod tests {
         let text = render(config.path.as_deref(), true, &settings, &routine);
         let lines: Vec<_> = text.lines().collect();
         assert_eq!(lines[0], "Config file: /c/config.toml");
-        assert_eq!(lines[2], "routine     wall-calf  default");
-        assert_eq!(lines[3], "reps        3          routine wall-calf");
-        assert_eq!(lines[4], "hold        7s         /c/config.toml");
-        assert_eq!(lines[8], "volume      5          flag --volume");
-        assert_eq!(lines[9], "max_volume  100        default");
-        assert_eq!(lines[10], "day_starts  04:00      default");
+        assert_eq!(lines[2], "routine           wall-calf  default");
+        assert_eq!(lines[3], "reps              3          routine wall-calf");
+        assert_eq!(lines[4], "hold              7s         /c/config.toml");
+        assert_eq!(lines[8], "volume            5          flag --volume");
+        assert_eq!(lines[9], "max_volume        100        default");
+        assert_eq!(lines[10], "day_starts        04:00      default");
+        assert_eq!(lines[11], "cramp_day_starts  12:00      default");
     }
 
     #[test]

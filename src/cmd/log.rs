@@ -12,7 +12,7 @@ use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveTime};
 use crate::cli::{LogAction, LogArgs};
 use crate::env::Env;
 use crate::error::{Error, Result, code};
-use crate::journal::nights::{CrampSummary, FIRST_NIGHT, Night, Tally, night_of};
+use crate::journal::nights::{CrampSummary, FIRST_NIGHT, Night, Tally, counts, cramp_night_of, night_of};
 use crate::journal::{self, Brief, Fact, Problem, Stored};
 use crate::paths::Paths;
 use crate::settings::Settings;
@@ -38,7 +38,8 @@ pub fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths: &Path
         Some(LogAction::Import(import)) => return entry::import(&import.file, paths, &now),
         None => {}
     }
-    let range = Range::new(args, settings.day_starts.value.naive(), &now)?;
+    let range = Range::new(args, settings.day_starts.value.naive(), &now)?
+        .with_cramp_day_starts(settings.cramp_day_starts.value.naive());
     let path = paths.journal();
     if args.check {
         let reading = journal::read_stored(&path)?;
@@ -49,6 +50,9 @@ pub fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths: &Path
     let mut reading = journal::parse_brief(&bytes);
     journal::with_long_lines(&mut reading.problems, long);
     warn(&path, &reading.problems);
+    if let Some(name) = &args.routine {
+        warn_unknown_routine(&path, name, &reading.records);
+    }
     let missed: Vec<_> =
         crate::cmd::schedule::missed_runs(paths, env).into_iter().filter(|due| range.contains(due)).collect();
     let mut text = render(args, &range, &reading.records, Look::of(Stream::Stdout, color, env).color);
@@ -112,24 +116,35 @@ pub fn view_of(args: &LogArgs, bytes: &[u8], now: &DateTime<FixedOffset>) -> Res
 }
 
 /// The nights asked for, and tonight, all under one day boundary.
-struct Range {
-    day_starts: NaiveTime,
-    tonight: NaiveDate,
-    since: Option<NaiveDate>,
-    until: Option<NaiveDate>,
+pub(crate) struct Range {
+    pub(crate) day_starts: NaiveTime,
+    pub(crate) cramp_day_starts: NaiveTime,
+    pub(crate) tonight: NaiveDate,
+    pub(crate) since: Option<NaiveDate>,
+    pub(crate) until: Option<NaiveDate>,
 }
 
 impl Range {
     /// `--since Nd` is the last N nights up to the `--until` night (tonight if
     /// not given); `--until Nd` is the night N nights before tonight.
     fn new(args: &LogArgs, day_starts: NaiveTime, now: &DateTime<FixedOffset>) -> Result<Range> {
+        Range::of(args.since, args.until, day_starts, now)
+    }
+
+    /// The range of `--since` and `--until` as given to any command.
+    pub(crate) fn of(
+        since: Option<NightSpec>,
+        until: Option<NightSpec>,
+        day_starts: NaiveTime,
+        now: &DateTime<FixedOffset>,
+    ) -> Result<Range> {
         let tonight = night_of(now, day_starts);
-        let until = args.until.map(|spec| match spec {
+        let until = until.map(|spec| match spec {
             NightSpec::Date(date) => Ok(date),
             NightSpec::Nights(n) => back(tonight, n, "--until"),
         });
         let until = until.transpose()?;
-        let since = args.since.map(|spec| match spec {
+        let since = since.map(|spec| match spec {
             NightSpec::Date(date) => Ok(date),
             NightSpec::Nights(0) => Err(Error::usage("--since 0d is no nights at all; --since 1d is tonight alone")),
             NightSpec::Nights(n) => back(until.unwrap_or(tonight), n - 1, "--since"),
@@ -153,22 +168,39 @@ impl Range {
         {
             return Err(Error::usage(format!("--since {since} is after --until {until}; swap them")));
         }
-        Ok(Range { day_starts, tonight, since, until })
+        let cramp_day_starts = crate::settings::DEFAULT_CRAMP_DAY_STARTS.naive();
+        Ok(Range { day_starts, cramp_day_starts, tonight, since, until })
     }
 
-    /// Whether something that happened `at` falls on a night in the range.
+    /// The same range, with cramps counted from `cramp_day_starts`.
+    pub(crate) fn with_cramp_day_starts(self, cramp_day_starts: NaiveTime) -> Range {
+        Range { cramp_day_starts, ..self }
+    }
+
+    /// Whether a session started `at` falls on a night in the range.
     fn contains(&self, at: &DateTime<FixedOffset>) -> bool {
-        let night = night_of(at, self.day_starts);
+        self.holds(night_of(at, self.day_starts))
+    }
+
+    /// Whether a cramp that struck `at` falls on a night in the range.
+    fn contains_cramp(&self, at: &DateTime<FixedOffset>) -> bool {
+        self.holds(cramp_night_of(at, self.cramp_day_starts))
+    }
+
+    fn holds(&self, night: NaiveDate) -> bool {
         self.since.is_none_or(|d| night >= d) && self.until.is_none_or(|d| night <= d)
     }
 
-    /// The nights of an export: from `--since` (else the first night with a
-    /// session) to `--until` (else tonight, or tomorrow night if a session is
-    /// dated then). A record dated years ahead (which `--check` flags) never
-    /// stretches an export into millions of empty nights.
-    fn export_nights(&self, tally: &Tally) -> Vec<Night> {
+    /// The nights counted: from `--since`, but never before `first_record`
+    /// (the night of the journal's first record: before it nothing was kept,
+    /// so no night there was "without a stretch"), to `--until` (else
+    /// tonight, or tomorrow night if a session is dated then). A record dated
+    /// years ahead (which `--check` flags) never stretches an export into
+    /// millions of empty nights.
+    pub(crate) fn counted_nights(&self, tally: &Tally, first_record: Option<NaiveDate>) -> Vec<Night> {
         let span = tally.span();
-        let Some(first) = self.since.or(span.map(|(first, _)| first.max(FIRST_NIGHT))) else { return Vec::new() };
+        let Some(first_record) = first_record.or(span.map(|(first, _)| first)) else { return Vec::new() };
+        let first = self.since.map_or(first_record, |since| since.max(first_record)).max(FIRST_NIGHT);
         let latest = self.tonight + Days::new(1);
         let last =
             self.until.unwrap_or_else(|| span.map_or(self.tonight, |(_, last)| last.clamp(self.tonight, latest)));
@@ -178,15 +210,22 @@ impl Range {
 
 /// The output: JSON, CSV, or the view for a person. Streaks count every
 /// session of the chosen routine; the range chooses what is listed. Cramps
-/// count whatever the routine.
+/// count whatever the routine. A record whose id came before is left out.
 fn render(args: &LogArgs, range: &Range, records: &[Brief], color: bool) -> String {
+    let records = journal::unique::first_of_each(records);
     let mut tally = Tally::default();
     let (mut sessions, mut cramps, mut any_cramp) = (Vec::new(), Vec::new(), false);
-    for brief in records {
+    let mut first_record = None::<NaiveDate>;
+    for brief in records.iter().copied() {
+        let night = match &brief.fact {
+            Fact::Session(s) => night_of(&s.started, range.day_starts),
+            Fact::Cramp(at) => cramp_night_of(at, range.cramp_day_starts),
+        };
+        first_record = Some(first_record.map_or(night, |first| first.min(night)));
         match &brief.fact {
             Fact::Session(s) if args.routine.as_ref().is_none_or(|r| *r == s.routine) => {
                 if !s.relief {
-                    tally.add_session(&s.started, s.completed, s.hold_ms, range.day_starts);
+                    tally.add_session(&s.started, counts(s.completed, s.relief), s.hold_ms, range.day_starts);
                 }
                 if range.contains(&s.started) {
                     sessions.push(brief);
@@ -195,8 +234,8 @@ fn render(args: &LogArgs, range: &Range, records: &[Brief], color: bool) -> Stri
             Fact::Session(_) => {}
             Fact::Cramp(at) => {
                 any_cramp = true;
-                tally.add_cramp(at, range.day_starts);
-                if range.contains(at) {
+                tally.add_cramp(at, range.cramp_day_starts);
+                if range.contains_cramp(at) {
                     cramps.push(brief);
                 }
             }
@@ -207,10 +246,10 @@ fn render(args: &LogArgs, range: &Range, records: &[Brief], color: bool) -> Stri
         longest: tally.longest_streak(),
         this_week: tally.this_week(range.tonight),
     };
-    let export_nights = range.export_nights(&tally);
-    let cramp_summary = CrampSummary::of(&export_nights);
+    let counted = range.counted_nights(&tally, first_record);
+    let cramp_summary = CrampSummary::of(&counted);
     if args.json {
-        show::json(&streaks, &export_nights, &cramp_summary, &sessions, &cramps) + "\n"
+        show::json(&streaks, &counted, &cramp_summary, &sessions, &cramps) + "\n"
     } else if args.csv {
         // In time order, whatever order they reached the journal in (an
         // import or `log add` appends earlier sessions after later ones).
@@ -225,14 +264,45 @@ fn render(args: &LogArgs, range: &Range, records: &[Brief], color: bool) -> Stri
     } else {
         let last = range.until.unwrap_or(range.tonight);
         let first = range.since.unwrap_or(last - Days::new(TABLE_NIGHTS - 1));
+        let first = first_record.map_or(first, |record| first.max(record));
+        let mut calendar = tally.calendar(last, CALENDAR_WEEKS);
+        // Before the journal's first record nothing was kept: blank, not "none".
+        for cell in calendar.iter_mut().flatten() {
+            if cell.zip(first_record).is_some_and(|(night, record)| night.night < record) {
+                *cell = None;
+            }
+        }
         let view = show::View {
             nights: tally.between(first, last),
             streaks,
-            calendar: tally.calendar(last, CALENDAR_WEEKS),
-            cramps: any_cramp.then(|| (export_nights.first().map(|n| n.night), cramp_summary)),
+            calendar,
+            cramps: any_cramp.then(|| (counted.first().map(|n| n.night), cramp_summary)),
         };
         show::human(&view, color)
     }
+}
+
+/// Says on stderr when `--routine NAME` matches no session, naming the
+/// routines that do appear, instead of an empty history with no word.
+fn warn_unknown_routine(path: &Path, name: &str, records: &[Brief]) {
+    let mut known: Vec<&str> = records
+        .iter()
+        .filter_map(|b| match &b.fact {
+            Fact::Session(s) => Some(s.routine.as_ref()),
+            Fact::Cramp(_) => None,
+        })
+        .collect();
+    if known.contains(&name) {
+        return;
+    }
+    known.sort_unstable();
+    known.dedup();
+    let hint = if known.is_empty() {
+        "it holds no sessions yet".to_string()
+    } else {
+        format!("its routines are: {}", known.iter().map(|r| visible(r)).collect::<Vec<_>>().join(", "))
+    };
+    eprintln!("stretch: warning: no session in {} is of the routine {:?}; {hint}", path.display(), visible(name));
 }
 
 /// The night `nights` before `from`, not before the first night stretch keeps.

@@ -6,6 +6,7 @@ pub mod cramp;
 pub mod doctor;
 pub mod log;
 pub mod man;
+pub mod report;
 pub mod routines;
 pub mod schedule;
 pub mod tonight;

@@ -4,6 +4,8 @@ mod brief;
 mod file;
 pub mod nights;
 mod scan;
+pub mod unique;
+pub mod weeks;
 
 pub use brief::{Brief, Fact, SessionFact, parse_brief};
 pub use file::*;

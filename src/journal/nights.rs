@@ -6,6 +6,13 @@
 //! belongs to the previous date. Because only the record's wall-clock time
 //! counts, travel and daylight-saving changes never shift, duplicate or drop a
 //! night.
+//!
+//! A cramp belongs to the sleep it interrupted, which can run to late morning:
+//! one before `cramp_day_starts` (12:00 unless the config file says otherwise)
+//! belongs to the night before, so a cramp at 04:30 is last night's, not the
+//! coming evening's. It counts as "after a completed stretch" only when its
+//! night has a completed session that started before it: an afternoon cramp
+//! before the evening's stretch does not.
 
 use std::collections::BTreeMap;
 
@@ -18,6 +25,21 @@ use crate::journal::{Cramp, Session};
 pub fn night_of(at: &DateTime<FixedOffset>, day_starts: NaiveTime) -> NaiveDate {
     let local = at.naive_local();
     if local.time() < day_starts { local.date().pred_opt().unwrap_or(local.date()) } else { local.date() }
+}
+
+/// The night a cramp belongs to: the sleep it woke you from. Before
+/// `cramp_day_starts` (local time, the record's own offset) that is the night
+/// before; from then on, the coming night.
+pub fn cramp_night_of(at: &DateTime<FixedOffset>, cramp_day_starts: NaiveTime) -> NaiveDate {
+    night_of(at, cramp_day_starts)
+}
+
+/// Whether a session makes its night a stretched night: it reached its end and
+/// was the night's stretch, not relief for a cramp. Every count of stretched
+/// nights (streaks, the cramp summary, the weekly series, the report) goes
+/// through this one predicate, so narrowing it narrows them all.
+pub fn counts(completed: bool, relief: bool) -> bool {
+    completed && !relief
 }
 
 /// What happened on one night.
@@ -33,12 +55,22 @@ pub struct Night {
     pub hold_ms: u64,
     /// Cramps recorded that night.
     pub cramps: u32,
+    /// When the night's earliest completed session started.
+    pub first_completed: Option<DateTime<FixedOffset>>,
+    /// When the night's latest cramp struck.
+    pub last_cramp: Option<DateTime<FixedOffset>>,
 }
 
 impl Night {
     /// A night with nothing done.
     pub fn empty(night: NaiveDate) -> Self {
-        Night { night, completed: 0, partial: 0, hold_ms: 0, cramps: 0 }
+        Night { night, completed: 0, partial: 0, hold_ms: 0, cramps: 0, first_completed: None, last_cramp: None }
+    }
+
+    /// Whether a cramp struck this night after a completed session had
+    /// started (compared as instants, so travel between offsets is no matter).
+    pub fn cramp_after_stretch(&self) -> bool {
+        matches!((self.first_completed, self.last_cramp), (Some(stretch), Some(cramp)) if stretch < cramp)
     }
 
     /// Whether the night counts towards a streak.
@@ -58,34 +90,37 @@ impl Tally {
     pub fn new<'a>(sessions: impl IntoIterator<Item = &'a Session>, day_starts: NaiveTime) -> Self {
         let mut tally = Tally::default();
         for s in sessions.into_iter().filter(|s| !s.is_relief()) {
-            tally.add_session(&s.started, s.completed, s.hold_ms, day_starts);
+            tally.add_session(&s.started, counts(s.completed, s.is_relief()), s.hold_ms, day_starts);
         }
         tally
     }
 
-    /// Adds cramps to their nights, attributed like sessions: one at 03:00
-    /// belongs to the night before.
-    pub fn with_cramps<'a>(mut self, cramps: impl IntoIterator<Item = &'a Cramp>, day_starts: NaiveTime) -> Self {
+    /// Adds cramps to the nights they woke you from (see [`cramp_night_of`]).
+    pub fn with_cramps<'a>(mut self, cramps: impl IntoIterator<Item = &'a Cramp>, cramp_day_starts: NaiveTime) -> Self {
         for cramp in cramps {
-            self.add_cramp(&cramp.at, day_starts);
+            self.add_cramp(&cramp.at, cramp_day_starts);
         }
         self
     }
 
-    /// Counts one session (not a relief) started `at`, on its night.
-    pub fn add_session(&mut self, at: &DateTime<FixedOffset>, completed: bool, hold_ms: u64, day_starts: NaiveTime) {
+    /// Counts one session (not a relief) started `at`, on its night; `counts`
+    /// is [`counts`] of it: whether it makes the night a stretched night.
+    pub fn add_session(&mut self, at: &DateTime<FixedOffset>, counts: bool, hold_ms: u64, day_starts: NaiveTime) {
         let night = self.night_mut(night_of(at, day_starts));
-        if completed {
+        if counts {
             night.completed += 1;
+            night.first_completed = Some(night.first_completed.map_or(*at, |first| first.min(*at)));
         } else {
             night.partial += 1;
         }
         night.hold_ms = night.hold_ms.saturating_add(hold_ms);
     }
 
-    /// Counts one cramp that struck `at`, on its night.
-    pub fn add_cramp(&mut self, at: &DateTime<FixedOffset>, day_starts: NaiveTime) {
-        self.night_mut(night_of(at, day_starts)).cramps += 1;
+    /// Counts one cramp that struck `at`, on the night it woke you from.
+    pub fn add_cramp(&mut self, at: &DateTime<FixedOffset>, cramp_day_starts: NaiveTime) {
+        let night = self.night_mut(cramp_night_of(at, cramp_day_starts));
+        night.cramps += 1;
+        night.last_cramp = Some(night.last_cramp.map_or(*at, |last| last.max(*at)));
     }
 
     fn night_mut(&mut self, date: NaiveDate) -> &mut Night {
@@ -156,8 +191,11 @@ pub struct CrampSummary {
     pub cramp_nights: u32,
     /// Nights with a completed session.
     pub stretched_nights: u32,
-    /// Of those, nights with at least one cramp.
+    /// Of those, nights with a cramp after the completed session had started.
     pub stretched_cramp_nights: u32,
+    /// Of those, nights whose only cramps came before the stretch (an
+    /// afternoon cramp, then the evening's session).
+    pub cramp_before_stretch_nights: u32,
     /// Nights without a completed session.
     pub unstretched_nights: u32,
     /// Of those, nights with at least one cramp.
@@ -173,8 +211,10 @@ impl CrampSummary {
             sum.nights += 1;
             sum.cramp_nights += cramped;
             if night.kept() {
+                let after = u32::from(night.cramp_after_stretch());
                 sum.stretched_nights += 1;
-                sum.stretched_cramp_nights += cramped;
+                sum.stretched_cramp_nights += after;
+                sum.cramp_before_stretch_nights += cramped - after;
             } else {
                 sum.unstretched_nights += 1;
                 sum.unstretched_cramp_nights += cramped;
@@ -198,6 +238,8 @@ mod tests {
 
     /// The built-in day boundary, as the tally takes it.
     const DEFAULT_DAY_STARTS: NaiveTime = crate::settings::DEFAULT_DAY_STARTS.naive_const();
+    /// The built-in cramp boundary.
+    const NOON: NaiveTime = crate::settings::DEFAULT_CRAMP_DAY_STARTS.naive_const();
 
     fn date(text: &str) -> NaiveDate {
         text.parse().unwrap()
@@ -302,29 +344,120 @@ mod tests {
         }
     }
 
+    /// A tally of sessions and cramps given as RFC 3339 times, under the
+    /// built-in boundaries.
+    fn tally_of(completed: &[&str], partial: &[&str], cramps: &[&str]) -> Tally {
+        let mut t = Tally::default();
+        for (list, done) in [(completed, true), (partial, false)] {
+            for at in list {
+                t.add_session(
+                    &DateTime::parse_from_rfc3339(at).unwrap(),
+                    counts(done, false),
+                    30_000,
+                    DEFAULT_DAY_STARTS,
+                );
+            }
+        }
+        t.with_cramps(&cramps.iter().map(|c| cramp(c)).collect::<Vec<_>>(), NOON)
+    }
+
     #[test]
-    fn cramps_belong_to_nights_like_sessions() {
-        let cramps = [
-            cramp("2026-11-27T03:00:00+01:00"),
-            cramp("2026-11-26T23:10:00+01:00"),
-            cramp("2026-11-27T04:30:00+01:00"),
-        ];
-        let t = Tally::new(&[], DEFAULT_DAY_STARTS).with_cramps(&cramps, DEFAULT_DAY_STARTS);
-        assert_eq!(t.get(date("2026-11-26")).cramps, 2, "03:00 belongs to the night before");
+    fn a_cramp_belongs_to_the_sleep_it_woke_you_from() {
+        let t = tally_of(
+            &[],
+            &[],
+            &[
+                "2026-11-26T23:10:00+01:00", // before midnight: that evening's night
+                "2026-11-27T00:20:00+01:00", // after midnight: still the night of the 26th
+                "2026-11-27T04:30:00+01:00", // early morning: the night of the 26th, not the 27th
+                "2026-11-27T11:59:00+01:00", // late morning: still the night before
+                "2026-11-27T12:00:00+01:00", // from noon: the coming night
+            ],
+        );
+        assert_eq!(t.get(date("2026-11-26")).cramps, 4);
         assert_eq!(t.get(date("2026-11-27")).cramps, 1);
         assert_eq!(t.longest_streak(), 0, "cramps are not sessions");
+        assert_eq!(
+            cramp_night_of(&at(Berlin, "2026-11-27 04:30"), NaiveTime::from_hms_opt(4, 0, 0).unwrap()),
+            date("2026-11-27")
+        );
+    }
+
+    #[test]
+    fn an_early_morning_cramp_is_not_after_the_coming_evening_s_stretch() {
+        // Stretched at 22:00 on the 26th; woke with a cramp at 04:30 on the 27th; stretched again at 22:00 on the 27th.
+        let t =
+            tally_of(&["2026-11-26T22:00:00+01:00", "2026-11-27T22:00:00+01:00"], &[], &["2026-11-27T04:30:00+01:00"]);
+        assert!(t.get(date("2026-11-26")).cramp_after_stretch(), "the cramp came after the 26th's stretch");
+        assert_eq!(t.get(date("2026-11-27")).cramps, 0, "the 27th's stretch came 17 hours later");
+    }
+
+    #[test]
+    fn an_afternoon_cramp_before_the_evening_s_stretch_is_not_after_it() {
+        let t = tally_of(&["2026-11-27T22:00:00+01:00"], &[], &["2026-11-27T15:00:00+01:00"]);
+        let night = t.get(date("2026-11-27"));
+        assert_eq!((night.cramps, night.kept(), night.cramp_after_stretch()), (1, true, false));
+        let summary = CrampSummary::of(&[night]);
+        assert_eq!((summary.stretched_cramp_nights, summary.cramp_before_stretch_nights), (0, 1));
+        // A second cramp that night, after the stretch, makes it a night with a cramp after a stretch.
+        let t =
+            tally_of(&["2026-11-27T22:00:00+01:00"], &[], &["2026-11-27T15:00:00+01:00", "2026-11-28T03:00:00+01:00"]);
+        assert!(t.get(date("2026-11-27")).cramp_after_stretch());
+    }
+
+    #[test]
+    fn a_partial_or_relief_session_is_no_stretch_before_a_cramp() {
+        let t = tally_of(&[], &["2026-11-27T22:00:00+01:00"], &["2026-11-28T03:00:00+01:00"]);
+        assert!(!t.get(date("2026-11-27")).cramp_after_stretch());
+        assert!(!counts(true, true), "relief for a cramp is not the night's stretch");
+        assert!(counts(true, false) && !counts(false, false));
+    }
+
+    #[test]
+    fn the_cramp_rule_holds_across_daylight_saving_changes() {
+        // Berlin springs forward at 02:00 on 29 March and falls back at 03:00 on 25 October 2026.
+        for (zone, evening, morning) in [
+            (Berlin, "2026-03-28", "2026-03-29"),
+            (Berlin, "2026-10-24", "2026-10-25"),
+            (New_York, "2026-03-07", "2026-03-08"),
+            (New_York, "2026-10-31", "2026-11-01"),
+        ] {
+            let stretch = at(zone, &format!("{evening} 22:30"));
+            for time in ["01:30", "03:30", "06:00", "11:59"] {
+                let cramp_at = at(zone, &format!("{morning} {time}"));
+                assert_eq!(cramp_night_of(&cramp_at, NOON), date(evening), "{zone} {morning} {time}");
+                let mut t = Tally::default();
+                t.add_session(&stretch, true, 30_000, DEFAULT_DAY_STARTS);
+                t.add_cramp(&cramp_at, NOON);
+                assert!(t.get(date(evening)).cramp_after_stretch(), "{zone} {morning} {time}");
+            }
+            assert_eq!(cramp_night_of(&at(zone, &format!("{morning} 12:00")), NOON), date(morning));
+        }
+    }
+
+    #[test]
+    fn the_cramp_rule_holds_across_travel() {
+        // Stretched in Berlin at 22:00, flew west overnight, cramp at 05:00 New York time
+        // (11:00 in Berlin): the night of the stretch, and after it.
+        let t = tally_of(&["2026-06-01T22:00:00+02:00"], &[], &["2026-06-02T05:00:00-04:00"]);
+        assert!(t.get(date("2026-06-01")).cramp_after_stretch());
+        // Stretched in New York at 22:00 (11:00 in Tokyo); a cramp recorded at 21:00 Tokyo
+        // time the next day is that evening's, and before no stretch of it.
+        let t = tally_of(&["2026-06-02T22:00:00-04:00"], &[], &["2026-06-03T21:00:00+09:00"]);
+        assert_eq!(t.get(date("2026-06-03")).cramps, 1);
+        assert!(!t.get(date("2026-06-03")).cramp_after_stretch());
+        // An instant earlier than the stretch, though its local clock reads later, is before it.
+        let t = tally_of(&["2026-06-02T23:00:00-04:00"], &[], &["2026-06-03T00:30:00+02:00"]);
+        assert_eq!(t.get(date("2026-06-02")).cramps, 1);
+        assert!(!t.get(date("2026-06-02")).cramp_after_stretch(), "00:30 in Berlin is 18:30 in New York");
     }
 
     #[test]
     fn the_cramp_summary_splits_nights_by_whether_they_were_stretched() {
-        let mut t = tally(&["2026-11-20", "2026-11-21", "2026-11-22"], &["2026-11-23"]);
-        t = t.with_cramps(
-            &[
-                cramp("2026-11-21T02:00:00+01:00"),
-                cramp("2026-11-23T23:00:00+01:00"),
-                cramp("2026-11-24T01:00:00+01:00"),
-            ],
-            DEFAULT_DAY_STARTS,
+        let t = tally_of(
+            &["2026-11-20T22:00:00+01:00", "2026-11-21T22:00:00+01:00", "2026-11-22T22:00:00+01:00"],
+            &["2026-11-23T22:00:00+01:00"],
+            &["2026-11-22T02:00:00+01:00", "2026-11-23T23:00:00+01:00", "2026-11-24T01:00:00+01:00"],
         );
         let summary = CrampSummary::of(&t.between(date("2026-11-19"), date("2026-11-24")));
         assert_eq!(
@@ -334,6 +467,7 @@ mod tests {
                 cramp_nights: 2,
                 stretched_nights: 3,
                 stretched_cramp_nights: 1,
+                cramp_before_stretch_nights: 0,
                 unstretched_nights: 3,
                 unstretched_cramp_nights: 1,
             }

@@ -178,9 +178,9 @@ fn an_empty_or_missing_journal_says_how_to_start() {
     assert!(!s.data().exists(), "reading creates nothing");
     let (log, _) = json(&s, NOW, BERLIN, &[]);
     let no_cramps = serde_json::json!({"nights": 0, "cramp_nights": 0, "stretched_nights": 0,
-        "stretched_cramp_nights": 0, "unstretched_nights": 0, "unstretched_cramp_nights": 0});
-    let empty = serde_json::json!({"current_streak": 0, "longest_streak": 0, "nights": [], "sessions": [],
-        "cramps": [], "cramp_summary": no_cramps});
+        "stretched_cramp_nights": 0, "cramp_before_stretch_nights": 0, "unstretched_nights": 0, "unstretched_cramp_nights": 0});
+    let empty = serde_json::json!({"current_streak": 0, "longest_streak": 0, "counted_from": null, "nights": [],
+        "sessions": [], "cramps": [], "cramp_summary": no_cramps, "weeks": []});
     assert_eq!(log, empty);
     assert_eq!(s.run(s.log(NOW, BERLIN, &["--check"])).0, 0);
 }

@@ -12,6 +12,7 @@ mod log;
 mod log_actions;
 mod output;
 mod place;
+mod report;
 mod routines;
 mod schedule;
 mod servers;

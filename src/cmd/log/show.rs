@@ -8,6 +8,7 @@ use chrono::{Datelike, NaiveDate, NaiveTime};
 use serde::Serialize;
 
 use crate::journal::nights::{CrampSummary, Night, night_of};
+use crate::journal::weeks::{Week, weekly};
 use crate::journal::{Brief, Record};
 use crate::term::words::count;
 use crate::time::duration;
@@ -53,14 +54,46 @@ pub fn human(view: &View, color: bool) -> String {
     out
 }
 
+/// The table, newest night first. Each column is as wide as its widest
+/// value, so it lines up whatever the counts.
 fn table(nights: &[Night]) -> String {
-    let mut out = String::from("Night       Day  Done  Partial  Cramps  Held\n");
-    for n in nights.iter().rev() {
-        let held =
-            if n.hold_ms == 0 { "-".to_string() } else { duration::format_rounded(Duration::from_millis(n.hold_ms)) };
-        let cramps = if n.cramps == 0 { String::new() } else { format!("{CRAMP} {}", n.cramps) };
-        let (night, day) = (n.night, n.night.format("%a"));
-        let _ = writeln!(out, "{night}  {day}  {:>4}  {:>7}  {cramps:>6}  {held}", n.completed, n.partial);
+    let rows: Vec<[String; 6]> = nights
+        .iter()
+        .rev()
+        .map(|n| {
+            let held = if n.hold_ms == 0 {
+                "-".to_string()
+            } else {
+                duration::format_rounded(Duration::from_millis(n.hold_ms))
+            };
+            let cramps = if n.cramps == 0 { String::new() } else { format!("{CRAMP} {}", n.cramps) };
+            [
+                n.night.to_string(),
+                n.night.format("%a").to_string(),
+                n.completed.to_string(),
+                n.partial.to_string(),
+                cramps,
+                held,
+            ]
+        })
+        .collect();
+    let head = ["Night", "Day", "Done", "Partial", "Cramps", "Held"].map(String::from);
+    let width =
+        |column: usize| std::iter::once(&head).chain(&rows).map(|row| row[column].chars().count()).max().unwrap_or(0);
+    let widths: [usize; 6] = std::array::from_fn(width);
+    let mut out = String::new();
+    for row in std::iter::once(&head).chain(&rows) {
+        let mut line = String::new();
+        for (column, value) in row.iter().enumerate() {
+            let pad = " ".repeat(widths[column] - value.chars().count());
+            // Dates and names read from the left, numbers line up on the right.
+            match column {
+                0 | 1 | 5 => line += &format!("{value}{pad}  "),
+                _ => line += &format!("{pad}{value}  "),
+            }
+        }
+        out += line.trim_end();
+        out.push('\n');
     }
     out
 }
@@ -71,10 +104,13 @@ const CRAMP: char = '×';
 /// Counts only, no claims: how often cramps came after stretching and without.
 fn cramp_line(since: Option<NaiveDate>, s: &CrampSummary) -> String {
     let nights = |n: u32| count(n, "night");
-    let since = since.map(|d| format!(" since {d}")).unwrap_or_default();
+    let since = since.map(|d| format!(", counted from {d}")).unwrap_or_default();
     let mut parts = Vec::new();
     if s.stretched_nights > 0 {
         parts.push(format!("{} of {} after a completed stretch", s.stretched_cramp_nights, nights(s.stretched_nights)));
+    }
+    if s.cramp_before_stretch_nights > 0 {
+        parts.push(format!("{} only before that night's stretch", s.cramp_before_stretch_nights));
     }
     if s.unstretched_nights > 0 {
         parts.push(format!("{} of {} without", s.unstretched_cramp_nights, nights(s.unstretched_nights)));
@@ -87,24 +123,33 @@ fn streak_line(s: &Streaks) -> String {
     format!("Current streak: {}   Longest: {}   This week: {}/7\n", nights(s.current), nights(s.longest), s.this_week)
 }
 
-/// How a calendar cell looks: plain glyph, and ANSI colour for a terminal.
-fn cell(night: Option<&Night>) -> (&'static str, &'static str) {
+/// The shape and ANSI colour of a night's stretching: each state has its own
+/// shape, so the calendar reads the same in colour, without, and in print.
+fn stretch_mark(night: &Night) -> (char, &'static str) {
     match night {
-        None => (" ", ""),
-        Some(n) if n.cramps > 0 => ("×", "\x1b[1;91m"),
-        Some(n) if n.completed >= 3 => ("█", "\x1b[1;92m"),
-        Some(n) if n.completed == 2 => ("▓", "\x1b[92m"),
-        Some(n) if n.completed == 1 => ("▒", "\x1b[32m"),
-        Some(n) if n.partial > 0 => ("░", "\x1b[33m"),
-        Some(_) => ("·", "\x1b[90m"),
+        n if n.completed >= 3 => ('█', "\x1b[1;92m"),
+        n if n.completed == 2 => ('▓', "\x1b[92m"),
+        n if n.completed == 1 => ('▒', "\x1b[32m"),
+        n if n.partial > 0 => ('░', "\x1b[33m"),
+        _ => ('·', "\x1b[90m"),
     }
 }
 
+/// The colour of the cramp mark.
+const CRAMP_COLOR: &str = "\x1b[1;91m";
+
+fn painted(glyph: char, ansi: &str, color: bool) -> String {
+    if color { format!("{ansi}{glyph}\x1b[0m") } else { glyph.to_string() }
+}
+
+/// A calendar cell, two characters wide: the night's stretching, then `×`
+/// if a cramp woke you that night (so a stretched night with a cramp shows
+/// both); blank for the future.
 fn paint(night: Option<&Night>, color: bool) -> String {
-    match cell(night) {
-        (_, ansi) if color && !ansi.is_empty() => format!("{ansi}■\x1b[0m"),
-        (glyph, _) => glyph.to_string(),
-    }
+    let Some(night) = night else { return "  ".to_string() };
+    let (glyph, ansi) = stretch_mark(night);
+    let cramp = if night.cramps > 0 { painted(CRAMP, CRAMP_COLOR, color) } else { " ".to_string() };
+    painted(glyph, ansi, color) + &cramp
 }
 
 /// Weekdays as rows, weeks as columns (the newest on the right), with month names above.
@@ -127,11 +172,11 @@ fn calendar(weeks: &[[Option<Night>; 7]], color: bool) -> String {
         ("1", example(1, 0)),
         ("2", example(2, 0)),
         ("3+ completed", example(3, 0)),
-        ("cramp", Night { cramps: 1, ..example(0, 0) }),
     ] {
-        let _ = write!(out, " {} {label} ", paint(Some(&night), color));
+        let (glyph, ansi) = stretch_mark(&night);
+        let _ = write!(out, " {} {label} ", painted(glyph, ansi, color));
     }
-    out.truncate(out.trim_end().len());
+    let _ = write!(out, " {} cramp", painted(CRAMP, CRAMP_COLOR, color));
     out.push('\n');
     out
 }
@@ -142,7 +187,7 @@ fn month_labels(weeks: &[[Option<Night>; 7]]) -> String {
     let mut previous = None;
     for (i, week) in weeks.iter().enumerate() {
         let Some(monday) = week[0].map(|n| n.night) else { continue };
-        let column = 4 + 2 * i;
+        let column = 4 + 3 * i;
         if previous != Some(monday.month()) && line.len() < column {
             line += &" ".repeat(column - line.len());
             line += &monday.format("%b").to_string();
@@ -165,8 +210,12 @@ struct JsonNight {
 struct JsonHead<'a> {
     current_streak: u32,
     longest_streak: u32,
+    /// The first night counted: `--since`, but never before the journal's first record.
+    counted_from: Option<String>,
     nights: Vec<JsonNight>,
     cramp_summary: &'a CrampSummary,
+    /// The nights per ISO week, as `stretch report` charts them.
+    weeks: Vec<Week>,
 }
 
 /// The `--json` object. Records are passed on exactly as stored: each is a
@@ -181,6 +230,7 @@ pub fn json(
     let head = JsonHead {
         current_streak: streaks.current,
         longest_streak: streaks.longest,
+        counted_from: nights.first().map(|n| n.night.to_string()),
         nights: nights
             .iter()
             .map(|n| JsonNight {
@@ -191,6 +241,7 @@ pub fn json(
             })
             .collect(),
         cramp_summary,
+        weeks: weekly(nights),
     };
     let mut out = serde_json::to_string(&head).expect("the log always serializes");
     out.pop(); // the closing brace: the records come last.
@@ -281,11 +332,14 @@ mod tests {
     }
 
     #[test]
-    fn the_colored_calendar_paints_squares_and_resets() {
+    fn the_calendar_gives_each_state_its_shape_in_colour_too() {
         let kept = Night { completed: 1, ..Night::empty(NaiveDate::MIN) };
-        assert_eq!(paint(Some(&kept), true), "\x1b[32m■\x1b[0m");
-        assert_eq!(paint(Some(&kept), false), "▒");
-        assert_eq!(paint(None, true), " ");
+        assert_eq!(paint(Some(&kept), true), "\x1b[32m▒\x1b[0m ");
+        assert_eq!(paint(Some(&kept), false), "▒ ");
+        let both = Night { cramps: 1, ..kept };
+        assert_eq!(paint(Some(&both), true), "\x1b[32m▒\x1b[0m\x1b[1;91m×\x1b[0m");
+        assert_eq!(paint(Some(&both), false), "▒×", "a stretched night with a cramp shows both");
+        assert_eq!(paint(None, true), "  ");
     }
 
     #[test]
@@ -295,7 +349,7 @@ mod tests {
         let mut calendar = tally.calendar(last, 3);
         let night = |days: u64, completed, partial| {
             let date = last - chrono::Days::new(days);
-            Some(Night { night: date, completed, partial, hold_ms: 30_000 * u64::from(completed), cramps: 0 })
+            Some(Night { completed, partial, hold_ms: 30_000 * u64::from(completed), ..Night::empty(date) })
         };
         calendar[2][3] = night(0, 3, 0);
         calendar[2][2] = night(1, 2, 1);
@@ -308,5 +362,42 @@ mod tests {
             cramps: None,
         };
         insta::assert_snapshot!(human(&view, true));
+    }
+
+    #[test]
+    fn the_plain_view_with_cramps_and_wide_counts() {
+        let tally = crate::journal::nights::Tally::new(&[], crate::settings::DEFAULT_DAY_STARTS.naive());
+        let last = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        let mut calendar = tally.calendar(last, 3);
+        let night = |days: u64, completed, partial, cramps| {
+            let date = last - chrono::Days::new(days);
+            Some(Night { completed, partial, cramps, hold_ms: 30_000 * u64::from(completed), ..Night::empty(date) })
+        };
+        calendar[2][3] = night(0, 1, 0, 2);
+        calendar[2][2] = night(1, 0, 0, 1);
+        calendar[2][1] = night(2, 12, 1, 0);
+        calendar[2][0] = night(3, 0, 1043, 0);
+        let summary = CrampSummary {
+            nights: 4,
+            cramp_nights: 2,
+            stretched_nights: 2,
+            stretched_cramp_nights: 1,
+            cramp_before_stretch_nights: 0,
+            unstretched_nights: 2,
+            unstretched_cramp_nights: 1,
+        };
+        let view = View {
+            nights: calendar[2].iter().flatten().copied().collect(),
+            streaks: Streaks { current: 1, longest: 12, this_week: 2 },
+            calendar,
+            cramps: Some((Some(last - chrono::Days::new(3)), summary)),
+        };
+        let text = human(&view, false);
+        // Numbers end under the end of their heading, whatever their width.
+        let end = text.find("Partial").unwrap() + "Partial".len() - 1;
+        for row in text.lines().skip(1).take(4) {
+            assert!(row.chars().nth(end).is_some_and(|c| c.is_ascii_digit()), "{text}");
+        }
+        insta::assert_snapshot!(text);
     }
 }

@@ -1,0 +1,52 @@
+//! `stretch report`: one page to show at an appointment, written as a
+//! self-contained HTML file (no scripts, nothing loaded) that prints on one
+//! sheet.
+
+use std::path::{Path, PathBuf};
+
+use askama::Template;
+use chrono::Days;
+
+use crate::cli::ReportArgs;
+use crate::cmd::log::Range;
+use crate::env::Env;
+use crate::error::{Error, Result, code};
+use crate::journal;
+use crate::paths::Paths;
+use crate::report::{Period, build};
+use crate::settings::Settings;
+use crate::time::nights_ago::NightSpec;
+
+/// Nights covered when `--since` is not given: twelve weeks.
+const DEFAULT_NIGHTS: u32 = 12 * 7;
+
+/// Writes the report; returns the exit code.
+pub fn run(args: &ReportArgs, settings: &Settings, paths: &Paths, env: &Env) -> Result<u8> {
+    let now = env.now()?;
+    let since = args.since.or(Some(NightSpec::Nights(DEFAULT_NIGHTS)));
+    let range = Range::of(since, args.until, settings.day_starts.value.naive(), &now)?;
+    let until = range.until.unwrap_or(range.tonight);
+    let period = Period {
+        since: range.since.unwrap_or(until - Days::new(u64::from(DEFAULT_NIGHTS) - 1)),
+        until,
+        day_starts: range.day_starts,
+        cramp_day_starts: settings.cramp_day_starts.value.naive(),
+    };
+    let path = paths.journal();
+    let reading = journal::read(&path)?;
+    for problem in &reading.problems {
+        eprintln!("stretch: warning: {}:{}: {}; line skipped", path.display(), problem.line, problem.message);
+    }
+    let page = build(&reading.records, period, &now)
+        .render()
+        .map_err(|e| Error::usage(format!("the report could not be laid out: {e}")))?;
+    let out =
+        args.out.clone().unwrap_or_else(|| PathBuf::from(format!("stretch-report-{}.html", now.format("%Y-%m-%d"))));
+    if out == Path::new("-") {
+        crate::term::output::text(&page);
+        return Ok(code::OK);
+    }
+    std::fs::write(&out, page).map_err(|e| Error::io("write the report", &out, &e))?;
+    eprintln!("stretch: wrote {}; open it in a browser to read or print it", out.display());
+    Ok(code::OK)
+}

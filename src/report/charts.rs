@@ -1,0 +1,184 @@
+//! The report's charts, drawn as inline SVG with the `svg` crate: a tree of
+//! elements whose text and attributes it escapes. Each chart carries a
+//! `<title>` and a `<desc>` that say in words what it shows, and tells its
+//! series apart by pattern and shape, so it reads in black and white.
+
+use chrono::NaiveDate;
+use svg::Document;
+use svg::node::element::{Circle, Description, Group, Line, Path, Pattern, Rectangle, Text, Title};
+
+use crate::journal::Leg;
+use crate::journal::weeks::Week;
+
+const WIDTH: f64 = 700.0;
+const LEFT: f64 = 34.0;
+const RIGHT: f64 = 8.0;
+const TOP: f64 = 14.0;
+
+/// How a bar is filled: solid, or hatched (the second series, in black and white).
+#[derive(Debug, Clone, Copy)]
+pub enum Fill {
+    /// Solid dark bars.
+    Solid,
+    /// Diagonal hatching.
+    Hatched,
+}
+
+/// Nights per week as bars, 0 to 7, each labelled with its count.
+pub fn weekly_bars(id: &str, weeks: &[Week], value: fn(&Week) -> u32, title: &str, fill: Fill) -> String {
+    let height = 84.0;
+    let bottom = height - 22.0;
+    let plot = WIDTH - LEFT - RIGHT;
+    let slot = plot / weeks.len().max(1) as f64;
+    let y = |v: f64| bottom - (bottom - TOP) * v / 7.0;
+    let words: Vec<String> =
+        weeks.iter().map(|w| format!("{}: {} of {} nights", w.label(), value(w), w.nights)).collect();
+    let mut doc = frame(id, height, title, &words.join("; "));
+    let paint = match fill {
+        Fill::Solid => "#2f5d8a".to_string(),
+        Fill::Hatched => {
+            doc = doc.add(hatch(id));
+            format!("url(#{id}-hatch)")
+        }
+    };
+    doc = doc.add(axis(&[0, 7], y, bottom));
+    for (i, week) in weeks.iter().enumerate() {
+        let v = f64::from(value(week));
+        let x = LEFT + slot * i as f64;
+        doc = doc
+            .add(
+                Rectangle::new()
+                    .set("x", x + slot * 0.15)
+                    .set("y", y(v))
+                    .set("width", slot * 0.7)
+                    .set("height", bottom - y(v))
+                    .set("fill", paint.as_str())
+                    .set("stroke", "#000")
+                    .set("stroke-width", 0.8),
+            )
+            .add(label(x + slot / 2.0, y(v) - 2.0, &value(week).to_string(), "middle"))
+            .add(label(x + slot / 2.0, bottom + 12.0, &format!("W{}", &week.label()[6..]), "middle"));
+    }
+    doc.to_string()
+}
+
+/// Each cramp's severity (1 to 5) on its night; the leg by marker shape.
+pub fn severity(id: &str, first: NaiveDate, last: NaiveDate, cramps: &[(NaiveDate, u8, Leg)]) -> String {
+    let height = 96.0;
+    let bottom = height - 22.0;
+    let days = (last - first).num_days().max(1) as f64;
+    let x = |d: NaiveDate| LEFT + (WIDTH - LEFT - RIGHT - 8.0) * (d - first).num_days() as f64 / days + 4.0;
+    let y = |v: f64| bottom - (bottom - TOP) * (v - 1.0) / 4.0;
+    let words: Vec<String> =
+        cramps.iter().map(|(d, s, leg)| format!("{d}: severity {s}, {} leg", leg_word(*leg))).collect();
+    let desc = if words.is_empty() { "No cramps recorded in this period.".to_string() } else { words.join("; ") };
+    let mut doc = frame(id, height, "Severity of each cramp (1 mild to 5 worst), by night", &desc);
+    doc = doc.add(axis(&[1, 3, 5], y, bottom));
+    doc = doc.add(label(LEFT, bottom + 12.0, &first.format("%-d %b").to_string(), "start")).add(label(
+        WIDTH - RIGHT,
+        bottom + 12.0,
+        &last.format("%-d %b %Y").to_string(),
+        "end",
+    ));
+    for (date, sev, leg) in cramps {
+        doc = doc.add(marker(x(*date), y(f64::from(*sev)), *leg));
+    }
+    // The legend: shapes, not colours.
+    let mut legend = Group::new();
+    for (i, leg) in [Leg::Left, Leg::Right, Leg::Both].into_iter().enumerate() {
+        let lx = LEFT + 220.0 + 90.0 * i as f64;
+        legend = legend.add(marker(lx, bottom + 9.0, leg)).add(label(lx + 8.0, bottom + 12.0, leg_word(leg), "start"));
+    }
+    doc.add(legend).to_string()
+}
+
+fn leg_word(leg: Leg) -> &'static str {
+    match leg {
+        Leg::Left => "left",
+        Leg::Right => "right",
+        Leg::Both => "both",
+    }
+}
+
+/// Left: an open circle; right: a filled square; both: a filled triangle.
+fn marker(x: f64, y: f64, leg: Leg) -> Group {
+    let g = Group::new();
+    match leg {
+        Leg::Left => g.add(
+            Circle::new()
+                .set("cx", x)
+                .set("cy", y)
+                .set("r", 4)
+                .set("fill", "#fff")
+                .set("stroke", "#000")
+                .set("stroke-width", 1.5),
+        ),
+        Leg::Right => g.add(
+            Rectangle::new().set("x", x - 3.5).set("y", y - 3.5).set("width", 7).set("height", 7).set("fill", "#000"),
+        ),
+        Leg::Both => g.add(
+            Path::new()
+                .set("d", format!("M{x},{} L{},{} L{},{} Z", y - 5.0, x + 5.0, y + 4.0, x - 5.0, y + 4.0))
+                .set("fill", "#555")
+                .set("stroke", "#000"),
+        ),
+    }
+}
+
+/// The chart's outer element, with its title and description for screen readers.
+fn frame(id: &str, height: f64, title: &str, desc: &str) -> Document {
+    Document::new()
+        .set("viewBox", (0, 0, WIDTH, height))
+        .set("role", "img")
+        .set("id", id)
+        .set("aria-labelledby", format!("{id}-title {id}-desc"))
+        .set("class", "chart")
+        .add(Title::new(title).set("id", format!("{id}-title")))
+        .add(Description::new().set("id", format!("{id}-desc")).add(svg::node::Text::new(desc)))
+}
+
+/// Diagonal hatching, for the second series.
+fn hatch(id: &str) -> Pattern {
+    Pattern::new()
+        .set("id", format!("{id}-hatch"))
+        .set("patternUnits", "userSpaceOnUse")
+        .set("width", 6)
+        .set("height", 6)
+        .set("patternTransform", "rotate(45)")
+        .add(Rectangle::new().set("width", 6).set("height", 6).set("fill", "#fff"))
+        .add(
+            Line::new()
+                .set("x1", 0)
+                .set("y1", 0)
+                .set("x2", 0)
+                .set("y2", 6)
+                .set("stroke", "#000")
+                .set("stroke-width", 2.5),
+        )
+}
+
+/// Horizontal grid lines with their values on the left.
+fn axis(values: &[u32], y: impl Fn(f64) -> f64, bottom: f64) -> Group {
+    let mut g = Group::new().add(
+        Line::new().set("x1", LEFT).set("y1", bottom).set("x2", WIDTH - RIGHT).set("y2", bottom).set("stroke", "#000"),
+    );
+    for v in values {
+        let at = y(f64::from(*v));
+        g = g
+            .add(
+                Line::new()
+                    .set("x1", LEFT)
+                    .set("y1", at)
+                    .set("x2", WIDTH - RIGHT)
+                    .set("y2", at)
+                    .set("stroke", "#999")
+                    .set("stroke-dasharray", "2 3"),
+            )
+            .add(label(LEFT - 6.0, at + 4.0, &v.to_string(), "end"));
+    }
+    g
+}
+
+fn label(x: f64, y: f64, text: &str, anchor: &str) -> Text {
+    Text::new(text).set("x", x).set("y", y).set("font-size", 10).set("text-anchor", anchor)
+}
