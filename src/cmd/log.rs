@@ -36,6 +36,8 @@ pub fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths: &Path
     match &args.action {
         Some(LogAction::Add(add)) => return entry::add(add, settings, paths, &now),
         Some(LogAction::Import(import)) => return entry::import(&import.file, paths, &now),
+        Some(LogAction::Confirm(confirm)) => return entry::confirm(confirm.id.as_deref(), paths, &now),
+        Some(LogAction::Retract(retract)) => return entry::retract(&retract.id, paths, &now),
         None => {}
     }
     let range = Range::new(args, settings.day_starts.value.naive(), &now)?;
@@ -148,20 +150,25 @@ impl Range {
 /// session of the chosen routine; the range chooses what is listed. Cramps
 /// count whatever the routine.
 fn render(args: &LogArgs, range: &Range, records: &[Brief], color: bool) -> String {
+    let standing = journal::Standing::of_briefs(records);
     let mut tally = Tally::default();
     let (mut sessions, mut cramps, mut any_cramp) = (Vec::new(), Vec::new(), false);
     for brief in records {
         match &brief.fact {
+            Fact::Session(s) if standing.retracted(&s.id) => {}
             Fact::Session(s) if args.routine.as_ref().is_none_or(|r| *r == s.routine) => {
-                if !s.relief {
-                    tally.add_session(&s.started, s.completed, s.hold_ms, range.day_starts);
+                match (s.relief, standing.attended(&s.id, s.attended)) {
+                    (true, _) => {}
+                    (false, true) => tally.add_session(&s.started, s.completed, s.hold_ms, range.day_starts),
+                    (false, false) => tally.add_unattended(&s.started, range.day_starts),
                 }
                 if range.contains(&s.started) {
                     sessions.push(brief);
                 }
             }
-            Fact::Session(_) => {}
-            Fact::Cramp(at) => {
+            Fact::Session(_) | Fact::Confirm { .. } | Fact::Retract { .. } => {}
+            Fact::Cramp { id, .. } if standing.retracted(id) => {}
+            Fact::Cramp { at, .. } => {
                 any_cramp = true;
                 tally.add_cramp(at, range.day_starts);
                 if range.contains(at) {
@@ -178,9 +185,9 @@ fn render(args: &LogArgs, range: &Range, records: &[Brief], color: bool) -> Stri
     let export_nights = range.export_nights(&tally);
     let cramp_summary = CrampSummary::of(&export_nights);
     if args.json {
-        show::json(&streaks, &export_nights, &cramp_summary, &sessions, &cramps) + "\n"
+        show::json(&streaks, &export_nights, &cramp_summary, &sessions, &cramps, &standing) + "\n"
     } else if args.csv {
-        show::csv(&sessions, range.day_starts)
+        show::csv(&sessions, range.day_starts, &standing)
     } else if records.is_empty() {
         format!("{}\n", show::EMPTY)
     } else {
@@ -224,12 +231,38 @@ fn check(path: &Path, records: &[Stored], unreadable: usize, now: &DateTime<Fixe
             problems.push(Problem { line: stored.line, message: format!("id used before, on line {first}") });
         }
     }
+    problems.extend(dangling(records));
+    problems.sort_by_key(|p| p.line);
     for problem in &problems {
         eprintln!("stretch: {}:{}: {}", path.display(), problem.line, visible(&problem.message));
     }
     let wrong = unreadable + problems.len();
     crate::term::output::line(&format!("{}: {} records, {wrong} problems", path.display(), records.len()));
     if wrong == 0 { code::OK } else { code::FAILURE }
+}
+
+/// Confirmations that name no session, and retractions that name no record
+/// (or another retraction) in the journal.
+fn dangling(records: &[Stored]) -> Vec<Problem> {
+    let kinds: std::collections::HashMap<&str, &journal::Record> =
+        records.iter().map(|s| (s.record.id(), &s.record)).collect();
+    let problem = |line, message| Some(Problem { line, message });
+    let check = |stored: &Stored| match &stored.record {
+        journal::Record::Confirm(c) => match kinds.get(c.session.as_str()) {
+            Some(journal::Record::Session(_)) => None,
+            Some(_) => problem(stored.line, format!("it confirms {:?}, which is not a session", c.session)),
+            None => problem(stored.line, format!("it confirms {:?}, which is no record in this journal", c.session)),
+        },
+        journal::Record::Retract(r) => match kinds.get(r.record.as_str()) {
+            Some(journal::Record::Retract(_)) => {
+                problem(stored.line, format!("it retracts {:?}, which is itself a retraction", r.record))
+            }
+            Some(_) => None,
+            None => problem(stored.line, format!("it retracts {:?}, which is no record in this journal", r.record)),
+        },
+        _ => None,
+    };
+    records.iter().filter_map(check).collect()
 }
 
 #[cfg(test)]

@@ -179,7 +179,7 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path) -> Res
     Ok(code::OK)
 }
 
-/// When tonight's completed session started, if there is one. Unreadable
+/// When tonight's completed session started, if a person attended one. Unreadable
 /// journal lines are passed over: they cannot prove a session happened.
 fn completed_tonight(
     journal: &Path,
@@ -187,10 +187,12 @@ fn completed_tonight(
     day_starts: NaiveTime,
 ) -> Result<Option<DateTime<FixedOffset>>> {
     let tonight = nights::night_of(now, day_starts);
-    Ok(journal::read(journal)?.records.into_iter().find_map(|record| match record {
-        Record::Session(s) if s.completed && !s.is_relief() && nights::night_of(&s.started, day_starts) == tonight => {
-            Some(s.started)
-        }
-        _ => None,
+    let records = journal::read(journal)?.records;
+    let standing = journal::Standing::of_records(&records);
+    // Only a session a person attended (and did not take back) is done.
+    let counts = |s: &journal::Session| !standing.retracted(&s.id) && standing.attended(&s.id, s.attended_as_written());
+    Ok(records.iter().filter_map(Record::as_session).find_map(|s| {
+        (s.completed && !s.is_relief() && counts(s) && nights::night_of(&s.started, day_starts) == tonight)
+            .then_some(s.started)
     }))
 }

@@ -4,6 +4,8 @@ mod brief;
 mod file;
 pub mod nights;
 mod scan;
+mod standing;
 
 pub use brief::{Brief, Fact, SessionFact, parse_brief};
 pub use file::*;
+pub use standing::Standing;

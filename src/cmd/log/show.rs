@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDate, NaiveTime};
 use serde::Serialize;
 
 use crate::journal::nights::{CrampSummary, Night, night_of};
-use crate::journal::{Brief, Record};
+use crate::journal::{Brief, Fact, Record, Standing};
 use crate::term::words::count;
 use crate::time::duration;
 
@@ -54,19 +54,24 @@ pub fn human(view: &View, color: bool) -> String {
 }
 
 fn table(nights: &[Night]) -> String {
-    let mut out = String::from("Night       Day  Done  Partial  Cramps  Held\n");
+    let mut out = String::from("Night       Day  Done  Partial  Alone  Cramps  Held\n");
     for n in nights.iter().rev() {
         let held =
             if n.hold_ms == 0 { "-".to_string() } else { duration::format_rounded(Duration::from_millis(n.hold_ms)) };
         let cramps = if n.cramps == 0 { String::new() } else { format!("{CRAMP} {}", n.cramps) };
         let (night, day) = (n.night, n.night.format("%a"));
-        let _ = writeln!(out, "{night}  {day}  {:>4}  {:>7}  {cramps:>6}  {held}", n.completed, n.partial);
+        let alone = if n.unattended == 0 { String::new() } else { format!("{ALONE} {}", n.unattended) };
+        let _ = writeln!(out, "{night}  {day}  {:>4}  {:>7}  {alone:>5}  {cramps:>6}  {held}", n.completed, n.partial);
     }
     out
 }
 
 /// The mark of a night with a cramp, in the table and the calendar.
 const CRAMP: char = '×';
+
+/// The mark of a scheduled session that played with nobody there, in the
+/// table and the calendar.
+const ALONE: char = '○';
 
 /// Counts only, no claims: how often cramps came after stretching and without.
 fn cramp_line(since: Option<NaiveDate>, s: &CrampSummary) -> String {
@@ -96,6 +101,7 @@ fn cell(night: Option<&Night>) -> (&'static str, &'static str) {
         Some(n) if n.completed == 2 => ("▓", "\x1b[92m"),
         Some(n) if n.completed == 1 => ("▒", "\x1b[32m"),
         Some(n) if n.partial > 0 => ("░", "\x1b[33m"),
+        Some(n) if n.unattended > 0 => ("○", "\x1b[36m"),
         Some(_) => ("·", "\x1b[90m"),
     }
 }
@@ -124,6 +130,7 @@ fn calendar(weeks: &[[Option<Night>; 7]], color: bool) -> String {
     for (label, night) in [
         ("none", example(0, 0)),
         ("partial", example(0, 1)),
+        ("alone", Night { unattended: 1, ..example(0, 0) }),
         ("1", example(1, 0)),
         ("2", example(2, 0)),
         ("3+ completed", example(3, 0)),
@@ -159,6 +166,7 @@ struct JsonNight {
     completed: u32,
     partial: u32,
     cramps: u32,
+    unattended: u32,
 }
 
 #[derive(Serialize)]
@@ -167,16 +175,19 @@ struct JsonHead<'a> {
     longest_streak: u32,
     nights: Vec<JsonNight>,
     cramp_summary: &'a CrampSummary,
+    /// Sessions listed whose `attended: false` a later confirmation overrides.
+    confirmed: Vec<&'a str>,
 }
 
 /// The `--json` object. Records are passed on exactly as stored: each is a
 /// line that parsed as JSON, so it is spliced in as it is, not parsed again.
-pub fn json(
+pub fn json<'a>(
     streaks: &Streaks,
     nights: &[Night],
-    cramp_summary: &CrampSummary,
-    sessions: &[&Brief],
+    cramp_summary: &'a CrampSummary,
+    sessions: &'a [&'a Brief<'a>],
     cramps: &[&Brief],
+    standing: &Standing,
 ) -> String {
     let head = JsonHead {
         current_streak: streaks.current,
@@ -188,9 +199,17 @@ pub fn json(
                 completed: n.completed,
                 partial: n.partial,
                 cramps: n.cramps,
+                unattended: n.unattended,
             })
             .collect(),
         cramp_summary,
+        confirmed: sessions
+            .iter()
+            .filter_map(|b| match &b.fact {
+                Fact::Session(s) if !s.attended && standing.confirmed(&s.id) => Some(s.id.as_ref()),
+                _ => None,
+            })
+            .collect(),
     };
     let mut out = serde_json::to_string(&head).expect("the log always serializes");
     out.pop(); // the closing brace: the records come last.
@@ -217,9 +236,9 @@ fn records_len(records: &[&Brief]) -> usize {
 /// The `--csv` export: a header, then one row per session. Each session is
 /// read in full from its line (which the brief reading only accepts when the
 /// full reading does).
-pub fn csv(sessions: &[&Brief], day_starts: NaiveTime) -> String {
+pub fn csv(sessions: &[&Brief], day_starts: NaiveTime, standing: &Standing) -> String {
     let mut out = String::from(
-        "night,started,ended,routine,completed,reps_done,reps_planned,hold_ms,paused_ms,source,audio,id\n",
+        "night,started,ended,routine,completed,reps_done,reps_planned,hold_ms,paused_ms,source,audio,id,attended\n",
     );
     let records = sessions.iter().filter_map(|b| serde_json::from_str::<Record>(b.text).ok());
     for record in records {
@@ -237,6 +256,7 @@ pub fn csv(sessions: &[&Brief], day_starts: NaiveTime) -> String {
             word(&s.source),
             word(&s.audio),
             s.id.clone(),
+            standing.attended(&s.id, s.attended_as_written()).to_string(),
         ];
         let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
         out += &row.join(",");
@@ -295,7 +315,7 @@ mod tests {
         let mut calendar = tally.calendar(last, 3);
         let night = |days: u64, completed, partial| {
             let date = last - chrono::Days::new(days);
-            Some(Night { night: date, completed, partial, hold_ms: 30_000 * u64::from(completed), cramps: 0 })
+            Some(Night { completed, partial, hold_ms: 30_000 * u64::from(completed), ..Night::empty(date) })
         };
         calendar[2][3] = night(0, 3, 0);
         calendar[2][2] = night(1, 2, 1);
