@@ -39,8 +39,11 @@ pub fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, paths: &
         ));
         return Ok(code::OK);
     }
-    let timeline = timeline::build(&routine);
     let (sounds, volume) = (settings.sounds.value, settings.loudness(None));
+    // Nobody asked for a scheduled session just now: the voice begins by
+    // inviting (a chime has no words to invite with).
+    let invite = scheduled(args) && sounds == SoundSet::Voice;
+    let timeline = if invite { timeline::build_invited(&routine) } else { timeline::build(&routine) };
     if let Some(path) = &args.export_audio {
         return export(&timeline, sounds, volume, path);
     }
