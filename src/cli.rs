@@ -155,6 +155,10 @@ pub struct TonightArgs {
     #[arg(long)]
     pub skip_if_done: bool,
 
+    /// The day's slot this run is for (a name in the config file's [slots]): --skip-if-done then skips only when that slot is already filled today
+    #[arg(long, value_name = "NAME")]
+    pub slot: Option<String>,
+
     /// Check that the routine would run here, and be heard, without running it:
     /// prints `heard: ...` or `silent: ...`; what `stretch schedule add` runs under cron's environment
     #[arg(long, hide = true)]

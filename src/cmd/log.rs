@@ -40,7 +40,8 @@ pub fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths: &Path
         Some(LogAction::Retract(retract)) => return entry::retract(&retract.id, paths, &now),
         None => {}
     }
-    let range = Range::new(args, settings.day_starts.value.naive(), &now)?;
+    let mut range = Range::new(args, settings.day_starts.value.naive(), &now)?;
+    range.slots = settings.slots.clone();
     let path = paths.journal();
     if args.check {
         let reading = journal::read_stored(&path)?;
@@ -84,6 +85,8 @@ pub fn view_of(args: &LogArgs, bytes: &[u8], now: &DateTime<FixedOffset>) -> Res
 /// The nights asked for, and tonight, all under one day boundary.
 struct Range {
     day_starts: NaiveTime,
+    /// The day's slots, from the config file (never the crontab).
+    slots: Vec<journal::slots::Slot>,
     tonight: NaiveDate,
     since: Option<NaiveDate>,
     until: Option<NaiveDate>,
@@ -123,7 +126,7 @@ impl Range {
         {
             return Err(Error::usage(format!("--since {since} is after --until {until}; swap them")));
         }
-        Ok(Range { day_starts, tonight, since, until })
+        Ok(Range { day_starts, slots: journal::slots::defaults(), tonight, since, until })
     }
 
     /// Whether something that happened `at` falls on a night in the range.
@@ -136,13 +139,33 @@ impl Range {
     /// session) to `--until` (else tonight, or tomorrow night if a session is
     /// dated then). A record dated years ahead (which `--check` flags) never
     /// stretches an export into millions of empty nights.
-    fn export_nights(&self, tally: &Tally) -> Vec<Night> {
+    fn export_nights(&self, tally: &Tally, filled: &Filled) -> Vec<Night> {
         let span = tally.span();
         let Some(first) = self.since.or(span.map(|(first, _)| first.max(FIRST_NIGHT))) else { return Vec::new() };
         let latest = self.tonight + Days::new(1);
         let last =
             self.until.unwrap_or_else(|| span.map_or(self.tonight, |(_, last)| last.clamp(self.tonight, latest)));
-        tally.between(first, last)
+        filled.mark(tally.between(first, last))
+    }
+}
+
+/// The slots each day's attended sessions filled.
+#[derive(Default)]
+struct Filled(std::collections::BTreeMap<NaiveDate, std::collections::BTreeSet<usize>>);
+
+impl Filled {
+    fn add(&mut self, at: &DateTime<FixedOffset>, range: &Range) {
+        if let Some((day, slot)) = journal::slots::slot_of(at, &range.slots, range.day_starts) {
+            self.0.entry(day).or_default().insert(slot);
+        }
+    }
+
+    /// The nights with their filled slots counted.
+    fn mark(&self, mut nights: Vec<Night>) -> Vec<Night> {
+        for night in &mut nights {
+            night.slots = self.0.get(&night.night).map_or(0, |s| s.len() as u32);
+        }
+        nights
     }
 }
 
@@ -152,6 +175,7 @@ impl Range {
 fn render(args: &LogArgs, range: &Range, records: &[Brief], color: bool) -> String {
     let standing = journal::Standing::of_briefs(records);
     let mut tally = Tally::default();
+    let mut filled = Filled::default();
     let (mut sessions, mut cramps, mut any_cramp) = (Vec::new(), Vec::new(), false);
     for brief in records {
         match &brief.fact {
@@ -159,7 +183,10 @@ fn render(args: &LogArgs, range: &Range, records: &[Brief], color: bool) -> Stri
             Fact::Session(s) if args.routine.as_ref().is_none_or(|r| *r == s.routine) => {
                 match (s.relief, standing.attended(&s.id, s.attended)) {
                     (true, _) => {}
-                    (false, true) => tally.add_session(&s.started, s.completed, s.hold_ms, range.day_starts),
+                    (false, true) => {
+                        tally.add_session(&s.started, s.completed, s.hold_ms, range.day_starts);
+                        filled.add(&s.started, range);
+                    }
                     (false, false) => tally.add_unattended(&s.started, range.day_starts),
                 }
                 if range.contains(&s.started) {
@@ -182,10 +209,10 @@ fn render(args: &LogArgs, range: &Range, records: &[Brief], color: bool) -> Stri
         longest: tally.longest_streak(),
         this_week: tally.this_week(range.tonight),
     };
-    let export_nights = range.export_nights(&tally);
+    let export_nights = range.export_nights(&tally, &filled);
     let cramp_summary = CrampSummary::of(&export_nights);
     if args.json {
-        show::json(&streaks, &export_nights, &cramp_summary, &sessions, &cramps, &standing) + "\n"
+        show::json(&streaks, &export_nights, &cramp_summary, &sessions, &cramps, &standing, range.slots.len()) + "\n"
     } else if args.csv {
         show::csv(&sessions, range.day_starts, &standing)
     } else if records.is_empty() {
@@ -194,7 +221,8 @@ fn render(args: &LogArgs, range: &Range, records: &[Brief], color: bool) -> Stri
         let last = range.until.unwrap_or(range.tonight);
         let first = range.since.unwrap_or(last - Days::new(TABLE_NIGHTS - 1));
         let view = show::View {
-            nights: tally.between(first, last),
+            nights: filled.mark(tally.between(first, last)),
+            slots: range.slots.len(),
             streaks,
             calendar: tally.calendar(last, CALENDAR_WEEKS),
             cramps: any_cramp.then(|| (export_nights.first().map(|n| n.night), cramp_summary)),

@@ -4,6 +4,7 @@ mod brief;
 mod file;
 pub mod nights;
 mod scan;
+pub mod slots;
 mod standing;
 
 pub use brief::{Brief, Fact, SessionFact, parse_brief};

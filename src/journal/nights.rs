@@ -36,12 +36,14 @@ pub struct Night {
     /// Scheduled sessions nobody showed they were at: the routine played by
     /// itself. Counted apart, never as done, partial or held.
     pub unattended: u32,
+    /// The day's slots (from the config file) an attended session filled.
+    pub slots: u32,
 }
 
 impl Night {
     /// A night with nothing done.
     pub fn empty(night: NaiveDate) -> Self {
-        Night { night, completed: 0, partial: 0, hold_ms: 0, cramps: 0, unattended: 0 }
+        Night { night, completed: 0, partial: 0, hold_ms: 0, cramps: 0, unattended: 0, slots: 0 }
     }
 
     /// Whether the night counts towards a streak.

@@ -67,7 +67,7 @@ fn a_scheduled_session_nobody_answered_is_shown_apart_and_never_counts() {
     assert_eq!(log["current_streak"], 1, "the night nobody was there breaks the streak");
     assert_eq!(log["cramp_summary"]["stretched_nights"], 2);
     let (_, table, _) = stretch_log(&s, &[]);
-    assert!(table.contains("2026-10-28  Wed     0        0    ○ 1          -\n"), "{table}");
+    assert!(table.contains("2026-10-28  Wed     0        0    ○ 1    0/4          -\n"), "{table}");
     assert!(table.contains("○ alone"), "the calendar's legend: {table}");
     let (_, csv, _) = stretch_log(&s, &["--csv"]);
     assert!(csv.lines().nth(2).unwrap().ends_with(",b,false"), "{csv}");
@@ -181,4 +181,42 @@ fn sessions_started_by_hand_or_entered_are_attended() {
     let attended: Vec<_> = s.records().iter().map(|r| r["attended"].clone()).collect();
     assert_eq!(attended, [true, true]);
     assert_eq!(json(&s)["current_streak"], 2);
+}
+
+#[test]
+fn attended_sessions_fill_the_days_slots_from_the_config() {
+    let s = Sandbox::new();
+    let config = s.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("config.toml"), "[slots]\nmorning = \"06:00-11:00\"\nbedtime = \"21:00-\"\n").unwrap();
+    s.write_journal(&[
+        session_line("m", "2026-10-28T07:30:00.000+01:00", true),
+        session_line("m2", "2026-10-28T08:30:00.000+01:00", true),
+        // After midnight, before the day boundary: the bedtime of the 28th.
+        session_line("b", "2026-10-29T00:30:00.000+01:00", true),
+        scheduled("alone", "2026-10-29T07:30:00.000+01:00", false),
+        session_line("noon", "2026-10-29T12:00:00.000+01:00", true),
+    ]);
+    let log = json(&s);
+    assert_eq!(log["slots_per_day"], 2);
+    let slots: Vec<_> = log["nights"].as_array().unwrap().iter().map(|n| n["slots"].as_u64().unwrap()).collect();
+    assert_eq!(slots, [2, 0], "an unattended session and one outside every slot fill nothing");
+    let (_, table, _) = stretch_log(&s, &[]);
+    assert!(table.contains("Slots"), "{table}");
+    assert!(table.contains("2026-10-28  Wed     3        0           2/2"), "{table}");
+    // A morning entry skips only once the morning is filled.
+    let run = |now: &str, slot: &str| {
+        let mut cmd = s.tonight(&["--source", "cron", "--skip-if-done", "--slot", slot, "--sounds", "off"]);
+        cmd.env("STRETCH_NOW", now).env("TZ", BERLIN);
+        s.run(cmd)
+    };
+    let (_, stdout, _) = run("2026-10-28T08:00:00Z", "morning");
+    assert!(stdout.starts_with("The morning slot is filled already"), "{stdout}");
+    let (_, stdout, _) = run("2026-10-28T20:30:00Z", "bedtime");
+    assert!(stdout.starts_with("The bedtime slot is filled already: a session completed at 00:30"), "{stdout}");
+    let (_, stdout, _) = run("2026-10-29T20:30:00Z", "bedtime");
+    assert!(stdout.contains("Completed"), "the next day's bedtime is open: {stdout}");
+    let (code, _, stderr) = run("2026-10-28T20:30:00Z", "noon");
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--slot \"noon\" is no slot of the day; the config file's [slots] (or the built-in ones) are: bedtime, morning"), "{stderr}");
 }

@@ -32,6 +32,8 @@ pub struct Streaks {
 pub struct View {
     /// Table rows, oldest first (printed newest first).
     pub nights: Vec<Night>,
+    /// How many slots a day has.
+    pub slots: usize,
     /// The streak line.
     pub streaks: Streaks,
     /// Calendar columns, one per week, Monday first; `None` is the future.
@@ -42,7 +44,7 @@ pub struct View {
 
 /// The table, the streak line and the calendar.
 pub fn human(view: &View, color: bool) -> String {
-    let mut out = table(&view.nights);
+    let mut out = table(&view.nights, view.slots);
     out.push('\n');
     out += &streak_line(&view.streaks);
     if let Some((since, summary)) = &view.cramps {
@@ -53,15 +55,20 @@ pub fn human(view: &View, color: bool) -> String {
     out
 }
 
-fn table(nights: &[Night]) -> String {
-    let mut out = String::from("Night       Day  Done  Partial  Alone  Cramps  Held\n");
+fn table(nights: &[Night], slots: usize) -> String {
+    let mut out = String::from("Night       Day  Done  Partial  Alone  Slots  Cramps  Held\n");
     for n in nights.iter().rev() {
         let held =
             if n.hold_ms == 0 { "-".to_string() } else { duration::format_rounded(Duration::from_millis(n.hold_ms)) };
         let cramps = if n.cramps == 0 { String::new() } else { format!("{CRAMP} {}", n.cramps) };
         let (night, day) = (n.night, n.night.format("%a"));
         let alone = if n.unattended == 0 { String::new() } else { format!("{ALONE} {}", n.unattended) };
-        let _ = writeln!(out, "{night}  {day}  {:>4}  {:>7}  {alone:>5}  {cramps:>6}  {held}", n.completed, n.partial);
+        let filled = format!("{}/{slots}", n.slots);
+        let _ = writeln!(
+            out,
+            "{night}  {day}  {:>4}  {:>7}  {alone:>5}  {filled:>5}  {cramps:>6}  {held}",
+            n.completed, n.partial
+        );
     }
     out
 }
@@ -167,12 +174,15 @@ struct JsonNight {
     partial: u32,
     cramps: u32,
     unattended: u32,
+    slots: u32,
 }
 
 #[derive(Serialize)]
 struct JsonHead<'a> {
     current_streak: u32,
     longest_streak: u32,
+    /// How many slots a day has (each night's `slots` counts those filled).
+    slots_per_day: usize,
     nights: Vec<JsonNight>,
     cramp_summary: &'a CrampSummary,
     /// Sessions listed whose `attended: false` a later confirmation overrides.
@@ -188,10 +198,12 @@ pub fn json<'a>(
     sessions: &'a [&'a Brief<'a>],
     cramps: &[&Brief],
     standing: &Standing,
+    slots_per_day: usize,
 ) -> String {
     let head = JsonHead {
         current_streak: streaks.current,
         longest_streak: streaks.longest,
+        slots_per_day,
         nights: nights
             .iter()
             .map(|n| JsonNight {
@@ -200,6 +212,7 @@ pub fn json<'a>(
                 partial: n.partial,
                 cramps: n.cramps,
                 unattended: n.unattended,
+                slots: n.slots,
             })
             .collect(),
         cramp_summary,
@@ -323,6 +336,7 @@ mod tests {
         calendar[2][0] = night(3, 0, 1);
         let view = View {
             nights: calendar[2].iter().flatten().copied().collect(),
+            slots: 4,
             streaks: Streaks { current: 3, longest: 12, this_week: 3 },
             calendar,
             cramps: None,
