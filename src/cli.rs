@@ -256,6 +256,10 @@ pub struct TonightArgs {
     #[arg(long)]
     pub skip_if_done: bool,
 
+    /// The day's slot this run is for (a name in the config file's [slots]): --skip-if-done then skips only when that slot is already filled today
+    #[arg(long, value_name = "NAME")]
+    pub slot: Option<String>,
+
     /// Check that the routine would run here, and be heard, without running it:
     /// prints `heard: ...` or `silent: ...`; what `stretch schedule add` runs under cron's environment
     #[arg(long, hide = true)]
@@ -458,6 +462,26 @@ pub enum LogAction {
     Add(LogAddArgs),
     /// Merge another journal (from another computer), skipping sessions already here.
     Import(LogImportArgs),
+    /// Say you did a scheduled session that played with nobody answering; it then counts.
+    Confirm(LogConfirmArgs),
+    /// Take back a record made by mistake (a session or a cramp); the journal keeps both lines.
+    Retract(LogRetractArgs),
+}
+
+/// Options of `stretch log confirm`.
+#[derive(Debug, Args)]
+pub struct LogConfirmArgs {
+    /// The session's id, or the start of it, as `stretch log --csv` shows it [default: the latest unconfirmed scheduled session]
+    #[arg(value_name = "ID")]
+    pub id: Option<String>,
+}
+
+/// Options of `stretch log retract`.
+#[derive(Debug, Args)]
+pub struct LogRetractArgs {
+    /// The record's id, or the start of it, as `stretch log --csv` or `--json` shows it
+    #[arg(value_name = "ID")]
+    pub id: String,
 }
 
 /// Options of `stretch log add`.

@@ -12,6 +12,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::journal::slots::Slot;
+
 use crate::audio::sounds::SoundSet;
 use crate::error::{Error, Result};
 use crate::routine::{FileDuration, Routine, RoutineError, catalog, limits};
@@ -59,6 +61,8 @@ pub struct Config {
     pub day_starts: Option<TimeOfDay>,
     /// The time of day before which a cramp belongs to the night before.
     pub cramp_day_starts: Option<TimeOfDay>,
+    /// The day's named windows (`[slots]`), by name.
+    pub slots: Option<Vec<Slot>>,
     /// Where `routine` is written (`file:line:col`), to point at it if it names no routine.
     routine_at: Option<String>,
 }
@@ -78,11 +82,23 @@ struct FileConfig {
     max_volume: Option<Spanned<i64>>,
     day_starts: Option<TimeOfDay>,
     cramp_day_starts: Option<TimeOfDay>,
+    slots: Option<toml::Table>,
 }
 
 /// The keys of the file, for "did you mean".
-const KEYS: &[&str] =
-    &["routine", "reps", "hold", "rest", "prepare", "sounds", "volume", "max_volume", "day_starts", "cramp_day_starts"];
+const KEYS: &[&str] = &[
+    "routine",
+    "reps",
+    "hold",
+    "rest",
+    "prepare",
+    "sounds",
+    "volume",
+    "max_volume",
+    "day_starts",
+    "cramp_day_starts",
+    "slots",
+];
 
 impl Config {
     /// Reads `--config FILE` (which must exist), else `default` if it exists;
@@ -133,7 +149,21 @@ pub fn parse(file: &str, text: &str) -> std::result::Result<Config, RoutineError
         max_volume: at.number(raw.max_volume, "max_volume", limits::VOLUME)?,
         day_starts: raw.day_starts,
         cramp_day_starts: raw.cramp_day_starts,
+        slots: raw.slots.map(|table| slots(file, &table)).transpose()?,
     })
+}
+
+/// The `[slots]` table: `name = "06:00-11:00"` each, by name.
+fn slots(file: &str, table: &toml::Table) -> std::result::Result<Vec<Slot>, RoutineError> {
+    let bad = |message: String| RoutineError::at(file, "", None, message);
+    table
+        .iter()
+        .map(|(name, window)| {
+            let window =
+                window.as_str().ok_or_else(|| bad(format!("slot {name} must be a window like \"06:00-11:00\"")))?;
+            Slot::parse(name, window).map_err(bad)
+        })
+        .collect()
 }
 
 /// toml's error, located, with the fix for the two commonest slips: a
@@ -297,6 +327,8 @@ pub struct Settings {
     pub day_starts: Setting<TimeOfDay>,
     /// When cramps start counting for the coming night (the config file's `cramp_day_starts`).
     pub cramp_day_starts: Setting<TimeOfDay>,
+    /// The day's slots: the config file's `[slots]`, else three times a day and bedtime.
+    pub slots: Vec<Slot>,
     /// Where a routine named by the config file is written, for errors.
     routine_at: Option<String>,
 }
@@ -332,6 +364,7 @@ impl Settings {
                 .unwrap_or_else(|| Setting::default(DEFAULT_DAY_STARTS)),
             cramp_day_starts: layered(None, config.cramp_day_starts, &path)
                 .unwrap_or_else(|| Setting::default(DEFAULT_CRAMP_DAY_STARTS)),
+            slots: config.slots.clone().unwrap_or_else(crate::journal::slots::defaults),
         }
     }
 

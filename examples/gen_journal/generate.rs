@@ -85,5 +85,7 @@ fn session(n: u64, started: chrono::DateTime<chrono::FixedOffset>, completed: bo
         audio: AudioUsed::Device,
         paused_ms: 0,
         cramp: None,
+        attended: Some(true),
+        skipped: false,
     })
 }

@@ -12,7 +12,7 @@ use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveTime};
 use crate::cli::{LogAction, LogArgs};
 use crate::env::Env;
 use crate::error::{Error, Result, code};
-use crate::journal::nights::{CrampSummary, FIRST_NIGHT, Night, Tally, counts, cramp_night_of, night_of};
+use crate::journal::nights::{CrampSummary, FIRST_NIGHT, Night, Tally, cramp_night_of, night_of};
 use crate::journal::{self, Brief, Fact, Problem, Stored};
 use crate::paths::Paths;
 use crate::settings::Settings;
@@ -36,10 +36,13 @@ pub fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths: &Path
     match &args.action {
         Some(LogAction::Add(add)) => return entry::add(add, settings, paths, &now),
         Some(LogAction::Import(import)) => return entry::import(&import.file, paths, &now),
+        Some(LogAction::Confirm(confirm)) => return entry::confirm(confirm.id.as_deref(), paths, &now),
+        Some(LogAction::Retract(retract)) => return entry::retract(&retract.id, paths, &now),
         None => {}
     }
-    let range = Range::new(args, settings.day_starts.value.naive(), &now)?
+    let mut range = Range::new(args, settings.day_starts.value.naive(), &now)?
         .with_cramp_day_starts(settings.cramp_day_starts.value.naive());
+    range.slots = settings.slots.clone();
     let path = paths.journal();
     if args.check {
         let reading = journal::read_stored(&path)?;
@@ -119,6 +122,8 @@ pub fn view_of(args: &LogArgs, bytes: &[u8], now: &DateTime<FixedOffset>) -> Res
 pub(crate) struct Range {
     pub(crate) day_starts: NaiveTime,
     pub(crate) cramp_day_starts: NaiveTime,
+    /// The day's slots, from the config file (never the crontab).
+    pub(crate) slots: Vec<journal::slots::Slot>,
     pub(crate) tonight: NaiveDate,
     pub(crate) since: Option<NaiveDate>,
     pub(crate) until: Option<NaiveDate>,
@@ -169,7 +174,7 @@ impl Range {
             return Err(Error::usage(format!("--since {since} is after --until {until}; swap them")));
         }
         let cramp_day_starts = crate::settings::DEFAULT_CRAMP_DAY_STARTS.naive();
-        Ok(Range { day_starts, cramp_day_starts, tonight, since, until })
+        Ok(Range { day_starts, cramp_day_starts, slots: journal::slots::defaults(), tonight, since, until })
     }
 
     /// The same range, with cramps counted from `cramp_day_starts`.
@@ -208,31 +213,61 @@ impl Range {
     }
 }
 
+/// The slots each day's attended sessions filled.
+#[derive(Default)]
+struct Filled(std::collections::BTreeMap<NaiveDate, std::collections::BTreeSet<usize>>);
+
+impl Filled {
+    fn add(&mut self, at: &DateTime<FixedOffset>, range: &Range) {
+        if let Some((day, slot)) = journal::slots::slot_of(at, &range.slots, range.day_starts) {
+            self.0.entry(day).or_default().insert(slot);
+        }
+    }
+
+    /// The nights with their filled slots counted.
+    fn mark(&self, mut nights: Vec<Night>) -> Vec<Night> {
+        for night in &mut nights {
+            night.slots = self.0.get(&night.night).map_or(0, |s| s.len() as u32);
+        }
+        nights
+    }
+}
+
 /// The output: JSON, CSV, or the view for a person. Streaks count every
 /// session of the chosen routine; the range chooses what is listed. Cramps
 /// count whatever the routine. A record whose id came before is left out.
 fn render(args: &LogArgs, range: &Range, records: &[Brief], color: bool) -> String {
     let records = journal::unique::first_of_each(records);
+    let standing = journal::Standing::of_briefs(records.iter().copied());
     let mut tally = Tally::default();
+    let mut filled = Filled::default();
     let (mut sessions, mut cramps, mut any_cramp) = (Vec::new(), Vec::new(), false);
     let mut first_record = None::<NaiveDate>;
     for brief in records.iter().copied() {
         let night = match &brief.fact {
             Fact::Session(s) => night_of(&s.started, range.day_starts),
-            Fact::Cramp(at) => cramp_night_of(at, range.cramp_day_starts),
+            Fact::Cramp { at, .. } => cramp_night_of(at, range.cramp_day_starts),
+            Fact::Confirm { .. } | Fact::Retract { .. } => continue,
         };
         first_record = Some(first_record.map_or(night, |first| first.min(night)));
         match &brief.fact {
+            Fact::Session(s) if standing.retracted(&s.id) => {}
             Fact::Session(s) if args.routine.as_ref().is_none_or(|r| *r == s.routine) => {
-                if !s.relief {
-                    tally.add_session(&s.started, counts(s.completed, s.relief), s.hold_ms, range.day_starts);
+                match (s.relief, standing.attended(&s.id, s.attended)) {
+                    (true, _) => {}
+                    (false, true) => {
+                        tally.add_session(&s.started, s.completed, s.hold_ms, range.day_starts);
+                        filled.add(&s.started, range);
+                    }
+                    (false, false) => tally.add_unattended(&s.started, range.day_starts),
                 }
                 if range.contains(&s.started) {
                     sessions.push(brief);
                 }
             }
-            Fact::Session(_) => {}
-            Fact::Cramp(at) => {
+            Fact::Session(_) | Fact::Confirm { .. } | Fact::Retract { .. } => {}
+            Fact::Cramp { id, .. } if standing.retracted(id) => {}
+            Fact::Cramp { at, .. } => {
                 any_cramp = true;
                 tally.add_cramp(at, range.cramp_day_starts);
                 if range.contains_cramp(at) {
@@ -246,19 +281,19 @@ fn render(args: &LogArgs, range: &Range, records: &[Brief], color: bool) -> Stri
         longest: tally.longest_streak(),
         this_week: tally.this_week(range.tonight),
     };
-    let counted = range.counted_nights(&tally, first_record);
+    let counted = filled.mark(range.counted_nights(&tally, first_record));
     let cramp_summary = CrampSummary::of(&counted);
     if args.json {
-        show::json(&streaks, &counted, &cramp_summary, &sessions, &cramps) + "\n"
+        show::json(&streaks, &counted, &cramp_summary, &sessions, &cramps, &standing, range.slots.len()) + "\n"
     } else if args.csv {
         // In time order, whatever order they reached the journal in (an
         // import or `log add` appends earlier sessions after later ones).
         let mut sessions = sessions;
         sessions.sort_by_key(|brief| match &brief.fact {
             Fact::Session(s) => Some(s.started),
-            Fact::Cramp(_) => None,
+            _ => None,
         });
-        show::csv(&sessions, range.day_starts)
+        show::csv(&sessions, range.day_starts, &standing)
     } else if records.is_empty() {
         format!("{}\n", show::EMPTY)
     } else {
@@ -273,7 +308,8 @@ fn render(args: &LogArgs, range: &Range, records: &[Brief], color: bool) -> Stri
             }
         }
         let view = show::View {
-            nights: tally.between(first, last),
+            nights: filled.mark(tally.between(first, last)),
+            slots: range.slots.len(),
             streaks,
             calendar,
             cramps: any_cramp.then(|| (counted.first().map(|n| n.night), cramp_summary)),
@@ -289,7 +325,7 @@ fn warn_unknown_routine(path: &Path, name: &str, records: &[Brief]) {
         .iter()
         .filter_map(|b| match &b.fact {
             Fact::Session(s) => Some(s.routine.as_ref()),
-            Fact::Cramp(_) => None,
+            _ => None,
         })
         .collect();
     if known.contains(&name) {
@@ -354,6 +390,7 @@ fn check(path: &Path, records: &[Stored], unreadable: &[Problem], now: &DateTime
             problems.push(Problem { line: stored.line, message: format!("id used before, on line {first}") });
         }
     }
+    problems.extend(dangling(records));
     let mut all: Vec<(&Problem, &str, &str)> = unreadable.iter().map(|p| (p, "warning: ", "; line skipped")).collect();
     all.extend(problems.iter().map(|p| (p, "", "")));
     all.sort_by_key(|(p, ..)| p.line);
@@ -365,6 +402,30 @@ fn check(path: &Path, records: &[Stored], unreadable: &[Problem], now: &DateTime
     let wrong = all.len();
     crate::term::output::line(&format!("{}: {} records, {wrong} problems", path.display(), records.len()));
     if wrong == 0 { code::OK } else { code::FAILURE }
+}
+
+/// Confirmations that name no session, and retractions that name no record
+/// (or another retraction) in the journal.
+fn dangling(records: &[Stored]) -> Vec<Problem> {
+    let kinds: std::collections::HashMap<&str, &journal::Record> =
+        records.iter().map(|s| (s.record.id(), &s.record)).collect();
+    let problem = |line, message| Some(Problem { line, message });
+    let check = |stored: &Stored| match &stored.record {
+        journal::Record::Confirm(c) => match kinds.get(c.session.as_str()) {
+            Some(journal::Record::Session(_)) => None,
+            Some(_) => problem(stored.line, format!("it confirms {:?}, which is not a session", c.session)),
+            None => problem(stored.line, format!("it confirms {:?}, which is no record in this journal", c.session)),
+        },
+        journal::Record::Retract(r) => match kinds.get(r.record.as_str()) {
+            Some(journal::Record::Retract(_)) => {
+                problem(stored.line, format!("it retracts {:?}, which is itself a retraction", r.record))
+            }
+            Some(_) => None,
+            None => problem(stored.line, format!("it retracts {:?}, which is no record in this journal", r.record)),
+        },
+        _ => None,
+    };
+    records.iter().filter_map(check).collect()
 }
 
 #[cfg(test)]

@@ -26,22 +26,34 @@ pub fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, paths: &
         return check(&routine.name, settings, paths, env);
     }
     let now = env.now()?;
+    let slot = args.slot.as_deref().map(|name| slot_index(settings, name)).transpose()?;
+    let day_starts = settings.day_starts.value.naive();
     if args.skip_if_done
-        && let Some(done) = completed_tonight(&paths.journal(), &now, settings.day_starts.value.naive())?
+        && let Some(done) =
+            completed_tonight(&paths.journal(), &now, day_starts, slot.map(|i| (&settings.slots[..], i)))?
     {
-        let why = format!("already done tonight: a session completed at {}", done.format("%H:%M"));
+        let why = match slot {
+            Some(i) => format!(
+                "the {} slot is filled already: a session completed at {}",
+                settings.slots[i].name,
+                done.format("%H:%M")
+            ),
+            None => format!("already done tonight: a session completed at {}", done.format("%H:%M")),
+        };
         if scheduled(args) {
             note(paths, env, "skipped", &format!("{why} (--skip-if-done)"));
         }
-        crate::term::output::line(&format!(
-            "Already done tonight: a session completed at {}; skipping (--skip-if-done)",
-            done.format("%H:%M")
-        ));
+        let mut said = why.clone();
+        said[..1].make_ascii_uppercase();
+        crate::term::output::line(&format!("{said}; skipping (--skip-if-done)"));
         return Ok(code::OK);
     }
     let routine = routine.for_night(nights::night_of(&now, settings.day_starts.value.naive()));
-    let timeline = timeline::build(&routine);
     let (sounds, volume) = (settings.sounds.value, settings.loudness(None));
+    // Nobody asked for a scheduled session just now: the voice begins by
+    // inviting (a chime has no words to invite with).
+    let invite = scheduled(args) && sounds == SoundSet::Voice;
+    let timeline = if invite { timeline::build_invited(&routine) } else { timeline::build(&routine) };
     if let Some(path) = &args.export_audio {
         return export(&timeline, sounds, volume, path, env);
     }
@@ -180,18 +192,39 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path, env: &
     Ok(code::OK)
 }
 
-/// When tonight's completed session started, if there is one. Unreadable
-/// journal lines are passed over: they cannot prove a session happened.
+/// The index of the slot `name` in the config, or a usage error listing them.
+fn slot_index(settings: &Settings, name: &str) -> Result<usize> {
+    settings.slots.iter().position(|s| s.name == name).ok_or_else(|| {
+        let names: Vec<&str> = settings.slots.iter().map(|s| s.name.as_str()).collect();
+        Error::usage(format!(
+            "--slot {name:?} is no slot of the day; the config file's [slots] (or the built-in ones) are: {}",
+            names.join(", ")
+        ))
+    })
+}
+
+/// When tonight's completed session started, if a person attended one; with
+/// `slot` (the day's slots and one of them), only a session in that slot
+/// today. Unreadable journal lines are passed over: they cannot prove a
+/// session happened.
 fn completed_tonight(
     journal: &Path,
     now: &DateTime<FixedOffset>,
     day_starts: NaiveTime,
+    slot: Option<(&[crate::journal::slots::Slot], usize)>,
 ) -> Result<Option<DateTime<FixedOffset>>> {
     let tonight = nights::night_of(now, day_starts);
-    Ok(journal::read(journal)?.records.into_iter().find_map(|record| match record {
-        Record::Session(s) if s.completed && !s.is_relief() && nights::night_of(&s.started, day_starts) == tonight => {
-            Some(s.started)
-        }
-        _ => None,
+    let records = journal::read(journal)?.records;
+    let standing = journal::Standing::of_records(&records);
+    // Only a session a person attended (and did not take back) is done.
+    let counts = |s: &journal::Session| !standing.retracted(&s.id) && standing.attended(&s.id, s.attended_as_written());
+    Ok(records.iter().filter_map(Record::as_session).find_map(|s| {
+        let when = match slot {
+            Some((slots, index)) => {
+                crate::journal::slots::slot_of(&s.started, slots, day_starts) == Some((tonight, index))
+            }
+            None => nights::night_of(&s.started, day_starts) == tonight,
+        };
+        (s.completed && !s.is_relief() && counts(s) && when).then_some(s.started)
     }))
 }

@@ -34,13 +34,32 @@ pub struct Brief<'a> {
 pub enum Fact<'a> {
     /// A stretching session.
     Session(SessionFact<'a>),
-    /// A cramp, at this moment.
-    Cramp(DateTime<FixedOffset>),
+    /// A cramp.
+    Cramp {
+        /// Its id, which a retraction names.
+        id: Cow<'a, str>,
+        /// When it struck.
+        at: DateTime<FixedOffset>,
+    },
+    /// A scheduled session confirmed afterwards.
+    Confirm {
+        /// The confirmation's own id, which a retraction may name.
+        id: Cow<'a, str>,
+        /// The session confirmed.
+        session: Cow<'a, str>,
+    },
+    /// A record taken back.
+    Retract {
+        /// The record taken back.
+        record: Cow<'a, str>,
+    },
 }
 
 /// The parts of a session the nights and filters use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionFact<'a> {
+    /// Its id, which confirmations and retractions name.
+    pub id: Cow<'a, str>,
     /// Routine name (borrowed unless it held escapes).
     pub routine: Cow<'a, str>,
     /// When it began, with its own offset.
@@ -51,6 +70,8 @@ pub struct SessionFact<'a> {
     pub hold_ms: u64,
     /// Whether it was relief for a cramp (never the night's stretch).
     pub relief: bool,
+    /// Whether the record itself says a person was there (missing: yes).
+    pub attended: bool,
 }
 
 /// Reads journal bytes like [`super::parse`], keeping brief records: first
@@ -107,16 +128,27 @@ fn brief(line: &[u8]) -> Option<(&str, Fact<'_>)> {
         let started = time(&s.started)?;
         time(&s.ended)?;
         Fact::Session(SessionFact {
+            id: s.id,
             routine: s.routine,
             started,
             completed: s.completed,
             hold_ms: s.hold_ms,
             relief: s.cramp.is_some(),
+            attended: s.attended.unwrap_or(true),
         })
     } else if text.starts_with(r#"{"type":"cramp","#) {
         let c: CrampLine = serde_json::from_str(text).ok()?;
         (c.kind == "cramp" && c.v == SCHEMA).then_some(())?;
-        Fact::Cramp(time(&c.at)?)
+        Fact::Cramp { at: time(&c.at)?, id: c.id }
+    } else if text.starts_with(r#"{"type":"confirm","#) || text.starts_with(r#"{"type":"retract","#) {
+        let m: MarkLine = serde_json::from_str(text).ok()?;
+        (m.v == SCHEMA).then_some(())?;
+        time(&m.at)?;
+        match (m.kind.as_ref(), m.session, m.record) {
+            ("confirm", Some(session), None) => Fact::Confirm { id: m.id, session },
+            ("retract", None, Some(record)) => Fact::Retract { record },
+            _ => return None,
+        }
     } else {
         return None;
     };
@@ -133,13 +165,19 @@ impl Fact<'static> {
     fn from_record(record: &super::Record) -> Self {
         match record {
             super::Record::Session(s) => Fact::Session(SessionFact {
+                id: Cow::Owned(s.id.clone()),
                 routine: Cow::Owned(s.routine.clone()),
                 started: s.started,
                 completed: s.completed,
                 hold_ms: s.hold_ms,
                 relief: s.is_relief(),
+                attended: s.attended_as_written(),
             }),
-            super::Record::Cramp(c) => Fact::Cramp(c.at),
+            super::Record::Cramp(c) => Fact::Cramp { id: Cow::Owned(c.id.clone()), at: c.at },
+            super::Record::Confirm(c) => {
+                Fact::Confirm { id: Cow::Owned(c.id.clone()), session: Cow::Owned(c.session.clone()) }
+            }
+            super::Record::Retract(r) => Fact::Retract { record: Cow::Owned(r.record.clone()) },
         }
     }
 }
@@ -172,6 +210,27 @@ struct SessionLine<'a> {
     paused_ms: u64,
     #[serde(default)]
     cramp: Option<&'a str>,
+    #[serde(default)]
+    attended: Option<bool>,
+    #[serde(default)]
+    skipped: bool,
+}
+
+/// Every field of a [`Confirm`](super::Confirm) or a
+/// [`Retract`](super::Retract), borrowed from the line.
+#[derive(Deserialize)]
+struct MarkLine<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    v: u32,
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(default, borrow)]
+    session: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    record: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    at: Cow<'a, str>,
 }
 
 /// Every field of a [`Cramp`](super::Cramp), borrowed from the line.
@@ -221,6 +280,12 @@ mod tests {
             session("no-pause").replace(",\"paused_ms\":0", ""),
             session("null-pause").replace("\"paused_ms\":0", "\"paused_ms\":null"),
             session("null-cramp").replace("\"paused_ms\":0", "\"paused_ms\":0,\"cramp\":null"),
+            session("unattended").replace("\"paused_ms\":0", "\"paused_ms\":0,\"attended\":false"),
+            session("skipped").replace("\"paused_ms\":0", "\"paused_ms\":0,\"attended\":false,\"skipped\":true"),
+            session("bad-attended").replace("\"paused_ms\":0", "\"paused_ms\":0,\"attended\":\"no\""),
+            r#"{"type":"confirm","v":1,"id":"k1","session":"a","at":"2026-11-27T08:00:00.000+01:00"}"#.into(),
+            r#"{"type":"retract","v":1,"id":"r1","record":"b","at":"2026-11-27T08:00:00.000+01:00"}"#.into(),
+            r#"{"type":"retract","v":1,"id":"r2","at":"2026-11-27T08:00:00.000+01:00"}"#.into(),
             session("v2").replace("\"v\":1", "\"v\":2"),
             session("bad-source").replace("terminal", "phone"),
             session("no-end").replace(",\"ended\":\"2026-11-26T22:30:58.000+01:00\"", ""),

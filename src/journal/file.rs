@@ -67,6 +67,45 @@ pub struct Session {
     /// The `id` of the cramp this session relieved (`stretch cramp --relieve`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cramp: Option<String>,
+    /// Whether a person was there: `false` for a scheduled session nobody
+    /// answered (until a [`Confirm`] names it). Missing in records written
+    /// before it existed, which means attended, as those records always meant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attended: Option<bool>,
+    /// The person answered "Skip" to the scheduled session: it was stopped.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skipped: bool,
+}
+
+/// A person's word, given afterwards, that they did a scheduled session
+/// (`stretch log confirm`, or "Done" on the notification): appended, so the
+/// session's own line is never rewritten.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirm {
+    /// Schema version.
+    pub v: u32,
+    /// Unique and time-ordered (UUID v7).
+    pub id: String,
+    /// The `id` of the session confirmed.
+    pub session: String,
+    /// When the confirmation was given.
+    #[serde(with = "rfc3339")]
+    pub at: DateTime<FixedOffset>,
+}
+
+/// Takes back a record made by mistake (`stretch log retract`): every view
+/// leaves the named record out, and the journal keeps both lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retract {
+    /// Schema version.
+    pub v: u32,
+    /// Unique and time-ordered (UUID v7).
+    pub id: String,
+    /// The `id` of the record taken back.
+    pub record: String,
+    /// When it was taken back.
+    #[serde(with = "rfc3339")]
+    pub at: DateTime<FixedOffset>,
 }
 
 /// How the cues reached the person, as recorded in the journal.
@@ -153,6 +192,10 @@ pub enum Record {
     Session(Session),
     /// A cramp.
     Cramp(Cramp),
+    /// A scheduled session confirmed afterwards.
+    Confirm(Confirm),
+    /// A record taken back.
+    Retract(Retract),
 }
 
 /// A new record id: a UUID v7, which sorts by creation time.
@@ -170,7 +213,7 @@ impl Record {
     pub fn as_session(&self) -> Option<&Session> {
         match self {
             Record::Session(s) => Some(s),
-            Record::Cramp(_) => None,
+            _ => None,
         }
     }
 
@@ -178,7 +221,7 @@ impl Record {
     pub fn as_cramp(&self) -> Option<&Cramp> {
         match self {
             Record::Cramp(c) => Some(c),
-            Record::Session(_) => None,
+            _ => None,
         }
     }
 
@@ -187,6 +230,8 @@ impl Record {
         match self {
             Record::Session(s) => &s.started,
             Record::Cramp(c) => &c.at,
+            Record::Confirm(c) => &c.at,
+            Record::Retract(r) => &r.at,
         }
     }
 
@@ -195,6 +240,8 @@ impl Record {
         match self {
             Record::Session(s) => &s.id,
             Record::Cramp(c) => &c.id,
+            Record::Confirm(c) => &c.id,
+            Record::Retract(r) => &r.id,
         }
     }
 
@@ -203,6 +250,8 @@ impl Record {
         match self {
             Record::Session(s) => s.v,
             Record::Cramp(c) => c.v,
+            Record::Confirm(c) => c.v,
+            Record::Retract(r) => r.v,
         }
     }
 }
@@ -212,6 +261,12 @@ impl Session {
     /// a stretch of its own kind, which never counts as the night's stretch.
     pub fn is_relief(&self) -> bool {
         self.cramp.is_some()
+    }
+
+    /// Whether the record itself says a person was there; a record without
+    /// the field (written before it existed) counts as it always did.
+    pub fn attended_as_written(&self) -> bool {
+        self.attended.unwrap_or(true)
     }
 
     /// What is wrong with a session no timer could have written, if anything.
@@ -272,6 +327,9 @@ impl Record {
         match self {
             Record::Session(s) => s.validate(),
             Record::Cramp(c) => c.validate(),
+            Record::Confirm(c) if c.session.trim().is_empty() => Err("the confirmed session's id is empty".into()),
+            Record::Retract(r) if r.record.trim().is_empty() => Err("the retracted record's id is empty".into()),
+            Record::Confirm(_) | Record::Retract(_) => Ok(()),
         }
     }
 }
@@ -461,7 +519,7 @@ fn explain(text: &str, err: &serde_json::Error) -> String {
             _ => {}
         }
         match fields.get("type").and_then(|t| t.as_str()) {
-            Some(kind @ ("session" | "cramp")) => {
+            Some(kind @ ("session" | "cramp" | "confirm" | "retract")) => {
                 if let Some(why) = bad_field(kind, text) {
                     return why;
                 }
@@ -481,6 +539,8 @@ fn explain(text: &str, err: &serde_json::Error) -> String {
 fn bad_field(kind: &str, text: &str) -> Option<String> {
     let err = match kind {
         "session" => serde_json::from_str::<Session>(text).err()?,
+        "confirm" => serde_json::from_str::<Confirm>(text).err()?,
+        "retract" => serde_json::from_str::<Retract>(text).err()?,
         _ => serde_json::from_str::<Cramp>(text).err()?,
     };
     let message = err.to_string();
@@ -634,6 +694,8 @@ mod tests {
             audio: AudioUsed::Device,
             paused_ms: 0,
             cramp: None,
+            attended: Some(true),
+            skipped: false,
         })
     }
 

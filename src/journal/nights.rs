@@ -59,12 +59,27 @@ pub struct Night {
     pub first_completed: Option<DateTime<FixedOffset>>,
     /// When the night's latest cramp struck.
     pub last_cramp: Option<DateTime<FixedOffset>>,
+    /// Scheduled sessions nobody showed they were at: the routine played by
+    /// itself. Counted apart, never as done, partial or held.
+    pub unattended: u32,
+    /// The day's slots (from the config file) an attended session filled.
+    pub slots: u32,
 }
 
 impl Night {
     /// A night with nothing done.
     pub fn empty(night: NaiveDate) -> Self {
-        Night { night, completed: 0, partial: 0, hold_ms: 0, cramps: 0, first_completed: None, last_cramp: None }
+        Night {
+            night,
+            completed: 0,
+            partial: 0,
+            hold_ms: 0,
+            cramps: 0,
+            first_completed: None,
+            last_cramp: None,
+            unattended: 0,
+            slots: 0,
+        }
     }
 
     /// Whether a cramp struck this night after a completed session had
@@ -90,7 +105,11 @@ impl Tally {
     pub fn new<'a>(sessions: impl IntoIterator<Item = &'a Session>, day_starts: NaiveTime) -> Self {
         let mut tally = Tally::default();
         for s in sessions.into_iter().filter(|s| !s.is_relief()) {
-            tally.add_session(&s.started, counts(s.completed, s.is_relief()), s.hold_ms, day_starts);
+            if s.attended_as_written() {
+                tally.add_session(&s.started, counts(s.completed, s.is_relief()), s.hold_ms, day_starts);
+            } else {
+                tally.add_unattended(&s.started, day_starts);
+            }
         }
         tally
     }
@@ -114,6 +133,11 @@ impl Tally {
             night.partial += 1;
         }
         night.hold_ms = night.hold_ms.saturating_add(hold_ms);
+    }
+
+    /// Counts one session that played with nobody there, on its night.
+    pub fn add_unattended(&mut self, at: &DateTime<FixedOffset>, day_starts: NaiveTime) {
+        self.night_mut(night_of(at, day_starts)).unattended += 1;
     }
 
     /// Counts one cramp that struck `at`, on the night it woke you from.

@@ -28,7 +28,7 @@ pub(super) fn scan(line: &[u8]) -> Option<Fact<'_>> {
 fn session<'a>(c: &mut Cursor<'a>) -> Option<Fact<'a>> {
     c.version()?;
     c.key(br#","id":""#)?;
-    c.text()?;
+    let id = c.text()?;
     c.key(br#","routine":""#)?;
     let routine = c.text()?;
     c.key(br#","started":""#)?;
@@ -53,15 +53,20 @@ fn session<'a>(c: &mut Cursor<'a>) -> Option<Fact<'a>> {
     if relief {
         c.text()?;
     }
+    let attended = if c.eat(br#","attended":"#) { c.boolean()? } else { true };
+    if c.eat(br#","skipped":"#) {
+        c.boolean()?;
+    }
     c.key(b"}")?;
-    Some(Fact::Session(SessionFact { routine: routine.into(), started, completed, hold_ms, relief }))
+    let id = id.into();
+    Some(Fact::Session(SessionFact { id, routine: routine.into(), started, completed, hold_ms, relief, attended }))
 }
 
 /// The fields of a [`Cramp`](super::Cramp) after `"v":`, in written order.
 fn cramp<'a>(c: &mut Cursor<'a>) -> Option<Fact<'a>> {
     c.version()?;
     c.key(br#","id":""#)?;
-    c.text()?;
+    let id = c.text()?;
     c.key(br#","at":""#)?;
     let at = c.time()?;
     c.key(br#","leg":""#)?;
@@ -74,7 +79,7 @@ fn cramp<'a>(c: &mut Cursor<'a>) -> Option<Fact<'a>> {
         c.text()?;
     }
     c.key(b"}")?;
-    Some(Fact::Cramp(at))
+    Some(Fact::Cramp { id: id.into(), at })
 }
 
 /// A position in one line.
@@ -193,10 +198,14 @@ mod tests {
         assert_eq!((s.routine.as_ref(), s.completed, s.hold_ms, s.relief), ("wall-calf", true, 30_000, false));
         let relief = SESSION.replace("\"paused_ms\":0}", "\"paused_ms\":0,\"cramp\":\"0190-b\"}");
         assert!(matches!(scan(relief.as_bytes()), Some(Fact::Session(SessionFact { relief: true, .. }))));
+        let alone = SESSION.replace("\"paused_ms\":0}", "\"paused_ms\":0,\"attended\":false}");
+        assert!(matches!(scan(alone.as_bytes()), Some(Fact::Session(SessionFact { attended: false, .. }))));
+        assert!(matches!(scan(SESSION.as_bytes()), Some(Fact::Session(SessionFact { attended: true, .. }))));
         let at = DateTime::parse_from_rfc3339("2026-11-27T03:10:00-05:00").unwrap();
-        assert_eq!(scan(CRAMP.as_bytes()), Some(Fact::Cramp(at)));
+        let cramp = Some(Fact::Cramp { id: "0190-b".into(), at });
+        assert_eq!(scan(CRAMP.as_bytes()), cramp);
         let noted = CRAMP.replace("null", "\"woke at 3\"");
-        assert_eq!(scan(noted.as_bytes()), Some(Fact::Cramp(at)));
+        assert_eq!(scan(noted.as_bytes()), cramp);
     }
 
     /// Every change here leaves the quick reading to the full one; those the
@@ -222,6 +231,8 @@ mod tests {
             ("{\"type\":\"session\",", "{ \"type\":\"session\","),
             ("}", "} "),
             ("}", ",\"note\":\"x\"}"),
+            ("}", ",\"attended\":null}"),
+            ("}", ",\"skipped\":true,\"attended\":false}"),
         ];
         for (from, to) in changes {
             let line = SESSION.replacen(from, to, 1);

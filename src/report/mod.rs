@@ -99,15 +99,24 @@ pub struct Report {
 /// Builds the page from every record of the journal (a record whose id came
 /// before is left out), at `now`.
 pub fn build(records: &[Record], period: Period, now: &DateTime<FixedOffset>) -> Report {
+    let standing = crate::journal::Standing::of_records(records);
     let mut seen = HashSet::new();
-    let records: Vec<&Record> = records.iter().filter(|r| seen.insert(r.id())).collect();
+    // Retracted records and the marks themselves are not the person's nights.
+    let records: Vec<&Record> = records
+        .iter()
+        .filter(|r| seen.insert(r.id()))
+        .filter(|r| !standing.retracted(r.id()) && matches!(r, Record::Session(_) | Record::Cramp(_)))
+        .collect();
     let mut tally = Tally::default();
     let mut first_record = None::<NaiveDate>;
     for record in &records {
         let night = match record {
             Record::Session(s) => {
-                if !s.is_relief() {
+                if s.is_relief() {
+                } else if standing.attended(&s.id, s.attended_as_written()) {
                     tally.add_session(&s.started, counts(s.completed, s.is_relief()), s.hold_ms, period.day_starts);
+                } else {
+                    tally.add_unattended(&s.started, period.day_starts);
                 }
                 night_of(&s.started, period.day_starts)
             }
@@ -115,6 +124,7 @@ pub fn build(records: &[Record], period: Period, now: &DateTime<FixedOffset>) ->
                 tally.add_cramp(&c.at, period.cramp_day_starts);
                 cramp_night_of(&c.at, period.cramp_day_starts)
             }
+            Record::Confirm(_) | Record::Retract(_) => continue,
         };
         first_record = Some(first_record.map_or(night, |f| f.min(night)));
     }

@@ -89,7 +89,11 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     // In the local zone, so a session across a clock change ends with the new offset.
     let now = env.now()?.with_timezone(&Local);
     let mut clock = MonotonicClock::from_origin(origin, inbox);
-    let (session, outcome) = run_session(request, audio, &mut clock, now, &mut watchers, &mut output);
+    let (mut session, outcome) = run_session(request, audio, &mut clock, now, &mut watchers, &mut output);
+    // A key pressed during a scheduled session shows a person was there.
+    if keys.as_ref().is_some_and(keys::Listening::pressed) {
+        session.attended = Some(true);
+    }
     let saved = journal.as_deref().map_or(Ok(()), |path| save(path, &session));
     if let Some(events) = &mut watchers.events {
         events.summary(&session, journal.is_some() && saved.is_ok());

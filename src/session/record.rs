@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone};
 
 use crate::journal::AudioUsed;
-use crate::journal::{self, SCHEMA, Session};
+use crate::journal::{self, SCHEMA, Session, Source};
 use crate::session::Request;
 use crate::session::clock::Clock;
 use crate::session::runner::{self, Observer, Outcome, Transport};
@@ -51,6 +51,9 @@ fn record<Tz: TimeZone>(request: &Request, audio: AudioUsed, outcome: &Outcome, 
         audio,
         paused_ms: u64::try_from(outcome.paused.as_millis()).unwrap_or(u64::MAX),
         cramp: request.cramp.clone(),
+        // A scheduled session is attended once someone shows they were there.
+        attended: Some(request.source != Source::Cron),
+        skipped: false,
     }
 }
 
@@ -135,13 +138,15 @@ mod tests {
             audio: AudioUsed::Off,
             paused_ms: 0,
             cramp: None,
+            attended: Some(true),
+            skipped: false,
         }
     }
 
     #[test]
     fn a_completed_session_is_recorded_whole_without_sleeping() {
         let (session, outcome, events) = run(&request(Source::Cron, None), &mut FakeClock::new());
-        assert_eq!(session, Session { source: Source::Cron, ..expected() });
+        assert_eq!(session, Session { source: Source::Cron, attended: Some(false), ..expected() });
         assert_eq!(outcome.stopped, None);
         assert_eq!(events.len(), 7, "prepare, three holds and rests, done: {events:?}");
         assert!(events.iter().all(|e| e["event"] == "phase"));

@@ -114,7 +114,26 @@ impl Timeline {
 /// Compiles a routine: prepare, then each rep's holds (one per side) separated by
 /// rests, then done. There is no rest after the last hold.
 pub fn build(routine: &Routine) -> Timeline {
+    build_onto(Plan { phases: Vec::new(), cues: Vec::new(), at: Duration::ZERO }, routine)
+}
+
+/// What the voice says when the schedule starts a session: nobody asked for
+/// it just now, so it invites rather than instructs.
+pub const INVITATION: &str = "It's time for your bedtime stretch. Face a wall when you're ready.";
+
+/// How long the invitation lasts: its recording (4.4 s) and a breath.
+pub const INVITATION_LENGTH: Duration = Duration::from_secs(7);
+
+/// Like [`build`], for a scheduled session: a gentle spoken invitation (a
+/// getting-ready phase of its own, which `s` skips) before the routine's
+/// prepare phase.
+pub fn build_invited(routine: &Routine) -> Timeline {
     let mut plan = Plan { phases: Vec::new(), cues: Vec::new(), at: Duration::ZERO };
+    plan.push(PhaseKind::Prepare, 0, None, INVITATION, Some(INVITATION), INVITATION_LENGTH);
+    build_onto(plan, routine)
+}
+
+fn build_onto(mut plan: Plan, routine: &Routine) -> Timeline {
     if !routine.prepare.length.is_zero() {
         plan.push(
             PhaseKind::Prepare,
@@ -205,6 +224,20 @@ impl Plan {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_invited_session_begins_with_the_invitation_then_the_routine_unchanged() {
+        let routine = crate::routine::catalog::resolve("wall-calf", None).unwrap().0;
+        let (plain, invited) = (build(&routine), build_invited(&routine));
+        assert_eq!(invited.phases[0].kind, PhaseKind::Prepare);
+        assert_eq!(invited.phases[0].words, INVITATION);
+        assert_eq!(invited.phases.len(), plain.phases.len() + 1);
+        assert_eq!(invited.length(), plain.length() + INVITATION_LENGTH);
+        assert_eq!(invited.phases[1].start, INVITATION_LENGTH);
+        let clip = crate::audio::sounds::recorded(INVITATION).expect("the invitation is recorded");
+        let seconds = crate::audio::sounds::length(&clip).as_secs_f64();
+        assert!(seconds < INVITATION_LENGTH.as_secs_f64() - 1.0, "{seconds} s leaves a breath before the routine");
+    }
+
     use super::*;
     use crate::routine::catalog;
 

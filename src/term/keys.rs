@@ -27,6 +27,8 @@ pub const HINT: &str = "Keys: space pauses and resumes, s skips ahead to the nex
 #[must_use = "the terminal is restored when this is dropped"]
 pub struct Listening {
     stop: Arc<AtomicBool>,
+    /// Set once any key is read: a person is at the terminal.
+    pressed: Arc<AtomicBool>,
     /// Closing it wakes the reader, so the session ends without waiting.
     wake: Option<std::io::PipeWriter>,
     reader: Option<JoinHandle<()>>,
@@ -44,6 +46,14 @@ impl Drop for Listening {
             let _ = reader.join();
         }
         signal_hook::low_level::unregister(self.on_continue);
+    }
+}
+
+impl Listening {
+    /// Whether any key was pressed: someone was at the terminal, which is
+    /// what makes a scheduled session one a person attended.
+    pub fn pressed(&self) -> bool {
+        self.pressed.load(Ordering::Relaxed)
     }
 }
 
@@ -66,10 +76,15 @@ pub fn listen(controls: Sender<Control>) -> Option<Listening> {
     let on_continue = signal_hook::low_level::pipe::register(SIGCONT, signalled).ok()?;
     let stop = Arc::new(AtomicBool::new(false));
     let stopped = Arc::clone(&stop);
+    let pressed = Arc::new(AtomicBool::new(false));
+    let heard = Arc::clone(&pressed);
     let wakers = Wakers { woken, continued };
-    let reader = std::thread::Builder::new().name("keys".into()).spawn(move || read_keys(&stopped, &controls, &wakers));
+    let reader =
+        std::thread::Builder::new().name("keys".into()).spawn(move || read_keys(&stopped, &heard, &controls, &wakers));
     match reader {
-        Ok(reader) => Some(Listening { stop, wake: Some(wake), reader: Some(reader), on_continue, _mode: mode }),
+        Ok(reader) => {
+            Some(Listening { stop, pressed, wake: Some(wake), reader: Some(reader), on_continue, _mode: mode })
+        }
         Err(_) => {
             signal_hook::low_level::unregister(on_continue);
             None
@@ -80,7 +95,7 @@ pub fn listen(controls: Sender<Control>) -> Option<Listening> {
 /// Reads stdin until told to stop (and woken through `wakers`), the terminal
 /// goes away, or the runner does. It sleeps in `poll` with no timeout, so a
 /// session at rest costs no wake-ups here.
-fn read_keys(stop: &AtomicBool, controls: &Sender<Control>, wakers: &Wakers) {
+fn read_keys(stop: &AtomicBool, pressed: &AtomicBool, controls: &Sender<Control>, wakers: &Wakers) {
     let stdin = std::io::stdin();
     // Straight from the descriptor: std's buffer could hold keys that poll cannot see.
     let mut buffer = [0u8; 256];
@@ -109,6 +124,7 @@ fn read_keys(stop: &AtomicBool, controls: &Sender<Control>, wakers: &Wakers) {
         }
         // A burst (an arrow key's escape sequence, a paste) arrives in one read.
         let Ok(n @ 1..) = nix::unistd::read(stdin.as_fd(), &mut buffer) else { return };
+        pressed.store(true, Ordering::Relaxed);
         if decode(&buffer[..n]).into_iter().any(|control| controls.send(control).is_err()) {
             return;
         }

@@ -150,9 +150,9 @@ fn the_calendar_is_plain_with_no_color_even_for_a_terminal_type() {
     let (code, stdout, _) = s.run(cmd);
     assert_eq!(code, 0);
     assert!(!stdout.contains('\x1b'));
-    let table = "Night       Day  Done  Partial  Cramps  Held\n\
-                 2026-10-29  Thu     0        0          -\n\
-                 2026-10-28  Wed     1        0          30s\n\
+    let table = "Night       Day  Done  Partial  Alone  Slots  Cramps  Held\n\
+                 2026-10-29  Thu     0        0           0/4          -\n\
+                 2026-10-28  Wed     1        0           1/4          30s\n\
                  \nCurrent streak: 6 nights";
     assert!(stdout.starts_with(table), "{stdout}");
 }
@@ -164,8 +164,8 @@ fn csv_has_a_header_and_one_row_per_session() {
     let (code, stdout, _) = s.run(s.log(NOW, BERLIN, &["--csv", "--since", "2026-10-28"]));
     assert_eq!(code, 0);
     insta::assert_snapshot!(stdout, @r"
-    night,started,ended,routine,completed,reps_done,reps_planned,hold_ms,paused_ms,source,audio,id
-    2026-10-28,2026-10-29T03:00:00+09:00,2026-10-29T03:00:00+09:00,wall-calf,true,3,3,30000,0,terminal,device,g
+    night,started,ended,routine,completed,reps_done,reps_planned,hold_ms,paused_ms,source,audio,id,attended
+    2026-10-28,2026-10-29T03:00:00+09:00,2026-10-29T03:00:00+09:00,wall-calf,true,3,3,30000,0,terminal,device,g,true
     ");
 }
 
@@ -180,7 +180,7 @@ fn an_empty_or_missing_journal_says_how_to_start() {
     let no_cramps = serde_json::json!({"nights": 0, "cramp_nights": 0, "stretched_nights": 0,
         "stretched_cramp_nights": 0, "cramp_before_stretch_nights": 0, "unstretched_nights": 0, "unstretched_cramp_nights": 0});
     let empty = serde_json::json!({"current_streak": 0, "longest_streak": 0, "counted_from": null, "nights": [],
-        "sessions": [], "cramps": [], "cramp_summary": no_cramps, "weeks": []});
+        "sessions": [], "cramps": [], "cramp_summary": no_cramps, "weeks": [], "confirmed": [], "slots_per_day": 4});
     assert_eq!(log, empty);
     assert_eq!(s.run(s.log(NOW, BERLIN, &["--check"])).0, 0);
 }
@@ -273,7 +273,10 @@ fn cramps_are_marked_on_their_nights_but_never_count_as_sessions() {
     s.write_journal(&[cramp.to_string()]);
     let (code, stdout, stderr) = s.run(s.log(NOW, BERLIN, &[]));
     assert_eq!((code, stderr.as_str()), (0, ""));
-    assert!(stdout.contains("2026-10-28  Wed     0        0     × 1  -\n"), "03:12 is the night before: {stdout}");
+    assert!(
+        stdout.contains("2026-10-28  Wed     0        0           0/4     × 1  -\n"),
+        "03:12 is the night before: {stdout}"
+    );
     assert!(stdout.contains("Current streak: 0 nights"), "{stdout}");
     s.write_journal(&[cramp.to_string(), session_line("a", "2026-10-28T22:00:00+01:00", true)]);
     let (log, stderr) = json(&s, NOW, BERLIN, &[]);

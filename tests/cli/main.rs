@@ -1,5 +1,6 @@
 //! Integration tests: the real `stretch` binary, in an isolated home.
 
+mod attend;
 mod audio;
 mod completion;
 mod config;

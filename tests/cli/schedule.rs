@@ -491,6 +491,10 @@ fn scheduled_runs_note_what_happened_and_list_shows_the_last_run_and_the_missed_
         let mut run = s.tonight(&["--source", "cron", "--skip-if-done", "--sounds", "chime"]);
         run.env("STRETCH_NOW", now);
         assert_eq!(s.run(run).0, 0);
+        // Nobody was there until the person says so.
+        let mut confirm = s.cmd(&["log", "--data-dir", s.data().to_str().unwrap(), "confirm"]);
+        confirm.env("STRETCH_NOW", now);
+        s.run(confirm);
     }
     let log = std::fs::read_to_string(s.data().join("schedule.log")).unwrap();
     let kinds: Vec<_> = log.lines().map(|l| l.split(' ').nth(1).unwrap()).collect();

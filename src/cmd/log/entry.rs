@@ -45,6 +45,9 @@ pub fn add(args: &LogAddArgs, settings: &Settings, paths: &Paths, now: &DateTime
         audio: AudioUsed::None,
         paused_ms: 0,
         cramp: None,
+        // The person typed it in.
+        attended: Some(true),
+        skipped: false,
     };
     let record = Record::Session(session.clone());
     record.validate(now).map_err(|e| Error::usage(format!("this session cannot be recorded: {e}")))?;
@@ -165,4 +168,96 @@ fn not_a_journal(file: &Path, why: &str) -> Error {
         "{} is not a stretch journal ({why}; a journal holds one JSON record per line): nothing was imported",
         file.display()
     ))
+}
+
+/// Appends `record`; if that fails, prints it so it can be added by hand.
+fn append_one(paths: &Paths, record: &Record) -> Result<std::path::PathBuf> {
+    let path = paths.journal();
+    paths.create_data_dir().and_then(|_| journal::append(&path, std::slice::from_ref(record))).inspect_err(|_| {
+        eprintln!("stretch: this was not saved; its record is:\n{}", record.to_line());
+    })?;
+    Ok(path)
+}
+
+/// The one record `id` names, in full or by its start.
+fn find<'a>(records: &'a [Record], id: &str, what: &str) -> Result<&'a Record> {
+    if let Some(exact) = records.iter().find(|r| r.id() == id) {
+        return Ok(exact);
+    }
+    let matches: Vec<&Record> = records.iter().filter(|r| !id.is_empty() && r.id().starts_with(id)).collect();
+    match matches.as_slice() {
+        [one] => Ok(one),
+        [] => Err(Error::usage(format!(
+            "no {what} has the id {:?}; `stretch log --csv` lists each session's id",
+            visible(id)
+        ))),
+        many => Err(Error::usage(format!(
+            "{} records have ids starting {:?}; give more of the id",
+            many.len(),
+            visible(id)
+        ))),
+    }
+}
+
+/// `stretch log confirm`: appends a confirmation that a person did the
+/// scheduled session `id` (by default the latest one nobody confirmed).
+pub fn confirm(id: Option<&str>, paths: &Paths, now: &DateTime<FixedOffset>) -> Result<u8> {
+    let records = journal::read(&paths.journal())?.records;
+    let standing = journal::Standing::of_records(&records);
+    let session = match id {
+        Some(id) => find(&records, id, "session")?
+            .as_session()
+            .ok_or_else(|| Error::usage(format!("{id:?} is not a session; only a session can be confirmed")))?,
+        None => records
+            .iter()
+            .filter_map(Record::as_session)
+            .filter(|s| !s.skipped && !standing.retracted(&s.id) && !standing.attended(&s.id, s.attended_as_written()))
+            .max_by_key(|s| s.started)
+            .ok_or_else(|| {
+                Error::usage(
+                    "no scheduled session is waiting to be confirmed: every session in the journal counts already",
+                )
+            })?,
+    };
+    let when = session.started.format("%Y-%m-%d %H:%M");
+    if standing.retracted(&session.id) {
+        return Err(Error::usage(format!("the session of {when} was retracted; it cannot be confirmed")));
+    }
+    if standing.attended(&session.id, session.attended_as_written()) {
+        crate::term::output::line(&format!("The session of {when} counts already; nothing to confirm"));
+        return Ok(code::OK);
+    }
+    let record =
+        Record::Confirm(journal::Confirm { v: SCHEMA, id: journal::new_id(), session: session.id.clone(), at: *now });
+    let path = append_one(paths, &record)?;
+    crate::term::output::line(&format!("Confirmed the {} session of {when}, to {}", session.routine, path.display()));
+    Ok(code::OK)
+}
+
+/// `stretch log retract`: appends a retraction of the record `id`.
+pub fn retract(id: &str, paths: &Paths, now: &DateTime<FixedOffset>) -> Result<u8> {
+    let records = journal::read(&paths.journal())?.records;
+    let standing = journal::Standing::of_records(&records);
+    let target = find(&records, id, "record")?;
+    let what = match target {
+        Record::Session(s) => format!("the {} session of {}", s.routine, s.started.format("%Y-%m-%d %H:%M")),
+        Record::Cramp(c) => format!("the cramp of {}", c.at.format("%Y-%m-%d %H:%M")),
+        Record::Confirm(c) => format!("the confirmation of {}", c.at.format("%Y-%m-%d %H:%M")),
+        Record::Retract(_) => {
+            return Err(Error::usage("that is a retraction; a retraction cannot be taken back".to_string()));
+        }
+    };
+    if standing.retracted(target.id()) {
+        crate::term::output::line(&format!("{what} was retracted already; nothing to do"));
+        return Ok(code::OK);
+    }
+    let record = Record::Retract(journal::Retract {
+        v: SCHEMA,
+        id: journal::new_id(),
+        record: target.id().to_string(),
+        at: *now,
+    });
+    let path = append_one(paths, &record)?;
+    crate::term::output::line(&format!("Retracted {what}, in {}; the journal keeps both lines", path.display()));
+    Ok(code::OK)
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::journal::nights::{CrampSummary, Night, night_of};
 use crate::journal::weeks::{Week, weekly};
-use crate::journal::{Brief, Record};
+use crate::journal::{Brief, Fact, Record, Standing};
 use crate::term::words::count;
 use crate::time::duration;
 
@@ -33,6 +33,8 @@ pub struct Streaks {
 pub struct View {
     /// Table rows, oldest first (printed newest first).
     pub nights: Vec<Night>,
+    /// How many slots a day has.
+    pub slots: usize,
     /// The streak line.
     pub streaks: Streaks,
     /// Calendar columns, one per week, Monday first; `None` is the future.
@@ -43,7 +45,7 @@ pub struct View {
 
 /// The table, the streak line and the calendar.
 pub fn human(view: &View, color: bool) -> String {
-    let mut out = table(&view.nights);
+    let mut out = table(&view.nights, view.slots);
     out.push('\n');
     out += &streak_line(&view.streaks);
     if let Some((since, summary)) = &view.cramps {
@@ -56,8 +58,8 @@ pub fn human(view: &View, color: bool) -> String {
 
 /// The table, newest night first. Each column is as wide as its widest
 /// value, so it lines up whatever the counts.
-fn table(nights: &[Night]) -> String {
-    let rows: Vec<[String; 6]> = nights
+fn table(nights: &[Night], slots: usize) -> String {
+    let rows: Vec<[String; 8]> = nights
         .iter()
         .rev()
         .map(|n| {
@@ -67,20 +69,23 @@ fn table(nights: &[Night]) -> String {
                 duration::format_rounded(Duration::from_millis(n.hold_ms))
             };
             let cramps = if n.cramps == 0 { String::new() } else { format!("{CRAMP} {}", n.cramps) };
+            let alone = if n.unattended == 0 { String::new() } else { format!("{ALONE} {}", n.unattended) };
             [
                 n.night.to_string(),
                 n.night.format("%a").to_string(),
                 n.completed.to_string(),
                 n.partial.to_string(),
+                alone,
+                format!("{}/{slots}", n.slots),
                 cramps,
                 held,
             ]
         })
         .collect();
-    let head = ["Night", "Day", "Done", "Partial", "Cramps", "Held"].map(String::from);
+    let head = ["Night", "Day", "Done", "Partial", "Alone", "Slots", "Cramps", "Held"].map(String::from);
     let width =
         |column: usize| std::iter::once(&head).chain(&rows).map(|row| row[column].chars().count()).max().unwrap_or(0);
-    let widths: [usize; 6] = std::array::from_fn(width);
+    let widths: [usize; 8] = std::array::from_fn(width);
     let mut out = String::new();
     for row in std::iter::once(&head).chain(&rows) {
         let mut line = String::new();
@@ -88,7 +93,7 @@ fn table(nights: &[Night]) -> String {
             let pad = " ".repeat(widths[column] - value.chars().count());
             // Dates and names read from the left, numbers line up on the right.
             match column {
-                0 | 1 | 5 => line += &format!("{value}{pad}  "),
+                0 | 1 | 7 => line += &format!("{value}{pad}  "),
                 _ => line += &format!("{pad}{value}  "),
             }
         }
@@ -100,6 +105,10 @@ fn table(nights: &[Night]) -> String {
 
 /// The mark of a night with a cramp, in the table and the calendar.
 const CRAMP: char = '×';
+
+/// The mark of a scheduled session that played with nobody there, in the
+/// table and the calendar.
+const ALONE: char = '○';
 
 /// Counts only, no claims: how often cramps came after stretching and without.
 fn cramp_line(since: Option<NaiveDate>, s: &CrampSummary) -> String {
@@ -131,6 +140,7 @@ fn stretch_mark(night: &Night) -> (char, &'static str) {
         n if n.completed == 2 => ('▓', "\x1b[92m"),
         n if n.completed == 1 => ('▒', "\x1b[32m"),
         n if n.partial > 0 => ('░', "\x1b[33m"),
+        n if n.unattended > 0 => ('○', "\x1b[36m"),
         _ => ('·', "\x1b[90m"),
     }
 }
@@ -169,6 +179,7 @@ fn calendar(weeks: &[[Option<Night>; 7]], color: bool) -> String {
     for (label, night) in [
         ("none", example(0, 0)),
         ("partial", example(0, 1)),
+        ("alone", Night { unattended: 1, ..example(0, 0) }),
         ("1", example(1, 0)),
         ("2", example(2, 0)),
         ("3+ completed", example(3, 0)),
@@ -204,6 +215,8 @@ struct JsonNight {
     completed: u32,
     partial: u32,
     cramps: u32,
+    unattended: u32,
+    slots: u32,
 }
 
 #[derive(Serialize)]
@@ -212,25 +225,32 @@ struct JsonHead<'a> {
     longest_streak: u32,
     /// The first night counted: `--since`, but never before the journal's first record.
     counted_from: Option<String>,
+    /// How many slots a day has (each night's `slots` counts those filled).
+    slots_per_day: usize,
     nights: Vec<JsonNight>,
     cramp_summary: &'a CrampSummary,
     /// The nights per ISO week, as `stretch report` charts them.
     weeks: Vec<Week>,
+    /// Sessions listed whose `attended: false` a later confirmation overrides.
+    confirmed: Vec<&'a str>,
 }
 
 /// The `--json` object. Records are passed on exactly as stored: each is a
 /// line that parsed as JSON, so it is spliced in as it is, not parsed again.
-pub fn json(
+pub fn json<'a>(
     streaks: &Streaks,
     nights: &[Night],
-    cramp_summary: &CrampSummary,
-    sessions: &[&Brief],
+    cramp_summary: &'a CrampSummary,
+    sessions: &'a [&'a Brief<'a>],
     cramps: &[&Brief],
+    standing: &Standing,
+    slots_per_day: usize,
 ) -> String {
     let head = JsonHead {
         current_streak: streaks.current,
         longest_streak: streaks.longest,
         counted_from: nights.first().map(|n| n.night.to_string()),
+        slots_per_day,
         nights: nights
             .iter()
             .map(|n| JsonNight {
@@ -238,10 +258,19 @@ pub fn json(
                 completed: n.completed,
                 partial: n.partial,
                 cramps: n.cramps,
+                unattended: n.unattended,
+                slots: n.slots,
             })
             .collect(),
         cramp_summary,
         weeks: weekly(nights),
+        confirmed: sessions
+            .iter()
+            .filter_map(|b| match &b.fact {
+                Fact::Session(s) if !s.attended && standing.confirmed(&s.id) => Some(s.id.as_ref()),
+                _ => None,
+            })
+            .collect(),
     };
     let mut out = serde_json::to_string(&head).expect("the log always serializes");
     out.pop(); // the closing brace: the records come last.
@@ -268,9 +297,9 @@ fn records_len(records: &[&Brief]) -> usize {
 /// The `--csv` export: a header, then one row per session. Each session is
 /// read in full from its line (which the brief reading only accepts when the
 /// full reading does).
-pub fn csv(sessions: &[&Brief], day_starts: NaiveTime) -> String {
+pub fn csv(sessions: &[&Brief], day_starts: NaiveTime, standing: &Standing) -> String {
     let mut out = String::from(
-        "night,started,ended,routine,completed,reps_done,reps_planned,hold_ms,paused_ms,source,audio,id\n",
+        "night,started,ended,routine,completed,reps_done,reps_planned,hold_ms,paused_ms,source,audio,id,attended\n",
     );
     let records = sessions.iter().filter_map(|b| serde_json::from_str::<Record>(b.text).ok());
     for record in records {
@@ -288,6 +317,7 @@ pub fn csv(sessions: &[&Brief], day_starts: NaiveTime) -> String {
             word(&s.source),
             word(&s.audio),
             s.id.clone(),
+            standing.attended(&s.id, s.attended_as_written()).to_string(),
         ];
         let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
         out += &row.join(",");
@@ -357,6 +387,7 @@ mod tests {
         calendar[2][0] = night(3, 0, 1);
         let view = View {
             nights: calendar[2].iter().flatten().copied().collect(),
+            slots: 4,
             streaks: Streaks { current: 3, longest: 12, this_week: 3 },
             calendar,
             cramps: None,
@@ -388,6 +419,7 @@ mod tests {
         };
         let view = View {
             nights: calendar[2].iter().flatten().copied().collect(),
+            slots: 4,
             streaks: Streaks { current: 1, longest: 12, this_week: 2 },
             calendar,
             cramps: Some((Some(last - chrono::Days::new(3)), summary)),
