@@ -41,7 +41,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> u8 {
             let text = text.strip_prefix("error: ").unwrap_or(&text);
             let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
             let tip = stray_word_tip(&e).map(|tip| format!("\n  tip: {tip}")).unwrap_or_default();
-            eprint!("stretch: {first}{tip}\n{rest}");
+            crate::errprint!("stretch: {first}{tip}\n{rest}");
             return code::USAGE;
         }
         Err(e) => {
@@ -53,7 +53,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> u8 {
         Ok(exit) => exit,
         Err(e) => {
             term::mode::restore();
-            eprintln!("stretch: {e}");
+            crate::errln!("stretch: {e}");
             e.code
         }
     };
@@ -102,7 +102,7 @@ fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
             // A cramp is recorded whatever the config file says: a mistake in
             // it costs the file's settings, never the record.
             let config = config().unwrap_or_else(|e| {
-                eprintln!("stretch: warning: {e}; the config file is ignored for this cramp");
+                crate::errln!("stretch: warning: {e}; the config file is ignored for this cramp");
                 Config::default()
             });
             cmd::cramp::run(args, &Settings::resolve(&args.flags(), &config), cli.color, &paths, env)

@@ -76,7 +76,7 @@ impl Cast {
     /// Prints the notices on stderr, one line each.
     pub fn tell(&self) {
         for notice in &self.notices {
-            eprintln!("stretch: {notice}");
+            crate::errln!("stretch: {notice}");
         }
     }
 }

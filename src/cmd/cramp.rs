@@ -58,8 +58,8 @@ pub fn run(args: &CrampArgs, settings: &Settings, color: ColorChoice, paths: &Pa
     // offered: the leg hurts whether or not the disk is full.
     let stored = paths.create_data_dir().and_then(|_| journal::append(&journal_path, std::slice::from_ref(&record)));
     let stored = stored.inspect_err(|e| {
-        eprintln!("stretch: {e}");
-        eprintln!("stretch: this cramp was not saved; its record is:\n{}", record.to_line());
+        crate::errln!("stretch: {e}");
+        crate::errln!("stretch: this cramp was not saved; its record is:\n{}", record.to_line());
     });
     if stored.is_ok() {
         crate::term::output::line(&format!(

@@ -338,7 +338,7 @@ fn warn_unknown_routine(path: &Path, name: &str, records: &[Brief]) {
     } else {
         format!("its routines are: {}", known.iter().map(|r| visible(r)).collect::<Vec<_>>().join(", "))
     };
-    eprintln!("stretch: warning: no session in {} is of the routine {:?}; {hint}", path.display(), visible(name));
+    crate::errln!("stretch: warning: no session in {} is of the routine {:?}; {hint}", path.display(), visible(name));
 }
 
 /// The night `nights` before `from`, not before the first night stretch keeps.
@@ -357,13 +357,13 @@ fn list_capped(lines: impl IntoIterator<Item = String>) {
     let mut more = 0;
     for (index, line) in lines.into_iter().enumerate() {
         if index < LISTED {
-            eprintln!("{line}");
+            crate::errln!("{line}");
         } else {
             more += 1;
         }
     }
     if more > 0 {
-        eprintln!("stretch: ... and {more} more like these");
+        crate::errln!("stretch: ... and {more} more like these");
     }
 }
 

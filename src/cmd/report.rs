@@ -35,7 +35,7 @@ pub fn run(args: &ReportArgs, settings: &Settings, paths: &Paths, env: &Env) -> 
     let path = paths.journal();
     let reading = journal::read(&path)?;
     for problem in &reading.problems {
-        eprintln!("stretch: warning: {}:{}: {}; line skipped", path.display(), problem.line, problem.message);
+        crate::errln!("stretch: warning: {}:{}: {}; line skipped", path.display(), problem.line, problem.message);
     }
     let page = build(&reading.records, period, &now)
         .render()
@@ -47,6 +47,6 @@ pub fn run(args: &ReportArgs, settings: &Settings, paths: &Paths, env: &Env) -> 
         return Ok(code::OK);
     }
     std::fs::write(&out, page).map_err(|e| Error::io("write the report", &out, &e))?;
-    eprintln!("stretch: wrote {}; open it in a browser to read or print it", out.display());
+    crate::errln!("stretch: wrote {}; open it in a browser to read or print it", out.display());
     Ok(code::OK)
 }

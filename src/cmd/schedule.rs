@@ -244,7 +244,7 @@ fn add_one(
 }
 
 fn warn_unheard(time: TimeOfDay, why: &str) {
-    eprintln!("stretch: warning: the entry at {time} will run but will not be heard: {why}");
+    crate::errln!("stretch: warning: the entry at {time} will run but will not be heard: {why}");
 }
 
 /// Rewrites every entry of an earlier version in this version's form,
@@ -436,7 +436,7 @@ fn read(program: &CrontabProgram) -> Result<(Option<String>, CrontabText)> {
         ))
     })?;
     for line in crontab.foreign() {
-        eprintln!(
+        crate::errln!(
             "stretch: warning: the line {line:?} in the stretch block of your crontab was not written by stretch \
              (or was edited by hand); it is left as it is"
         );
@@ -508,7 +508,7 @@ fn prune(backups: &Path) {
     let excess = saved.len().saturating_sub(BACKUPS_KEPT);
     for old in &saved[..excess] {
         if let Err(e) = std::fs::remove_file(old) {
-            eprintln!("stretch: warning: could not delete the old crontab backup {}: {e}", old.display());
+            crate::errln!("stretch: warning: could not delete the old crontab backup {}: {e}", old.display());
         }
     }
 }

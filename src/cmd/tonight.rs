@@ -125,7 +125,7 @@ fn heard(audio: AudioUsed, env: &Env) -> String {
 fn note(paths: &Paths, env: &Env, kind: &str, text: &str) {
     let written = paths.create_data_dir().and_then(|dir| crate::schedule::runlog::append(dir, env.now()?, kind, text));
     if let Err(e) = written {
-        eprintln!("stretch: warning: could not note this run in the schedule log: {e}");
+        crate::errln!("stretch: warning: could not note this run in the schedule log: {e}");
     }
 }
 
@@ -178,14 +178,14 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path, env: &
     }
     let to_stdout = path == Path::new("-");
     if !to_stdout && !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("wav")) {
-        eprintln!("stretch: warning: {} does not end in .wav; the file is WAV audio all the same", path.display());
+        crate::errln!("stretch: warning: {} does not end in .wav; the file is WAV audio all the same", path.display());
     }
     let track = track::for_routine(timeline, sounds, volume, env);
     export::write_wav(&track, path)?;
     let (length, cues) = (duration::format(track.duration()), track.onsets().len());
     let what = format!("({length}, {cues} cues, 48 kHz mono)");
     if to_stdout {
-        eprintln!("stretch: wrote the track to stdout {what}");
+        crate::errln!("stretch: wrote the track to stdout {what}");
     } else {
         crate::term::output::line(&format!("wrote {} {what}", path.display()));
     }

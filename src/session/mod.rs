@@ -137,7 +137,7 @@ fn open_output(request: &Request, origin: &Origin, terminal: bool, env: &Env) ->
         Ok(playback) => (Output::Device(playback), AudioUsed::Device, sounding),
         Err(why) => {
             let fallback = if terminal { "the terminal bell will ring instead" } else { "the routine runs silently" };
-            eprintln!("stretch: cues cannot play: no audio output ({why}); {fallback}");
+            crate::errln!("stretch: cues cannot play: no audio output ({why}); {fallback}");
             (Output::Silent, if terminal { AudioUsed::Bell } else { AudioUsed::None }, Duration::ZERO)
         }
     }
@@ -192,7 +192,7 @@ impl Observer for Watchers<'_> {
 fn save(journal: &Path, session: &Session) -> Result<()> {
     let record = Record::Session(session.clone());
     journal::append(journal, std::slice::from_ref(&record)).inspect_err(|_| {
-        eprintln!("stretch: this session was not saved; its record is:\n{}", record.to_line());
+        crate::errln!("stretch: this session was not saved; its record is:\n{}", record.to_line());
     })
 }
 

@@ -86,15 +86,33 @@ pub fn finish(exit: u8) -> u8 {
     let state = *STATE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let State::Failed(kind, os) = state else { return exit };
     let err = os.map_or_else(|| std::io::Error::from(kind), std::io::Error::from_raw_os_error);
-    eprintln!("stretch: could not write to standard output: {}", io_cause(&err));
+    crate::errln!("stretch: could not write to standard output: {}", io_cause(&err));
     if exit == code::OK { code::FAILURE } else { exit }
 }
 
-/// Prints a formatted line to stdout through [`line`]: never panics.
+/// Writes `text` to stderr as it is. A message is never worth a panic: a
+/// stderr that cannot be written (a full disk under cron, a closed pipe) is
+/// passed over, and the session or the record it reports goes on.
+pub fn err(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Like `eprintln!`, through [`err`]: never panics.
 #[macro_export]
-macro_rules! outln {
+macro_rules! errln {
+    () => {
+        $crate::term::output::err("\n")
+    };
     ($($arg:tt)*) => {
-        $crate::term::output::line(&format!($($arg)*))
+        $crate::term::output::err(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// Like `eprint!`, through [`err`]: never panics.
+#[macro_export]
+macro_rules! errprint {
+    ($($arg:tt)*) => {
+        $crate::term::output::err(&format!($($arg)*))
     };
 }
 

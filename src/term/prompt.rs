@@ -36,22 +36,22 @@ pub fn ask<T: Copy>(question: &str, choices: &[Choice<T>], default: usize) -> Re
     let signals = Held::start()?;
     let keys = KeyMode::enter().ok_or_else(|| Error::failure("could not read single keys: stdin is not a terminal"))?;
     // Asked only once keys arrive one by one, so an Enter typed at once counts.
-    eprint!("{question} ");
+    crate::errprint!("{question} ");
     let _ = std::io::stderr().flush();
     let answer = wait_for_answer(choices, &signals);
     drop(keys);
     drop(signals);
     match answer {
         Ok(Some(i)) => {
-            eprintln!("{}", choices[i].label);
+            crate::errln!("{}", choices[i].label);
             Ok(choices[i].value)
         }
         Ok(None) => {
-            eprintln!("{}", choices[default].label);
+            crate::errln!("{}", choices[default].label);
             Ok(choices[default].value)
         }
         Err(e) => {
-            eprintln!();
+            crate::errln!();
             Err(e)
         }
     }
@@ -83,7 +83,7 @@ fn wait_for_answer<T>(choices: &[Choice<T>], signals: &Held) -> Result<Option<us
             Some(Answer::Choice(i)) => return Ok(Some(i)),
             Some(Answer::Other) => {
                 let keys: Vec<String> = keys.iter().map(char::to_string).collect();
-                eprint!("({}?) ", keys.join("/"));
+                crate::errprint!("({}?) ", keys.join("/"));
                 let _ = std::io::stderr().flush();
             }
             None => {}

@@ -95,3 +95,18 @@ fn color_always_colours_a_pipe_and_never_colours_nothing() {
     let (_, never, _) = log(&["--color", "never"]);
     assert_eq!(never, plain);
 }
+
+#[test]
+fn nothing_panics_when_stderr_cannot_be_written_either() {
+    let s = Sandbox::new();
+    let full = || std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let mut tonight = s.tonight(&["--sounds", "off", "--reps", "1"]);
+    let out = tonight.stdout(full()).stderr(full()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "not a panic (101)");
+    assert_eq!(s.records().len(), 1, "the session is recorded all the same");
+    let data = s.data();
+    let mut cramp = s.cmd(&["cramp", "--leg", "left", "--severity", "2", "--data-dir", data.to_str().unwrap()]);
+    let out = cramp.stdout(full()).stderr(full()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(s.records().len(), 2, "and so is the cramp");
+}

@@ -58,7 +58,7 @@ pub fn add(args: &LogAddArgs, settings: &Settings, paths: &Paths, now: &DateTime
         // Running the same command twice (from history, or unsure the first
         // one worked) must not count one night's stretch twice; the journal
         // already says what the command wanted it to say, so this is no failure.
-        eprintln!(
+        crate::errln!(
             "stretch: warning: a {} session at {} is already recorded ({}:{line}); nothing was added \
              (give another --at to record a second one)",
             session.routine,
@@ -68,7 +68,7 @@ pub fn add(args: &LogAddArgs, settings: &Settings, paths: &Paths, now: &DateTime
         return Ok(code::OK);
     }
     paths.create_data_dir().and_then(|_| journal::append(&path, std::slice::from_ref(&record))).inspect_err(|_| {
-        eprintln!("stretch: this session was not saved; its record is:\n{}", record.to_line());
+        crate::errln!("stretch: this session was not saved; its record is:\n{}", record.to_line());
     })?;
     crate::term::output::line(&format!(
         "Logged {}: {}, {} held, for the night of {}, to {}",
@@ -122,7 +122,7 @@ pub fn import(file: &Path, paths: &Paths, now: &DateTime<FixedOffset>) -> Result
     paths.create_data_dir()?;
     let path = paths.journal();
     let merged = journal::merge(&path, &incoming.records).inspect_err(|_| {
-        eprintln!("stretch: nothing was imported; {} is unchanged and can be imported again", file.display());
+        crate::errln!("stretch: nothing was imported; {} is unchanged and can be imported again", file.display());
     })?;
     crate::term::output::line(&format!(
         "Imported {}: {} added, {} skipped (already in {})",
@@ -174,7 +174,7 @@ fn not_a_journal(file: &Path, why: &str) -> Error {
 fn append_one(paths: &Paths, record: &Record) -> Result<std::path::PathBuf> {
     let path = paths.journal();
     paths.create_data_dir().and_then(|_| journal::append(&path, std::slice::from_ref(record))).inspect_err(|_| {
-        eprintln!("stretch: this was not saved; its record is:\n{}", record.to_line());
+        crate::errln!("stretch: this was not saved; its record is:\n{}", record.to_line());
     })?;
     Ok(path)
 }
