@@ -67,6 +67,7 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     }
     let _lock = lock::acquire(dir)?;
     let (controls, inbox) = mpsc::channel();
+    signals::survive_the_background()?;
     let keys = keys::listen(controls.clone());
     signals::forward_to(controls)?;
     // Human output goes to stdout, or to stderr when `--json` owns stdout.

@@ -18,20 +18,26 @@ use signal_hook::iterator::Signals;
 use crate::error::{Error, Result};
 use crate::session::clock::{Control, StopReason};
 
-/// Forwards SIGINT, SIGTERM, SIGHUP and SIGQUIT to the runner as stop
-/// controls, from now on; call it before starting other threads, which
-/// inherit the blocked SIGTTOU and SIGTTIN.
-pub fn forward_to(controls: Sender<Control>) -> Result<()> {
+/// Blocks SIGTTOU and SIGTTIN in this thread and every thread it starts
+/// from now on (the key reader among them): call it before starting any.
+pub fn survive_the_background() -> Result<()> {
     let mut background = SigSet::empty();
     background.add(Signal::SIGTTOU);
     background.add(Signal::SIGTTIN);
-    background.thread_block().map_err(|e| Error::failure(format!("could not prepare for the background: {e}")))?;
+    background.thread_block().map_err(|e| Error::failure(format!("could not prepare for the background: {e}")))
+}
+
+/// Forwards SIGINT, SIGTERM, SIGHUP and SIGQUIT to the runner as stop
+/// controls, from now on. The same signal twice (Ctrl-C pressed again)
+/// exits at once; another signal while the stop is under way (systemd
+/// sends SIGTERM, then SIGHUP) is passed over, so the record is still written.
+pub fn forward_to(controls: Sender<Control>) -> Result<()> {
     let mut signals = Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
         .map_err(|e| Error::failure(format!("could not watch for Ctrl-C: {e}")))?;
     std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
-            let mut asked = false;
+            let mut asked = None;
             for signal in signals.forever() {
                 let reason = match signal {
                     SIGTERM => StopReason::Terminate,
@@ -39,11 +45,17 @@ pub fn forward_to(controls: Sender<Control>) -> Result<()> {
                     SIGQUIT => StopReason::QuitSignal,
                     _ => StopReason::Interrupt,
                 };
-                if asked || controls.send(Control::Stop(reason)).is_err() {
-                    crate::term::mode::restore();
-                    std::process::exit(i32::from(reason.exit_code()));
+                match asked {
+                    Some(first) if first != signal => continue,
+                    Some(_) => {}
+                    None if controls.send(Control::Stop(reason)).is_ok() => {
+                        asked = Some(signal);
+                        continue;
+                    }
+                    None => {}
                 }
-                asked = true;
+                crate::term::mode::restore();
+                std::process::exit(i32::from(reason.exit_code()));
             }
         })
         .map_err(|e| Error::failure(format!("could not watch for Ctrl-C: {e}")))?;

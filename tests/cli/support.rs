@@ -209,6 +209,8 @@ pub fn signal(child: &Child, name: &str) {
     let signal = match name {
         "INT" => Signal::SIGINT,
         "TERM" => Signal::SIGTERM,
+        "HUP" => Signal::SIGHUP,
+        "QUIT" => Signal::SIGQUIT,
         other => panic!("no signal {other}"),
     };
     kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).expect("the child is alive");

@@ -239,3 +239,21 @@ fn a_value_without_its_flag_gets_the_flag_it_probably_meant() {
     let (_, _, stderr) = s.run(s.cmd(&["tonight", "banana"]));
     assert!(!stderr.contains("did you mean"), "no guess without grounds: {stderr}");
 }
+
+#[test]
+fn two_different_signals_in_a_row_still_record_the_session() {
+    let s = Sandbox::new();
+    for (first, second) in [("INT", "TERM"), ("TERM", "HUP"), ("HUP", "QUIT")] {
+        let mut child = spawn(s.tonight(&["--sounds", "off", "--hold", "5s", "--json"]));
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut first_event = String::new();
+        std::io::BufRead::read_line(&mut out, &mut first_event).unwrap();
+        signal(&child, first);
+        signal(&child, second);
+        let status = child.wait().unwrap();
+        assert!(matches!(status.code(), Some(129 | 130 | 131 | 143)), "{first}+{second}: {status:?}");
+    }
+    let records = s.records();
+    assert_eq!(records.len(), 3, "every session recorded: {records:?}");
+    assert!(records.iter().all(|r| r["completed"] == false));
+}
