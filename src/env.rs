@@ -119,6 +119,31 @@ impl Env {
     }
 }
 
+/// The largest time-zone file read: the biggest in the IANA database is a
+/// few kilobytes.
+const MAX_ZONE_FILE: u64 = 1 << 20;
+
+impl Env {
+    /// Why `TZ` cannot be used, if it names a file that is not a time-zone
+    /// file: the clock library would read `/dev/zero` or a FIFO without end.
+    /// Checked before anything reads the clock.
+    pub fn tz_problem(&self) -> Option<String> {
+        let tz = self.tz.as_deref()?;
+        let name = tz.strip_prefix(':').unwrap_or(tz);
+        let dir = std::env::var_os("TZDIR").map_or_else(|| PathBuf::from("/usr/share/zoneinfo"), PathBuf::from);
+        let path = if name.starts_with('/') { PathBuf::from(name) } else { dir.join(name) };
+        // A name that is not a file is a rule like `UTC+3`, or unknown: the library falls back to UTC.
+        let meta = std::fs::metadata(&path).ok()?;
+        (!meta.is_file() || meta.len() > MAX_ZONE_FILE).then(|| {
+            format!(
+                "TZ={:?} names {}, which is not a time-zone file; unset TZ, or name a zone like Europe/Berlin",
+                crate::term::visible::visible(tz),
+                crate::term::visible::visible(&path.display().to_string())
+            )
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

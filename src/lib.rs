@@ -83,6 +83,9 @@ fn stray_word_tip(e: &clap::Error) -> Option<String> {
 }
 
 fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
+    if let Some(problem) = env.tz_problem() {
+        return Err(error::Error::usage(problem));
+    }
     // The command's own --data-dir and --config win over those before it.
     let place = cli.command.place().map_or_else(|| cli::Place::default().or(&cli.place), |own| own.or(&cli.place));
     let paths = Paths { config_flag: place.config.clone(), ..Paths::resolve(place.data_dir.as_deref(), env)? };

@@ -247,3 +247,18 @@ fn export_audio_replaces_only_files_and_leaves_nothing_behind() {
     let after: Vec<_> = std::fs::read_dir(s.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(after.len(), before.len() + 3, "no temporary left: {after:?}");
 }
+
+#[test]
+fn a_tz_that_names_no_time_zone_file_is_refused_at_once() {
+    let s = Sandbox::new();
+    let fifo = s.path().join("zone");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    for tz in ["/dev/zero".to_string(), "../../../../../dev/zero".to_string(), format!(":{}", fifo.display())] {
+        let log = s.log("2026-11-27T22:00:00Z", &tz, &[]);
+        let started = std::time::Instant::now();
+        let (code, _, stderr) = s.run(log);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{tz}: no hang");
+        assert_eq!(code, 2, "{tz}: {stderr}");
+        assert!(stderr.contains("not a time-zone file") && stderr.contains("unset TZ"), "{stderr}");
+    }
+}
