@@ -80,7 +80,9 @@ pub fn list(routine_dir: Option<&Path>) -> Result<Vec<Listing>> {
 pub fn resolve(spec: &str, routine_dir: Option<&Path>) -> Result<(Routine, Origin)> {
     if is_path(spec) {
         let path = PathBuf::from(spec);
-        let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or(spec).to_string();
+        // The name is shown and recorded: a file name cannot drive the terminal.
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| spec.to_string());
+        let name = crate::term::visible::visible(&stem).into_owned();
         let routine = read_file(&name, &path).map_err(|e| Error::usage(e.to_string()))?;
         return Ok((routine, Origin::File(path)));
     }

@@ -262,3 +262,16 @@ fn a_tz_that_names_no_time_zone_file_is_refused_at_once() {
         assert!(stderr.contains("not a time-zone file") && stderr.contains("unset TZ"), "{stderr}");
     }
 }
+
+#[test]
+fn a_routine_file_named_with_escapes_shows_them_as_text() {
+    let s = Sandbox::new();
+    let file = s.path().join("\x1b[31mred\x07.toml");
+    std::fs::write(&file, "[hold]\nduration = \"200ms\"\n").unwrap();
+    let (code, stdout, stderr) = s.run(s.tonight(&["--routine", file.to_str().unwrap(), "--sounds", "off"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stdout.contains('\x1b') && !stdout.contains('\x07'), "{stdout:?}");
+    assert!(stdout.contains("Completed \\x1b[31mred\\x07"), "{stdout}");
+    let (_, csv, _) = s.run(s.log("2026-11-27T22:00:00Z", "UTC", &["--csv"]));
+    assert!(!csv.contains('\x1b'), "{csv:?}");
+}

@@ -308,7 +308,7 @@ pub fn csv(sessions: &[&Brief], day_starts: NaiveTime, standing: &Standing) -> S
             night_of(&s.started, day_starts).to_string(),
             s.started.to_rfc3339(),
             s.ended.to_rfc3339(),
-            s.routine.clone(),
+            crate::term::visible::visible(&s.routine).into_owned(),
             s.completed.to_string(),
             s.reps_done.to_string(),
             s.reps_planned.to_string(),
@@ -316,7 +316,7 @@ pub fn csv(sessions: &[&Brief], day_starts: NaiveTime, standing: &Standing) -> S
             s.paused_ms.to_string(),
             word(&s.source),
             word(&s.audio),
-            s.id.clone(),
+            crate::term::visible::visible(&s.id).into_owned(),
             standing.attended(&s.id, s.attended_as_written()).to_string(),
         ];
         let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
