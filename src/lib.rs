@@ -45,8 +45,11 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> u8 {
             return code::USAGE;
         }
         Err(e) => {
-            let _ = e.print();
-            return code::OK;
+            // --help and --version follow the one stdout policy: a full disk is an error.
+            let styled = e.render();
+            let color = std::io::IsTerminal::is_terminal(&std::io::stdout());
+            term::output::text(&if color { styled.ansi().to_string() } else { styled.to_string() });
+            return term::output::finish(code::OK);
         }
     };
     let exit = match dispatch(&cli, env) {

@@ -110,3 +110,14 @@ fn nothing_panics_when_stderr_cannot_be_written_either() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(s.records().len(), 2, "and so is the cramp");
 }
+
+#[test]
+fn help_and_version_follow_the_same_policy() {
+    let s = Sandbox::new();
+    for args in [&["--help"][..], &["--version"], &["tonight", "--help"]] {
+        let (code, stderr) = into_full_disk(s.cmd(args));
+        assert_eq!((code, stderr.as_str()), (1, FULL), "stretch {args:?}");
+        let (code, stderr) = into_closed_pipe(s.cmd(args));
+        assert_eq!((code, stderr.as_str()), (0, ""), "stretch {args:?}");
+    }
+}
