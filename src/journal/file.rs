@@ -293,6 +293,14 @@ impl Session {
         if self.reps_done > self.reps_planned {
             return Err(format!("{} reps done of {} planned", self.reps_done, self.reps_planned));
         }
+        if self.completed && self.reps_done < self.reps_planned {
+            return Err(format!("it is marked completed with {} of {} reps done", self.reps_done, self.reps_planned));
+        }
+        // A second's grace: the clock that timed the holds is not the one that dated the record.
+        let held = chrono::Duration::milliseconds(i64::try_from(self.hold_ms).unwrap_or(i64::MAX));
+        if held > length + chrono::Duration::seconds(1) {
+            return Err(format!("it held for {}s in a session of {}s", held.num_seconds(), length.num_seconds()));
+        }
         Ok(())
     }
 }

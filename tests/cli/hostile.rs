@@ -275,3 +275,22 @@ fn a_routine_file_named_with_escapes_shows_them_as_text() {
     let (_, csv, _) = s.run(s.log("2026-11-27T22:00:00Z", "UTC", &["--csv"]));
     assert!(!csv.contains('\x1b'), "{csv:?}");
 }
+
+#[test]
+fn records_no_timer_could_have_written_are_flagged_and_not_imported() {
+    let s = Sandbox::new();
+    let held_too_long = session_line("h", "2026-11-20T22:00:00+00:00", true)
+        .replace("\"hold_ms\":30000", "\"hold_ms\":18446744073709551615");
+    let completed_short =
+        session_line("c", "2026-11-21T22:00:00+00:00", true).replace("\"reps_done\":3", "\"reps_done\":1");
+    let file = s.path().join("other.jsonl");
+    std::fs::write(&file, format!("{held_too_long}\n{completed_short}\n")).unwrap();
+    let data = s.data();
+    let (code, _, stderr) =
+        s.run(s.cmd(&["log", "import", file.to_str().unwrap(), "--data-dir", data.to_str().unwrap()]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("held for") && stderr.contains("marked completed with 1 of 3"), "{stderr}");
+    s.write_journal(&[held_too_long, completed_short]);
+    let (code, _, stderr) = s.run(s.log("2026-11-27T22:00:00Z", "UTC", &["--check"]));
+    assert_eq!(code, 1, "{stderr}");
+}

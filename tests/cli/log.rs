@@ -165,7 +165,7 @@ fn csv_has_a_header_and_one_row_per_session() {
     assert_eq!(code, 0);
     insta::assert_snapshot!(stdout, @r"
     night,started,ended,routine,completed,reps_done,reps_planned,hold_ms,paused_ms,source,audio,id,attended
-    2026-10-28,2026-10-29T03:00:00+09:00,2026-10-29T03:00:00+09:00,wall-calf,true,3,3,30000,0,terminal,device,g,true
+    2026-10-28,2026-10-29T03:00:00+09:00,2026-10-29T03:01:00+09:00,wall-calf,true,3,3,30000,0,terminal,device,g,true
     ");
 }
 

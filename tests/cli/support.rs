@@ -218,8 +218,12 @@ pub fn signal(child: &Child, name: &str) {
 
 /// A session record as a journal line, started at `started` (RFC 3339).
 pub fn session_line(id: &str, started: &str, completed: bool) -> String {
+    // A minute long, long enough for the hold time it records.
+    let ended = chrono::DateTime::parse_from_rfc3339(started)
+        .map(|t| (t + chrono::Duration::minutes(1)).to_rfc3339_opts(chrono::SecondsFormat::Millis, false))
+        .unwrap_or_else(|_| started.to_string());
     serde_json::json!({
-        "type": "session", "v": 1, "id": id, "routine": "wall-calf", "started": started, "ended": started,
+        "type": "session", "v": 1, "id": id, "routine": "wall-calf", "started": started, "ended": ended,
         "reps_planned": 3, "reps_done": if completed { 3 } else { 1 }, "hold_ms": if completed { 30000 } else { 10000 },
         "completed": completed, "source": "terminal", "audio": "device", "paused_ms": 0
     })
