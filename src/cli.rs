@@ -333,6 +333,10 @@ pub struct RoutineOptions {
     /// Loudness, 0-100; the default is gentle, for a bedroom at night [default: 40]
     #[arg(long, value_name = "0-100", value_parser = clap::value_parser!(u8).range(0..=100))]
     pub volume: Option<u8>,
+
+    /// The output to play on, by the sound server's name for it (`stretch doctor` lists them) [default: the server's default]
+    #[arg(long, value_name = "NAME")]
+    pub device: Option<String>,
 }
 
 /// Options of `stretch schedule remove`.
@@ -350,7 +354,13 @@ pub struct ScheduleRemove {
 impl RoutineOptions {
     /// The flags as plain values, for the config layer.
     pub fn flags(&self) -> Flags {
-        Flags { routine: self.routine.clone(), sounds: self.sounds, volume: self.volume, ..self.timing.flags() }
+        Flags {
+            routine: self.routine.clone(),
+            sounds: self.sounds,
+            volume: self.volume,
+            device: self.device.clone(),
+            ..self.timing.flags()
+        }
     }
 }
 

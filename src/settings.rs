@@ -57,6 +57,8 @@ pub struct Config {
     pub volume: Option<u8>,
     /// A cap on loudness for every sound stretch plays, whatever asks for more.
     pub max_volume: Option<u8>,
+    /// The sound server's output (sink) to play on, by name.
+    pub device: Option<String>,
     /// The time of day at which one night ends and the next begins.
     pub day_starts: Option<TimeOfDay>,
     /// The time of day before which a cramp belongs to the night before.
@@ -80,6 +82,7 @@ struct FileConfig {
     sounds: Option<SoundSet>,
     volume: Option<Spanned<i64>>,
     max_volume: Option<Spanned<i64>>,
+    device: Option<Spanned<String>>,
     day_starts: Option<TimeOfDay>,
     cramp_day_starts: Option<TimeOfDay>,
     slots: Option<toml::Table>,
@@ -95,6 +98,7 @@ const KEYS: &[&str] = &[
     "sounds",
     "volume",
     "max_volume",
+    "device",
     "day_starts",
     "cramp_day_starts",
     "slots",
@@ -147,6 +151,12 @@ pub fn parse(file: &str, text: &str) -> std::result::Result<Config, RoutineError
         sounds: raw.sounds,
         volume: at.number(raw.volume, "volume", limits::VOLUME)?,
         max_volume: at.number(raw.max_volume, "max_volume", limits::VOLUME)?,
+        device: match raw.device {
+            Some(d) if d.get_ref().trim().is_empty() => {
+                return Err(at.error(d.span(), "device must name an output; `stretch doctor` lists them".into()));
+            }
+            d => d.map(Spanned::into_inner),
+        },
         day_starts: raw.day_starts,
         cramp_day_starts: raw.cramp_day_starts,
         slots: raw.slots.map(|table| slots(file, &table)).transpose()?,
@@ -257,6 +267,8 @@ pub struct Flags {
     pub sounds: Option<SoundSet>,
     /// `--volume`.
     pub volume: Option<u8>,
+    /// `--device`.
+    pub device: Option<String>,
     /// `--day-starts` (of `stretch log`).
     pub day_starts: Option<TimeOfDay>,
 }
@@ -323,6 +335,8 @@ pub struct Settings {
     pub volume: Setting<u8>,
     /// The cap on loudness (the config file's `max_volume`, else 100).
     pub max_volume: Setting<u8>,
+    /// The output to play on; `None` for the sound server's default.
+    pub device: Option<Setting<String>>,
     /// When one night ends and the next begins.
     pub day_starts: Setting<TimeOfDay>,
     /// When cramps start counting for the coming night (the config file's `cramp_day_starts`).
@@ -360,6 +374,7 @@ impl Settings {
             volume: layered(flags.volume.map(|v| ("--volume", v)), config.volume, &path)
                 .unwrap_or_else(|| Setting::default(VOLUME)),
             max_volume: layered(None, config.max_volume, &path).unwrap_or_else(|| Setting::default(100)),
+            device: layered(flags.device.clone().map(|d| ("--device", d)), config.device.clone(), &path),
             day_starts: layered(flags.day_starts.map(|v| ("--day-starts", v)), config.day_starts, &path)
                 .unwrap_or_else(|| Setting::default(DEFAULT_DAY_STARTS)),
             cramp_day_starts: layered(None, config.cramp_day_starts, &path)
@@ -429,6 +444,9 @@ impl Settings {
         }
         push(&self.sounds.layer, self.sounds.value.name().to_string());
         push(&self.volume.layer, self.volume.value.to_string());
+        if let Some(device) = &self.device {
+            push(&device.layer, device.value.clone());
+        }
         Ok(args)
     }
 }
@@ -524,6 +542,16 @@ mod tests {
         assert_eq!(s.volume, Setting { value: 10, layer: Layer::Flag("--volume") });
         assert_eq!(s.day_starts, Setting { value: DEFAULT_DAY_STARTS, layer: Layer::Default });
         assert_eq!(s.cramp_day_starts, Setting { value: DEFAULT_CRAMP_DAY_STARTS, layer: Layer::Default });
+    }
+
+    #[test]
+    fn a_device_from_the_file_or_a_flag_reaches_a_scheduled_entry_only_as_a_flag() {
+        let s = Settings::resolve(&Flags::default(), &from_file("device = \"bedroom\"\n"));
+        assert_eq!(s.device.as_ref().map(|d| d.value.as_str()), Some("bedroom"));
+        assert_eq!(s.flag_args().unwrap(), Vec::<String>::new(), "the file is read when the entry runs");
+        let s = Settings::resolve(&Flags { device: Some("usb".into()), ..Flags::default() }, &Config::default());
+        assert_eq!(s.flag_args().unwrap(), ["--device", "usb"]);
+        assert!(parse_err("device = \"\"\n").contains("device must name an output"));
     }
 
     #[test]

@@ -44,6 +44,13 @@ pub fn render(file: Option<&Path>, found: bool, settings: &Settings, routine: &R
         ("sounds", shown(&settings.sounds, |s| s.name().to_string())),
         ("volume", shown(&settings.volume, u8::to_string)),
         ("max_volume", shown(&settings.max_volume, u8::to_string)),
+        (
+            "device",
+            settings
+                .device
+                .as_ref()
+                .map_or_else(|| Setting { value: "-".into(), layer: Layer::Default }, |d| shown(d, String::clone)),
+        ),
         ("day_starts", shown(&settings.day_starts, ToString::to_string)),
         ("cramp_day_starts", shown(&settings.cramp_day_starts, ToString::to_string)),
     ];
@@ -83,8 +90,9 @@ mod tests {
         assert_eq!(lines[4], "hold              7s         /c/config.toml");
         assert_eq!(lines[8], "volume            5          flag --volume");
         assert_eq!(lines[9], "max_volume        100        default");
-        assert_eq!(lines[10], "day_starts        04:00      default");
-        assert_eq!(lines[11], "cramp_day_starts  12:00      default");
+        assert_eq!(lines[10], "device            -          default");
+        assert_eq!(lines[11], "day_starts        04:00      default");
+        assert_eq!(lines[12], "cramp_day_starts  12:00      default");
     }
 
     #[test]

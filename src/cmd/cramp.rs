@@ -87,7 +87,7 @@ pub fn run(args: &CrampArgs, settings: &Settings, color: ColorChoice, paths: &Pa
             Layer::Flag(_) => None,
             _ => Some(RELIEF_VOLUME),
         }),
-        device: None,
+        device: settings.device.as_ref().map(|d| d.value.clone()),
         json: false,
         log: true,
         cramp: Some(cramp.id),

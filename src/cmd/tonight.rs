@@ -61,7 +61,7 @@ pub fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, paths: &
         timeline,
         sounds,
         volume,
-        device: None,
+        device: settings.device.as_ref().map(|d| d.value.clone()),
         json: args.json,
         log: !args.no_log,
         cramp: None,

@@ -194,7 +194,8 @@ fn every_cue_is_heard_when_shown(server: &Server, s: &Sandbox) {
         std::fs::read(&wav).unwrap()[44..].chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
     let planned = onsets(&track);
 
-    let mut session = vec!["--json"];
+    // Named, as a person with two outputs would: the sink recorded.
+    let mut session = vec!["--json", "--device", SINK];
     session.extend_from_slice(ARGS);
     let mut output = None;
     let recording = record(server, s, || {
