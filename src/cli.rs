@@ -256,10 +256,6 @@ pub struct TonightArgs {
     #[arg(long)]
     pub skip_if_done: bool,
 
-    /// The day's slot this run is for (a name in the config file's [slots]): --skip-if-done then skips only when that slot is already filled today
-    #[arg(long, value_name = "NAME")]
-    pub slot: Option<String>,
-
     /// Check that the routine would run here, and be heard, without running it:
     /// prints `heard: ...` or `silent: ...`; what `stretch schedule add` runs under cron's environment
     #[arg(long, hide = true)]
@@ -334,6 +330,10 @@ pub struct RoutineOptions {
     #[arg(long, value_name = "0-100", value_parser = clap::value_parser!(u8).range(0..=100))]
     pub volume: Option<u8>,
 
+    /// The day's slot this run is for (a name in the config file's [slots]): --skip-if-done then skips only when that slot is already filled today
+    #[arg(long, value_name = "NAME")]
+    pub slot: Option<String>,
+
     /// The output to play on, by the sound server's name for it (`stretch doctor` lists them) [default: the server's default]
     #[arg(long, value_name = "NAME")]
     pub device: Option<String>,
@@ -359,6 +359,7 @@ impl RoutineOptions {
             sounds: self.sounds,
             volume: self.volume,
             device: self.device.clone(),
+            slot: self.slot.clone(),
             ..self.timing.flags()
         }
     }

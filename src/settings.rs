@@ -269,6 +269,8 @@ pub struct Flags {
     pub volume: Option<u8>,
     /// `--device`.
     pub device: Option<String>,
+    /// `--slot`: the day's slot a run is for.
+    pub slot: Option<String>,
     /// `--day-starts` (of `stretch log`).
     pub day_starts: Option<TimeOfDay>,
 }
@@ -337,6 +339,8 @@ pub struct Settings {
     pub max_volume: Setting<u8>,
     /// The output to play on; `None` for the sound server's default.
     pub device: Option<Setting<String>>,
+    /// The day's slot this run is for (a flag only: it belongs to one run, or one scheduled entry).
+    pub slot: Option<String>,
     /// When one night ends and the next begins.
     pub day_starts: Setting<TimeOfDay>,
     /// When cramps start counting for the coming night (the config file's `cramp_day_starts`).
@@ -375,12 +379,26 @@ impl Settings {
                 .unwrap_or_else(|| Setting::default(VOLUME)),
             max_volume: layered(None, config.max_volume, &path).unwrap_or_else(|| Setting::default(100)),
             device: layered(flags.device.clone().map(|d| ("--device", d)), config.device.clone(), &path),
+            slot: flags.slot.clone(),
             day_starts: layered(flags.day_starts.map(|v| ("--day-starts", v)), config.day_starts, &path)
                 .unwrap_or_else(|| Setting::default(DEFAULT_DAY_STARTS)),
             cramp_day_starts: layered(None, config.cramp_day_starts, &path)
                 .unwrap_or_else(|| Setting::default(DEFAULT_CRAMP_DAY_STARTS)),
             slots: config.slots.clone().unwrap_or_else(crate::journal::slots::defaults),
         }
+    }
+
+    /// The index of `--slot` among the day's slots (`None` without one), or a
+    /// usage error listing them.
+    pub fn slot_index(&self) -> Result<Option<usize>> {
+        let Some(name) = &self.slot else { return Ok(None) };
+        self.slots.iter().position(|s| s.name == *name).map(Some).ok_or_else(|| {
+            let names: Vec<&str> = self.slots.iter().map(|s| s.name.as_str()).collect();
+            Error::usage(format!(
+                "--slot {name:?} is no slot of the day; the config file's [slots] (or the built-in ones) are: {}",
+                names.join(", ")
+            ))
+        })
     }
 
     /// The loudness to play at: `volume`, or `wanted` if given, never above `max_volume`.
@@ -446,6 +464,9 @@ impl Settings {
         push(&self.volume.layer, self.volume.value.to_string());
         if let Some(device) = &self.device {
             push(&device.layer, device.value.clone());
+        }
+        if let Some(slot) = &self.slot {
+            push(&Layer::Flag("--slot"), slot.clone());
         }
         Ok(args)
     }

@@ -190,6 +190,7 @@ fn text(path: &Path) -> Result<String> {
 type Report = Vec<(bool, String)>;
 
 fn add(args: &ScheduleTimes, settings: &Settings, paths: &Paths, env: &Env) -> Result<u8> {
+    settings.slot_index()?;
     let new = invocation(settings, paths, env)?;
     // Every value must fit a crontab line before the crontab is read.
     new.render_sh(false).map_err(Error::usage)?;

@@ -22,11 +22,11 @@ use crate::time::duration;
 /// Runs `stretch tonight` with `settings`; returns the exit code.
 pub fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, paths: &Paths, env: &Env) -> Result<u8> {
     let routine = settings.routine(paths.routine_dir().as_deref())?;
+    let slot = settings.slot_index()?;
     if args.check {
         return check(&routine.name, settings, paths, env);
     }
     let now = env.now()?;
-    let slot = args.slot.as_deref().map(|name| slot_index(settings, name)).transpose()?;
     let day_starts = settings.day_starts.value.naive();
     if args.skip_if_done
         && let Some(done) =
@@ -196,17 +196,6 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path, env: &
         ));
     }
     Ok(code::OK)
-}
-
-/// The index of the slot `name` in the config, or a usage error listing them.
-fn slot_index(settings: &Settings, name: &str) -> Result<usize> {
-    settings.slots.iter().position(|s| s.name == name).ok_or_else(|| {
-        let names: Vec<&str> = settings.slots.iter().map(|s| s.name.as_str()).collect();
-        Error::usage(format!(
-            "--slot {name:?} is no slot of the day; the config file's [slots] (or the built-in ones) are: {}",
-            names.join(", ")
-        ))
-    })
 }
 
 /// When tonight's completed session started, if a person attended one; with

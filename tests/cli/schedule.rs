@@ -550,3 +550,16 @@ fn first_version_entries_are_flagged_and_upgraded_with_their_settings() {
     let (_, stdout, _) = s.run(schedule(&s, &["upgrade"]));
     assert_eq!(stdout, "nothing to upgrade: every entry is in this version's form\n");
 }
+
+#[test]
+fn an_entry_names_its_slot_and_an_unknown_slot_is_refused() {
+    let s = Sandbox::new();
+    let (code, stdout, stderr) = s.run(schedule(&s, &["add", "07:30", "--slot", "morning"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let tab = s.crontab().unwrap();
+    assert!(tab.contains("--slot morning"), "{tab}");
+    let (code, _, stderr) = s.run(schedule(&s, &["add", "08:00", "--slot", "brunch"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--slot \"brunch\" is no slot of the day") && stderr.contains("morning"), "{stderr}");
+    assert!(!s.crontab().unwrap().contains("08"), "nothing added");
+}
