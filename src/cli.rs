@@ -21,10 +21,12 @@ use crate::time::of_day::TimeOfDay;
 const EXIT_CODES: &str = "\
 Exit codes:
   0    completed
-  1    runtime error (a file could not be written, ...)
+  1    runtime error (a file could not be written, ...); for `log --check`,
+       a problem found in the journal
   2    usage error (a bad flag value, an invalid routine or config file)
   75   another session is running
-  130  interrupted (Ctrl-C, q or Esc); 143 for SIGTERM";
+  130  interrupted (Ctrl-C, q or Esc); 143 for SIGTERM, 129 when the terminal
+       closed, 131 for Ctrl-\\";
 
 /// The in-session keys, for `tonight --help` and `cramp --help`.
 const KEYS: &str = "\
@@ -331,7 +333,7 @@ pub struct RoutineOptions {
     pub sounds: Option<SoundSet>,
 
     /// Loudness, 0-100; the default is gentle, for a bedroom at night [default: 40]
-    #[arg(long, value_name = "0-100", value_parser = clap::value_parser!(u8).range(0..=100))]
+    #[arg(long, value_name = "0-100", allow_negative_numbers = true, value_parser = limits::volume)]
     pub volume: Option<u8>,
 }
 
@@ -496,7 +498,7 @@ pub struct LogAddArgs {
     pub routine: Option<String>,
 
     /// Number of holds you did (per leg, for one-leg routines), 1-20 [default: the routine's]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = limits::reps)]
     pub reps: Option<u32>,
 }
 
@@ -512,7 +514,7 @@ pub struct LogImportArgs {
 #[derive(Debug, Default, Args)]
 pub struct TimingArgs {
     /// Number of holds (per leg, for one-leg routines), 1-20 [default: the routine's]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = limits::reps)]
     pub reps: Option<u32>,
 
     /// Length of each hold: 10 (seconds), 10s, 1.5s, 500ms or 1m30s; 100ms-10m [default: the routine's]
@@ -547,7 +549,7 @@ pub struct CrampArgs {
     pub at: Option<At>,
 
     /// How bad, from 1 (mild) to 5 (worst) [default: 3, or asked on a terminal]
-    #[arg(long, value_name = "1-5", value_parser = clap::value_parser!(u8).range(1..=5))]
+    #[arg(long, value_name = "1-5", allow_negative_numbers = true, value_parser = limits::severity)]
     pub severity: Option<u8>,
 
     /// A few words to remember it by
@@ -563,7 +565,7 @@ pub struct CrampArgs {
     pub sounds: Option<SoundSet>,
 
     /// Loudness of the relief cues, 0-100; quiet, as others may be asleep [default: 25]
-    #[arg(long, value_name = "0-100", value_parser = clap::value_parser!(u8).range(0..=100))]
+    #[arg(long, value_name = "0-100", allow_negative_numbers = true, value_parser = limits::volume)]
     pub volume: Option<u8>,
 
     /// Change the relief routine's timing.
