@@ -145,7 +145,7 @@ fn fifos_links_and_huge_lines_are_errors_at_once() {
     let (code, stdout, stderr) = s.run(s.log(NOW, "UTC", &["--check"]));
     assert_eq!(code, 1);
     assert!(stderr.contains(":2: the line is longer than 1 MiB"), "{stderr}");
-    assert!(stdout.ends_with(": 2 records, 1 problems\n"), "{stdout}");
+    assert!(stdout.ends_with(": 2 records, 1 problem\n"), "{stdout}");
 }
 
 #[test]
