@@ -489,7 +489,7 @@ pub struct LogRetractArgs {
 /// Options of `stretch log add`.
 #[derive(Debug, Args)]
 pub struct LogAddArgs {
-    /// When it started: 22:30 (the most recent one), "2026-11-26 22:30", or 2026-11-26T22:30:00+01:00 [default: now]
+    /// When it started: 22:30 or 10pm (the most recent one), a date and time like "2026-11-26 22:30" or "2026-11-26 10pm", or 2026-11-26T22:30:00+01:00 [default: now]
     #[arg(long, value_name = "TIME")]
     pub at: Option<At>,
 
@@ -544,7 +544,7 @@ pub struct CrampArgs {
     #[arg(long, value_enum)]
     pub leg: Option<Leg>,
 
-    /// When it woke you, if not just now: 05:30 (the most recent one), or "2026-11-26 05:30"
+    /// When it woke you, if not just now: 05:30 or 5am (the most recent one), or a date and time like "2026-11-26 05:30" or "2026-11-26 5am"
     #[arg(long, value_name = "TIME")]
     pub at: Option<At>,
 
