@@ -431,6 +431,22 @@ fn add_refuses_a_config_typo_and_a_missing_config_file_and_changes_nothing() {
 }
 
 #[test]
+fn a_routine_that_cannot_be_used_is_a_usage_error_before_any_entry() {
+    let s = Sandbox::new();
+    s.set_crontab(OTHER_JOBS);
+    let bad = s.path().join("bad.toml");
+    std::fs::write(&bad, "reps = 3\n").unwrap();
+    for action in ["add", "print"] {
+        for routine in ["nope", bad.to_str().unwrap()] {
+            let (code, stdout, stderr) = s.run(schedule(&s, &[action, "22:30", "--routine", routine]));
+            assert_eq!((code, stdout.as_str()), (2, ""), "{action} --routine {routine}: {stderr}");
+            assert!(stderr.contains("no routine named \"nope\"") || stderr.contains("bad.toml"), "{stderr}");
+        }
+    }
+    assert_eq!(s.crontab().unwrap(), OTHER_JOBS);
+}
+
+#[test]
 fn the_check_mode_resolves_everything_and_plays_nothing() {
     let s = Sandbox::new();
     let data = s.data();
