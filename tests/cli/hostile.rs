@@ -233,6 +233,7 @@ fn export_audio_replaces_only_files_and_leaves_nothing_behind() {
     for target in ["/dev/null", "home"] {
         let (code, _, stderr) = s.run(export(target));
         assert_eq!(code, 2, "{target}: {stderr}");
+        assert!(!stderr.contains("does not end in .wav"), "only the error, for what is not a file: {stderr}");
     }
     std::fs::write(s.path().join("out.wav.partial"), "mine").unwrap();
     let (code, _, stderr) = s.run(export("out.wav"));
