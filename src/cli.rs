@@ -137,6 +137,13 @@ pub enum Command {
     /// Run the routine by itself at set times, from your crontab.
     Schedule(ScheduleArgs),
     /// Check sound, the journal and the schedule; say how to fix what fails.
+    ///
+    /// Checks the config file, the audio output, the data directory, the
+    /// journal (readable, private) and, for each schedule entry, the crontab,
+    /// the cron daemon and a run under cron's environment: will it start, and
+    /// will it be heard. Each check prints ok, warn, note or FAIL with the fix;
+    /// exits 1 if any check fails, else 0.
+    #[command(verbatim_doc_comment)]
     Doctor(DoctorArgs),
     /// Show the settings in effect and where each comes from: a flag, the config file, or the default.
     Config(ConfigArgs),
