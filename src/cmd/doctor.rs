@@ -86,10 +86,13 @@ fn schedule_checks(env: &Env) -> Vec<(String, Verdict)> {
         ));
         return checks;
     }
-    checks.push(("crontab".into(), Verdict::Ok(match entries.len() {
-        1 => "1 stretch entry".to_string(),
-        n => format!("{n} stretch entries"),
-    })));
+    checks.push((
+        "crontab".into(),
+        Verdict::Ok(match entries.len() {
+            1 => "1 stretch entry".to_string(),
+            n => format!("{n} stretch entries"),
+        }),
+    ));
     checks.push(("cron daemon".into(), cron_daemon(Path::new("/proc"))));
     for entry in &entries {
         checks.extend(entry_checks(entry, env));
@@ -235,7 +238,9 @@ fn journal(path: &Path) -> Verdict {
     match journal::read(path) {
         Err(e) => Verdict::Fail(format!("{e}; check its permissions")),
         Ok(reading) => match reading.problems.first() {
-            None => Verdict::Ok(format!("{} in {}", words::count(reading.records.len() as u64, "record"), path.display())),
+            None => {
+                Verdict::Ok(format!("{} in {}", words::count(reading.records.len() as u64, "record"), path.display()))
+            }
             Some(p) => Verdict::Fail(format!(
                 "{} in {}, the first at line {}: {}; fix or delete them (the rest reads fine)",
                 words::count(reading.problems.len() as u64, "unreadable line"),

@@ -839,7 +839,10 @@ mod tests {
         let line = session("a").to_line();
         let laptop = line.replace("\"source\":\"terminal\"", "\"source\":\"laptop\"");
         let why = explain(&laptop, &serde_json::from_str::<Record>(&laptop).unwrap_err());
-        assert!(why.starts_with("not a valid session record: field \"source\": \"laptop\" is not one of terminal"), "{why}");
+        assert!(
+            why.starts_with("not a valid session record: field \"source\": \"laptop\" is not one of terminal"),
+            "{why}"
+        );
         let negative = line.replace("\"hold_ms\":30000", "\"hold_ms\":-1");
         let why = explain(&negative, &serde_json::from_str::<Record>(&negative).unwrap_err());
         assert_eq!(why, "not a valid session record: field \"hold_ms\": must be a whole number, 0 or more (got -1)");

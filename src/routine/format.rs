@@ -478,11 +478,8 @@ fn default_words(phase: &str) -> &'static str {
 /// slips (a word without quotes, a table where a list of tables belongs).
 /// `text` is the file and `span` where toml points, to find the key.
 fn clean_toml_message(message: &str, text: &str, span: Option<Range<usize>>) -> String {
-    let message = message
-        .trim()
-        .replace("unknown field", "unknown key")
-        .replace("missing field", "missing key")
-        .replace('`', "");
+    let message =
+        message.trim().replace("unknown field", "unknown key").replace("missing field", "missing key").replace('`', "");
     if message.starts_with("string values must be quoted") {
         return "a value must be a number or text in double quotes, like \"10s\"".to_string();
     }
@@ -521,7 +518,7 @@ fn wrong_type(key: &str, found: &str, expected: &str) -> String {
         return format!("{key} is too {size} (got {number})");
     }
     if found == "map" && expected == "a list" {
-        let last = key.rsplit('.').next().unwrap_or(&key);
+        let last = key.rsplit('.').next().unwrap_or(key);
         let one = last.strip_suffix('s').unwrap_or("entry");
         return format!("[{key}] is a list: write each {one} as [[{key}]]");
     }
@@ -678,8 +675,14 @@ mod tests {
     fn wrong_kinds_of_value_name_the_key_and_the_value() {
         for (text, expected) in [
             ("reps = 2.5\n[hold]\nduration = 5\n", "t.toml:1:8: reps must be a whole number (got 2.5)"),
-            ("reps = 99999999999999999999\n[hold]\nduration = 5\n", "t.toml:1:8: reps is too large (got 99999999999999999999)"),
-            ("[hold]\nduration = 5\n[hold.steps]\nwords = \"A\"\n", "[hold.steps] is a list: write each step as [[hold.steps]]"),
+            (
+                "reps = 99999999999999999999\n[hold]\nduration = 5\n",
+                "t.toml:1:8: reps is too large (got 99999999999999999999)",
+            ),
+            (
+                "[hold]\nduration = 5\n[hold.steps]\nwords = \"A\"\n",
+                "[hold.steps] is a list: write each step as [[hold.steps]]",
+            ),
             ("summary = 3\n[hold]\nduration = 5\n", "summary must be text in double quotes (got 3)"),
         ] {
             let err = parse_err(text);

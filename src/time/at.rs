@@ -50,7 +50,8 @@ impl FromStr for At {
 /// the date's ten characters; `None` for a time alone.
 fn dated(text: &str) -> Option<(&str, &str)> {
     let date = text.get(..10)?;
-    let looks_dated = date.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    let looks_dated =
+        date.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
     let time = text[10..].strip_prefix(['T', ' '])?.trim_start();
     looks_dated.then_some((date, time))
 }

@@ -81,14 +81,21 @@ mod tests {
         assert!(text.contains("\\-\\-hold"), "{text}");
         assert_eq!(text.matches("space     pause").count(), 1, "the keys, once: {text}");
         let version = env!("CARGO_PKG_VERSION");
-        assert!(text.contains(&format!("stretch {version}")) && !text.contains(&format!("tonight {version}")), "{text}");
+        assert!(
+            text.contains(&format!("stretch {version}")) && !text.contains(&format!("tonight {version}")),
+            "{text}"
+        );
         assert!(!text.contains("stretch\\-help"), "{text}");
         let text = page(&["schedule", "add"]);
         assert!(text.contains(".TH stretch-schedule-add 1"), "{}", &text[..300]);
         let err = render(&["nope".into()], &mut Vec::new()).unwrap_err();
         assert!(err.message.contains("tonight"), "{}", err.message);
         let err = render(&["schedule".into(), "nope".into()], &mut Vec::new()).unwrap_err();
-        assert!(err.message.starts_with("no command named \"nope\" under schedule; pages exist for: add"), "{}", err.message);
+        assert!(
+            err.message.starts_with("no command named \"nope\" under schedule; pages exist for: add"),
+            "{}",
+            err.message
+        );
         let err = render(&["help".into()], &mut Vec::new()).unwrap_err();
         assert!(err.message.contains("no command named \"help\""), "{}", err.message);
         assert!(!page(&[]).contains("stretch\\-help"), "no page for clap's help");
