@@ -21,10 +21,12 @@ use crate::time::of_day::TimeOfDay;
 const EXIT_CODES: &str = "\
 Exit codes:
   0    completed
-  1    runtime error (a file could not be written, ...)
+  1    runtime error (a file could not be written, ...); for `log --check`,
+       a problem found in the journal
   2    usage error (a bad flag value, an invalid routine or config file)
   75   another session is running
-  130  interrupted (Ctrl-C, q or Esc); 143 for SIGTERM";
+  130  interrupted (Ctrl-C, q or Esc); 143 for SIGTERM, 129 when the terminal
+       closed, 131 for Ctrl-\\";
 
 /// The in-session keys, for `tonight --help` and `cramp --help`.
 const KEYS: &str = "\
@@ -135,6 +137,13 @@ pub enum Command {
     /// Run the routine by itself at set times, from your crontab.
     Schedule(ScheduleArgs),
     /// Check sound, the journal and the schedule; say how to fix what fails.
+    ///
+    /// Checks the config file, the audio output, the data directory, the
+    /// journal (readable, private) and, for each schedule entry, the crontab,
+    /// the cron daemon and a run under cron's environment: will it start, and
+    /// will it be heard. Each check prints ok, warn, note or FAIL with the fix;
+    /// exits 1 if any check fails, else 0.
+    #[command(verbatim_doc_comment)]
     Doctor(DoctorArgs),
     /// Show the settings in effect and where each comes from: a flag, the config file, or the default.
     Config(ConfigArgs),
@@ -327,7 +336,7 @@ pub struct RoutineOptions {
     pub sounds: Option<SoundSet>,
 
     /// Loudness, 0-100; the default is gentle, for a bedroom at night [default: 40]
-    #[arg(long, value_name = "0-100", value_parser = clap::value_parser!(u8).range(0..=100))]
+    #[arg(long, value_name = "0-100", allow_negative_numbers = true, value_parser = limits::volume)]
     pub volume: Option<u8>,
 
     /// The day's slot this run is for (a name in the config file's [slots]): --skip-if-done then skips only when that slot is already filled today
@@ -498,7 +507,7 @@ pub struct LogRetractArgs {
 /// Options of `stretch log add`.
 #[derive(Debug, Args)]
 pub struct LogAddArgs {
-    /// When it started: 22:30 (the most recent one), "2026-11-26 22:30", or 2026-11-26T22:30:00+01:00 [default: now]
+    /// When it started: 22:30 or 10pm (the most recent one), a date and time like "2026-11-26 22:30" or "2026-11-26 10pm", or 2026-11-26T22:30:00+01:00 [default: now]
     #[arg(long, value_name = "TIME")]
     pub at: Option<At>,
 
@@ -507,7 +516,7 @@ pub struct LogAddArgs {
     pub routine: Option<String>,
 
     /// Number of holds you did (per leg, for one-leg routines), 1-20 [default: the routine's]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = limits::reps)]
     pub reps: Option<u32>,
 }
 
@@ -523,7 +532,7 @@ pub struct LogImportArgs {
 #[derive(Debug, Default, Args)]
 pub struct TimingArgs {
     /// Number of holds (per leg, for one-leg routines), 1-20 [default: the routine's]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = limits::reps)]
     pub reps: Option<u32>,
 
     /// Length of each hold: 10 (seconds), 10s, 1.5s, 500ms or 1m30s; 100ms-10m [default: the routine's]
@@ -553,12 +562,12 @@ pub struct CrampArgs {
     #[arg(long, value_enum)]
     pub leg: Option<Leg>,
 
-    /// When it woke you, if not just now: 05:30 (the most recent one), or "2026-11-26 05:30"
+    /// When it woke you, if not just now: 05:30 or 5am (the most recent one), or a date and time like "2026-11-26 05:30" or "2026-11-26 5am"
     #[arg(long, value_name = "TIME")]
     pub at: Option<At>,
 
     /// How bad, from 1 (mild) to 5 (worst) [default: 3, or asked on a terminal]
-    #[arg(long, value_name = "1-5", value_parser = clap::value_parser!(u8).range(1..=5))]
+    #[arg(long, value_name = "1-5", allow_negative_numbers = true, value_parser = limits::severity)]
     pub severity: Option<u8>,
 
     /// A few words to remember it by
@@ -574,7 +583,7 @@ pub struct CrampArgs {
     pub sounds: Option<SoundSet>,
 
     /// Loudness of the relief cues, 0-100; quiet, as others may be asleep [default: 25]
-    #[arg(long, value_name = "0-100", value_parser = clap::value_parser!(u8).range(0..=100))]
+    #[arg(long, value_name = "0-100", allow_negative_numbers = true, value_parser = limits::volume)]
     pub volume: Option<u8>,
 
     /// Change the relief routine's timing.

@@ -181,7 +181,11 @@ fn slots(file: &str, table: &toml::Table) -> std::result::Result<Vec<Slot>, Rout
 fn explain(file: &str, text: &str, e: &toml::de::Error) -> RoutineError {
     let mut error = RoutineError::from_toml(file, text, e);
     let key = e.span().map(|span| &text[span]).unwrap_or_default();
-    if e.span().is_some_and(|span| text[..span.start].ends_with('[')) {
+    if error.message.starts_with("sounds must be a word") {
+        // toml cannot name the words when the value is not text at all.
+        let names: Vec<&str> = <SoundSet as clap::ValueEnum>::value_variants().iter().map(|s| s.name()).collect();
+        error.message = format!("sounds must be one of {} (got {key})", names.join(", "));
+    } else if e.span().is_some_and(|span| text[..span.start].ends_with('[')) {
         error.message += "; the config file has no [sections]: write each key at the top";
     } else if error.message.starts_with("unknown key")
         && let Some(near) = KEYS.iter().find(|k| strsim_close(k, key))
@@ -530,12 +534,17 @@ mod tests {
             ("hold = \"20m\"\n", "c.toml:1:8: hold must be between 100ms and 10m (got 20m)"),
             ("prepare = \"20m\"\n", "c.toml:1:11: prepare must be between 0s and 5m (got 20m)"),
             ("rest = \"5 s\"\n", "c.toml:1:8: invalid duration \"5 s\""),
-            ("sounds = \"loud\"\n", "c.toml:1:10: unknown value loud, expected one of voice, chime, off"),
+            ("sounds = \"loud\"\n", "c.toml:1:10: sounds must be one of voice, chime, off (got loud)"),
+            ("sounds = 1\n", "c.toml:1:10: sounds must be one of voice, chime, off (got 1)"),
+            ("reps = \"2\"\n", "c.toml:1:8: reps must be a whole number, like 2 (got the text \"2\")"),
+            ("reps = 2.5\n", "c.toml:1:8: reps must be a whole number (got 2.5)"),
+            ("reps = 99999999999999999999\n", "c.toml:1:8: reps is too large (got 99999999999999999999)"),
+            ("hold = 1.5\nrest = -2\n", "c.toml:2:8: rest must be a duration like"),
             ("day_starts = \"4 o'clock\"\n", "c.toml:1:14: invalid time \"4 o'clock\""),
             ("day_starts = 4\n", "c.toml:1:14: invalid time \"4\""),
             ("routine = \"\"\n", "c.toml:1:11: routine must name a routine"),
             ("hold = 5\n[tonight]\nreps = 2\n", "c.toml:2:2: unknown key tonight"),
-            ("volume = \"loud\"\n", "c.toml:1:10: invalid type: string \"loud\", expected a whole number"),
+            ("volume = \"loud\"\n", "c.toml:1:10: volume must be a whole number (got the text \"loud\")"),
         ] {
             let err = parse_err(text);
             assert!(err.starts_with(expected), "{text:?}: {err}");
@@ -576,6 +585,11 @@ mod tests {
     }
 
     #[test]
+    fn a_decimal_number_of_seconds_is_a_duration() {
+        assert_eq!(from_file("hold = 1.5\n").hold, Some(Duration::from_millis(1500)));
+    }
+
+    #[test]
     fn max_volume_caps_every_loudness() {
         let s = Settings::resolve(
             &Flags { volume: Some(90), ..Flags::default() },
@@ -599,7 +613,7 @@ mod tests {
             ..Flags::default()
         };
         let args = Settings::resolve(&flags, &config).flag_args().unwrap();
-        assert_eq!(args, ["--reps", "2", "--rest", "1s500ms", "--sounds", "chime"]);
+        assert_eq!(args, ["--reps", "2", "--rest", "1.5s", "--sounds", "chime"]);
         let file = Flags { routine: Some("mine.toml".into()), ..Flags::default() };
         let args = Settings::resolve(&file, &Config::default()).flag_args().unwrap();
         assert_eq!(args, ["--routine".to_string(), std::path::absolute("mine.toml").unwrap().display().to_string()]);

@@ -18,6 +18,10 @@ pub enum Playback {
     Alsa(alsa_device::Playback),
 }
 
+/// Joins the sound server's reason to ALSA's in a failure message, so a
+/// caller that explains the server itself can keep ALSA's part alone.
+pub const ALSA_PART: &str = "; ALSA: ";
+
 /// Starts `track` on `device` (the default output if `None`) and returns once
 /// its first sample is heard, with `origin` set to that instant. On failure,
 /// says why, and how to get sound, in a few words.
@@ -35,7 +39,7 @@ pub fn play(track: Playhead, device: Option<&str>, origin: &Origin) -> Result<Pl
                 origin.set(std::time::Instant::now());
                 Playback::Alsa(playback)
             })
-            .map_err(|alsa| format!("{why}; ALSA: {alsa}"));
+            .map_err(|alsa| format!("{why}{ALSA_PART}{alsa}"));
     }
     Err(why)
 }
@@ -50,7 +54,7 @@ pub fn probe() -> Result<Vec<(String, String)>, String> {
     #[cfg(feature = "alsa")]
     return alsa_device::probe()
         .map(|()| vec![("default".to_string(), "ALSA's default output".to_string())])
-        .map_err(|alsa| format!("{why}; ALSA: {alsa}"));
+        .map_err(|alsa| format!("{why}{ALSA_PART}{alsa}"));
     #[cfg(not(feature = "alsa"))]
     Err(why)
 }

@@ -43,7 +43,7 @@ pub const GET_SPEECH: &str = "apt-get install flite";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum SoundSet {
-    /// Spoken words, so a person facing a wall knows what to do.
+    /// Spoken words saying what to do next, heard without looking at the screen.
     Voice,
     /// Distinct tones for get ready, hold, release, tick and finish.
     Chime,

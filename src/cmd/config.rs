@@ -42,7 +42,7 @@ pub fn render(file: Option<&Path>, found: bool, settings: &Settings, routine: &R
         ("rest", or_routine(&settings.rest, routine.rest.length)),
         ("prepare", or_routine(&settings.prepare, routine.prepare.length)),
         ("sounds", shown(&settings.sounds, |s| s.name().to_string())),
-        ("volume", shown(&settings.volume, u8::to_string)),
+        ("volume", shown(&settings.volume, |v| capped(*v, settings.max_volume.value))),
         ("max_volume", shown(&settings.max_volume, u8::to_string)),
         (
             "device",
@@ -64,6 +64,12 @@ pub fn render(file: Option<&Path>, found: bool, settings: &Settings, routine: &R
         let _ = writeln!(out, "{name:<16}  {:<width$}  {source}", setting.value);
     }
     out
+}
+
+/// The volume asked for, and, if `max_volume` is lower, what is played, so
+/// a person who asked for 80 is not left wondering why it is quiet.
+fn capped(volume: u8, max_volume: u8) -> String {
+    if volume > max_volume { format!("{volume} (played at {max_volume}: max_volume)") } else { volume.to_string() }
 }
 
 /// A setting with its value as text.
@@ -93,6 +99,18 @@ mod tests {
         assert_eq!(lines[10], "device            -          default");
         assert_eq!(lines[11], "day_starts        04:00      default");
         assert_eq!(lines[12], "cramp_day_starts  12:00      default");
+    }
+
+    #[test]
+    fn a_volume_above_the_cap_says_what_is_played() {
+        let config = crate::settings::parse("c", "max_volume = 50\n").unwrap();
+        let settings = Settings::resolve(&Flags { volume: Some(80), ..Flags::default() }, &config);
+        let text = render(None, false, &settings, &settings.routine(None).unwrap());
+        let line = text.lines().find(|l| l.starts_with("volume ")).unwrap();
+        assert!(line.contains(" 80 (played at 50: max_volume)  flag --volume"), "{line}");
+        let settings = Settings::resolve(&Flags { volume: Some(40), ..Flags::default() }, &config);
+        let text = render(None, false, &settings, &settings.routine(None).unwrap());
+        assert!(!text.contains("played at"), "{text}");
     }
 
     #[test]

@@ -16,6 +16,7 @@ use crate::schedule::crontab::CrontabProgram;
 use crate::schedule::invocation::{self, FALLBACK, Form};
 use crate::schedule::{self, runlog};
 use crate::settings::Config;
+use crate::term::words;
 
 /// How one check went: what was found, or what is wrong and how to fix it.
 enum Verdict {
@@ -34,7 +35,7 @@ pub fn run(config: Result<Config>, paths: &Paths, env: &Env) -> Result<u8> {
     let privacy = privacy(&paths.data_dir);
     let mut checks = vec![
         ("config file".to_string(), config_file(config, paths)),
-        ("audio output".to_string(), audio()),
+        ("audio output".to_string(), audio(env)),
         ("data dir".to_string(), data_dir(paths)),
         ("journal".to_string(), journal(&paths.journal())),
         ("privacy".to_string(), privacy),
@@ -85,7 +86,13 @@ fn schedule_checks(env: &Env) -> Vec<(String, Verdict)> {
         ));
         return checks;
     }
-    checks.push(("crontab".into(), Verdict::Ok(format!("{} stretch entries", entries.len()))));
+    checks.push((
+        "crontab".into(),
+        Verdict::Ok(match entries.len() {
+            1 => "1 stretch entry".to_string(),
+            n => format!("{n} stretch entries"),
+        }),
+    ));
     checks.push(("cron daemon".into(), cron_daemon(Path::new("/proc"))));
     for entry in &entries {
         checks.extend(entry_checks(entry, env));
@@ -183,7 +190,9 @@ fn config_file(config: Result<Config>, paths: &Paths) -> Verdict {
     }
 }
 
-fn audio() -> Verdict {
+/// The default output, and when it does not open, the fix for its cause:
+/// a server to start or a login to run from before speakers to connect.
+fn audio(env: &Env) -> Verdict {
     match device::probe() {
         Ok(sinks) if sinks.is_empty() => Verdict::Fail("the sound server offers no output device".into()),
         Ok(sinks) => {
@@ -193,10 +202,19 @@ fn audio() -> Verdict {
                 .collect();
             Verdict::Ok(format!("{} (default); choose with --device NAME", list.join(", ")))
         }
-        Err(why) => Verdict::Fail(format!(
-            "no audio output ({why}); connect speakers or headphones, unmute them, and run this from the \
-             same login as the routine (routines still run without sound)"
-        )),
+        Err(why) => Verdict::Fail(no_sound(&why, env)),
+    }
+}
+
+/// Why nothing plays and what to do, said once: a missing sound server
+/// names its own fix; speakers are the advice only when a server is there.
+fn no_sound(why: &str, env: &Env) -> String {
+    let (dir, server) = (env.runtime_dir.as_deref(), env.pulse_server.as_deref());
+    let said = crate::schedule::hearing::no_output(why, dir, server);
+    if crate::schedule::hearing::missing_server(dir, server).is_some() {
+        format!("{said} (routines still run without sound)")
+    } else {
+        format!("{said}; connect speakers or headphones and unmute them (routines still run without sound)")
     }
 }
 
@@ -220,10 +238,12 @@ fn journal(path: &Path) -> Verdict {
     match journal::read(path) {
         Err(e) => Verdict::Fail(format!("{e}; check its permissions")),
         Ok(reading) => match reading.problems.first() {
-            None => Verdict::Ok(format!("{} records in {}", reading.records.len(), path.display())),
+            None => {
+                Verdict::Ok(format!("{} in {}", words::count(reading.records.len() as u64, "record"), path.display()))
+            }
             Some(p) => Verdict::Fail(format!(
-                "{} unreadable lines in {}, the first at line {}: {}; fix or delete them (the rest reads fine)",
-                reading.problems.len(),
+                "{} in {}, the first at line {}: {}; fix or delete them (the rest reads fine)",
+                words::count(reading.problems.len() as u64, "unreadable line"),
                 path.display(),
                 p.line,
                 crate::term::visible::visible(&p.message)

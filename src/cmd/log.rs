@@ -18,6 +18,7 @@ use crate::paths::Paths;
 use crate::settings::Settings;
 use crate::term::look::{ColorChoice, Look, Stream};
 use crate::term::visible::visible;
+use crate::term::words;
 use crate::time::nights_ago::NightSpec;
 
 /// Nights in the default table.
@@ -400,7 +401,8 @@ fn check(path: &Path, records: &[Stored], unreadable: &[Problem], now: &DateTime
         }),
     );
     let wrong = all.len();
-    crate::term::output::line(&format!("{}: {} records, {wrong} problems", path.display(), records.len()));
+    let (records, problems) = (words::count(records.len() as u64, "record"), words::count(wrong as u64, "problem"));
+    crate::term::output::line(&format!("{}: {records}, {problems}", path.display()));
     if wrong == 0 { code::OK } else { code::FAILURE }
 }
 

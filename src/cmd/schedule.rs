@@ -34,12 +34,12 @@ pub fn run(
     env: &Env,
 ) -> Result<u8> {
     match action {
-        ScheduleAction::Add(args) => add(args, &settings(args.routine.flags())?, paths, env),
+        ScheduleAction::Add(args) => add(args, &usable(settings(args.routine.flags())?, paths)?, paths, env),
         ScheduleAction::List => list(env),
         ScheduleAction::Remove(args) => remove(args, paths, env),
         ScheduleAction::Upgrade => upgrade(paths, env),
         ScheduleAction::Print(args) => {
-            let new = invocation(&settings(args.routine.flags())?, paths, env)?;
+            let new = invocation(&usable(settings(args.routine.flags())?, paths)?, paths, env)?;
             let added = stamp(env)?;
             let days = args.days.unwrap_or(Days::DAILY);
             let lines = times(args)
@@ -50,6 +50,14 @@ pub fn run(
             Ok(code::OK)
         }
     }
+}
+
+/// `settings`, once the routine they name is found and valid: a routine
+/// that is not there is a mistake on this command line (exit 2), found now,
+/// not an entry that fails at night.
+fn usable(settings: Settings, paths: &Paths) -> Result<Settings> {
+    settings.routine(paths.routine_dir().as_deref())?;
+    Ok(settings)
 }
 
 fn times(args: &ScheduleTimes) -> BTreeSet<TimeOfDay> {

@@ -177,7 +177,10 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path, env: &
         return Err(Error::usage("--export-audio at volume 0 would write silence; choose a --volume from 1 to 100"));
     }
     let to_stdout = path == Path::new("-");
-    if !to_stdout && !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("wav")) {
+    // A directory or a device is refused by the writer: a warning about its
+    // name would only come before the error.
+    let a_file = !to_stdout && std::fs::metadata(path).map_or(true, |m| m.is_file());
+    if a_file && !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("wav")) {
         crate::errln!(
             "stretch: warning: {} does not end in .wav; the file is WAV audio all the same",
             crate::term::visible::visible(&path.display().to_string())

@@ -556,12 +556,38 @@ fn bad_field(kind: &str, text: &str) -> Option<String> {
     if message.starts_with("missing field") {
         return Some(format!("not a valid {kind} record: {message}"));
     }
+    let message = plain(message);
     let before = text.get(..err.column().min(text.len()))?;
     let key = before.rmatch_indices("\":").find_map(|(at, _)| {
         let start = before[..at].rfind('"')?;
         Some(&before[start + 1..at])
     })?;
     Some(format!("not a valid {kind} record: field {key:?}: {message}"))
+}
+
+/// serde's words for a wrong value, as a person reads them: `"laptop" is
+/// not one of tonight, manual` rather than `unknown variant`, and no `u64`.
+fn plain(message: &str) -> String {
+    let message = message.replace('`', "");
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        let (found, names) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        let names = names.trim_start_matches("one of ").replace(" or ", ", ");
+        return format!("{found:?} is not one of {names}");
+    }
+    let rest = message.strip_prefix("invalid type: ").or_else(|| message.strip_prefix("invalid value: "));
+    let Some((found, expected)) = rest.and_then(|r| r.split_once(", expected ")) else { return message };
+    let expected = match expected {
+        "u8" | "u16" | "u32" | "u64" => "a whole number, 0 or more",
+        "i8" | "i16" | "i32" | "i64" => "a whole number",
+        "a string" => "text in double quotes",
+        other => other,
+    };
+    let found = match found.split_once(' ') {
+        Some(("string", text)) => format!("the text {text}"),
+        Some((_, value)) => value.trim_start_matches("point ").to_string(),
+        None => found.to_string(),
+    };
+    format!("must be {expected} (got {found})")
 }
 
 /// Opens (creating it with mode 0600) the journal for appending: never
@@ -814,6 +840,20 @@ mod tests {
         assert!(reading.problems[1].message.contains("v=2"), "{:?}", reading.problems[1]);
         assert!(reading.problems[4].message.contains("torn"), "{:?}", reading.problems[4]);
         assert_eq!(std::fs::read(&path).unwrap(), bytes, "reading never modifies the journal");
+    }
+
+    #[test]
+    fn a_wrong_field_is_named_in_plain_words() {
+        let line = session("a").to_line();
+        let laptop = line.replace("\"source\":\"terminal\"", "\"source\":\"laptop\"");
+        let why = explain(&laptop, &serde_json::from_str::<Record>(&laptop).unwrap_err());
+        assert!(
+            why.starts_with("not a valid session record: field \"source\": \"laptop\" is not one of terminal"),
+            "{why}"
+        );
+        let negative = line.replace("\"hold_ms\":30000", "\"hold_ms\":-1");
+        let why = explain(&negative, &serde_json::from_str::<Record>(&negative).unwrap_err());
+        assert_eq!(why, "not a valid session record: field \"hold_ms\": must be a whole number, 0 or more (got -1)");
     }
 
     #[test]

@@ -48,6 +48,39 @@ pub mod limits {
         length("prepare", text, &PREPARE)
     }
 
+    /// `--reps`: a whole number within [`REPS`].
+    pub fn reps(text: &str) -> Result<u32, String> {
+        whole("reps", text, &REPS)
+    }
+
+    /// `--volume`: a whole number within [`VOLUME`].
+    pub fn volume(text: &str) -> Result<u8, String> {
+        whole("volume", text, &VOLUME)
+    }
+
+    /// `--severity`: a whole number from 1 (mild) to 5 (worst).
+    pub fn severity(text: &str) -> Result<u8, String> {
+        whole("severity", text, &(1..=5))
+    }
+
+    /// A whole number within `range`, refused in words a person reads on a
+    /// command line: `reps must be a whole number from 1 to 20 (got two)`.
+    fn whole<T>(what: &str, text: &str, range: &RangeInclusive<T>) -> Result<T, String>
+    where
+        T: std::str::FromStr + PartialOrd + Copy + std::fmt::Display,
+    {
+        let bad = || format!("{what} must be a whole number from {} to {} (got {text})", range.start(), range.end());
+        let trimmed = text.trim();
+        if trimmed.is_empty() || !trimmed.trim_start_matches(['-', '+']).bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        // Digits that do not fit the type are out of range, not "not a number".
+        match trimmed.parse::<T>() {
+            Ok(value) if range.contains(&value) => Ok(value),
+            _ => Err(bad()),
+        }
+    }
+
     fn length(what: &str, text: &str, range: &RangeInclusive<Duration>) -> Result<Duration, String> {
         within(what, crate::time::duration::parse(text)?, range, crate::time::duration::format)
     }
@@ -156,7 +189,7 @@ impl RoutineError {
 
     /// A file that is not the TOML expected: bad syntax, an unknown key, a value of the wrong type.
     pub fn from_toml(file: &str, text: &str, error: &toml::de::Error) -> Self {
-        Self::at(file, text, error.span(), clean_toml_message(error.message()))
+        Self::at(file, text, error.span(), clean_toml_message(error.message(), text, error.span()))
     }
 }
 
@@ -169,24 +202,48 @@ impl fmt::Display for RoutineError {
     }
 }
 
-/// A duration in a file: a string like `"10s"` or a whole number of seconds.
+/// A duration in a file: a string like `"10s"`, or a number of seconds
+/// (`12`, `1.5`), as `--hold` takes them.
 #[derive(Debug, Clone, Copy)]
 pub struct FileDuration(pub Duration);
 
 impl<'de> Deserialize<'de> for FileDuration {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Seconds(u64),
-            Text(String),
+        deserializer.deserialize_any(DurationVisitor)
+    }
+}
+
+/// Reads each form a duration takes in a file; any other value is refused
+/// by serde with the value named and [`DurationVisitor::expecting`]'s words.
+struct DurationVisitor;
+
+impl serde::de::Visitor<'_> for DurationVisitor {
+    type Value = FileDuration;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a duration like \"10s\", \"500ms\", \"1m30s\" or a number of seconds like 1.5")
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, seconds: u64) -> Result<FileDuration, E> {
+        Ok(FileDuration(Duration::from_secs(seconds)))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, seconds: i64) -> Result<FileDuration, E> {
+        match u64::try_from(seconds) {
+            Ok(seconds) => self.visit_u64(seconds),
+            Err(_) => Err(E::invalid_value(serde::de::Unexpected::Signed(seconds), &self)),
         }
-        let raw = Raw::deserialize(deserializer)
-            .map_err(|_| serde::de::Error::custom("expected a duration like \"10s\", \"500ms\" or \"1m30s\""))?;
-        match raw {
-            Raw::Seconds(s) => Ok(FileDuration(Duration::from_secs(s))),
-            Raw::Text(t) => duration::parse(&t).map(FileDuration).map_err(serde::de::Error::custom),
-        }
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, seconds: f64) -> Result<FileDuration, E> {
+        // The same reading as `--hold 1.5`: exact decimals, no float rounding.
+        duration::parse(&seconds.to_string())
+            .map(FileDuration)
+            .map_err(|_| E::invalid_value(serde::de::Unexpected::Float(seconds), &self))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<FileDuration, E> {
+        duration::parse(text).map(FileDuration).map_err(E::custom)
     }
 }
 
@@ -417,18 +474,85 @@ fn default_words(phase: &str) -> &'static str {
 }
 
 /// toml's messages, in the words of someone editing the file: no Rust type
-/// names, and the fix for the commonest slip (a word without quotes).
-fn clean_toml_message(message: &str) -> String {
-    let message = message
-        .trim()
-        .replace("unknown field", "unknown key")
-        .replace("unknown variant", "unknown value")
-        .replace("missing field", "missing key")
-        .replace('`', "");
+/// names, the key and the value it was given, and the fix for the commonest
+/// slips (a word without quotes, a table where a list of tables belongs).
+/// `text` is the file and `span` where toml points, to find the key.
+fn clean_toml_message(message: &str, text: &str, span: Option<Range<usize>>) -> String {
+    let message =
+        message.trim().replace("unknown field", "unknown key").replace("missing field", "missing key").replace('`', "");
     if message.starts_with("string values must be quoted") {
         return "a value must be a number or text in double quotes, like \"10s\"".to_string();
     }
-    ["i64", "u32", "u8"].iter().fold(message, |m, t| m.replace(&format!("expected {t}"), "expected a whole number"))
+    let (key, got) = key_and_value(text, span);
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "something else"));
+        return wrong_type(&key, found, expected);
+    }
+    if let Some(rest) = message.strip_prefix("invalid value: ") {
+        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "something else"));
+        return wrong_type(&key, found, expected);
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        let (found, names) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        let names = names.trim_start_matches("one of ");
+        return format!("{key} must be one of {names} (got {found})");
+    }
+    if message == "wanted string or table" {
+        return format!("{key} must be a word in double quotes (got {got})");
+    }
+    message
+}
+
+/// `key must be what was expected (got what was found)`, in plain words.
+fn wrong_type(key: &str, found: &str, expected: &str) -> String {
+    let whole = ["i8", "i16", "i32", "i64", "i128", "u8", "u16", "u32", "u64", "u128", "a whole number"];
+    let expected = match expected {
+        e if whole.contains(&e) => "a whole number",
+        "a sequence" => "a list",
+        "a string" => "text in double quotes",
+        other => other,
+    };
+    if let Some((number, _)) = found.strip_prefix("integer ").and_then(|r| r.split_once(" as ")) {
+        // serde names a number too wide for any integer type "as i128".
+        let size = if number.starts_with('-') { "small" } else { "large" };
+        return format!("{key} is too {size} (got {number})");
+    }
+    if found == "map" && expected == "a list" {
+        let last = key.rsplit('.').next().unwrap_or(key);
+        let one = last.strip_suffix('s').unwrap_or("entry");
+        return format!("[{key}] is a list: write each {one} as [[{key}]]");
+    }
+    let found = match found.split_once(' ') {
+        Some(("string", quoted)) => {
+            let inner = quoted.trim_matches('"');
+            if expected == "a whole number" && !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_digit()) {
+                return format!("{key} must be a whole number, like {inner} (got the text {quoted})");
+            }
+            format!("the text {quoted}")
+        }
+        Some((_, value)) => value.trim_start_matches("point ").to_string(),
+        None if found == "map" => "a table".to_string(),
+        None if found == "sequence" => "a list".to_string(),
+        None => found.to_string(),
+    };
+    format!("{key} must be {expected} (got {found})")
+}
+
+/// The key a toml error is about and the value's text, from where it points:
+/// `reps` for `reps = "2"`, `hold.steps` for a `[hold.steps]` header.
+fn key_and_value(text: &str, span: Option<Range<usize>>) -> (String, String) {
+    let Some(span) = span.filter(|s| s.start <= s.end && s.end <= text.len()) else {
+        return ("the value".to_string(), "it".to_string());
+    };
+    let got = text.get(span.clone()).unwrap_or_default().trim().to_string();
+    let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+    let before = text[line_start..span.start].trim();
+    let key = match before.strip_suffix('=') {
+        Some(key) => key.trim().trim_matches('"').to_string(),
+        None => got.trim_start_matches('[').trim_end_matches(']').trim().to_string(),
+    };
+    let key = if key.is_empty() { "the value".to_string() } else { key };
+    (key, got)
 }
 
 /// The 1-based line and column (in characters) of a byte offset.
@@ -502,8 +626,13 @@ mod tests {
     }
 
     #[test]
-    fn durations_accept_whole_seconds() {
+    fn durations_accept_whole_and_decimal_seconds() {
         assert_eq!(parse_ok("[hold]\nduration = 12\n").hold.length, Duration::from_secs(12));
+        assert_eq!(parse_ok("[hold]\nduration = 1.5\n").hold.length, Duration::from_millis(1500));
+        let err = parse_err("[hold]\nduration = -1.5\n");
+        assert!(err.starts_with("t.toml:2:12: duration must be a duration like"), "{err}");
+        assert!(err.ends_with("(got -1.5)"), "{err}");
+        assert!(parse_err("[hold]\nduration = true\n").ends_with("(got true)"));
     }
 
     #[test]
@@ -537,9 +666,41 @@ mod tests {
 
     #[test]
     fn toml_slips_are_explained_without_rust_words() {
-        assert_eq!(parse_err("reps = \"3\"\n"), "t.toml:1:8: invalid type: string \"3\", expected a whole number");
+        assert_eq!(parse_err("reps = \"3\"\n"), "t.toml:1:8: reps must be a whole number, like 3 (got the text \"3\")");
         let err = parse_err("[hold]\nduration = 10s\n");
         assert_eq!(err, "t.toml:2:12: a value must be a number or text in double quotes, like \"10s\"");
+    }
+
+    #[test]
+    fn wrong_kinds_of_value_name_the_key_and_the_value() {
+        for (text, expected) in [
+            ("reps = 2.5\n[hold]\nduration = 5\n", "t.toml:1:8: reps must be a whole number (got 2.5)"),
+            (
+                "reps = 99999999999999999999\n[hold]\nduration = 5\n",
+                "t.toml:1:8: reps is too large (got 99999999999999999999)",
+            ),
+            (
+                "[hold]\nduration = 5\n[hold.steps]\nwords = \"A\"\n",
+                "[hold.steps] is a list: write each step as [[hold.steps]]",
+            ),
+            ("summary = 3\n[hold]\nduration = 5\n", "summary must be text in double quotes (got 3)"),
+        ] {
+            let err = parse_err(text);
+            assert!(err.contains(expected), "{text:?}: {err}");
+            assert!(!err.contains("invalid type") && !err.contains("i128"), "{err}");
+        }
+    }
+
+    #[test]
+    fn flag_numbers_are_refused_in_words() {
+        assert_eq!(limits::reps("4"), Ok(4));
+        assert_eq!(limits::reps("two").unwrap_err(), "reps must be a whole number from 1 to 20 (got two)");
+        for bad in ["0", "21", "-1", "2.5", "", "99999999999"] {
+            assert!(limits::reps(bad).unwrap_err().starts_with("reps must be a whole number from 1 to 20"), "{bad}");
+        }
+        assert_eq!(limits::volume("101").unwrap_err(), "volume must be a whole number from 0 to 100 (got 101)");
+        assert_eq!(limits::severity("6").unwrap_err(), "severity must be a whole number from 1 to 5 (got 6)");
+        assert_eq!(limits::volume("0"), Ok(0));
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! `--at`: when something happened, as a person gives it afterwards. A full
-//! date and time (RFC 3339 with its offset, or local like `2026-11-26 22:30`),
+//! date and time (RFC 3339 with its offset, or local like `2026-11-26 22:30`,
+//! the time in any form a time of day takes: `2026-11-26 10pm`, `2026-11-26 22.30`),
 //! or a time of day alone, meaning its most recent occurrence (`--at 05:30`
 //! typed at 07:00 is this morning; typed at 05:00, yesterday's).
 
 use std::str::FromStr;
 
-use chrono::{DateTime, Days, FixedOffset, Local, NaiveDateTime, TimeZone};
+use chrono::{DateTime, Days, FixedOffset, Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 
 use super::of_day::TimeOfDay;
 
@@ -21,7 +22,8 @@ pub enum At {
 }
 
 /// The forms, for every refusal.
-const FORMS: &str = "write a time like 05:30 (the most recent one), \"2026-11-26 22:30\" or 2026-11-26T22:30:00+01:00";
+const FORMS: &str = "write a time like 22:30, 22.30 or 10pm (the most recent one), a date and time like \
+                     \"2026-11-26 22:30\" or \"2026-11-26 10pm\", or 2026-11-26T22:30:00+01:00";
 
 impl FromStr for At {
     type Err = String;
@@ -31,14 +33,27 @@ impl FromStr for At {
         if let Ok(at) = DateTime::parse_from_rfc3339(text) {
             return Ok(At::Exact(at));
         }
-        let local = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
-            .iter()
-            .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok());
-        if let Some(local) = local {
-            return Ok(At::Local(local));
+        let bad = || format!("invalid time {text:?}: {FORMS}");
+        if let Some((date, time)) = dated(text) {
+            let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| bad())?;
+            // Seconds are taken too, as RFC 3339 without its offset has them.
+            let time = NaiveTime::parse_from_str(time, "%H:%M:%S")
+                .or_else(|_| TimeOfDay::parse(time).map(TimeOfDay::naive))
+                .map_err(|_| bad())?;
+            return Ok(At::Local(date.and_time(time)));
         }
-        TimeOfDay::parse(text).map(At::Recent).map_err(|_| format!("invalid time {text:?}: {FORMS}"))
+        TimeOfDay::parse(text).map(At::Recent).map_err(|_| bad())
     }
+}
+
+/// A date and the rest (`2026-11-26 10pm`, `2026-11-26T22:30`), split after
+/// the date's ten characters; `None` for a time alone.
+fn dated(text: &str) -> Option<(&str, &str)> {
+    let date = text.get(..10)?;
+    let looks_dated =
+        date.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    let time = text[10..].strip_prefix(['T', ' '])?.trim_start();
+    looks_dated.then_some((date, time))
 }
 
 impl At {
@@ -104,11 +119,34 @@ mod tests {
     }
 
     #[test]
+    fn a_date_takes_any_form_of_time_of_day() {
+        let local = |t: &str| match t.parse::<At>() {
+            Ok(At::Local(at)) => at.to_string(),
+            other => panic!("{t}: {other:?}"),
+        };
+        assert_eq!(local("2026-11-26 10pm"), "2026-11-26 22:00:00");
+        assert_eq!(local("2026-11-26 22.30"), "2026-11-26 22:30:00");
+        assert_eq!(local("2026-11-26 10:30pm"), "2026-11-26 22:30:00");
+        assert_eq!(local("2026-11-26T22:30"), "2026-11-26 22:30:00");
+        assert_eq!(local("2026-11-26 22:30:15"), "2026-11-26 22:30:15");
+        assert!("2026-11-31 22:30".parse::<At>().is_err(), "no such date");
+    }
+
+    #[test]
+    fn a_refusal_lists_the_forms() {
+        for bad in ["now", "ten", "2026-11-26 ten"] {
+            let err = bad.parse::<At>().unwrap_err();
+            assert!(!err.contains("no minutes"), "{err}");
+            assert!(err.contains("10pm") && err.contains("\"2026-11-26 10pm\""), "{err}");
+        }
+    }
+
+    #[test]
     fn the_future_and_nonsense_are_refused() {
         let err = "2026-11-28 01:00".parse::<At>().unwrap().resolve(&now()).unwrap_err();
         assert!(err.contains("is in the future"), "{err}");
         let err = "last night".parse::<At>().unwrap_err();
-        assert!(err.contains("05:30"), "{err}");
+        assert!(err.contains("22:30"), "{err}");
     }
 
     proptest! {

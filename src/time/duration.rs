@@ -54,22 +54,26 @@ fn number_ms(number: &str, scale: u64) -> Option<u64> {
     whole_ms.checked_add(fraction_ms)
 }
 
-/// Formats a duration the way `parse` reads it: `10s`, `1m30s`, `250ms`.
+/// Formats a duration the way `parse` reads it: `10s`, `1.5s`, `1m30.5s`,
+/// and `250ms` only below a second, since `1s500ms` reads as two numbers.
 pub fn format(duration: Duration) -> String {
     let ms = duration.as_millis();
     if ms == 0 {
         return "0s".to_string();
+    }
+    if ms < 1000 {
+        return format!("{ms}ms");
     }
     let (m, s, rest_ms) = (ms / 60_000, ms / 1000 % 60, ms % 1000);
     let mut out = String::new();
     if m > 0 {
         out += &format!("{m}m");
     }
-    if s > 0 {
-        out += &format!("{s}s");
-    }
     if rest_ms > 0 {
-        out += &format!("{rest_ms}ms");
+        let fraction = format!("{rest_ms:03}");
+        out += &format!("{s}.{}s", fraction.trim_end_matches('0'));
+    } else if s > 0 {
+        out += &format!("{s}s");
     }
     out
 }
@@ -155,8 +159,10 @@ mod tests {
 
     #[test]
     fn formats_round_trip() {
-        for text in ["10s", "500ms", "1m30s", "2m", "1s250ms", "0s"] {
+        for text in ["10s", "500ms", "1m30s", "2m", "1.25s", "0s", "1.5s", "6.7s", "1m30.5s", "1m0.005s"] {
             assert_eq!(format(parse(text).unwrap()), text);
         }
+        assert_eq!(format(Duration::from_millis(1500)), "1.5s", "never 1s500ms");
+        assert_eq!(format(Duration::from_millis(250)), "250ms");
     }
 }

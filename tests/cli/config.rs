@@ -163,6 +163,23 @@ fn the_manual_page_is_roff_for_stretch_and_each_command() {
     let (code, _, stderr) = s.run(s.cmd(&["man", "nightly"]));
     assert_eq!(code, 2);
     assert!(stderr.contains("no command named \"nightly\"; pages exist for: tonight, routines"), "{stderr}");
+    assert_eq!(s.run(s.cmd(&["man", "help"])).0, 2, "clap's help has no page");
+}
+
+#[test]
+fn help_says_the_exit_codes_and_what_doctor_checks() {
+    let s = Sandbox::new();
+    let (code, stdout, _) = s.run(s.cmd(&["--help"]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("129 when the terminal") && stdout.contains("131 for Ctrl-\\"), "{stdout}");
+    assert!(stdout.contains("`log --check`"), "{stdout}");
+    let (_, stdout, _) = s.run(s.cmd(&["doctor", "--help"]));
+    assert!(stdout.contains("the cron daemon") && stdout.contains("exits 1 if any check fails"), "{stdout}");
+    let (code, stdout, _) = s.run(s.cmd(&["help", "tonight"]));
+    assert_eq!(code, 0, "`stretch help COMMAND` still works");
+    assert!(stdout.contains("Usage: stretch tonight"), "{stdout}");
+    let (_, stdout, _) = s.run(s.cmd(&["cramp", "--help"]));
+    assert!(!stdout.contains("facing a wall"), "the sound sets' words fit cramp relief too: {stdout}");
 }
 
 /// The loudest sample of a 16-bit WAV file.

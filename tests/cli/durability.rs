@@ -86,7 +86,7 @@ fn an_append_after_a_torn_line_starts_a_fresh_valid_line() {
     assert!(lines[0].is_some() && lines[1].is_none() && lines[2].is_some());
     let (code, stdout, stderr) = s.run(s.log(NOW, "UTC", &["--check"]));
     assert_eq!(code, 1, "the torn line is reported");
-    assert!(stdout.ends_with(": 2 records, 1 problems\n"), "{stdout}");
+    assert!(stdout.ends_with(": 2 records, 1 problem\n"), "{stdout}");
     assert!(stderr.contains(&format!("{}:2: the line is cut short", s.journal().display())), "{stderr}");
 }
 

@@ -145,7 +145,7 @@ fn fifos_links_and_huge_lines_are_errors_at_once() {
     let (code, stdout, stderr) = s.run(s.log(NOW, "UTC", &["--check"]));
     assert_eq!(code, 1);
     assert!(stderr.contains(":2: the line is longer than 1 MiB"), "{stderr}");
-    assert!(stdout.ends_with(": 2 records, 1 problems\n"), "{stdout}");
+    assert!(stdout.ends_with(": 2 records, 1 problem\n"), "{stdout}");
 }
 
 #[test]
@@ -233,6 +233,7 @@ fn export_audio_replaces_only_files_and_leaves_nothing_behind() {
     for target in ["/dev/null", "home"] {
         let (code, _, stderr) = s.run(export(target));
         assert_eq!(code, 2, "{target}: {stderr}");
+        assert!(!stderr.contains("does not end in .wav"), "only the error, for what is not a file: {stderr}");
     }
     std::fs::write(s.path().join("out.wav.partial"), "mine").unwrap();
     let (code, _, stderr) = s.run(export("out.wav"));

@@ -228,7 +228,7 @@ fn add_records_an_entered_session_with_the_routines_plan() {
         (&["--at", "2026-03-29 02:30"], "does not exist"),
         (&["--at", "tuesday"], "invalid time \"tuesday\": write a time like"),
         (&["--routine", "nope"], "no routine named \"nope\""),
-        (&["--reps", "0"], "0 is not in 1..=20"),
+        (&["--reps", "0"], "reps must be a whole number from 1 to 20 (got 0)"),
     ] {
         let (code, _, stderr) = add(args);
         assert_eq!(code, 2, "{args:?}: {stderr}");

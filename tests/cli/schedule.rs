@@ -387,11 +387,15 @@ fn doctor_notes_an_empty_schedule_and_fails_each_entry_that_would_not_run_or_be_
     let s = Sandbox::new();
     let (_, stdout, _) = doctor(&s);
     assert!(stdout.contains("note  schedule: nothing is scheduled"), "{stdout}");
+    let audio = stdout.lines().find(|l| l.contains("audio output:")).unwrap();
+    assert_eq!(audio.matches("sound server").count(), 1, "the reason said once: {audio}");
+    assert!(!audio.contains("connect speakers"), "the fix matches the cause, no server here: {audio}");
     assert!(!stdout.contains("FAIL  crontab") && !stdout.contains("cron daemon"), "{stdout}");
 
     assert_eq!(s.run(schedule(&s, &["add", "22:00"])).0, 0);
     let (code, stdout, _) = doctor(&s);
     assert_eq!(code, 1);
+    assert!(stdout.contains("ok    crontab: 1 stretch entry\n"), "{stdout}");
     assert!(
         stdout.contains("FAIL  entry 22:00: runs under cron's environment but will not be heard: no audio output"),
         "no sound card in the sandbox: {stdout}"
@@ -427,6 +431,22 @@ fn add_refuses_a_config_typo_and_a_missing_config_file_and_changes_nothing() {
 }
 
 #[test]
+fn a_routine_that_cannot_be_used_is_a_usage_error_before_any_entry() {
+    let s = Sandbox::new();
+    s.set_crontab(OTHER_JOBS);
+    let bad = s.path().join("bad.toml");
+    std::fs::write(&bad, "reps = 3\n").unwrap();
+    for action in ["add", "print"] {
+        for routine in ["nope", bad.to_str().unwrap()] {
+            let (code, stdout, stderr) = s.run(schedule(&s, &[action, "22:30", "--routine", routine]));
+            assert_eq!((code, stdout.as_str()), (2, ""), "{action} --routine {routine}: {stderr}");
+            assert!(stderr.contains("no routine named \"nope\"") || stderr.contains("bad.toml"), "{stderr}");
+        }
+    }
+    assert_eq!(s.crontab().unwrap(), OTHER_JOBS);
+}
+
+#[test]
 fn the_check_mode_resolves_everything_and_plays_nothing() {
     let s = Sandbox::new();
     let data = s.data();
@@ -434,7 +454,8 @@ fn the_check_mode_resolves_everything_and_plays_nothing() {
     assert_eq!(code, 0, "{stderr}");
     let lines: Vec<_> = stdout.lines().collect();
     assert!(lines[0].starts_with("ok: wall-calf would run (no config file); journal "), "{stdout}");
-    assert!(lines[1].starts_with("silent: no audio output ("), "{stdout}");
+    assert!(lines[1].starts_with("silent: no audio output"), "{stdout}");
+    assert!(lines[1].matches("sound server").count() == 1, "the reason said once: {stdout}");
     let (_, stdout, _) = s.run(s.cmd(&["tonight", "--check", "--sounds", "off", "--data-dir", data.to_str().unwrap()]));
     assert!(stdout.contains("heard: nothing to hear: sounds are off"), "{stdout}");
     assert!(s.records().is_empty(), "nothing recorded");

@@ -20,13 +20,14 @@ pub fn run(path: &[String]) -> Result<u8> {
 
 /// Renders the page of the command at `path` (empty: stretch itself) into `out`.
 pub fn render(path: &[String], out: &mut Vec<u8>) -> Result<()> {
-    let mut command = Cli::command();
+    let mut command = without_help_command(Cli::command());
     command.build();
     for name in path {
-        let names: Vec<_> = command.get_subcommands().map(|c| c.get_name().to_string()).collect();
+        let names: Vec<_> =
+            command.get_subcommands().filter(|c| !c.is_hide_set()).map(|c| c.get_name().to_string()).collect();
         let Some(found) = command.find_subcommand(name).cloned() else {
             let under =
-                if command.get_name() == "stretch" { String::new() } else { format!(" {}", command.get_name()) };
+                if command.get_name() == "stretch" { String::new() } else { format!(" under {}", command.get_name()) };
             return Err(Error::usage(format!(
                 "no command named {name:?}{under}; pages exist for: {}",
                 names.join(", ")
@@ -34,16 +35,22 @@ pub fn render(path: &[String], out: &mut Vec<u8>) -> Result<()> {
         };
         command = found;
     }
-    let keys = matches!(path.first().map(String::as_str), Some("tonight" | "cramp"));
     let fail = |e: std::io::Error| Error::failure(format!("could not render the manual: {e}"));
-    clap_mangen::Man::new(command).render(out).map_err(fail)?;
+    // The footer names the program, not the subcommand: `stretch 0.1.0`.
+    let source = format!("stretch {}", env!("CARGO_PKG_VERSION"));
+    // A subcommand's page already has its keys and exit codes, from its `--help`.
+    clap_mangen::Man::new(command).source(source).render(out).map_err(fail)?;
     if path.is_empty() {
         out.extend_from_slice(SECTIONS.as_bytes());
-    } else if keys {
-        let keys = SECTIONS.split(".SH FILES").next().unwrap_or_default();
-        out.extend_from_slice(keys.as_bytes());
     }
     Ok(())
+}
+
+/// The command line without clap's `help` subcommands: `stretch help` works
+/// at a terminal, but as a page, or a line in every page's SEE ALSO, it
+/// would only describe clap's help.
+fn without_help_command(command: clap::Command) -> clap::Command {
+    command.disable_help_subcommand(true).mut_subcommands(without_help_command)
 }
 
 #[cfg(test)]
@@ -72,12 +79,25 @@ mod tests {
         let text = page(&["tonight"]);
         assert!(text.contains(".TH stretch-tonight 1"), "{}", &text[..300]);
         assert!(text.contains("\\-\\-hold"), "{text}");
-        assert!(text.contains(".SH KEYS"), "the keys are on the session's page");
+        assert_eq!(text.matches("space     pause").count(), 1, "the keys, once: {text}");
+        let version = env!("CARGO_PKG_VERSION");
+        assert!(
+            text.contains(&format!("stretch {version}")) && !text.contains(&format!("tonight {version}")),
+            "{text}"
+        );
+        assert!(!text.contains("stretch\\-help"), "{text}");
         let text = page(&["schedule", "add"]);
         assert!(text.contains(".TH stretch-schedule-add 1"), "{}", &text[..300]);
         let err = render(&["nope".into()], &mut Vec::new()).unwrap_err();
         assert!(err.message.contains("tonight"), "{}", err.message);
         let err = render(&["schedule".into(), "nope".into()], &mut Vec::new()).unwrap_err();
-        assert!(err.message.contains("under schedule") || err.message.contains("add, list"), "{}", err.message);
+        assert!(
+            err.message.starts_with("no command named \"nope\" under schedule; pages exist for: add"),
+            "{}",
+            err.message
+        );
+        let err = render(&["help".into()], &mut Vec::new()).unwrap_err();
+        assert!(err.message.contains("no command named \"help\""), "{}", err.message);
+        assert!(!page(&[]).contains("stretch\\-help"), "no page for clap's help");
     }
 }
