@@ -97,6 +97,24 @@ fn schedule_checks(env: &Env) -> Vec<(String, Verdict)> {
     for entry in &entries {
         checks.extend(entry_checks(entry, env));
     }
+    // One file for every entry: said once, not against each.
+    let fallbacks: std::collections::BTreeSet<String> = entries
+        .iter()
+        .filter_map(|e| match invocation::parse(e.command()) {
+            Some(Form::Current(inv, _)) if !inv.fallback.is_empty() => Some(inv.fallback),
+            _ => None,
+        })
+        .collect();
+    for file in fallbacks {
+        if let Some(last) = std::fs::read_to_string(&file).ok().and_then(|t| t.lines().last().map(str::to_string)) {
+            checks.push((
+                "schedule".into(),
+                Verdict::Warn(format!(
+                    "a scheduled run failed before stretch started; {file} (~/{FALLBACK}) ends with: {last}"
+                )),
+            ));
+        }
+    }
     checks
 }
 
@@ -123,6 +141,8 @@ fn entry_checks(entry: &schedule::Entry, env: &Env) -> Vec<(String, Verdict)> {
         Some(Err(e)) => Run::Fails(e.message),
         None => Run::Fails("its command cannot be written for sh".into()),
     };
+    // An entry with nothing to hear needs no sound server at night.
+    let silent_by_choice = matches!(&run, Run::Runs(Ok(how)) if how.contains("nothing to hear"));
     checks.push((
         name.clone(),
         match run {
@@ -131,7 +151,9 @@ fn entry_checks(entry: &schedule::Entry, env: &Env) -> Vec<(String, Verdict)> {
             Run::Fails(why) => Verdict::Fail(format!("would fail under cron: {why}")),
         },
     ));
-    checks.push((name.clone(), runtime_dir(inv.var("XDG_RUNTIME_DIR"), env)));
+    if !silent_by_choice {
+        checks.push((name.clone(), runtime_dir(inv.var("XDG_RUNTIME_DIR"), env)));
+    }
     checks.extend(last_run(entry, inv).into_iter().map(|v| (name.clone(), v)));
     checks
 }
@@ -160,21 +182,12 @@ fn runtime_dir(dir: Option<&str>, env: &Env) -> Verdict {
     }
 }
 
-/// The entry's last run, if it failed, and errors from before stretch ran.
+/// The entry's last run, if it failed.
 fn last_run(entry: &schedule::Entry, inv: &invocation::Invocation) -> Vec<Verdict> {
     let mut found = Vec::new();
     let events = runlog::read(Path::new(&inv.data_dir));
     if let Some(e) = runlog::last_run(&events, entry.time).filter(|e| e.kind == "failed") {
         found.push(Verdict::Warn(format!("its last run, {}, failed: {}", e.at.format("%Y-%m-%d %H:%M"), e.text)));
-    }
-    let fallback = if inv.fallback.is_empty() { None } else { Some(inv.fallback.clone()) };
-    if let Some(text) = fallback.and_then(|f| std::fs::read_to_string(&f).ok().map(|t| (f, t)))
-        && let Some(last) = text.1.lines().last()
-    {
-        found.push(Verdict::Warn(format!(
-            "a scheduled run failed before stretch started; {} (~/{FALLBACK}) ends with: {last}",
-            text.0
-        )));
     }
     found
 }

@@ -68,7 +68,7 @@ pub fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths: &Path
     } else if !args.json && !args.csv {
         for due in &missed {
             text += &format!(
-                "missed: the run scheduled for {} never started (the computer was asleep or off, or cron was not running)\n",
+                "missed: the run scheduled for {} never started (the computer was asleep or off, cron was not running, or the program could not start: see schedule.log)\n",
                 due.format("%Y-%m-%d %H:%M")
             );
         }

@@ -203,10 +203,15 @@ fn add(args: &ScheduleTimes, settings: &Settings, paths: &Paths, env: &Env) -> R
     // Every value must fit a crontab line before the crontab is read.
     new.render_sh(false).map_err(Error::usage)?;
     let added = stamp(env)?;
+    // A data directory or config file not named now is the entry's own to keep.
+    let named = Named {
+        data_dir: Paths::resolve(None, env).ok().is_none_or(|default| default.data_dir != paths.data_dir),
+        config: paths.config_flag.is_some(),
+    };
     edit(paths, env, |crontab| {
         let mut report = Report::new();
         for time in times(args) {
-            report.push(add_one(crontab, time, args, &new, &added, env)?);
+            report.push(add_one(crontab, time, args, &new, named, &added, env)?);
         }
         report.extend(upgrade_all(crontab, env, &added)?);
         Ok(report)
@@ -219,18 +224,18 @@ fn add_one(
     time: TimeOfDay,
     args: &ScheduleTimes,
     new: &Invocation,
+    named: Named,
     added: &str,
     env: &Env,
 ) -> Result<(bool, String)> {
     let old = crontab.entries().find(|e| e.time == time).cloned();
     let old_form = old.as_ref().and_then(|e| invocation::parse(e.command()));
-    let (days, flags) = match (&old, &old_form) {
+    let (days, wanted) = match (&old, &old_form) {
         (Some(e), Some(Form::Current(inv, _) | Form::First(inv))) if !args.replace => {
-            (args.days.unwrap_or(e.days), invocation::merge_flags(&inv.flags, &new.flags))
+            (args.days.unwrap_or(e.days), kept(inv, new, named))
         }
-        _ => (args.days.unwrap_or(Days::DAILY), new.flags.clone()),
+        _ => (args.days.unwrap_or(Days::DAILY), new.clone()),
     };
-    let wanted = Invocation { flags, ..new.clone() };
     if let (Some(e), Some(Form::Current(inv, _))) = (&old, &old_form)
         && *inv == wanted
         && e.days == days
@@ -250,6 +255,33 @@ fn add_one(
             (true, format!("updated {time}: was {} {}; now {days} {}", old.days, inv.flag_words(), wanted.flag_words()))
         }
     })
+}
+
+/// Which places the command that adds an entry named itself.
+#[derive(Debug, Clone, Copy)]
+struct Named {
+    data_dir: bool,
+    config: bool,
+}
+
+/// The entry `old` with what this command gives laid over it: flags and
+/// variables set now win, and the data directory and config file stay the
+/// entry's unless named now.
+fn kept(old: &Invocation, new: &Invocation, named: Named) -> Invocation {
+    let mut vars = old.env.clone();
+    for (name, value) in &new.env {
+        match vars.iter_mut().find(|(n, _)| n == name) {
+            Some(var) => var.1.clone_from(value),
+            None => vars.push((name.clone(), value.clone())),
+        }
+    }
+    Invocation {
+        env: vars,
+        data_dir: if named.data_dir { new.data_dir.clone() } else { old.data_dir.clone() },
+        config: if named.config { new.config.clone() } else { old.config.clone() },
+        flags: invocation::merge_flags(&old.flags, &new.flags),
+        ..new.clone()
+    }
 }
 
 fn warn_unheard(time: TimeOfDay, why: &str) {
@@ -365,7 +397,7 @@ fn history(
         if !missed.is_empty() {
             let dates: Vec<_> = missed.iter().map(|d| d.format("%Y-%m-%d").to_string()).collect();
             lines.push(format!(
-                "missed: {} (due but never started: the computer was asleep or off, or cron was not running)",
+                "missed: {} (due but never started: the computer was asleep or off, cron was not running, or the program could not start: see schedule.log)",
                 dates.join(", ")
             ));
         }

@@ -63,8 +63,11 @@ pub fn parse(text: &str) -> Vec<Event> {
 
 /// The last event of the run due at `time` (any day), if any started then.
 pub fn last_run(events: &[Event], time: TimeOfDay) -> Option<&Event> {
-    let start =
-        events.iter().rposition(|e| e.kind == "started" && e.at.format("%H:%M").to_string() == time.to_string())?;
+    // Read in this machine's zone, as cron reads the entry's time, whatever
+    // zone the run itself was dated in (an entry may carry its own TZ).
+    let start = events.iter().rposition(|e| {
+        e.kind == "started" && e.at.with_timezone(&Local).format("%H:%M").to_string() == time.to_string()
+    })?;
     events[start + 1..].iter().find(|e| e.kind != "started").or(Some(&events[start]))
 }
 

@@ -584,3 +584,20 @@ fn an_entry_names_its_slot_and_an_unknown_slot_is_refused() {
     assert!(stderr.contains("--slot \"brunch\" is no slot of the day") && stderr.contains("morning"), "{stderr}");
     assert!(!s.crontab().unwrap().contains("08"), "nothing added");
 }
+
+#[test]
+fn re_adding_a_time_keeps_the_entrys_data_directory_and_variables_unless_named() {
+    let s = Sandbox::new();
+    let (code, _, stderr) = s.run(schedule(&s, &["add", "23:20", "--reps", "2"]));
+    assert_eq!(code, 0, "{stderr}");
+    let data = s.data().display().to_string();
+    // Again with nothing but a new hold: no --data-dir, another TZ.
+    let mut again = s.cmd(&["schedule", "add", "23:20", "--hold", "12s"]);
+    again.env("STRETCH_DATA_DIR", s.path().join("elsewhere"));
+    let (code, stdout, stderr) = s.run(again);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("updated 23:20"), "{stdout}");
+    let tab = s.crontab().unwrap();
+    assert!(tab.contains(&format!("--data-dir {data} ")) || tab.contains(&format!("--data-dir '{data}' ")), "{tab}");
+    assert!(tab.contains("--reps 2") && tab.contains("--hold 12s"), "{tab}");
+}
