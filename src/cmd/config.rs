@@ -46,6 +46,7 @@ pub fn render(file: Option<&Path>, found: bool, settings: &Settings, routine: &R
         ("max_volume", shown(&settings.max_volume, u8::to_string)),
         ("day_starts", shown(&settings.day_starts, ToString::to_string)),
         ("cramp_day_starts", shown(&settings.cramp_day_starts, ToString::to_string)),
+        ("confirm_wait", shown(&settings.confirm_wait, |d| duration::format(*d))),
     ];
     let width = rows.iter().map(|(_, s)| s.value.len()).max().unwrap_or(0);
     out.push('\n');
