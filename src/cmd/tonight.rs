@@ -140,7 +140,7 @@ pub fn logged(args: &TonightArgs, paths: &Paths, env: &Env, run: impl FnOnce() -
     // The last session this run recorded (a confirmation may follow it).
     let after = journal::read(&journal)
         .ok()
-        .and_then(|r| r.records.into_iter().skip(before).filter(|r| r.as_session().is_some()).last());
+        .and_then(|r| r.records.into_iter().skip(before).rfind(|r| r.as_session().is_some()));
     match (&result, after) {
         (Err(e), _) => note(paths, env, "failed", &e.message),
         (Ok(exit), Some(Record::Session(s))) => {
