@@ -17,6 +17,9 @@ use super::clock::{Control, StopReason};
 const NAME: &str = "org.freedesktop.Notifications";
 const PATH: &str = "/org/freedesktop/Notifications";
 
+/// How long a call on the bus may take before the notification is given up.
+const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The title of the notification.
 pub const SUMMARY: &str = "Bedtime stretch";
 
@@ -93,8 +96,9 @@ pub struct Asking {
 /// says in words why it cannot be shown (no bus, no notification server).
 pub fn ask(address: Option<&str>, routine: &str) -> Result<Asking, String> {
     let address = address.ok_or("no desktop session bus (DBUS_SESSION_BUS_ADDRESS is not set)")?;
+    // A server that never answers must not keep the routine from starting.
     let connection = zbus::blocking::connection::Builder::address(address)
-        .and_then(|b| b.build())
+        .and_then(|b| b.method_timeout(CALL_TIMEOUT).build())
         .map_err(|e| format!("the session bus at {address} cannot be reached ({e})"))?;
     let owned: bool = connection
         .call_method(

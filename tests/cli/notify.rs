@@ -213,3 +213,22 @@ fn no_answer_withdraws_the_notification_after_the_wait() {
     assert!(schedule_log(&s).contains("no answer within 3s"), "{}", schedule_log(&s));
     assert_eq!(s.records().len(), 1);
 }
+
+#[test]
+#[ignore = "needs dbus-daemon (apt-get install dbus); CI installs it and runs this"]
+fn while_the_answer_is_awaited_a_session_can_be_started_by_hand() {
+    let (s, bus) = (Sandbox::new(), Bus::start());
+    let _server = serve(&bus, "nothing-offered", Duration::from_millis(100));
+    let mut child = crate::support::spawn(scheduled(&s, Some(&bus), "200ms"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while sessions(&s).is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The scheduled run still waits (3 s) for an answer, but holds no lock.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(child.try_wait().unwrap(), None, "still waiting for the answer");
+    let (code, _, stderr) = s.run(s.tonight(&["--sounds", "off"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(child.wait().unwrap().success());
+    assert_eq!(sessions(&s).len(), 2);
+}
