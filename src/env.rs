@@ -51,6 +51,12 @@ pub struct Env {
     pub pulse_server: Option<String>,
     /// `TZ`, carried into scheduled entries so that nights are counted in the same zone.
     pub tz: Option<String>,
+    /// `DBUS_SESSION_BUS_ADDRESS`: the desktop's session bus, where a
+    /// scheduled session's notification is shown.
+    pub session_bus: Option<String>,
+    /// `STRETCH_SNOOZE`: seconds a snoozed session waits before it plays
+    /// again (default 10 minutes); for tests, not documented for users.
+    pub snooze: Option<std::time::Duration>,
     /// `PAGER` as set, even empty (which, as for git, means no pager).
     pub pager: Option<String>,
 }
@@ -71,9 +77,7 @@ impl Env {
             dumb_terminal: var("TERM").is_none_or(|t| t == "dumb"),
             now: var("STRETCH_NOW").map(|t| t.to_string_lossy().into_owned()),
             crontab: var("STRETCH_CRONTAB").map_or_else(|| PathBuf::from("crontab"), PathBuf::from),
-            crontab_timeout: var("STRETCH_CRONTAB_TIMEOUT")
-                .and_then(|t| t.to_str().and_then(|t| t.trim().parse::<f64>().ok()))
-                .and_then(|secs| std::time::Duration::try_from_secs_f64(secs).ok()),
+            crontab_timeout: seconds(var("STRETCH_CRONTAB_TIMEOUT")),
             exe: std::env::current_exe().ok(),
             uid: nix::unistd::getuid().as_raw(),
             home: var("HOME").map(PathBuf::from),
@@ -87,9 +91,18 @@ impl Env {
             runtime_dir: var("XDG_RUNTIME_DIR").map(PathBuf::from),
             pulse_server: var("PULSE_SERVER").map(|v| v.to_string_lossy().into_owned()),
             tz: var("TZ").map(|v| v.to_string_lossy().into_owned()),
+            session_bus: var("DBUS_SESSION_BUS_ADDRESS").map(|v| v.to_string_lossy().into_owned()),
+            snooze: seconds(var("STRETCH_SNOOZE")),
             pager: std::env::var_os("PAGER").map(|v| v.to_string_lossy().into_owned()),
         }
     }
+}
+
+/// A number of seconds (fractions allowed) in a variable, if it holds one.
+fn seconds(value: Option<std::ffi::OsString>) -> Option<std::time::Duration> {
+    value
+        .and_then(|t| t.to_str().and_then(|t| t.trim().parse::<f64>().ok()))
+        .and_then(|secs| std::time::Duration::try_from_secs_f64(secs).ok())
 }
 
 impl Env {

@@ -32,6 +32,14 @@ pub const DEFAULT_DAY_STARTS: TimeOfDay = TimeOfDay::new(4, 0);
 /// late morning, so sessions and cramps need different boundaries.
 pub const DEFAULT_CRAMP_DAY_STARTS: TimeOfDay = TimeOfDay::new(12, 0);
 
+/// How long a scheduled session's notification waits for "Done", "Snooze"
+/// or "Skip" after the routine ends when nothing sets it: long enough to
+/// finish a stretch away from the screen and come back to answer.
+pub const DEFAULT_CONFIRM_WAIT: Duration = Duration::from_secs(15 * 60);
+
+/// `confirm_wait` from nothing (no waiting after the routine) to half a day.
+const CONFIRM_WAIT_RANGE: std::ops::RangeInclusive<Duration> = Duration::ZERO..=Duration::from_secs(12 * 3600);
+
 /// The volume when nothing sets one: gentle, for a bedroom at night.
 pub const VOLUME: u8 = 40;
 
@@ -65,6 +73,8 @@ pub struct Config {
     pub cramp_day_starts: Option<TimeOfDay>,
     /// The day's named windows (`[slots]`), by name.
     pub slots: Option<Vec<Slot>>,
+    /// How long a scheduled session's notification waits for an answer after the routine.
+    pub confirm_wait: Option<Duration>,
     /// Where `routine` is written (`file:line:col`), to point at it if it names no routine.
     routine_at: Option<String>,
 }
@@ -86,6 +96,7 @@ struct FileConfig {
     day_starts: Option<TimeOfDay>,
     cramp_day_starts: Option<TimeOfDay>,
     slots: Option<toml::Table>,
+    confirm_wait: Option<Spanned<FileDuration>>,
 }
 
 /// The keys of the file, for "did you mean".
@@ -102,6 +113,7 @@ const KEYS: &[&str] = &[
     "day_starts",
     "cramp_day_starts",
     "slots",
+    "confirm_wait",
 ];
 
 impl Config {
@@ -160,6 +172,7 @@ pub fn parse(file: &str, text: &str) -> std::result::Result<Config, RoutineError
         day_starts: raw.day_starts,
         cramp_day_starts: raw.cramp_day_starts,
         slots: raw.slots.map(|table| slots(file, &table)).transpose()?,
+        confirm_wait: at.length(raw.confirm_wait, "confirm_wait", CONFIRM_WAIT_RANGE)?,
     })
 }
 
@@ -351,6 +364,8 @@ pub struct Settings {
     pub cramp_day_starts: Setting<TimeOfDay>,
     /// The day's slots: the config file's `[slots]`, else three times a day and bedtime.
     pub slots: Vec<Slot>,
+    /// How long a scheduled session's notification waits for an answer after the routine.
+    pub confirm_wait: Setting<Duration>,
     /// Where a routine named by the config file is written, for errors.
     routine_at: Option<String>,
 }
@@ -389,6 +404,8 @@ impl Settings {
             cramp_day_starts: layered(None, config.cramp_day_starts, &path)
                 .unwrap_or_else(|| Setting::default(DEFAULT_CRAMP_DAY_STARTS)),
             slots: config.slots.clone().unwrap_or_else(crate::journal::slots::defaults),
+            confirm_wait: layered(None, config.confirm_wait, &path)
+                .unwrap_or_else(|| Setting::default(DEFAULT_CONFIRM_WAIT)),
         }
     }
 
@@ -494,7 +511,7 @@ mod tests {
 
     #[test]
     fn every_key_is_read() {
-        let text = "routine = \"wall-calf-single\"\nreps = 2\nhold = \"15s\"\nrest = 4\nprepare = \"1.5s\"\nsounds = \"chime\"\nvolume = 70\nday_starts = \"05:30\"\ncramp_day_starts = \"11:00\"\n";
+        let text = "routine = \"wall-calf-single\"\nreps = 2\nhold = \"15s\"\nrest = 4\nprepare = \"1.5s\"\nsounds = \"chime\"\nvolume = 70\nday_starts = \"05:30\"\ncramp_day_starts = \"11:00\"\nconfirm_wait = \"5m\"\n";
         let c = parse("c.toml", text).unwrap();
         assert_eq!(c.routine.as_deref(), Some("wall-calf-single"));
         assert_eq!((c.reps, c.hold, c.rest), (Some(2), Some(secs(15)), Some(secs(4))));
@@ -502,6 +519,7 @@ mod tests {
         assert_eq!((c.sounds, c.volume), (Some(SoundSet::Chime), Some(70)));
         assert_eq!(c.day_starts, Some(TimeOfDay::new(5, 30)));
         assert_eq!(c.cramp_day_starts, Some(TimeOfDay::new(11, 0)));
+        assert_eq!(c.confirm_wait, Some(secs(300)));
     }
 
     #[test]

@@ -53,6 +53,7 @@ pub fn render(file: Option<&Path>, found: bool, settings: &Settings, routine: &R
         ),
         ("day_starts", shown(&settings.day_starts, ToString::to_string)),
         ("cramp_day_starts", shown(&settings.cramp_day_starts, ToString::to_string)),
+        ("confirm_wait", shown(&settings.confirm_wait, |d| duration::format(*d))),
     ];
     let width = rows.iter().map(|(_, s)| s.value.len()).max().unwrap_or(0);
     out.push('\n');

@@ -2,7 +2,7 @@
 //! JSON and CSV exports), `--check` of the journal, and the `add` and `import`
 //! actions. Reading the journal never changes it.
 
-mod entry;
+pub(crate) mod entry;
 mod show;
 
 use std::path::Path;

@@ -2,6 +2,7 @@
 //! timeline, and record the session.
 
 use std::path::Path;
+use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, NaiveTime};
 
@@ -13,8 +14,9 @@ use crate::error::{Error, Result, code};
 use crate::journal::nights;
 use crate::journal::{self, AudioUsed, Record, Source};
 use crate::paths::Paths;
+use crate::session::notify::{self, Answer};
 use crate::session::timeline::{self, Timeline};
-use crate::session::{Request, perform};
+use crate::session::{Request, perform, perform_with};
 use crate::settings::Settings;
 use crate::term::look::ColorChoice;
 use crate::time::duration;
@@ -68,7 +70,55 @@ pub fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, paths: &
         source: args.source,
         color,
     };
+    if scheduled(args) {
+        return attend(&request, settings.confirm_wait.value, paths, env);
+    }
     perform(&request, paths, env)
+}
+
+/// How long a snoozed session waits before it plays again.
+const SNOOZE: Duration = Duration::from_secs(10 * 60);
+
+/// A scheduled session with its desktop notification, where one can be shown:
+/// the answer is waited for while the routine plays and up to `wait` after it
+/// (without the session lock). "Done" confirms the session, "Skip" stops it
+/// and records it skipped, "Snooze" stops it and plays it again later.
+fn attend(request: &Request, wait: Duration, paths: &Paths, env: &Env) -> Result<u8> {
+    loop {
+        let asking = notify::ask(env.session_bus.as_deref(), &request.timeline.routine)
+            .inspect_err(|why| note(paths, env, "notification", &format!("none shown: {why}")))
+            .ok();
+        let performed = perform_with(request, paths, env, asking.as_ref())?;
+        let Some(asking) = asking else { return Ok(performed.exit) };
+        let answer = asking.wait(wait);
+        // Withdrawn before anything else is done or waited for.
+        drop(asking);
+        let Some(answer) = answer else {
+            let waited = duration::format(wait);
+            note(
+                paths,
+                env,
+                "notification",
+                &format!("no answer within {waited} of the end; the session stays unconfirmed"),
+            );
+            return Ok(performed.exit);
+        };
+        note(paths, env, "answered", answer.word());
+        match answer {
+            Answer::Done if request.log => {
+                crate::cmd::log::entry::confirm(Some(&performed.session.id), paths, &env.now()?)?;
+            }
+            Answer::Done => {}
+            Answer::Skip => {}
+            Answer::Snooze => {
+                let snooze = env.snooze.unwrap_or(SNOOZE);
+                crate::term::output::line(&format!("Snoozed: playing again in {}", duration::format(snooze)));
+                std::thread::sleep(snooze);
+                continue;
+            }
+        }
+        return Ok(performed.exit);
+    }
 }
 
 /// Whether this is a scheduled run, which notes what happens in `schedule.log`.
@@ -87,9 +137,10 @@ pub fn logged(args: &TonightArgs, paths: &Paths, env: &Env, run: impl FnOnce() -
     let before = journal::read(&journal).map_or(0, |r| r.records.len());
     note(paths, env, "started", &format!("stretch {}", env!("CARGO_PKG_VERSION")));
     let result = run();
+    // The last session this run recorded (a confirmation may follow it).
     let after = journal::read(&journal)
         .ok()
-        .and_then(|r| (r.records.len() > before).then(|| r.records.into_iter().last()).flatten());
+        .and_then(|r| r.records.into_iter().skip(before).rfind(|r| r.as_session().is_some()));
     match (&result, after) {
         (Err(e), _) => note(paths, env, "failed", &e.message),
         (Ok(exit), Some(Record::Session(s))) => {

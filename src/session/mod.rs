@@ -5,6 +5,7 @@
 pub mod clock;
 pub mod events;
 pub mod lock;
+pub mod notify;
 pub mod record;
 pub mod runner;
 pub mod signals;
@@ -58,6 +59,22 @@ pub struct Request {
 /// This is the wiring (the lock, keys, signals, device, display and journal);
 /// the session itself is [`run_session`].
 pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
+    perform_with(request, paths, env, None).map(|performed| performed.exit)
+}
+
+/// A session run, for a caller that acts on it afterwards.
+pub struct Performed {
+    /// The exit code of the session.
+    pub exit: u8,
+    /// Its record, as saved (if the request logs).
+    pub session: Session,
+}
+
+/// [`perform`], with the notification of a scheduled session `asking`: a
+/// "Skip" or "Snooze" while the routine plays stops it, and the record says it
+/// was skipped. The session lock is released on return, so whatever waits for
+/// an answer afterwards does not keep a person from starting a session by hand.
+pub fn perform_with(request: &Request, paths: &Paths, env: &Env, asking: Option<&notify::Asking>) -> Result<Performed> {
     let timeline = &request.timeline;
     let journal = request.log.then(|| paths.journal());
     // One session at a time, logged or not: two would talk over each other.
@@ -67,6 +84,9 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     }
     let _lock = lock::acquire(dir)?;
     let (controls, inbox) = mpsc::channel();
+    if let Some(asking) = asking {
+        asking.stop_with(controls.clone());
+    }
     signals::survive_the_background()?;
     let keys = keys::listen(controls.clone());
     signals::forward_to(controls)?;
@@ -95,6 +115,13 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     if keys.as_ref().is_some_and(keys::Listening::pressed) {
         session.attended = Some(true);
     }
+    if let Some(asking) = asking {
+        asking.routine_ended();
+        if asking.answer().is_some_and(notify::Answer::stops) {
+            session.attended = Some(false);
+            session.skipped = true;
+        }
+    }
     let saved = journal.as_deref().map_or(Ok(()), |path| save(path, &session));
     if let Some(events) = &mut watchers.events {
         events.summary(&session, journal.is_some() && saved.is_ok());
@@ -103,7 +130,7 @@ pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     saved?;
     finish_audio(output, &mut clock, timeline, sounding);
     drop(keys);
-    Ok(exit_code(&outcome))
+    Ok(Performed { exit: exit_code(&outcome), session })
 }
 
 /// Where the record went, for the closing line.

@@ -1,0 +1,238 @@
+//! The desktop notification of a scheduled session: "Bedtime stretch", with
+//! "Done", "Snooze 10 min" and "Skip", through the freedesktop notification
+//! interface on the session bus. It lets a person at a phone-free bedside say
+//! they were there (or were not) without a terminal. Nothing here is needed
+//! for a session to run: without a bus or a notification server, the session
+//! plays and is recorded as it would be anyway.
+
+use std::collections::HashMap;
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use zbus::blocking::{Connection, MessageIterator};
+
+use super::clock::{Control, StopReason};
+
+const NAME: &str = "org.freedesktop.Notifications";
+const PATH: &str = "/org/freedesktop/Notifications";
+
+/// How long a call on the bus may take before the notification is given up.
+const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The title of the notification.
+pub const SUMMARY: &str = "Bedtime stretch";
+
+/// The actions offered: the key the server sends back, and the label shown.
+const ACTIONS: [&str; 6] = ["done", "Done", "snooze", "Snooze 10 min", "skip", "Skip"];
+
+/// What the person answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// They did the routine: the session is confirmed.
+    Done,
+    /// Not now: stop, and play it again later.
+    Snooze,
+    /// Not tonight: stop, and record that they skipped it.
+    Skip,
+}
+
+impl Answer {
+    fn from_key(key: &str) -> Option<Answer> {
+        match key {
+            "done" => Some(Answer::Done),
+            "snooze" => Some(Answer::Snooze),
+            "skip" => Some(Answer::Skip),
+            _ => None,
+        }
+    }
+
+    /// The answer in one word, for the schedule log.
+    pub fn word(self) -> &'static str {
+        match self {
+            Answer::Done => "done",
+            Answer::Snooze => "snooze",
+            Answer::Skip => "skip",
+        }
+    }
+
+    /// Whether the routine should stop if it is still playing.
+    pub fn stops(self) -> bool {
+        self != Answer::Done
+    }
+}
+
+/// What the listener has heard so far.
+#[derive(Default)]
+struct State {
+    answer: Option<Answer>,
+    /// The notification was closed (or the bus went away): no answer will come.
+    over: bool,
+    /// Where a stopping answer stops the routine, while it plays.
+    stopper: Option<Sender<Control>>,
+}
+
+#[derive(Default)]
+struct Shared {
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A notification shown and waiting for its answer. Dropping it withdraws the
+/// notification.
+pub struct Asking {
+    connection: Connection,
+    id: u32,
+    shared: Arc<Shared>,
+}
+
+/// Shows the notification for `routine` on the session bus at `address`, or
+/// says in words why it cannot be shown (no bus, no notification server).
+pub fn ask(address: Option<&str>, routine: &str) -> Result<Asking, String> {
+    let address = address.ok_or("no desktop session bus (DBUS_SESSION_BUS_ADDRESS is not set)")?;
+    // A server that never answers must not keep the routine from starting.
+    let connection = zbus::blocking::connection::Builder::address(address)
+        .and_then(|b| b.method_timeout(CALL_TIMEOUT).build())
+        .map_err(|e| format!("the session bus at {address} cannot be reached ({e})"))?;
+    let owned: bool = connection
+        .call_method(
+            Some("org.freedesktop.DBus"),
+            "/org/freedesktop/DBus",
+            Some("org.freedesktop.DBus"),
+            "NameHasOwner",
+            &(NAME,),
+        )
+        .and_then(|reply| reply.body().deserialize())
+        .map_err(|e| format!("the session bus cannot be asked for a notification server ({e})"))?;
+    if !owned {
+        return Err("no notification server on the session bus".into());
+    }
+    // Listen before showing it, so an answer cannot come before the listener.
+    let rule = zbus::MatchRule::builder()
+        .msg_type(zbus::message::Type::Signal)
+        .interface(NAME)
+        .and_then(|b| b.path(PATH))
+        .map(|b| b.build())
+        .map_err(|e| e.to_string())?;
+    let signals = MessageIterator::for_match_rule(rule, &connection, Some(16))
+        .map_err(|e| format!("the notification's answers cannot be listened for ({e})"))?;
+    let body = format!("Time for {routine}. Answer when you are done, or put it off.");
+    let hints: HashMap<&str, zbus::zvariant::Value<'_>> = HashMap::new();
+    // Never expires on its own: it is withdrawn when the wait is over.
+    let id: u32 = connection
+        .call_method(
+            Some(NAME),
+            PATH,
+            Some(NAME),
+            "Notify",
+            &("stretch", 0u32, "", SUMMARY, body.as_str(), &ACTIONS[..], hints, 0i32),
+        )
+        .and_then(|reply| reply.body().deserialize())
+        .map_err(|e| format!("the notification server refused the notification ({e})"))?;
+    let shared = Arc::new(Shared::default());
+    let listener = Arc::clone(&shared);
+    std::thread::spawn(move || listen(signals, id, &listener));
+    Ok(Asking { connection, id, shared })
+}
+
+/// Waits for the answer to notification `id` (or its closing) among the
+/// server's signals, and passes a stopping answer on to the routine.
+fn listen(signals: MessageIterator, id: u32, shared: &Shared) {
+    for message in signals.flatten() {
+        let header = message.header();
+        let member = header.member().map(|m| m.to_string());
+        let answer = match member.as_deref() {
+            Some("ActionInvoked") => match message.body().deserialize::<(u32, String)>() {
+                // A click on the body ("default") is no answer.
+                Ok((to, key)) if to == id && Answer::from_key(&key).is_some() => Answer::from_key(&key),
+                _ => continue,
+            },
+            Some("NotificationClosed") => match message.body().deserialize::<(u32, u32)>() {
+                Ok((to, _)) if to == id => None,
+                _ => continue,
+            },
+            _ => continue,
+        };
+        let mut state = shared.lock();
+        state.answer = answer;
+        state.over = true;
+        if let (Some(answer), Some(stopper)) = (answer, &state.stopper)
+            && answer.stops()
+        {
+            let _ = stopper.send(Control::Stop(StopReason::Quit));
+        }
+        shared.changed.notify_all();
+        return;
+    }
+    shared.lock().over = true;
+    shared.changed.notify_all();
+}
+
+impl Asking {
+    /// While the routine plays, a "Skip" or "Snooze" stops it through `controls`.
+    pub fn stop_with(&self, controls: Sender<Control>) {
+        self.shared.lock().stopper = Some(controls);
+    }
+
+    /// The routine has ended: nothing is left to stop.
+    pub fn routine_ended(&self) {
+        self.shared.lock().stopper = None;
+    }
+
+    /// The answer given so far, if any.
+    pub fn answer(&self) -> Option<Answer> {
+        self.shared.lock().answer
+    }
+
+    /// The answer, waiting for it up to `wait`; `None` if none came (or the
+    /// notification was dismissed).
+    pub fn wait(&self, wait: Duration) -> Option<Answer> {
+        let deadline = Instant::now() + wait;
+        let mut state = self.shared.lock();
+        while !state.over {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            state = self.shared.changed.wait_timeout(state, left).unwrap_or_else(PoisonError::into_inner).0;
+        }
+        state.answer
+    }
+}
+
+impl Drop for Asking {
+    /// Withdraws the notification, best effort: a server gone away has withdrawn it already.
+    fn drop(&mut self) {
+        if !self.shared.lock().over {
+            let _ = self.connection.call_method(Some(NAME), PATH, Some(NAME), "CloseNotification", &(self.id,));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_a_bus_the_reason_is_given() {
+        let why = ask(None, "wall-calf").err().unwrap();
+        assert!(why.contains("DBUS_SESSION_BUS_ADDRESS is not set"), "{why}");
+        let why = ask(Some("unix:path=/nonexistent/bus"), "wall-calf").err().unwrap();
+        assert!(why.contains("cannot be reached"), "{why}");
+    }
+
+    #[test]
+    fn action_keys_are_the_offered_ones() {
+        for pair in ACTIONS.chunks(2) {
+            assert!(Answer::from_key(pair[0]).is_some(), "{}", pair[0]);
+        }
+        assert_eq!(Answer::from_key("default"), None);
+        assert!(!Answer::Done.stops() && Answer::Skip.stops() && Answer::Snooze.stops());
+    }
+}
