@@ -11,8 +11,8 @@ mod generate;
 
 use chrono::{DateTime, FixedOffset};
 use clap::Parser;
-use stretch::cli::{Cli, Command};
-use stretch::cmd::log::view_of;
+use stretch::api::view_of;
+use stretch::api::{Cli, Command};
 
 fn main() {
     divan::main();
@@ -33,7 +33,7 @@ fn now() -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339("2026-11-26T23:00:00+01:00").expect("a fixed time")
 }
 
-fn log_args(args: &[&str]) -> stretch::cli::LogArgs {
+fn log_args(args: &[&str]) -> stretch::api::LogArgs {
     let cli = Cli::try_parse_from(["stretch", "log"].iter().chain(args)).expect("valid arguments");
     match cli.command {
         Command::Log(args) => args,
@@ -45,7 +45,7 @@ fn log_args(args: &[&str]) -> stretch::cli::LogArgs {
 #[divan::bench]
 fn parse(bencher: divan::Bencher) {
     let bytes = journal();
-    bencher.counter(divan::counter::BytesCount::of_slice(bytes)).bench(|| stretch::journal::parse_brief(bytes));
+    bencher.counter(divan::counter::BytesCount::of_slice(bytes)).bench(|| stretch::api::parse_brief(bytes));
 }
 
 /// Reading, tallying and the view for a person.
@@ -66,5 +66,5 @@ fn json(bencher: divan::Bencher) {
 #[divan::bench]
 fn parse_full(bencher: divan::Bencher) {
     let bytes = journal();
-    bencher.bench(|| stretch::journal::parse(bytes));
+    bencher.bench(|| stretch::api::parse(bytes));
 }

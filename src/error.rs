@@ -6,23 +6,23 @@
 use std::fmt;
 
 /// Exit codes, as documented in the README and in `--help`.
-pub mod code {
+pub(crate) mod code {
     /// The routine completed, or the command did what was asked.
-    pub const OK: u8 = 0;
+    pub(crate) const OK: u8 = 0;
     /// Something failed while running (a file could not be written, ...).
-    pub const FAILURE: u8 = 1;
+    pub(crate) const FAILURE: u8 = 1;
     /// The command line or an input file was wrong; nothing was done.
-    pub const USAGE: u8 = 2;
+    pub(crate) const USAGE: u8 = 2;
     /// Another session is running (`EX_TEMPFAIL`).
-    pub const BUSY: u8 = 75;
+    pub(crate) const BUSY: u8 = 75;
     /// Stopped by Ctrl-C, `q` or Esc (128 + SIGINT).
-    pub const INTERRUPTED: u8 = 130;
+    pub(crate) const INTERRUPTED: u8 = 130;
     /// Stopped by SIGTERM (128 + SIGTERM).
-    pub const TERMINATED: u8 = 143;
+    pub(crate) const TERMINATED: u8 = 143;
     /// Stopped because the terminal closed (128 + SIGHUP).
-    pub const HANGUP: u8 = 129;
+    pub(crate) const HANGUP: u8 = 129;
     /// Stopped by Ctrl-\ (128 + SIGQUIT).
-    pub const QUIT_SIGNAL: u8 = 131;
+    pub(crate) const QUIT_SIGNAL: u8 = 131;
 }
 
 /// An error that ends the command, with the exit code it deserves.
@@ -57,7 +57,7 @@ impl Error {
 }
 
 /// The part of an I/O error a person can act on, without Rust's `(os error N)`.
-pub fn io_cause(err: &std::io::Error) -> String {
+pub(crate) fn io_cause(err: &std::io::Error) -> String {
     let text = err.to_string();
     match text.find(" (os error") {
         Some(at) => text[..at].to_string(),
@@ -74,4 +74,4 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// The result type of everything that can end a command.
-pub type Result<T> = std::result::Result<T, Error>;
+pub(crate) type Result<T> = std::result::Result<T, Error>;

@@ -12,15 +12,15 @@ use crate::error::{Error, Result};
 
 /// The largest routine or config file, and the longest journal line, read:
 /// far beyond anything stretch writes, small enough to never exhaust memory.
-pub const MAX_TEXT: u64 = 1024 * 1024;
+pub(crate) const MAX_TEXT: u64 = 1024 * 1024;
 
 /// The limit as people write it, for messages.
-pub const MAX_TEXT_WORDS: &str = "1 MiB";
+pub(crate) const MAX_TEXT_WORDS: &str = "1 MiB";
 
 /// Opens `path` with `options` without following a final symbolic link and
 /// without blocking, then insists on a regular file: a FIFO, device or
 /// directory is an error at once, never a hang.
-pub fn open_no_follow(path: &Path, options: &mut OpenOptions) -> io::Result<File> {
+pub(crate) fn open_no_follow(path: &Path, options: &mut OpenOptions) -> io::Result<File> {
     options.custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK);
     let file = options.open(path).map_err(|e| match e.raw_os_error() {
         Some(nix::libc::ELOOP) => io::Error::other("it is a symbolic link; stretch does not follow links here"),
@@ -32,7 +32,7 @@ pub fn open_no_follow(path: &Path, options: &mut OpenOptions) -> io::Result<File
 
 /// Opens `path` for reading, following links (routine and config files may be
 /// kept elsewhere), without blocking, and only if it is a regular file.
-pub fn open_to_read(path: &Path) -> io::Result<File> {
+pub(crate) fn open_to_read(path: &Path) -> io::Result<File> {
     let file = OpenOptions::new().read(true).custom_flags(nix::libc::O_NONBLOCK).open(path)?;
     regular(&file.metadata()?)?;
     Ok(file)
@@ -59,7 +59,7 @@ fn regular(meta: &Metadata) -> io::Result<()> {
 }
 
 /// Reads a whole text file of at most [`MAX_TEXT`], refusing anything else.
-pub fn read_text(path: &Path) -> io::Result<String> {
+pub(crate) fn read_text(path: &Path) -> io::Result<String> {
     let file = open_to_read(path)?;
     let mut bytes = Vec::new();
     file.take(MAX_TEXT + 1).read_to_end(&mut bytes)?;
@@ -76,7 +76,7 @@ fn me() -> u32 {
 
 /// Refuses a data directory or journal (`what`) that another user owns, or
 /// that others can write, with the command that fixes it.
-pub fn check_owner_and_mode(path: &Path, meta: &Metadata, what: &str) -> Result<()> {
+pub(crate) fn check_owner_and_mode(path: &Path, meta: &Metadata, what: &str) -> Result<()> {
     if meta.uid() != me() {
         return Err(Error::failure(format!(
             "the {what} {} belongs to another user (uid {}); stretch keeps your nights only where you alone \
@@ -100,19 +100,19 @@ pub fn check_owner_and_mode(path: &Path, meta: &Metadata, what: &str) -> Result<
 
 /// Checks an existing data directory (through links: the directory may be
 /// elsewhere) with [`check_owner_and_mode`].
-pub fn check_data_dir(dir: &Path) -> Result<()> {
+pub(crate) fn check_data_dir(dir: &Path) -> Result<()> {
     let meta = std::fs::metadata(dir).map_err(|e| Error::io("read", dir, &e))?;
     check_owner_and_mode(dir, &meta, "data directory")
 }
 
 /// Private files are mode 0600, private directories 0700.
-pub fn private_mode(meta: &Metadata) -> u32 {
+pub(crate) fn private_mode(meta: &Metadata) -> u32 {
     if meta.is_dir() { 0o700 } else { 0o600 }
 }
 
 /// Tightens `path` to its private mode if it is ours and looser; returns the
 /// old mode when it changed something.
-pub fn tighten(path: &Path) -> io::Result<Option<u32>> {
+pub(crate) fn tighten(path: &Path) -> io::Result<Option<u32>> {
     let meta = std::fs::symlink_metadata(path)?;
     let mode = meta.permissions().mode() & 0o7777;
     let want = private_mode(&meta);

@@ -4,28 +4,44 @@
 //! runner, the display and the journal record are all derived from it. `main`
 //! only calls [`run`].
 
-pub mod audio;
-pub mod cli;
-pub mod cmd;
-pub mod env;
-pub mod error;
-pub mod files;
-pub mod journal;
-pub mod paths;
-pub mod report;
-pub mod routine;
-pub mod schedule;
-pub mod session;
-pub mod settings;
-pub mod term;
-pub mod time;
+mod audio;
+mod cli;
+mod cmd;
+mod env;
+mod error;
+mod files;
+mod journal;
+mod paths;
+mod report;
+mod routine;
+mod schedule;
+mod session;
+mod settings;
+mod term;
+mod time;
+
+pub use env::Env;
+
+/// The parsers and the journal's reading, for the benchmarks, the property
+/// tests and the journal generator: not an interface for other programs.
+#[doc(hidden)]
+pub mod api {
+    pub use crate::cli::{Cli, Command, LogArgs};
+    pub use crate::cmd::log::view_of;
+    pub use crate::journal::{AudioUsed, Record, SCHEMA, Session, Source, parse, parse_brief};
+    pub use crate::routine::catalog::list as routines;
+    pub use crate::routine::parse as parse_routine;
+    pub use crate::schedule::{CrontabText, Days};
+    pub use crate::settings::parse as parse_config;
+    pub use crate::time::duration::{format_rounded, parse as parse_duration};
+    pub use crate::time::of_day::TimeOfDay;
+}
 
 use std::ffi::OsString;
 
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
-use crate::env::Env;
 use crate::error::{Result, code};
 use crate::paths::Paths;
 use crate::settings::{Config, Flags, Settings};

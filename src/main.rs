@@ -3,6 +3,6 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let env = stretch::env::Env::from_process();
+    let env = stretch::Env::from_process();
     ExitCode::from(stretch::run(std::env::args_os(), &env))
 }

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 
 /// The directories stretch uses.
 #[derive(Debug, Clone)]
-pub struct Paths {
+pub(crate) struct Paths {
     /// Holds the journal and the session lock.
     pub data_dir: PathBuf,
     /// Holds `routines/` (and the config file).
@@ -19,7 +19,7 @@ pub struct Paths {
 
 impl Paths {
     /// `--data-dir`, else `STRETCH_DATA_DIR`, else the platform data dir + `stretch`.
-    pub fn resolve(data_dir_flag: Option<&Path>, env: &Env) -> Result<Paths> {
+    pub(crate) fn resolve(data_dir_flag: Option<&Path>, env: &Env) -> Result<Paths> {
         let data_dir = match (data_dir_flag, &env.data_dir, &env.platform_data_dir) {
             (Some(flag), _, _) => flag.to_path_buf(),
             (None, Some(var), _) => var.clone(),
@@ -35,23 +35,23 @@ impl Paths {
     }
 
     /// The session journal.
-    pub fn journal(&self) -> PathBuf {
+    pub(crate) fn journal(&self) -> PathBuf {
         self.data_dir.join("journal.jsonl")
     }
 
     /// The user's routine folder.
-    pub fn routine_dir(&self) -> Option<PathBuf> {
+    pub(crate) fn routine_dir(&self) -> Option<PathBuf> {
         self.config_dir.as_ref().map(|d| d.join("routines"))
     }
 
     /// Where the config file is looked for, unless `--config` names one (`config_flag`).
-    pub fn config_file(&self) -> Option<PathBuf> {
+    pub(crate) fn config_file(&self) -> Option<PathBuf> {
         self.config_dir.as_ref().map(|d| d.join(crate::settings::FILE_NAME))
     }
 
     /// Creates the data dir (mode 0700: a journal of someone's nights is
     /// private), and refuses one that another user owns or can write.
-    pub fn create_data_dir(&self) -> Result<&Path> {
+    pub(crate) fn create_data_dir(&self) -> Result<&Path> {
         create_private_dir(&self.data_dir)?;
         crate::files::check_data_dir(&self.data_dir)?;
         Ok(&self.data_dir)
@@ -59,7 +59,7 @@ impl Paths {
 }
 
 /// Creates `dir` and its parents; new directories get mode 0700.
-pub fn create_private_dir(dir: &Path) -> Result<()> {
+pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
     if dir.exists() && !dir.is_dir() {
         return Err(Error::failure(format!(
             "the data directory {} is a file, not a directory; move it, or choose another --data-dir",

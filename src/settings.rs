@@ -21,27 +21,27 @@ use crate::time::duration;
 use crate::time::of_day::TimeOfDay;
 
 /// The file name inside the config directory.
-pub const FILE_NAME: &str = "config.toml";
+pub(crate) const FILE_NAME: &str = "config.toml";
 
 /// When a new night begins when nothing sets it: sessions before 04:00
 /// belong to the night before.
-pub const DEFAULT_DAY_STARTS: TimeOfDay = TimeOfDay::new(4, 0);
+pub(crate) const DEFAULT_DAY_STARTS: TimeOfDay = TimeOfDay::new(4, 0);
 
 /// When a cramp starts counting for the coming night when nothing sets it: a
 /// cramp before noon woke you from the night before, whose sleep can run to
 /// late morning, so sessions and cramps need different boundaries.
-pub const DEFAULT_CRAMP_DAY_STARTS: TimeOfDay = TimeOfDay::new(12, 0);
+pub(crate) const DEFAULT_CRAMP_DAY_STARTS: TimeOfDay = TimeOfDay::new(12, 0);
 
 /// How long a scheduled session's notification waits for "Done", "Snooze"
 /// or "Skip" after the routine ends when nothing sets it: long enough to
 /// finish a stretch away from the screen and come back to answer.
-pub const DEFAULT_CONFIRM_WAIT: Duration = Duration::from_secs(15 * 60);
+pub(crate) const DEFAULT_CONFIRM_WAIT: Duration = Duration::from_secs(15 * 60);
 
 /// `confirm_wait` from nothing (no waiting after the routine) to half a day.
 const CONFIRM_WAIT_RANGE: std::ops::RangeInclusive<Duration> = Duration::ZERO..=Duration::from_secs(12 * 3600);
 
 /// The volume when nothing sets one: gentle, for a bedroom at night.
-pub const VOLUME: u8 = 40;
+pub(crate) const VOLUME: u8 = 40;
 
 /// The config file, read and checked. Each field is `None` when the file does
 /// not set it (or there is no file).
@@ -294,7 +294,7 @@ pub struct Flags {
 
 /// Where an effective value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Layer {
+pub(crate) enum Layer {
     /// Stretch's own default.
     Default,
     /// The routine's own value.
@@ -318,7 +318,7 @@ impl fmt::Display for Layer {
 
 /// A value and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Setting<T> {
+pub(crate) struct Setting<T> {
     /// The value in effect.
     pub value: T,
     /// Where it came from.
@@ -335,7 +335,7 @@ impl<T> Setting<T> {
 /// The settings in effect: flags over the config file over defaults. `reps`,
 /// `hold`, `rest` and `prepare` are `None` when the routine's own values apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// The config file read, if any.
     pub file: Option<PathBuf>,
     /// The routine to run.
@@ -380,7 +380,7 @@ fn layered<T>(flag: Option<(&'static str, T)>, in_file: Option<T>, path: &Path) 
 
 impl Settings {
     /// Resolves `flags` over `config` over the defaults.
-    pub fn resolve(flags: &Flags, config: &Config) -> Settings {
+    pub(crate) fn resolve(flags: &Flags, config: &Config) -> Settings {
         let path = config.path.clone().unwrap_or_default();
         let routine = layered(flags.routine.clone().map(|r| ("--routine", r)), config.routine.clone(), &path)
             .unwrap_or_else(|| Setting::default(catalog::DEFAULT.to_string()));
@@ -411,7 +411,7 @@ impl Settings {
 
     /// The index of `--slot` among the day's slots (`None` without one), or a
     /// usage error listing them.
-    pub fn slot_index(&self) -> Result<Option<usize>> {
+    pub(crate) fn slot_index(&self) -> Result<Option<usize>> {
         let Some(name) = &self.slot else { return Ok(None) };
         self.slots.iter().position(|s| s.name == *name).map(Some).ok_or_else(|| {
             let names: Vec<&str> = self.slots.iter().map(|s| s.name.as_str()).collect();
@@ -423,13 +423,13 @@ impl Settings {
     }
 
     /// The loudness to play at: `volume`, or `wanted` if given, never above `max_volume`.
-    pub fn loudness(&self, wanted: Option<u8>) -> u8 {
+    pub(crate) fn loudness(&self, wanted: Option<u8>) -> u8 {
         wanted.unwrap_or(self.volume.value).min(self.max_volume.value)
     }
 
     /// Finds the routine and applies the timing settings to it. A routine
     /// named in the config file that cannot be found is reported at its place there.
-    pub fn routine(&self, routine_dir: Option<&Path>) -> Result<Routine> {
+    pub(crate) fn routine(&self, routine_dir: Option<&Path>) -> Result<Routine> {
         let (routine, _origin) =
             catalog::resolve(&self.routine.value, routine_dir).map_err(|e| match &self.routine_at {
                 Some(at) => Error { message: format!("{at}: routine: {}", e.message), ..e },
@@ -439,7 +439,7 @@ impl Settings {
     }
 
     /// `routine` with `reps`, `hold`, `rest` and `prepare` in place of its own, where set.
-    pub fn apply(&self, mut routine: Routine) -> Routine {
+    pub(crate) fn apply(&self, mut routine: Routine) -> Routine {
         if let Some(reps) = &self.reps {
             routine.reps = reps.value;
         }
@@ -459,7 +459,7 @@ impl Settings {
     /// that give them again: what a scheduled entry passes. The config file
     /// is left out: the entry reads it when it runs. A routine file is named
     /// by its absolute path, as cron runs elsewhere.
-    pub fn flag_args(&self) -> Result<Vec<String>> {
+    pub(crate) fn flag_args(&self) -> Result<Vec<String>> {
         let mut args = Vec::new();
         let mut push = |layer: &Layer, value: String| {
             if let Layer::Flag(flag) = layer {

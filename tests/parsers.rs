@@ -57,17 +57,17 @@ proptest! {
 
     #[test]
     fn routine_files(text in prop_oneof![hostile(), mutated(ROUTINE)]) {
-        let _ = stretch::routine::parse("x", "x.toml", &text);
+        let _ = stretch::api::parse_routine("x", "x.toml", &text);
     }
 
     #[test]
     fn config_files(text in prop_oneof![hostile(), mutated(CONFIG)]) {
-        let _ = stretch::settings::parse("config.toml", &text);
+        let _ = stretch::api::parse_config("config.toml", &text);
     }
 
     #[test]
     fn journal_lines(text in prop_oneof![hostile(), mutated(LINE)]) {
-        let reading = stretch::journal::parse(text.as_bytes());
+        let reading = stretch::api::parse(text.as_bytes());
         let now = chrono::DateTime::parse_from_rfc3339("2026-11-27T00:00:00+00:00").unwrap();
         for stored in reading.records {
             let _ = stored.record.validate(&now);
@@ -76,26 +76,26 @@ proptest! {
 
     #[test]
     fn crontab_blocks(text in prop_oneof![hostile(), mutated(CRONTAB)]) {
-        if let Ok(crontab) = stretch::schedule::CrontabText::parse(&text) {
+        if let Ok(crontab) = stretch::api::CrontabText::parse(&text) {
             let _ = crontab.render();
         }
     }
 
     #[test]
     fn days_of_the_week(text in prop_oneof![hostile(), mutated("mon-fri"), mutated("1-5,7")]) {
-        let _ = stretch::schedule::Days::parse(&text);
+        let _ = stretch::api::Days::parse(&text);
     }
 
     #[test]
     fn durations_and_times_of_day(text in prop_oneof![hostile(), mutated("1m30s"), mutated("22:30")]) {
-        let _ = stretch::time::duration::parse(&text);
-        let _ = stretch::time::of_day::TimeOfDay::parse(&text);
+        let _ = stretch::api::parse_duration(&text);
+        let _ = stretch::api::TimeOfDay::parse(&text);
     }
 }
 
 proptest! {
     #[test]
     fn durations_format_without_wrapping(ms in any::<u64>()) {
-        let _ = stretch::time::duration::format_rounded(std::time::Duration::from_millis(ms));
+        let _ = stretch::api::format_rounded(std::time::Duration::from_millis(ms));
     }
 }

@@ -10,14 +10,14 @@ use std::io::{self, Write};
 
 use chrono::{Days, Duration, NaiveDate, NaiveTime, TimeZone};
 use chrono_tz::Europe::Berlin;
-use stretch::journal::AudioUsed;
-use stretch::journal::{Record, SCHEMA, Session, Source};
+use stretch::api::AudioUsed;
+use stretch::api::{Record, SCHEMA, Session, Source};
 
 /// Minutes after midnight of each session of the day; the last is bedtime.
-pub const TIMES: [i64; 4] = [7 * 60 + 30, 13 * 60, 18 * 60 + 30, 23 * 60];
+pub(crate) const TIMES: [i64; 4] = [7 * 60 + 30, 13 * 60, 18 * 60 + 30, 23 * 60];
 
 /// What to generate.
-pub struct Options {
+pub(crate) struct Options {
     /// Years back from `end`.
     pub years: u64,
     /// Sessions a day, 1 to 4.
@@ -48,7 +48,7 @@ impl Dice {
 }
 
 /// Writes the journal, one record a line; returns how many records it wrote.
-pub fn write(o: &Options, out: &mut impl Write) -> io::Result<u64> {
+pub(crate) fn write(o: &Options, out: &mut impl Write) -> io::Result<u64> {
     let mut dice = Dice(o.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let first = o.end - Days::new(o.years * 365);
     let mut count: u64 = 0;

@@ -26,14 +26,14 @@ enum Command {
 }
 
 /// A track playing on the device.
-pub struct Playback {
+pub(crate) struct Playback {
     commands: Sender<Command>,
     thread: Option<JoinHandle<()>>,
 }
 
 /// Opens the default output and starts playing the track. Returns once it is
 /// queued; on failure, says why in a few words.
-pub fn play(track: Playhead) -> Result<Playback, String> {
+pub(crate) fn play(track: Playhead) -> Result<Playback, String> {
     let (commands, inbox) = mpsc::channel();
     let (ready_tx, ready) = mpsc::channel();
     let ended = commands.clone();
@@ -52,7 +52,7 @@ pub fn play(track: Playhead) -> Result<Playback, String> {
 }
 
 /// Opens the default output and closes it again: whether sound can play here.
-pub fn probe() -> Result<(), String> {
+pub(crate) fn probe() -> Result<(), String> {
     #[cfg(target_os = "linux")]
     let _quiet = alsa::Output::local_error_handler();
     let mut sink = open_sink()?;
@@ -62,28 +62,28 @@ pub fn probe() -> Result<(), String> {
 
 impl Playback {
     /// Pauses the track where it is.
-    pub fn pause(&self) {
+    pub(crate) fn pause(&self) {
         let _ = self.commands.send(Command::Pause);
     }
 
     /// Resumes after a pause.
-    pub fn resume(&self) {
+    pub(crate) fn resume(&self) {
         let _ = self.commands.send(Command::Resume);
     }
 
     /// Jumps to `offset` from the start of the track.
-    pub fn seek(&self, offset: Duration) {
+    pub(crate) fn seek(&self, offset: Duration) {
         let _ = self.commands.send(Command::Seek(offset));
     }
 
     /// Stops now and closes the device.
-    pub fn stop(mut self) {
+    pub(crate) fn stop(mut self) {
         let _ = self.commands.send(Command::Stop);
         self.join();
     }
 
     /// Waits for the track to finish; the device is closed when this returns.
-    pub fn finish(mut self) {
+    pub(crate) fn finish(mut self) {
         self.join();
     }
 

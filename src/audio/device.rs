@@ -10,7 +10,7 @@ use super::track::Playhead;
 use crate::session::clock::Origin;
 
 /// A track playing on a device.
-pub enum Playback {
+pub(crate) enum Playback {
     /// Through PulseAudio or PipeWire, which say when each sample is heard.
     Server(pulse::Stream),
     /// Straight to ALSA, timed by the system clock.
@@ -20,12 +20,12 @@ pub enum Playback {
 
 /// Joins the sound server's reason to ALSA's in a failure message, so a
 /// caller that explains the server itself can keep ALSA's part alone.
-pub const ALSA_PART: &str = "; ALSA: ";
+pub(crate) const ALSA_PART: &str = "; ALSA: ";
 
 /// Starts `track` on `device` (the default output if `None`) and returns once
 /// its first sample is heard, with `origin` set to that instant. On failure,
 /// says why, and how to get sound, in a few words.
-pub fn play(track: Playhead, device: Option<&str>, origin: &Origin) -> Result<Playback, String> {
+pub(crate) fn play(track: Playhead, device: Option<&str>, origin: &Origin) -> Result<Playback, String> {
     #[cfg(feature = "alsa")]
     let fallback = track.clone();
     let why = match pulse::open(track, device, origin) {
@@ -46,7 +46,7 @@ pub fn play(track: Playhead, device: Option<&str>, origin: &Origin) -> Result<Pl
 
 /// Whether sound can play here, and on which devices: the sound server's
 /// sinks (`name`, description), the default first.
-pub fn probe() -> Result<Vec<(String, String)>, String> {
+pub(crate) fn probe() -> Result<Vec<(String, String)>, String> {
     let why = match pulse::sinks() {
         Ok(sinks) => return Ok(sinks),
         Err(why) => why,
@@ -61,7 +61,7 @@ pub fn probe() -> Result<Vec<(String, String)>, String> {
 
 impl Playback {
     /// Pauses what is heard.
-    pub fn pause(&self) {
+    pub(crate) fn pause(&self) {
         match self {
             Playback::Server(s) => s.pause(),
             #[cfg(feature = "alsa")]
@@ -70,7 +70,7 @@ impl Playback {
     }
 
     /// Resumes; returns once the track is heard again, where it can tell.
-    pub fn resume(&self) {
+    pub(crate) fn resume(&self) {
         match self {
             Playback::Server(s) => s.resume(),
             #[cfg(feature = "alsa")]
@@ -79,7 +79,7 @@ impl Playback {
     }
 
     /// Jumps to `offset` on the track; returns once it is heard, where it can tell.
-    pub fn seek(&self, offset: Duration) {
+    pub(crate) fn seek(&self, offset: Duration) {
         match self {
             Playback::Server(s) => s.seek(offset),
             #[cfg(feature = "alsa")]
@@ -88,7 +88,7 @@ impl Playback {
     }
 
     /// The position on the track heard now, where the device can tell.
-    pub fn heard(&self) -> Option<Duration> {
+    pub(crate) fn heard(&self) -> Option<Duration> {
         match self {
             Playback::Server(s) => s.heard(),
             #[cfg(feature = "alsa")]
@@ -97,7 +97,7 @@ impl Playback {
     }
 
     /// Stops now and closes the device.
-    pub fn stop(self) {
+    pub(crate) fn stop(self) {
         match self {
             Playback::Server(s) => s.stop(),
             #[cfg(feature = "alsa")]
@@ -106,7 +106,7 @@ impl Playback {
     }
 
     /// Lets the queued track play to its end, then closes the device.
-    pub fn finish(self) {
+    pub(crate) fn finish(self) {
         match self {
             Playback::Server(s) => s.stop(),
             #[cfg(feature = "alsa")]

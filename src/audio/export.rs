@@ -17,7 +17,7 @@ use super::wav;
 /// user's is ever mistaken for the temporary. Only a regular file or a new
 /// name is replaced: a device, a directory or a link to either is refused.
 /// Ctrl-C or SIGTERM while writing removes the temporary before exiting.
-pub fn write_wav(track: &Track, path: &Path) -> Result<()> {
+pub(crate) fn write_wav(track: &Track, path: &Path) -> Result<()> {
     if path == Path::new("-") {
         let mut out = io::BufWriter::new(io::stdout().lock());
         return wav::write_mono_i16(&mut out, RATE, track.len(), track.clone().play())

@@ -3,10 +3,10 @@
 //! for every cue.
 
 /// The level every clip is brought to, in LUFS.
-pub const TARGET_LUFS: f64 = -23.0;
+pub(crate) const TARGET_LUFS: f64 = -23.0;
 
 /// The highest peak a clip may have, in dBFS.
-pub const PEAK_DBFS: f64 = -3.0;
+pub(crate) const PEAK_DBFS: f64 = -3.0;
 
 /// One second-order IIR section, direct form I.
 struct Biquad {
@@ -34,7 +34,7 @@ impl Biquad {
 /// Integrated loudness in LUFS of mono samples at 48 kHz, gated as R128 says.
 /// A clip shorter than one 400 ms block is measured as if it repeated, which
 /// is its loudness while it sounds. Silence is `-inf`.
-pub fn integrated(samples: &[f32]) -> f64 {
+pub(crate) fn integrated(samples: &[f32]) -> f64 {
     const BLOCK: usize = 19_200; // 400 ms at 48 kHz
     const STEP: usize = 4_800; // 75 % overlap
     if samples.is_empty() {
@@ -62,13 +62,13 @@ pub fn integrated(samples: &[f32]) -> f64 {
 }
 
 /// The peak level in dBFS.
-pub fn peak_dbfs(samples: &[f32]) -> f64 {
+pub(crate) fn peak_dbfs(samples: &[f32]) -> f64 {
     20.0 * f64::from(samples.iter().fold(0.0f32, |m, s| m.max(s.abs()))).log10()
 }
 
 /// The gain that brings a clip to [`TARGET_LUFS`], lowered if that would put
 /// a peak above [`PEAK_DBFS`].
-pub fn gain_to_target(samples: &[f32]) -> f32 {
+pub(crate) fn gain_to_target(samples: &[f32]) -> f32 {
     let loudness = integrated(samples);
     if !loudness.is_finite() {
         return 1.0;

@@ -2,22 +2,22 @@
 //! and where it goes (the output device, a WAV file, the terminal bell).
 
 #[cfg(feature = "alsa")]
-pub mod alsa_device;
-pub mod device;
-pub mod export;
-pub mod loudness;
-pub mod pulse;
-pub mod sounds;
-pub mod speech;
-pub mod track;
-pub mod wav;
+pub(crate) mod alsa_device;
+pub(crate) mod device;
+pub(crate) mod export;
+pub(crate) mod loudness;
+pub(crate) mod pulse;
+pub(crate) mod sounds;
+pub(crate) mod speech;
+pub(crate) mod track;
+pub(crate) mod wav;
 
 use std::time::Duration;
 
 use crate::session::runner::Transport;
 
 /// Where the cues go during a session.
-pub enum Output {
+pub(crate) enum Output {
     /// The track plays on the device.
     Device(device::Playback),
     /// Nothing plays here; the display may ring the bell.
@@ -52,14 +52,14 @@ impl Transport for Output {
 
 impl Output {
     /// Lets the track play to its end, then closes the device.
-    pub fn finish(self) {
+    pub(crate) fn finish(self) {
         if let Output::Device(p) = self {
             p.finish();
         }
     }
 
     /// The position on the track heard now, where the device can tell.
-    pub fn heard(&self) -> Option<Duration> {
+    pub(crate) fn heard(&self) -> Option<Duration> {
         match self {
             Output::Device(p) => p.heard(),
             Output::Silent => None,

@@ -144,7 +144,7 @@ impl Timing {
 }
 
 /// The track playing on a stream of the sound server.
-pub struct Stream {
+pub(crate) struct Stream {
     stream: PlaybackStream,
     feed: Shared,
     timing: Arc<Mutex<Timing>>,
@@ -160,7 +160,7 @@ fn connect() -> Result<Client, String> {
 }
 
 /// The sinks the server offers: `(name, description)`, the default first.
-pub fn sinks() -> Result<Vec<(String, String)>, String> {
+pub(crate) fn sinks() -> Result<Vec<(String, String)>, String> {
     let client = connect()?;
     let default = block_on(client.server_info()).ok().and_then(|i| i.default_sink_name);
     let mut sinks: Vec<(String, String)> = block_on(client.list_sinks())
@@ -181,7 +181,7 @@ pub fn sinks() -> Result<Vec<(String, String)>, String> {
 /// Opens a stream on `device` (a sink's name; the server's default if `None`),
 /// starts it, and returns once the track's first sample is heard, with
 /// `origin` set to that instant.
-pub fn open(track: Playhead, device: Option<&str>, origin: &Origin) -> Result<Stream, String> {
+pub(crate) fn open(track: Playhead, device: Option<&str>, origin: &Origin) -> Result<Stream, String> {
     let client = connect()?;
     let sink = match device {
         Some(name) => CString::new(name).map_err(|_| format!("no sink named {name:?}"))?,
@@ -237,7 +237,7 @@ impl Stream {
 
     /// Pauses what is heard at once: corks the stream and drops what the
     /// server had queued, so the track resumes from the frame last heard.
-    pub fn pause(&self) {
+    pub(crate) fn pause(&self) {
         let mut timing = self.lock_timing();
         timing.anchor = None;
         self.feed.hold();
@@ -249,13 +249,13 @@ impl Stream {
     }
 
     /// Resumes, and returns once the track is heard again.
-    pub fn resume(&self) {
+    pub(crate) fn resume(&self) {
         let mut timing = self.lock_timing();
         self.restart(&mut timing);
     }
 
     /// Jumps to `to`, and returns once the track is heard from there.
-    pub fn seek(&self, to: Duration) {
+    pub(crate) fn seek(&self, to: Duration) {
         let mut timing = self.lock_timing();
         timing.anchor = None;
         self.feed.hold();
@@ -265,7 +265,7 @@ impl Stream {
     }
 
     /// The position on the track heard now, if the server says.
-    pub fn heard(&self) -> Option<Duration> {
+    pub(crate) fn heard(&self) -> Option<Duration> {
         let timing = self.lock_timing();
         let (_, info) = query(&self.stream)?;
         Some(frames_to_duration(timing.heard(&info)))
@@ -315,7 +315,7 @@ impl Stream {
     }
 
     /// Closes the stream now.
-    pub fn stop(mut self) {
+    pub(crate) fn stop(mut self) {
         self.keeper.take();
         let _ = block_on(self.stream.clone().delete());
     }

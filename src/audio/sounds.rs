@@ -17,11 +17,11 @@ use crate::session::timeline::{CueSound, PhaseKind, Timeline};
 use super::speech::{Speak, Unspoken};
 
 /// The sample rate of every embedded sound and of the cue track.
-pub const RATE: u32 = 48_000;
+pub(crate) const RATE: u32 = 48_000;
 
 /// A decoded clip: 16-bit mono samples at [`RATE`], from its first sounding
 /// sample, so a cue's onset is exactly its planned sample.
-pub type Clip = Arc<[i16]>;
+pub(crate) type Clip = Arc<[i16]>;
 
 /// Spoken phrases, from `sounds/voice/index.tsv`.
 const VOICE: &[(&str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/voice.rs"));
@@ -37,7 +37,7 @@ const FINISH: &[u8] = include_bytes!("../../sounds/chime/finish.flac");
 const COUNTDOWN_ROOM: Duration = Duration::from_secs(1);
 
 /// How to get speech for a routine's own words, said once when none is installed.
-pub const GET_SPEECH: &str = "apt-get install flite";
+pub(crate) const GET_SPEECH: &str = "apt-get install flite";
 
 /// Which sounds mark the cues; written in lower case in the config file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, clap::ValueEnum)]
@@ -64,7 +64,7 @@ impl SoundSet {
 
 /// What each cue of a timeline plays, and what had to give way to fit.
 #[derive(Debug, Default)]
-pub struct Cast {
+pub(crate) struct Cast {
     /// One entry per cue of the timeline, in its order; `None` is silent.
     pub clips: Vec<Option<Clip>>,
     /// One line each (without the `stretch: ` prefix) for a phrase that gave
@@ -74,7 +74,7 @@ pub struct Cast {
 
 impl Cast {
     /// Prints the notices on stderr, one line each.
-    pub fn tell(&self) {
+    pub(crate) fn tell(&self) {
         for notice in &self.notices {
             crate::errln!("stretch: {notice}");
         }
@@ -85,7 +85,7 @@ impl Cast {
 /// `speaker`; a phrase longer than its phase, or words nobody can speak,
 /// become the phase's chime, and a countdown number that would run into the
 /// next becomes the tick.
-pub fn cast(timeline: &Timeline, set: SoundSet, speaker: &dyn Speak) -> Cast {
+pub(crate) fn cast(timeline: &Timeline, set: SoundSet, speaker: &dyn Speak) -> Cast {
     let mut cast = Cast::default();
     let mut no_engine = Vec::new();
     for (i, cue) in timeline.cues.iter().enumerate() {
@@ -162,7 +162,7 @@ fn countdown_room(timeline: &Timeline, i: usize) -> Duration {
 }
 
 /// How long a clip sounds.
-pub fn length(clip: &[i16]) -> Duration {
+pub(crate) fn length(clip: &[i16]) -> Duration {
     Duration::from_nanos(clip.len() as u64 * 1_000_000_000 / u64::from(RATE))
 }
 
@@ -179,12 +179,12 @@ fn seconds(d: Duration) -> String {
 }
 
 /// The recording of a phrase, if one was generated.
-pub fn recorded(text: &str) -> Option<Clip> {
+pub(crate) fn recorded(text: &str) -> Option<Clip> {
     VOICE.iter().find(|(p, _)| *p == text).map(|(_, bytes)| decoded(bytes))
 }
 
 /// The chime that marks the start of a phase.
-pub fn chime(kind: PhaseKind) -> Clip {
+pub(crate) fn chime(kind: PhaseKind) -> Clip {
     decoded(match kind {
         PhaseKind::Prepare => READY,
         PhaseKind::Hold => HOLD,
@@ -194,7 +194,7 @@ pub fn chime(kind: PhaseKind) -> Clip {
 }
 
 /// The countdown tick.
-pub fn tick() -> Clip {
+pub(crate) fn tick() -> Clip {
     decoded(TICK)
 }
 
@@ -230,7 +230,7 @@ fn decode_flac(bytes: &'static [u8]) -> Result<(u32, Vec<i16>), String> {
 }
 
 /// The samples from the first one that is not zero.
-pub fn from_first_sound(samples: &[i16]) -> Clip {
+pub(crate) fn from_first_sound(samples: &[i16]) -> Clip {
     let silent = samples.iter().take_while(|&&s| s == 0).count();
     Arc::from(&samples[silent..])
 }

@@ -14,7 +14,7 @@ use super::wav;
 
 /// Why words could not be spoken.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Unspoken {
+pub(crate) enum Unspoken {
     /// No speech engine is installed.
     NoEngine,
     /// An engine is installed but failed; says how.
@@ -22,14 +22,16 @@ pub enum Unspoken {
 }
 
 /// Something that turns words into a clip.
-pub trait Speak {
+pub(crate) trait Speak {
     /// The words as a clip at the embedded clips' rate and level.
     fn say(&self, text: &str) -> Result<Clip, Unspoken>;
 }
 
 /// Speaks nothing: for callers with no words of their own to say.
-pub struct Mute;
+#[cfg(test)]
+pub(crate) struct Mute;
 
+#[cfg(test)]
 impl Speak for Mute {
     fn say(&self, _: &str) -> Result<Clip, Unspoken> {
         Err(Unspoken::NoEngine)
@@ -62,7 +64,7 @@ fn espeak(voice: &str, text: &Path, out: &Path) -> Vec<String> {
 
 /// The installed speech engines, with a cache of what they said.
 #[derive(Debug, Clone)]
-pub struct Speaker {
+pub(crate) struct Speaker {
     /// Where clips are kept (`<cache>/voice`); `None` keeps nothing.
     cache: Option<PathBuf>,
 }
@@ -70,7 +72,7 @@ pub struct Speaker {
 impl Speaker {
     /// A speaker that caches under `cache_dir` (the user's cache directory
     /// for stretch), or nowhere.
-    pub fn new(cache_dir: Option<&Path>) -> Self {
+    pub(crate) fn new(cache_dir: Option<&Path>) -> Self {
         Speaker { cache: cache_dir.map(|d| d.join("voice")) }
     }
 

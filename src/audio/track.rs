@@ -39,7 +39,7 @@ impl Placed {
 
 /// The routine's whole guided track: mono, at [`RATE`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct Track {
+pub(crate) struct Track {
     cues: Vec<Placed>,
     len: usize,
     gain: f32,
@@ -49,19 +49,19 @@ pub struct Track {
 /// mastered at -23 LUFS, a broadcast level that is already moderate, so 100
 /// plays them as they are and the default 40 (-8 dB, about -31 LUFS) is a
 /// quiet voice in a bedroom at night.
-pub fn gain(volume: u8) -> f32 {
+pub(crate) fn gain(volume: u8) -> f32 {
     f32::from(volume.min(100)) / 100.0
 }
 
 /// The sample at which an offset falls (rounded down: a cue never starts early).
-pub fn sample_at(offset: Duration) -> usize {
+pub(crate) fn sample_at(offset: Duration) -> usize {
     (offset.as_nanos() * u128::from(RATE) / 1_000_000_000) as usize
 }
 
 /// Places the timeline's cues, each with the clip `cast` chose for it, at
 /// `volume`. The track is exactly as long as the timeline; a sound that would
 /// run past the end is cut there.
-pub fn render(timeline: &Timeline, cast: &Cast, volume: u8) -> Track {
+pub(crate) fn render(timeline: &Timeline, cast: &Cast, volume: u8) -> Track {
     let len = sample_at(timeline.length());
     let cues = timeline
         .cues
@@ -76,7 +76,7 @@ pub fn render(timeline: &Timeline, cast: &Cast, volume: u8) -> Track {
 /// The track a session or an export plays: every cue cast (the routine's own
 /// words spoken by an installed engine, cached under the user's cache
 /// directory), with a line on stderr for each phrase that gave way to a chime.
-pub fn for_routine(timeline: &Timeline, set: SoundSet, volume: u8, env: &Env) -> Track {
+pub(crate) fn for_routine(timeline: &Timeline, set: SoundSet, volume: u8, env: &Env) -> Track {
     let cast = sounds::cast(timeline, set, &Speaker::new(env.cache_dir.as_deref()));
     cast.tell();
     render(timeline, &cast, volume)
@@ -84,33 +84,28 @@ pub fn for_routine(timeline: &Timeline, set: SoundSet, volume: u8, env: &Env) ->
 
 impl Track {
     /// The number of samples.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.len
     }
 
-    /// Whether the track has no samples at all.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// The track's length in time.
-    pub fn duration(&self) -> Duration {
+    pub(crate) fn duration(&self) -> Duration {
         Duration::from_nanos(self.len as u64 * 1_000_000_000 / u64::from(RATE))
     }
 
     /// When its last sound ends: the track is silent from there on.
-    pub fn sounding_until(&self) -> Duration {
+    pub(crate) fn sounding_until(&self) -> Duration {
         let end = self.cues.iter().map(|c| c.onset + c.len()).max().unwrap_or(0).min(self.len);
         Duration::from_nanos(end as u64 * 1_000_000_000 / u64::from(RATE))
     }
 
     /// Where each sounding cue starts, in samples, in timeline order.
-    pub fn onsets(&self) -> Vec<usize> {
+    pub(crate) fn onsets(&self) -> Vec<usize> {
         self.cues.iter().map(|c| c.onset).collect()
     }
 
     /// Plays the track from its first sample.
-    pub fn play(self) -> Playhead {
+    pub(crate) fn play(self) -> Playhead {
         Playhead { track: self, pos: 0, next: 0, active: Vec::new() }
     }
 }
@@ -118,7 +113,7 @@ impl Track {
 /// A position on a track, yielding its samples: the rodio source that plays
 /// it, and the iterator that exports it.
 #[derive(Debug, Clone)]
-pub struct Playhead {
+pub(crate) struct Playhead {
     track: Track,
     pos: usize,
     /// The first cue that has not started yet.

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 /// The sample rate and the raw little-endian sample bytes of a 16-bit PCM
 /// mono WAV, found without decoding anything.
-pub fn pcm_mono_i16(bytes: &[u8]) -> Result<(u32, &[u8]), String> {
+pub(crate) fn pcm_mono_i16(bytes: &[u8]) -> Result<(u32, &[u8]), String> {
     if bytes.len() < 12 || &bytes[..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
         return Err("not a RIFF/WAVE file".into());
     }
@@ -33,17 +33,18 @@ pub fn pcm_mono_i16(bytes: &[u8]) -> Result<(u32, &[u8]), String> {
 }
 
 /// Sample `k` of raw 16-bit little-endian PCM, as `f32` in `[-1, 1]`.
-pub fn sample(pcm: &[u8], k: usize) -> f32 {
+#[cfg(test)]
+pub(crate) fn sample(pcm: &[u8], k: usize) -> f32 {
     f32::from(i16::from_le_bytes([pcm[2 * k], pcm[2 * k + 1]])) / 32768.0
 }
 
 /// Raw 16-bit little-endian PCM as samples.
-pub fn samples_i16(pcm: &[u8]) -> Vec<i16> {
+pub(crate) fn samples_i16(pcm: &[u8]) -> Vec<i16> {
     pcm.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect()
 }
 
 /// Writes `count` samples as a 16-bit PCM mono WAV at `rate`.
-pub fn write_mono_i16(
+pub(crate) fn write_mono_i16(
     out: &mut impl Write,
     rate: u32,
     count: usize,
@@ -75,7 +76,7 @@ pub fn write_mono_i16(
 }
 
 /// Rounds to the nearest 16-bit value, clamping what would overflow.
-pub fn to_i16(sample: f32) -> i16 {
+pub(crate) fn to_i16(sample: f32) -> i16 {
     (sample * 32768.0).round().clamp(-32768.0, 32767.0) as i16
 }
 

@@ -26,7 +26,7 @@ use crate::schedule::CrontabText;
 use crate::schedule::crontab::CrontabProgram;
 
 /// Writes the script for `shell` to stdout.
-pub fn run(shell: Shell) -> Result<u8> {
+pub(crate) fn run(shell: Shell) -> Result<u8> {
     let shell = match shell {
         Shell::Bash => clap_complete::Shell::Bash,
         Shell::Zsh => clap_complete::Shell::Zsh,
@@ -157,7 +157,7 @@ fn fish(script: &str) -> String {
 /// Prints what a completion script offers for `what`, one a line. Nothing
 /// here may fail loudly: a shell completing a word has no place for an error,
 /// so an unreadable crontab or routine folder offers nothing.
-pub fn candidates(what: Candidates, paths: &Paths, env: &Env) -> Result<u8> {
+pub(crate) fn candidates(what: Candidates, paths: &Paths, env: &Env) -> Result<u8> {
     let words: Vec<String> = match what {
         Candidates::Routines => catalog::list(paths.routine_dir().as_deref())
             .map(|list| list.into_iter().map(|l| l.name).collect())

@@ -11,7 +11,7 @@ use crate::settings::{Layer, Setting, Settings};
 use crate::time::duration;
 
 /// Prints the effective settings to stdout.
-pub fn run(settings: &Settings, paths: &Paths) -> Result<u8> {
+pub(crate) fn run(settings: &Settings, paths: &Paths) -> Result<u8> {
     let routine = settings.routine(paths.routine_dir().as_deref())?;
     let looked_at = settings.file.clone().or_else(|| paths.config_file());
     crate::term::output::text(&render(looked_at.as_deref(), settings.file.is_some(), settings, &routine));
@@ -19,7 +19,7 @@ pub fn run(settings: &Settings, paths: &Paths) -> Result<u8> {
 }
 
 /// The config file's place and state, then one line per setting: name, value, source.
-pub fn render(file: Option<&Path>, found: bool, settings: &Settings, routine: &Routine) -> String {
+pub(crate) fn render(file: Option<&Path>, found: bool, settings: &Settings, routine: &Routine) -> String {
     let mut out = match (file, found) {
         (Some(path), true) => format!("Config file: {}\n", path.display()),
         (Some(path), false) => format!("Config file: {} (none yet; defaults apply)\n", path.display()),

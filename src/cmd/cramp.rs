@@ -16,14 +16,14 @@ use crate::term::look::ColorChoice;
 use crate::term::prompt::{self, Choice};
 
 /// The routine that guides relief.
-pub const RELIEF: &str = "cramp-relief";
+pub(crate) const RELIEF: &str = "cramp-relief";
 
 /// The relief's loudness unless `--volume` says otherwise: quiet, as others
 /// may be asleep (the config file's volume is for the bedtime routine).
-pub const RELIEF_VOLUME: u8 = 25;
+pub(crate) const RELIEF_VOLUME: u8 = 25;
 
 /// Records the cramp, then runs the relief routine if asked; returns the exit code.
-pub fn run(args: &CrampArgs, settings: &Settings, color: ColorChoice, paths: &Paths, env: &Env) -> Result<u8> {
+pub(crate) fn run(args: &CrampArgs, settings: &Settings, color: ColorChoice, paths: &Paths, env: &Env) -> Result<u8> {
     // Check everything the relief needs before asking anything, so a mistake
     // never comes after the person has answered.
     let relief = catalog::resolve(RELIEF, paths.routine_dir().as_deref())?.0;

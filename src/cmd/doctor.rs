@@ -30,7 +30,7 @@ enum Verdict {
 
 /// Runs every check; exits 0 if none fails, else 1. `config` is the config
 /// file as read: a mistake in it is a failed check, not the end of the others.
-pub fn run(config: Result<Config>, paths: &Paths, env: &Env) -> Result<u8> {
+pub(crate) fn run(config: Result<Config>, paths: &Paths, env: &Env) -> Result<u8> {
     // Tightened first, so the data dir and journal checks see the result.
     let privacy = privacy(&paths.data_dir);
     let mut checks = vec![

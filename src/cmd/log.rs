@@ -27,7 +27,7 @@ const TABLE_NIGHTS: u64 = 14;
 const CALENDAR_WEEKS: u64 = 16;
 
 /// Runs `stretch log` and its actions with `settings`; returns the exit code.
-pub fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths: &Paths, env: &Env) -> Result<u8> {
+pub(crate) fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths: &Paths, env: &Env) -> Result<u8> {
     let now = env.now()?;
     if args.action.is_some() && args.shapes_the_view() {
         return Err(Error::usage(

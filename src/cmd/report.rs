@@ -21,7 +21,7 @@ use crate::time::nights_ago::NightSpec;
 const DEFAULT_NIGHTS: u32 = 12 * 7;
 
 /// Writes the report; returns the exit code.
-pub fn run(args: &ReportArgs, settings: &Settings, paths: &Paths, env: &Env) -> Result<u8> {
+pub(crate) fn run(args: &ReportArgs, settings: &Settings, paths: &Paths, env: &Env) -> Result<u8> {
     let now = env.now()?;
     let since = args.since.or(Some(NightSpec::Nights(DEFAULT_NIGHTS)));
     let range = Range::of(since, args.until, settings.day_starts.value.naive(), &now)?;

@@ -8,14 +8,14 @@ use crate::routine::catalog::{self, Listing};
 use crate::time::duration;
 
 /// Prints the routine list to stdout.
-pub fn run(paths: &Paths) -> Result<()> {
+pub(crate) fn run(paths: &Paths) -> Result<()> {
     let entries = catalog::list(paths.routine_dir().as_deref())?;
     crate::term::output::text(&render(&entries, paths.routine_dir().as_deref()));
     Ok(())
 }
 
 /// The listing, one routine per line, then where user routines go.
-pub fn render(entries: &[Listing], user_dir: Option<&std::path::Path>) -> String {
+pub(crate) fn render(entries: &[Listing], user_dir: Option<&std::path::Path>) -> String {
     let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
     let mut out = String::new();
     for entry in entries {

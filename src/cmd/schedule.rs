@@ -19,15 +19,15 @@ use crate::schedule::{self, BlockLine, Change, CrontabText, Days, Entry, runlog}
 use crate::settings::{Flags, Settings};
 use crate::time::of_day::TimeOfDay;
 
-pub use crate::schedule::invocation::LOG;
+pub(crate) use crate::schedule::invocation::LOG;
 /// Where the crontab is saved before each change, in the data dir.
-pub const BACKUPS: &str = "crontab-backups";
+pub(crate) const BACKUPS: &str = "crontab-backups";
 /// How many saved crontabs are kept; older ones are deleted.
 const BACKUPS_KEPT: usize = 10;
 
 /// Runs a `stretch schedule` subcommand; returns the exit code. `settings`
 /// resolves the settings of `add` and `print`, which read the config file.
-pub fn run(
+pub(crate) fn run(
     action: &ScheduleAction,
     settings: impl Fn(Flags) -> Result<Settings>,
     paths: &Paths,
@@ -85,7 +85,7 @@ fn cron_user(env: &Env) -> Result<(PathBuf, String)> {
 }
 
 /// Runs a check-mode line as cron would, for `doctor`.
-pub fn check_line(line: &str, env: &Env) -> Result<Verdict> {
+pub(crate) fn check_line(line: &str, env: &Env) -> Result<Verdict> {
     let (home, logname) = cron_user(env)?;
     Ok(check::run(line, &home, &logname))
 }
@@ -407,7 +407,7 @@ fn history(
 
 /// The scheduled runs for the data dir of `paths` that were due and never
 /// started, as (when due, entry time); empty when the crontab cannot be read.
-pub fn missed_runs(paths: &Paths, env: &Env) -> Vec<DateTime<FixedOffset>> {
+pub(crate) fn missed_runs(paths: &Paths, env: &Env) -> Vec<DateTime<FixedOffset>> {
     let (Ok(now), Ok(Some(text))) = (env.now(), CrontabProgram::from_env(env).read()) else { return Vec::new() };
     let Ok(crontab) = CrontabText::parse(&text) else { return Vec::new() };
     let Ok(data_dir) = absolute(&paths.data_dir) else { return Vec::new() };

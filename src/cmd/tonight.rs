@@ -22,7 +22,7 @@ use crate::term::look::ColorChoice;
 use crate::time::duration;
 
 /// Runs `stretch tonight` with `settings`; returns the exit code.
-pub fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, paths: &Paths, env: &Env) -> Result<u8> {
+pub(crate) fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, paths: &Paths, env: &Env) -> Result<u8> {
     let routine = settings.routine(paths.routine_dir().as_deref())?;
     let slot = settings.slot_index()?;
     if args.check {
@@ -129,7 +129,7 @@ fn scheduled(args: &TonightArgs) -> bool {
 /// Runs `run` (the whole of `stretch tonight`, settings included) and, for a
 /// scheduled run, notes in `schedule.log` that it started and how it ended:
 /// finished (and how it was heard), stopped, or failed with the error.
-pub fn logged(args: &TonightArgs, paths: &Paths, env: &Env, run: impl FnOnce() -> Result<u8>) -> Result<u8> {
+pub(crate) fn logged(args: &TonightArgs, paths: &Paths, env: &Env, run: impl FnOnce() -> Result<u8>) -> Result<u8> {
     if !scheduled(args) {
         return run();
     }

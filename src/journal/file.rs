@@ -16,7 +16,7 @@ use crate::files;
 
 /// The first night stretch keeps: anything earlier is a typo (`0026-11-26`)
 /// that would otherwise make every night since then a row of output.
-pub const FIRST_NIGHT: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
+pub(crate) const FIRST_NIGHT: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
 
 /// The schema version written in every record's `v`.
 pub const SCHEMA: u32 = 1;
@@ -154,17 +154,17 @@ pub struct Cramp {
 
 /// Times as RFC 3339 with milliseconds and an explicit offset (`+01:00`, never
 /// `Z`), so each record shows the local time and offset of the night it was.
-pub mod rfc3339 {
+pub(crate) mod rfc3339 {
     use chrono::{DateTime, FixedOffset, SecondsFormat};
     use serde::{Deserializer, Serializer};
 
     /// Writes `2026-11-26T22:30:00.000+01:00`.
-    pub fn serialize<S: Serializer>(t: &DateTime<FixedOffset>, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(t: &DateTime<FixedOffset>, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Millis, false))
     }
 
     /// Reads any RFC 3339 time.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<FixedOffset>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<FixedOffset>, D::Error> {
         d.deserialize_str(Rfc3339)
     }
 
@@ -199,7 +199,7 @@ pub enum Record {
 }
 
 /// A new record id: a UUID v7, which sorts by creation time.
-pub fn new_id() -> String {
+pub(crate) fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
@@ -381,7 +381,7 @@ pub struct Stored {
 
 /// Reads a journal. A missing journal is empty; an unusable line is a
 /// [`Problem`], not an error. The file is never modified.
-pub fn read(path: &Path) -> Result<Reading> {
+pub(crate) fn read(path: &Path) -> Result<Reading> {
     let stored = read_stored(path)?;
     Ok(Reading { records: stored.records.into_iter().map(|s| s.record).collect(), problems: stored.problems })
 }
@@ -389,12 +389,12 @@ pub fn read(path: &Path) -> Result<Reading> {
 /// Like [`read`], keeping each record's stored line. The journal must be a
 /// regular file of this user's that others cannot write (never a link); it is
 /// streamed, and a line longer than [`files::MAX_TEXT`] is a [`Problem`].
-pub fn read_stored(path: &Path) -> Result<Reading<Stored>> {
+pub(crate) fn read_stored(path: &Path) -> Result<Reading<Stored>> {
     read_checked(path, true)
 }
 
 /// Reads another journal to import: any regular file, read like the journal.
-pub fn read_foreign(path: &Path) -> Result<Reading<Stored>> {
+pub(crate) fn read_foreign(path: &Path) -> Result<Reading<Stored>> {
     read_checked(path, false)
 }
 
@@ -406,7 +406,7 @@ fn read_checked(path: &Path, own: bool) -> Result<Reading<Stored>> {
 }
 
 /// Adds the lines refused for their length to the other problems, in line order.
-pub fn with_long_lines(problems: &mut Vec<Problem>, long: Vec<Problem>) {
+pub(crate) fn with_long_lines(problems: &mut Vec<Problem>, long: Vec<Problem>) {
     if !long.is_empty() {
         problems.extend(long);
         problems.sort_by_key(|p| p.line);
@@ -416,7 +416,7 @@ pub fn with_long_lines(problems: &mut Vec<Problem>, long: Vec<Problem>) {
 /// The journal's bytes, for a reading that borrows from them, and the lines
 /// refused for their length; a missing journal is empty. The file is never
 /// modified.
-pub fn read_bytes(path: &Path) -> Result<(Vec<u8>, Vec<Problem>)> {
+pub(crate) fn read_bytes(path: &Path) -> Result<(Vec<u8>, Vec<Problem>)> {
     read_bytes_checked(path, true)
 }
 
@@ -603,19 +603,19 @@ fn open_for_append(path: &Path) -> Result<File> {
 }
 
 /// Checks, before a session starts, that its record will be writable.
-pub fn check_writable(path: &Path) -> Result<()> {
+pub(crate) fn check_writable(path: &Path) -> Result<()> {
     open_for_append(path).map(drop)
 }
 
 /// Appends records as whole lines, under an exclusive lock, then syncs; a
 /// torn last line is ended first, so each record starts on a line of its own.
-pub fn append(path: &Path, records: &[Record]) -> Result<()> {
+pub(crate) fn append(path: &Path, records: &[Record]) -> Result<()> {
     with_lock(path, |_| Ok(records.iter().map(Record::to_line).collect()))
 }
 
 /// How many records a merge added, and how many it skipped as already present.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Merged {
+pub(crate) struct Merged {
     /// Records appended.
     pub added: usize,
     /// Records whose id the journal already held (or that came twice).
@@ -625,7 +625,7 @@ pub struct Merged {
 /// Appends the records whose id the journal does not hold yet, as stored.
 /// The journal is read and appended under one lock, so two merges at once
 /// cannot both add the same record.
-pub fn merge(path: &Path, incoming: &[Stored]) -> Result<Merged> {
+pub(crate) fn merge(path: &Path, incoming: &[Stored]) -> Result<Merged> {
     let mut added = 0;
     with_lock(path, |file| {
         let mut bytes = Vec::new();

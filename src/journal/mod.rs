@@ -2,13 +2,14 @@
 
 mod brief;
 mod file;
-pub mod nights;
+pub(crate) mod nights;
 mod scan;
-pub mod slots;
+pub(crate) mod slots;
 mod standing;
-pub mod unique;
-pub mod weeks;
+pub(crate) mod unique;
+pub(crate) mod weeks;
 
-pub use brief::{Brief, Fact, SessionFact, parse_brief};
+pub use brief::parse_brief;
+pub(crate) use brief::{Brief, Fact};
 pub use file::*;
-pub use standing::Standing;
+pub(crate) use standing::Standing;

@@ -18,11 +18,12 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, NaiveTime};
 
-pub use crate::journal::FIRST_NIGHT;
+pub(crate) use crate::journal::FIRST_NIGHT;
+#[cfg(test)]
 use crate::journal::{Cramp, Session};
 
 /// The night a moment belongs to, by its own local time and offset.
-pub fn night_of(at: &DateTime<FixedOffset>, day_starts: NaiveTime) -> NaiveDate {
+pub(crate) fn night_of(at: &DateTime<FixedOffset>, day_starts: NaiveTime) -> NaiveDate {
     let local = at.naive_local();
     if local.time() < day_starts { local.date().pred_opt().unwrap_or(local.date()) } else { local.date() }
 }
@@ -30,7 +31,7 @@ pub fn night_of(at: &DateTime<FixedOffset>, day_starts: NaiveTime) -> NaiveDate 
 /// The night a cramp belongs to: the sleep it woke you from. Before
 /// `cramp_day_starts` (local time, the record's own offset) that is the night
 /// before; from then on, the coming night.
-pub fn cramp_night_of(at: &DateTime<FixedOffset>, cramp_day_starts: NaiveTime) -> NaiveDate {
+pub(crate) fn cramp_night_of(at: &DateTime<FixedOffset>, cramp_day_starts: NaiveTime) -> NaiveDate {
     night_of(at, cramp_day_starts)
 }
 
@@ -38,13 +39,13 @@ pub fn cramp_night_of(at: &DateTime<FixedOffset>, cramp_day_starts: NaiveTime) -
 /// was the night's stretch, not relief for a cramp. Every count of stretched
 /// nights (streaks, the cramp summary, the weekly series, the report) goes
 /// through this one predicate, so narrowing it narrows them all.
-pub fn counts(completed: bool, relief: bool) -> bool {
+pub(crate) fn counts(completed: bool, relief: bool) -> bool {
     completed && !relief
 }
 
 /// What happened on one night.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Night {
+pub(crate) struct Night {
     /// The night's date (the evening's calendar date).
     pub night: NaiveDate,
     /// Sessions that reached their end.
@@ -68,7 +69,7 @@ pub struct Night {
 
 impl Night {
     /// A night with nothing done.
-    pub fn empty(night: NaiveDate) -> Self {
+    pub(crate) fn empty(night: NaiveDate) -> Self {
         Night {
             night,
             completed: 0,
@@ -84,25 +85,26 @@ impl Night {
 
     /// Whether a cramp struck this night after a completed session had
     /// started (compared as instants, so travel between offsets is no matter).
-    pub fn cramp_after_stretch(&self) -> bool {
+    pub(crate) fn cramp_after_stretch(&self) -> bool {
         matches!((self.first_completed, self.last_cramp), (Some(stretch), Some(cramp)) if stretch < cramp)
     }
 
     /// Whether the night counts towards a streak.
-    pub fn kept(&self) -> bool {
+    pub(crate) fn kept(&self) -> bool {
         self.completed > 0
     }
 }
 
 /// Sessions gathered by night; nights without sessions are absent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Tally {
+pub(crate) struct Tally {
     nights: BTreeMap<NaiveDate, Night>,
 }
 
 impl Tally {
     /// Tallies sessions by the night each started in.
-    pub fn new<'a>(sessions: impl IntoIterator<Item = &'a Session>, day_starts: NaiveTime) -> Self {
+    #[cfg(test)]
+    pub(crate) fn new<'a>(sessions: impl IntoIterator<Item = &'a Session>, day_starts: NaiveTime) -> Self {
         let mut tally = Tally::default();
         for s in sessions.into_iter().filter(|s| !s.is_relief()) {
             if s.attended_as_written() {
@@ -115,7 +117,12 @@ impl Tally {
     }
 
     /// Adds cramps to the nights they woke you from (see [`cramp_night_of`]).
-    pub fn with_cramps<'a>(mut self, cramps: impl IntoIterator<Item = &'a Cramp>, cramp_day_starts: NaiveTime) -> Self {
+    #[cfg(test)]
+    pub(crate) fn with_cramps<'a>(
+        mut self,
+        cramps: impl IntoIterator<Item = &'a Cramp>,
+        cramp_day_starts: NaiveTime,
+    ) -> Self {
         for cramp in cramps {
             self.add_cramp(&cramp.at, cramp_day_starts);
         }
@@ -124,7 +131,13 @@ impl Tally {
 
     /// Counts one session (not a relief) started `at`, on its night; `counts`
     /// is [`counts`] of it: whether it makes the night a stretched night.
-    pub fn add_session(&mut self, at: &DateTime<FixedOffset>, counts: bool, hold_ms: u64, day_starts: NaiveTime) {
+    pub(crate) fn add_session(
+        &mut self,
+        at: &DateTime<FixedOffset>,
+        counts: bool,
+        hold_ms: u64,
+        day_starts: NaiveTime,
+    ) {
         let night = self.night_mut(night_of(at, day_starts));
         if counts {
             night.completed += 1;
@@ -136,12 +149,12 @@ impl Tally {
     }
 
     /// Counts one session that played with nobody there, on its night.
-    pub fn add_unattended(&mut self, at: &DateTime<FixedOffset>, day_starts: NaiveTime) {
+    pub(crate) fn add_unattended(&mut self, at: &DateTime<FixedOffset>, day_starts: NaiveTime) {
         self.night_mut(night_of(at, day_starts)).unattended += 1;
     }
 
     /// Counts one cramp that struck `at`, on the night it woke you from.
-    pub fn add_cramp(&mut self, at: &DateTime<FixedOffset>, cramp_day_starts: NaiveTime) {
+    pub(crate) fn add_cramp(&mut self, at: &DateTime<FixedOffset>, cramp_day_starts: NaiveTime) {
         let night = self.night_mut(cramp_night_of(at, cramp_day_starts));
         night.cramps += 1;
         night.last_cramp = Some(night.last_cramp.map_or(*at, |last| last.max(*at)));
@@ -152,29 +165,29 @@ impl Tally {
     }
 
     /// The night on `date`, empty if nothing happened.
-    pub fn get(&self, date: NaiveDate) -> Night {
+    pub(crate) fn get(&self, date: NaiveDate) -> Night {
         self.nights.get(&date).copied().unwrap_or(Night::empty(date))
     }
 
     /// The first and last nights with a session, if any.
-    pub fn span(&self) -> Option<(NaiveDate, NaiveDate)> {
+    pub(crate) fn span(&self) -> Option<(NaiveDate, NaiveDate)> {
         Some((*self.nights.keys().next()?, *self.nights.keys().next_back()?))
     }
 
     /// Every night from `first` to `last` inclusive, oldest first, empty ones included.
-    pub fn between(&self, first: NaiveDate, last: NaiveDate) -> Vec<Night> {
+    pub(crate) fn between(&self, first: NaiveDate, last: NaiveDate) -> Vec<Night> {
         first.iter_days().take_while(|d| *d <= last).map(|d| self.get(d)).collect()
     }
 
     /// Consecutive kept nights ending tonight if tonight is kept, else ending
     /// last night; 0 if neither is kept.
-    pub fn current_streak(&self, tonight: NaiveDate) -> u32 {
+    pub(crate) fn current_streak(&self, tonight: NaiveDate) -> u32 {
         let end = if self.get(tonight).kept() { tonight } else { tonight - Days::new(1) };
         end.iter_days().rev().take_while(|d| self.get(*d).kept()).count() as u32
     }
 
     /// The most consecutive kept nights anywhere in the journal.
-    pub fn longest_streak(&self) -> u32 {
+    pub(crate) fn longest_streak(&self) -> u32 {
         let (mut longest, mut run, mut previous) = (0, 0, None::<NaiveDate>);
         for night in self.nights.values().filter(|n| n.kept()) {
             run = if previous.and_then(|p| p.succ_opt()) == Some(night.night) { run + 1 } else { 1 };
@@ -185,14 +198,14 @@ impl Tally {
     }
 
     /// Kept nights in tonight's week (Monday to Sunday).
-    pub fn this_week(&self, tonight: NaiveDate) -> u32 {
+    pub(crate) fn this_week(&self, tonight: NaiveDate) -> u32 {
         let monday = week_start(tonight);
         self.between(monday, monday + Days::new(6)).iter().filter(|n| n.kept()).count() as u32
     }
 
     /// The last `weeks` weeks up to `last`, one column per week (Monday
     /// first); nights after `last` are `None`.
-    pub fn calendar(&self, last: NaiveDate, weeks: u64) -> Vec<[Option<Night>; 7]> {
+    pub(crate) fn calendar(&self, last: NaiveDate, weeks: u64) -> Vec<[Option<Night>; 7]> {
         let first = week_start(last) - Days::new(7 * weeks.saturating_sub(1));
         (0..weeks)
             .map(|week| {
@@ -208,7 +221,7 @@ impl Tally {
 /// How many nights had cramps, among nights after a completed stretch and
 /// nights without one. Counts only: what they mean is for the person to judge.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct CrampSummary {
+pub(crate) struct CrampSummary {
     /// Nights considered.
     pub nights: u32,
     /// Of those, nights with at least one cramp.
@@ -228,7 +241,7 @@ pub struct CrampSummary {
 
 impl CrampSummary {
     /// Counts over `nights`.
-    pub fn of(nights: &[Night]) -> Self {
+    pub(crate) fn of(nights: &[Night]) -> Self {
         let mut sum = CrampSummary::default();
         for night in nights {
             let cramped = u32::from(night.cramps > 0);
@@ -249,7 +262,7 @@ impl CrampSummary {
 }
 
 /// The Monday of `date`'s week.
-pub fn week_start(date: NaiveDate) -> NaiveDate {
+pub(crate) fn week_start(date: NaiveDate) -> NaiveDate {
     date - Days::new(date.weekday().num_days_from_monday().into())
 }
 

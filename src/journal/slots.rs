@@ -20,7 +20,7 @@ pub struct Slot {
 }
 
 /// The slots when the config file sets none: three times a day and before bed.
-pub fn defaults() -> Vec<Slot> {
+pub(crate) fn defaults() -> Vec<Slot> {
     [("morning", "06:00-11:00"), ("afternoon", "11:00-17:00"), ("evening", "17:00-21:00"), ("bedtime", "21:00-")]
         .iter()
         .map(|(name, window)| Slot::parse(name, window).expect("the built-in slots parse"))
@@ -57,7 +57,7 @@ impl Slot {
 }
 
 /// The day a moment belongs to and the index of the slot it fills, if any.
-pub fn slot_of(at: &DateTime<FixedOffset>, slots: &[Slot], day_starts: NaiveTime) -> Option<(NaiveDate, usize)> {
+pub(crate) fn slot_of(at: &DateTime<FixedOffset>, slots: &[Slot], day_starts: NaiveTime) -> Option<(NaiveDate, usize)> {
     let t = at.naive_local().time();
     let index = slots.iter().position(|s| s.holds(t, day_starts))?;
     Some((night_of(at, day_starts), index))

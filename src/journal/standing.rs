@@ -10,14 +10,14 @@ use super::file::Record;
 
 /// The retractions and confirmations of one journal.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Standing {
+pub(crate) struct Standing {
     retracted: HashSet<String>,
     confirmed: HashSet<String>,
 }
 
 impl Standing {
     /// Gathers them from fully read records.
-    pub fn of_records(records: &[Record]) -> Self {
+    pub(crate) fn of_records(records: &[Record]) -> Self {
         let marks = records.iter().filter_map(|r| match r {
             Record::Confirm(c) => Some(Mark::Confirm { id: &c.id, session: &c.session }),
             Record::Retract(r) => Some(Mark::Retract { record: &r.record }),
@@ -27,7 +27,7 @@ impl Standing {
     }
 
     /// Gathers them from the brief reading.
-    pub fn of_briefs<'a, 'b: 'a>(records: impl IntoIterator<Item = &'a Brief<'b>>) -> Self {
+    pub(crate) fn of_briefs<'a, 'b: 'a>(records: impl IntoIterator<Item = &'a Brief<'b>>) -> Self {
         let marks = records.into_iter().filter_map(|b| match &b.fact {
             Fact::Confirm { id, session } => Some(Mark::Confirm { id: id.as_ref(), session: session.as_ref() }),
             Fact::Retract { record } => Some(Mark::Retract { record: record.as_ref() }),
@@ -56,18 +56,18 @@ impl Standing {
     }
 
     /// Whether the record with this id was taken back.
-    pub fn retracted(&self, id: &str) -> bool {
+    pub(crate) fn retracted(&self, id: &str) -> bool {
         self.retracted.contains(id)
     }
 
     /// Whether a person was there for the session `id`, whose record says
     /// `as_written`: it says so itself, or a confirmation names it.
-    pub fn attended(&self, id: &str, as_written: bool) -> bool {
+    pub(crate) fn attended(&self, id: &str, as_written: bool) -> bool {
         as_written || self.confirmed.contains(id)
     }
 
     /// Whether a confirmation names the session `id`.
-    pub fn confirmed(&self, id: &str) -> bool {
+    pub(crate) fn confirmed(&self, id: &str) -> bool {
         self.confirmed.contains(id)
     }
 }

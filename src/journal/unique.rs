@@ -9,7 +9,7 @@ use super::brief::Brief;
 /// The id of a stored record line, as written (escapes left as they are, which
 /// is the same for the same id). A `"id":"` inside a string value would be
 /// written `\"id\":\"`, so the first bare one is the record's own.
-pub fn id_in(line: &str) -> Option<&str> {
+pub(crate) fn id_in(line: &str) -> Option<&str> {
     const KEY: &str = "\"id\":\"";
     let start = line.find(KEY)? + KEY.len();
     let rest = &line[start..];
@@ -26,7 +26,7 @@ pub fn id_in(line: &str) -> Option<&str> {
 }
 
 /// The records with each id's first occurrence only, in journal order.
-pub fn first_of_each<'b, 'a>(records: &'b [Brief<'a>]) -> Vec<&'b Brief<'a>> {
+pub(crate) fn first_of_each<'b, 'a>(records: &'b [Brief<'a>]) -> Vec<&'b Brief<'a>> {
     let mut seen = HashSet::with_capacity(records.len());
     records.iter().filter(|r| id_in(r.text).is_none_or(|id| seen.insert(id))).collect()
 }

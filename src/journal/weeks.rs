@@ -8,7 +8,7 @@ use super::nights::{Night, week_start};
 
 /// One ISO week (Monday to Sunday) of the nights counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Week {
+pub(crate) struct Week {
     /// The ISO week, like `2026-W47`.
     #[serde(serialize_with = "iso_week")]
     pub week: NaiveDate,
@@ -22,7 +22,7 @@ pub struct Week {
 
 impl Week {
     /// The week's label, like `2026-W47`.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         let iso = self.week.iso_week();
         format!("{}-W{:02}", iso.year(), iso.week())
     }
@@ -34,7 +34,7 @@ fn iso_week<S: serde::Serializer>(monday: &NaiveDate, s: S) -> Result<S::Ok, S::
 }
 
 /// The weeks `nights` fall in, oldest first; `week` is each week's Monday.
-pub fn weekly(nights: &[Night]) -> Vec<Week> {
+pub(crate) fn weekly(nights: &[Night]) -> Vec<Week> {
     let mut weeks: Vec<Week> = Vec::new();
     for night in nights {
         let monday = week_start(night.night);

@@ -17,7 +17,7 @@ const TOP: f64 = 14.0;
 
 /// How a bar is filled: solid, or hatched (the second series, in black and white).
 #[derive(Debug, Clone, Copy)]
-pub enum Fill {
+pub(crate) enum Fill {
     /// Solid dark bars.
     Solid,
     /// Diagonal hatching.
@@ -25,7 +25,7 @@ pub enum Fill {
 }
 
 /// Nights per week as bars, 0 to 7, each labelled with its count.
-pub fn weekly_bars(id: &str, weeks: &[Week], value: fn(&Week) -> u32, title: &str, fill: Fill) -> String {
+pub(crate) fn weekly_bars(id: &str, weeks: &[Week], value: fn(&Week) -> u32, title: &str, fill: Fill) -> String {
     let height = 84.0;
     let bottom = height - 22.0;
     let plot = WIDTH - LEFT - RIGHT;
@@ -63,7 +63,7 @@ pub fn weekly_bars(id: &str, weeks: &[Week], value: fn(&Week) -> u32, title: &st
 }
 
 /// Each cramp's severity (1 to 5) on its night; the leg by marker shape.
-pub fn severity(id: &str, first: NaiveDate, last: NaiveDate, cramps: &[(NaiveDate, u8, Leg)]) -> String {
+pub(crate) fn severity(id: &str, first: NaiveDate, last: NaiveDate, cramps: &[(NaiveDate, u8, Leg)]) -> String {
     let height = 96.0;
     let bottom = height - 22.0;
     let days = (last - first).num_days().max(1) as f64;

@@ -21,7 +21,7 @@ const NOTES: usize = 10;
 
 /// The rules and the period the page covers.
 #[derive(Debug, Clone, Copy)]
-pub struct Period {
+pub(crate) struct Period {
     /// The first night wanted (the page starts later if the journal does).
     pub since: NaiveDate,
     /// The last night.
@@ -33,7 +33,7 @@ pub struct Period {
 }
 
 /// One routine's sessions in the period.
-pub struct RoutineUse {
+pub(crate) struct RoutineUse {
     /// Its name, as recorded.
     pub name: String,
     /// Sessions, relief included.
@@ -45,7 +45,7 @@ pub struct RoutineUse {
 }
 
 /// A cramp's note.
-pub struct Note {
+pub(crate) struct Note {
     /// When, as the person's clock showed it.
     pub at: String,
     /// The note as written (escaped by the template).
@@ -53,7 +53,7 @@ pub struct Note {
 }
 
 /// Counts of a run of weeks.
-pub struct Span {
+pub(crate) struct Span {
     /// Like `2026-W40–W43`.
     pub weeks: String,
     /// Nights counted.
@@ -67,7 +67,7 @@ pub struct Span {
 /// The page.
 #[derive(Template)]
 #[template(path = "report.html")]
-pub struct Report {
+pub(crate) struct Report {
     /// When it was made.
     pub made: String,
     /// The first night counted, or `None` when the journal holds nothing then.
@@ -76,8 +76,6 @@ pub struct Report {
     pub until: NaiveDate,
     /// Nights counted, with a stretch, with a cramp.
     pub summary: CrampSummary,
-    /// The weekly series, as `stretch log --json` gives it.
-    pub weeks: Vec<Week>,
     /// The charts, as SVG.
     pub stretch_chart: String,
     /// Cramp nights per week.
@@ -98,7 +96,7 @@ pub struct Report {
 
 /// Builds the page from every record of the journal (a record whose id came
 /// before is left out), at `now`.
-pub fn build(records: &[Record], period: Period, now: &DateTime<FixedOffset>) -> Report {
+pub(crate) fn build(records: &[Record], period: Period, now: &DateTime<FixedOffset>) -> Report {
     let standing = crate::journal::Standing::of_records(records);
     let mut seen = HashSet::new();
     // Retracted records and the marks themselves are not the person's nights.
@@ -186,7 +184,6 @@ pub fn build(records: &[Record], period: Period, now: &DateTime<FixedOffset>) ->
         notes,
         more_notes,
         halves: halves(&weeks),
-        weeks,
     }
 }
 

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::routine::{self, Routine};
 
 /// The routine `stretch tonight` runs when none is named.
-pub const DEFAULT: &str = "wall-calf";
+pub(crate) const DEFAULT: &str = "wall-calf";
 
 /// The routines shipped inside the binary.
 const BUILT_IN: &[(&str, &str)] = &[
@@ -77,7 +77,7 @@ pub fn list(routine_dir: Option<&Path>) -> Result<Vec<Listing>> {
 /// Resolves `--routine`: a path when it contains `/` or ends in `.toml`, else a
 /// name looked up in the user's folder, then among the built-in routines. A
 /// name never reaches outside those folders.
-pub fn resolve(spec: &str, routine_dir: Option<&Path>) -> Result<(Routine, Origin)> {
+pub(crate) fn resolve(spec: &str, routine_dir: Option<&Path>) -> Result<(Routine, Origin)> {
     if is_path(spec) {
         let path = PathBuf::from(spec);
         // The name is shown and recorded: a file name cannot drive the terminal.
@@ -107,7 +107,7 @@ pub fn resolve(spec: &str, routine_dir: Option<&Path>) -> Result<(Routine, Origi
 }
 
 /// Whether `--routine` names a file rather than a routine.
-pub fn is_path(spec: &str) -> bool {
+pub(crate) fn is_path(spec: &str) -> bool {
     spec.contains('/') || spec.ends_with(".toml")
 }
 

@@ -14,52 +14,52 @@ use toml::Spanned;
 use crate::time::duration;
 
 /// Limits that keep a routine sensible; each is named in its error message.
-pub mod limits {
+pub(crate) mod limits {
     use std::ops::RangeInclusive;
     use std::time::Duration;
 
     /// How many times the hold repeats.
-    pub const REPS: RangeInclusive<u32> = 1..=20;
+    pub(crate) const REPS: RangeInclusive<u32> = 1..=20;
     /// One hold.
-    pub const HOLD: RangeInclusive<Duration> = Duration::from_millis(100)..=Duration::from_secs(600);
+    pub(crate) const HOLD: RangeInclusive<Duration> = Duration::from_millis(100)..=Duration::from_secs(600);
     /// One rest (0 means no rest).
-    pub const REST: RangeInclusive<Duration> = Duration::ZERO..=Duration::from_secs(600);
+    pub(crate) const REST: RangeInclusive<Duration> = Duration::ZERO..=Duration::from_secs(600);
     /// The prepare phase (0 means none).
-    pub const PREPARE: RangeInclusive<Duration> = Duration::ZERO..=Duration::from_secs(300);
+    pub(crate) const PREPARE: RangeInclusive<Duration> = Duration::ZERO..=Duration::from_secs(300);
     /// The closing phase, which lets the last words finish.
-    pub const DONE: RangeInclusive<Duration> = Duration::ZERO..=Duration::from_secs(60);
+    pub(crate) const DONE: RangeInclusive<Duration> = Duration::ZERO..=Duration::from_secs(60);
     /// Countdown ticks at the end of each hold.
-    pub const COUNTDOWN: RangeInclusive<u32> = 0..=10;
+    pub(crate) const COUNTDOWN: RangeInclusive<u32> = 0..=10;
     /// The loudness of the cues.
-    pub const VOLUME: RangeInclusive<u8> = 0..=100;
+    pub(crate) const VOLUME: RangeInclusive<u8> = 0..=100;
 
     /// `--hold`: a duration within [`HOLD`], checked as clap parses it.
-    pub fn hold(text: &str) -> Result<Duration, String> {
+    pub(crate) fn hold(text: &str) -> Result<Duration, String> {
         length("hold", text, &HOLD)
     }
 
     /// `--rest`: a duration within [`REST`].
-    pub fn rest(text: &str) -> Result<Duration, String> {
+    pub(crate) fn rest(text: &str) -> Result<Duration, String> {
         length("rest", text, &REST)
     }
 
     /// `--prepare`: a duration within [`PREPARE`].
-    pub fn prepare(text: &str) -> Result<Duration, String> {
+    pub(crate) fn prepare(text: &str) -> Result<Duration, String> {
         length("prepare", text, &PREPARE)
     }
 
     /// `--reps`: a whole number within [`REPS`].
-    pub fn reps(text: &str) -> Result<u32, String> {
+    pub(crate) fn reps(text: &str) -> Result<u32, String> {
         whole("reps", text, &REPS)
     }
 
     /// `--volume`: a whole number within [`VOLUME`].
-    pub fn volume(text: &str) -> Result<u8, String> {
+    pub(crate) fn volume(text: &str) -> Result<u8, String> {
         whole("volume", text, &VOLUME)
     }
 
     /// `--severity`: a whole number from 1 (mild) to 5 (worst).
-    pub fn severity(text: &str) -> Result<u8, String> {
+    pub(crate) fn severity(text: &str) -> Result<u8, String> {
         whole("severity", text, &(1..=5))
     }
 
@@ -86,7 +86,7 @@ pub mod limits {
     }
 
     /// `value`, or `<what> must be between A and B (got V)`, each shown by `show`.
-    pub fn within<T: PartialOrd + Copy>(
+    pub(crate) fn within<T: PartialOrd + Copy>(
         what: &str,
         value: T,
         range: &RangeInclusive<T>,
@@ -205,7 +205,7 @@ impl fmt::Display for RoutineError {
 /// A duration in a file: a string like `"10s"`, or a number of seconds
 /// (`12`, `1.5`), as `--hold` takes them.
 #[derive(Debug, Clone, Copy)]
-pub struct FileDuration(pub Duration);
+pub(crate) struct FileDuration(pub Duration);
 
 impl<'de> Deserialize<'de> for FileDuration {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -556,7 +556,7 @@ fn key_and_value(text: &str, span: Option<Range<usize>>) -> (String, String) {
 }
 
 /// The 1-based line and column (in characters) of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);

@@ -1,7 +1,7 @@
 //! Routines: the file format and its validation, and the catalog of built-in
 //! and user routines that `--routine` names.
 
-pub mod catalog;
+pub(crate) mod catalog;
 mod format;
 
 pub use format::*;

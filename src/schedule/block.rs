@@ -9,9 +9,9 @@ use crate::time::of_day::TimeOfDay;
 
 /// The first line of the block. Matched as a prefix, so blocks written by
 /// other versions are still found and replaced.
-pub const BEGIN: &str = "# BEGIN stretch schedule";
+pub(crate) const BEGIN: &str = "# BEGIN stretch schedule";
 /// The last line of the block (matched as a prefix).
-pub const END: &str = "# END stretch schedule";
+pub(crate) const END: &str = "# END stretch schedule";
 const BEGIN_LINE: &str = "# BEGIN stretch schedule: managed by `stretch schedule`, edit it with that";
 const END_LINE: &str = "# END stretch schedule";
 
@@ -166,11 +166,11 @@ impl Entry {
 
 /// What ends every entry line stretch writes (a shell comment, so cron and
 /// `sh` pass over it): a line in the block without it is someone else's.
-pub const MARKER: &str = " # stretch:v2";
+pub(crate) const MARKER: &str = " # stretch:v2";
 
 /// Whether `line` is one stretch wrote: this version's marker, or the form
 /// the first version wrote (`... tonight --source cron --skip-if-done ... >> LOG 2>&1`).
-pub fn is_ours(line: &str) -> bool {
+pub(crate) fn is_ours(line: &str) -> bool {
     if line.contains(MARKER) {
         return true;
     }
@@ -186,12 +186,13 @@ pub fn is_ours(line: &str) -> bool {
 /// Quotes a word for a crontab command line: the shell sees exactly `word`.
 /// `%` is cron's newline, so it is escaped for cron first. Newlines cannot be
 /// written into a crontab at all.
-pub fn quote(word: &str) -> Result<String, String> {
+#[cfg(test)]
+pub(crate) fn quote(word: &str) -> Result<String, String> {
     Ok(quote_sh(word)?.replace('%', r"\%"))
 }
 
 /// Quotes a word for `sh`: the shell sees exactly `word` (cron's `%` aside).
-pub fn quote_sh(word: &str) -> Result<String, String> {
+pub(crate) fn quote_sh(word: &str) -> Result<String, String> {
     if word.contains(['\n', '\r', '\0']) {
         return Err(format!("{word:?} contains a line break, which a crontab line cannot hold"));
     }
@@ -201,7 +202,7 @@ pub fn quote_sh(word: &str) -> Result<String, String> {
 
 /// Splits a command written by [`quote`] back into words (single quotes,
 /// `\'` between them, and cron's `\%`).
-pub fn unquote_words(command: &str) -> Vec<String> {
+pub(crate) fn unquote_words(command: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut word: Option<String> = None;
     let mut chars = command.chars();
@@ -375,7 +376,7 @@ fn worth_keeping(line: &BlockLine) -> bool {
 }
 
 /// The block, markers included, each line ending in a newline.
-pub fn render_block(lines: &[BlockLine]) -> String {
+pub(crate) fn render_block(lines: &[BlockLine]) -> String {
     let mut text = format!("{BEGIN_LINE}\n");
     for line in lines {
         text += match line {

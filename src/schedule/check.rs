@@ -12,7 +12,7 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What the check-mode run said.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// It would run; `Err` says why nothing would be heard.
     Runs(Result<String, String>),
     /// It would fail, with what it printed.
@@ -20,7 +20,7 @@ pub enum Verdict {
 }
 
 /// Runs `sh_line` (a check-mode command) as cron would for the user with `home` and `logname`.
-pub fn run(sh_line: &str, home: &Path, logname: &str) -> Verdict {
+pub(crate) fn run(sh_line: &str, home: &Path, logname: &str) -> Verdict {
     let (Ok(mut out), Ok(mut err)) = (tempfile::tempfile(), tempfile::tempfile()) else {
         return Verdict::Fails("cannot make a temporary file to run the check".into());
     };

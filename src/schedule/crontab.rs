@@ -15,28 +15,28 @@ or use `stretch schedule print` and add the lines to your scheduler yourself; no
 /// How long `crontab` may take before it is killed: it answers in
 /// milliseconds, and a wedged one must not hang `schedule` or `doctor` (or
 /// hold the schedule lock) forever.
-pub const TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The `crontab` program.
 #[derive(Debug, Clone)]
-pub struct CrontabProgram {
+pub(crate) struct CrontabProgram {
     program: PathBuf,
     timeout: Duration,
 }
 
 impl CrontabProgram {
     /// The program named `program` (looked up on `PATH` when it has no `/`).
-    pub fn new(program: &Path) -> CrontabProgram {
+    pub(crate) fn new(program: &Path) -> CrontabProgram {
         CrontabProgram { program: program.to_path_buf(), timeout: TIMEOUT }
     }
 
     /// The program the environment names, with its timeout.
-    pub fn from_env(env: &crate::env::Env) -> CrontabProgram {
+    pub(crate) fn from_env(env: &crate::env::Env) -> CrontabProgram {
         CrontabProgram::new(&env.crontab).with_timeout(env.crontab_timeout.unwrap_or(TIMEOUT))
     }
 
     /// The same program, killed after `timeout` instead of [`TIMEOUT`].
-    pub fn with_timeout(self, timeout: Duration) -> CrontabProgram {
+    pub(crate) fn with_timeout(self, timeout: Duration) -> CrontabProgram {
         CrontabProgram { timeout, ..self }
     }
 
@@ -84,7 +84,7 @@ impl CrontabProgram {
     }
 
     /// The installed crontab, or `None` when the user has none.
-    pub fn read(&self) -> Result<Option<String>> {
+    pub(crate) fn read(&self) -> Result<Option<String>> {
         let mut command = self.command();
         command.arg("-l").stdin(Stdio::null());
         let out = self.output(command, "-l")?;
@@ -103,7 +103,7 @@ impl CrontabProgram {
     /// Installs `text` as the whole crontab. `crontab` reads it from a
     /// complete file, not a pipe we might die while writing, and replaces the
     /// old one only once it has read and checked all of it.
-    pub fn install(&self, text: &str, scratch_dir: &Path) -> Result<()> {
+    pub(crate) fn install(&self, text: &str, scratch_dir: &Path) -> Result<()> {
         let mut file = tempfile::NamedTempFile::new_in(scratch_dir)
             .map_err(|e| Error::io("create a temporary file in", scratch_dir, &e))?;
         file.write_all(text.as_bytes()).and_then(|()| file.flush()).map_err(|e| Error::io("write", file.path(), &e))?;

@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::audio::device;
 
 /// `Ok(how)` if the default output opens; `Err(why not)` with the fix.
-pub fn probe(runtime_dir: Option<&Path>, pulse_server: Option<&str>) -> Result<String, String> {
+pub(crate) fn probe(runtime_dir: Option<&Path>, pulse_server: Option<&str>) -> Result<String, String> {
     match device::probe() {
         Ok(_) => Ok("the default audio output opens".into()),
         Err(why) => Err(no_output(&why, runtime_dir, pulse_server)),
@@ -18,7 +18,7 @@ pub fn probe(runtime_dir: Option<&Path>, pulse_server: Option<&str>) -> Result<S
 /// missing server alone when there plainly is none (the device's own words
 /// would only say it again), else the device's words and what is at the
 /// server's place.
-pub fn no_output(why: &str, runtime_dir: Option<&Path>, pulse_server: Option<&str>) -> String {
+pub(crate) fn no_output(why: &str, runtime_dir: Option<&Path>, pulse_server: Option<&str>) -> String {
     match missing_server(runtime_dir, pulse_server) {
         Some(cause) => match why.split_once(device::ALSA_PART) {
             Some((_, alsa)) => format!("no audio output: {cause}; ALSA: {alsa}"),
@@ -29,7 +29,7 @@ pub fn no_output(why: &str, runtime_dir: Option<&Path>, pulse_server: Option<&st
 }
 
 /// Where the sound server should be, and what is missing there.
-pub fn server(runtime_dir: Option<&Path>, pulse_server: Option<&str>) -> String {
+pub(crate) fn server(runtime_dir: Option<&Path>, pulse_server: Option<&str>) -> String {
     if let Some(server) = pulse_server {
         return format!("PULSE_SERVER={server} names the sound server; check that it is running there");
     }
@@ -41,7 +41,7 @@ pub fn server(runtime_dir: Option<&Path>, pulse_server: Option<&str>) -> String 
 
 /// Why no sound server can be reached here, with the fix; `None` when its
 /// socket is there (or `PULSE_SERVER` names one elsewhere).
-pub fn missing_server(runtime_dir: Option<&Path>, pulse_server: Option<&str>) -> Option<String> {
+pub(crate) fn missing_server(runtime_dir: Option<&Path>, pulse_server: Option<&str>) -> Option<String> {
     if pulse_server.is_some() {
         return None;
     }

@@ -19,15 +19,15 @@
 use super::block::{quote_sh, unquote_words};
 
 /// Where the output of scheduled runs goes, and where stretch notes each run, in the data dir.
-pub const LOG: &str = "schedule.log";
+pub(crate) const LOG: &str = "schedule.log";
 /// The file in the home directory that takes errors from before stretch runs.
-pub const FALLBACK: &str = ".stretch-schedule-errors.log";
+pub(crate) const FALLBACK: &str = ".stretch-schedule-errors.log";
 /// The words every entry passes to `stretch` before its own flags.
-pub const TONIGHT: [&str; 4] = ["tonight", "--source", "cron", "--skip-if-done"];
+pub(crate) const TONIGHT: [&str; 4] = ["tonight", "--source", "cron", "--skip-if-done"];
 
 /// One scheduled run's command, every path absolute.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invocation {
+pub(crate) struct Invocation {
     /// Variables set for the run, in order.
     pub env: Vec<(String, String)>,
     /// The `stretch` program.
@@ -44,7 +44,7 @@ pub struct Invocation {
 
 /// The form an entry in our block was written in.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Form {
+pub(crate) enum Form {
     /// This version's, with the time it was added (RFC 3339), if it says.
     Current(Invocation, Option<String>),
     /// The first version's: runs, but without the trace and directory guarantees.
@@ -54,7 +54,7 @@ pub enum Form {
 impl Invocation {
     /// The line for `sh`; `check` gives the check-mode line, whose output
     /// goes to the caller rather than the log.
-    pub fn render_sh(&self, check: bool) -> Result<String, String> {
+    pub(crate) fn render_sh(&self, check: bool) -> Result<String, String> {
         let data = quote_sh(&self.data_dir)?;
         let mut words = vec!["exec".to_string(), "env".to_string()];
         for (name, value) in &self.env {
@@ -85,17 +85,17 @@ impl Invocation {
 
     /// The command part of a crontab line: cron's `%` escaped, and the marker
     /// with the time it was added.
-    pub fn render_cron(&self, added: &str) -> Result<String, String> {
+    pub(crate) fn render_cron(&self, added: &str) -> Result<String, String> {
         Ok(format!("{}{} added={added}", self.render_sh(false)?.replace('%', r"\%"), super::block::MARKER))
     }
 
     /// The value of variable `name` the entry sets.
-    pub fn var(&self, name: &str) -> Option<&str> {
+    pub(crate) fn var(&self, name: &str) -> Option<&str> {
         self.env.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
     /// The routine flags as words, for showing.
-    pub fn flag_words(&self) -> String {
+    pub(crate) fn flag_words(&self) -> String {
         self.flags.iter().map(|(f, v)| format!("{f} {v}")).collect::<Vec<_>>().join(" ")
     }
 }
@@ -103,7 +103,7 @@ impl Invocation {
 /// Reads the command of one of our entries (as in the crontab, `\%` and all).
 /// A line of this version that does not render back to itself was edited by
 /// hand: `None`, and it is treated as someone else's.
-pub fn parse(command: &str) -> Option<Form> {
+pub(crate) fn parse(command: &str) -> Option<Form> {
     match command.rfind(super::block::MARKER) {
         Some(at) => {
             let (line, meta) = (&command[..at], &command[at + super::block::MARKER.len()..]);
@@ -118,7 +118,7 @@ pub fn parse(command: &str) -> Option<Form> {
 
 /// The words of the first version's line, up to its redirect, with `--check`
 /// after `tonight`, quoted for `sh`: that line as it runs, in check mode.
-pub fn first_version_check(command: &str) -> Option<String> {
+pub(crate) fn first_version_check(command: &str) -> Option<String> {
     let words = unquote_words(&command.replace(r"\%", "%"));
     let end = words.len().checked_sub(3)?;
     let mut out = Vec::new();
@@ -215,7 +215,7 @@ fn options(mut words: &[String]) -> Option<Options<'_>> {
 
 /// The old flags with the new ones laid over them: what the user did not
 /// mention is kept. In the order `stretch` lists them.
-pub fn merge_flags(old: &[(String, String)], new: &[(String, String)]) -> Vec<(String, String)> {
+pub(crate) fn merge_flags(old: &[(String, String)], new: &[(String, String)]) -> Vec<(String, String)> {
     const ORDER: [&str; 7] = ["--routine", "--reps", "--hold", "--rest", "--prepare", "--sounds", "--volume"];
     let mut merged: Vec<(String, String)> = old.to_vec();
     for (flag, value) in new {

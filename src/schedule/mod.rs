@@ -3,10 +3,10 @@
 //! environment, and the log scheduled runs keep.
 
 mod block;
-pub mod check;
-pub mod crontab;
-pub mod hearing;
-pub mod invocation;
-pub mod runlog;
+pub(crate) mod check;
+pub(crate) mod crontab;
+pub(crate) mod hearing;
+pub(crate) mod invocation;
+pub(crate) mod runlog;
 
 pub use block::*;

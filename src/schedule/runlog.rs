@@ -19,7 +19,7 @@ const LOOK_BACK_DAYS: i64 = 60;
 
 /// One line stretch wrote about a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Event {
+pub(crate) struct Event {
     /// When.
     pub at: DateTime<FixedOffset>,
     /// `started`, `skipped`, `finished`, `stopped` or `failed`.
@@ -32,7 +32,7 @@ const KINDS: [&str; 5] = ["started", "skipped", "finished", "stopped", "failed"]
 
 /// Appends `kind: text` dated `at` to the data dir's `schedule.log` (private:
 /// made 0600), as one whole line.
-pub fn append(data_dir: &Path, at: DateTime<FixedOffset>, kind: &str, text: &str) -> Result<()> {
+pub(crate) fn append(data_dir: &Path, at: DateTime<FixedOffset>, kind: &str, text: &str) -> Result<()> {
     let path = data_dir.join(LOG);
     let mut options = std::fs::OpenOptions::new();
     options.append(true).create(true);
@@ -45,12 +45,12 @@ pub fn append(data_dir: &Path, at: DateTime<FixedOffset>, kind: &str, text: &str
 
 /// The events in the data dir's `schedule.log`; other lines (the runs' own
 /// output) are passed over. No log: no events.
-pub fn read(data_dir: &Path) -> Vec<Event> {
+pub(crate) fn read(data_dir: &Path) -> Vec<Event> {
     std::fs::read_to_string(data_dir.join(LOG)).map_or_else(|_| Vec::new(), |text| parse(&text))
 }
 
 /// The events among the lines of a log.
-pub fn parse(text: &str) -> Vec<Event> {
+pub(crate) fn parse(text: &str) -> Vec<Event> {
     text.lines()
         .filter_map(|line| {
             let (at, rest) = line.split_once(' ')?;
@@ -62,7 +62,7 @@ pub fn parse(text: &str) -> Vec<Event> {
 }
 
 /// The last event of the run due at `time` (any day), if any started then.
-pub fn last_run(events: &[Event], time: TimeOfDay) -> Option<&Event> {
+pub(crate) fn last_run(events: &[Event], time: TimeOfDay) -> Option<&Event> {
     // Read in this machine's zone, as cron reads the entry's time, whatever
     // zone the run itself was dated in (an entry may carry its own TZ).
     let start = events.iter().rposition(|e| {
@@ -73,7 +73,7 @@ pub fn last_run(events: &[Event], time: TimeOfDay) -> Option<&Event> {
 
 /// The times the entry at `time` on `days` was due, after it was `added` and
 /// before `now` (less a grace period), at which no run started.
-pub fn missed(
+pub(crate) fn missed(
     events: &[Event],
     time: TimeOfDay,
     days: Days,

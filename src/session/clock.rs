@@ -1,9 +1,9 @@
 //! Time for the runner: a monotonic clock that sleeps to absolute deadlines and
 //! wakes early for controls (Ctrl-C, keys), and a fake one for tests, built
-//! only for this crate's tests or with the `fake-clock` feature, so the program
-//! itself cannot run on a clock that does not tell the time.
+//! only for this crate's tests, so the program itself cannot run on a clock
+//! that does not tell the time.
 
-#[cfg(any(test, feature = "fake-clock"))]
+#[cfg(test)]
 use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 /// Why a routine stops before its end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopReason {
+pub(crate) enum StopReason {
     /// Ctrl-C (SIGINT).
     Interrupt,
     /// SIGTERM.
@@ -27,7 +27,7 @@ pub enum StopReason {
 impl StopReason {
     /// The exit code a session stopped this way ends with: 128 + the signal,
     /// and `q` or Esc like Ctrl-C.
-    pub fn exit_code(self) -> u8 {
+    pub(crate) fn exit_code(self) -> u8 {
         use crate::error::code;
         match self {
             StopReason::Interrupt | StopReason::Quit => code::INTERRUPTED,
@@ -40,19 +40,17 @@ impl StopReason {
 
 /// Something that interrupts the wait for the next deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Control {
+pub(crate) enum Control {
     /// Stop now and record a partial session.
     Stop(StopReason),
     /// Pause the timer and the audio.
     Pause,
-    /// Resume after a pause.
-    Resume,
     /// Skip the rest of a prepare or rest phase.
     Skip,
 }
 
 /// The runner's view of time: offsets from the start of the routine.
-pub trait Clock {
+pub(crate) trait Clock {
     /// Time elapsed since the routine started.
     fn now(&self) -> Duration;
 
@@ -66,32 +64,32 @@ pub trait Clock {
 /// track's first sample is heard, and nudges it when the sound card's clock
 /// and the system's drift apart, so the output's clock is the master.
 #[derive(Debug, Clone)]
-pub struct Origin(Arc<Mutex<Instant>>);
+pub(crate) struct Origin(Arc<Mutex<Instant>>);
 
 impl Origin {
     /// An origin at `at`.
-    pub fn at(at: Instant) -> Self {
+    pub(crate) fn at(at: Instant) -> Self {
         Origin(Arc::new(Mutex::new(at)))
     }
 
     /// The instant the routine started.
-    pub fn get(&self) -> Instant {
+    pub(crate) fn get(&self) -> Instant {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Moves the origin to `at`.
-    pub fn set(&self, at: Instant) {
+    pub(crate) fn set(&self, at: Instant) {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) = at;
     }
 
     /// Moves the origin later by `by` (the sound is behind the system clock).
-    pub fn delay(&self, by: Duration) {
+    pub(crate) fn delay(&self, by: Duration) {
         let mut origin = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         *origin += by;
     }
 
     /// Moves the origin earlier by `by` (the sound is ahead of the system clock).
-    pub fn advance(&self, by: Duration) {
+    pub(crate) fn advance(&self, by: Duration) {
         let mut origin = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         *origin = origin.checked_sub(by).unwrap_or(*origin);
     }
@@ -99,7 +97,7 @@ impl Origin {
     /// The origin on `CLOCK_MONOTONIC`, in milliseconds: what `Instant` reads
     /// on Linux, so other programs (a recorder stamping what is heard) can
     /// compare their readings with the session's events.
-    pub fn monotonic_ms(&self) -> f64 {
+    pub(crate) fn monotonic_ms(&self) -> f64 {
         let Ok(now) = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC) else { return f64::NAN };
         let since = Instant::now().saturating_duration_since(self.get());
         let now_ms = now.tv_sec() as f64 * 1e3 + now.tv_nsec() as f64 / 1e6;
@@ -111,25 +109,21 @@ impl Origin {
 /// `origin + deadline`, so lateness never accumulates across phases. With
 /// sound, the origin is the instant the first sample is heard and follows the
 /// output's clock (see [`Origin`]).
-pub struct MonotonicClock {
+pub(crate) struct MonotonicClock {
     origin: Origin,
     controls: Receiver<Control>,
 }
 
 impl MonotonicClock {
     /// Starts the clock now; controls sent on the channel wake it.
-    pub fn start(controls: Receiver<Control>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn start(controls: Receiver<Control>) -> Self {
         Self::from_origin(Origin::at(Instant::now()), controls)
     }
 
     /// A clock counting from `origin`, which its owner may move.
-    pub fn from_origin(origin: Origin, controls: Receiver<Control>) -> Self {
+    pub(crate) fn from_origin(origin: Origin, controls: Receiver<Control>) -> Self {
         MonotonicClock { origin, controls }
-    }
-
-    /// The routine's start, shared.
-    pub fn origin(&self) -> &Origin {
-        &self.origin
     }
 }
 
@@ -161,9 +155,9 @@ impl Clock for MonotonicClock {
 /// A clock for tests: time moves only when the runner waits, by exactly as
 /// much as asked (plus a fixed lateness), and scripted controls arrive at
 /// their scripted times. Whole routines run in microseconds.
-#[cfg(any(test, feature = "fake-clock"))]
+#[cfg(test)]
 #[derive(Debug, Default)]
-pub struct FakeClock {
+pub(crate) struct FakeClock {
     now: Duration,
     lateness: Duration,
     script: VecDeque<(Duration, Control)>,
@@ -171,27 +165,27 @@ pub struct FakeClock {
     pub waits: Vec<Option<Duration>>,
 }
 
-#[cfg(any(test, feature = "fake-clock"))]
+#[cfg(test)]
 impl FakeClock {
     /// A clock at zero with no lateness and no controls.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// Every wait ends this much after its deadline.
-    pub fn late_by(mut self, lateness: Duration) -> Self {
+    pub(crate) fn late_by(mut self, lateness: Duration) -> Self {
         self.lateness = lateness;
         self
     }
 
     /// Delivers `control` at `at` (controls must be scripted in time order).
-    pub fn control_at(mut self, at: Duration, control: Control) -> Self {
+    pub(crate) fn control_at(mut self, at: Duration, control: Control) -> Self {
         self.script.push_back((at, control));
         self
     }
 }
 
-#[cfg(any(test, feature = "fake-clock"))]
+#[cfg(test)]
 impl Clock for FakeClock {
     fn now(&self) -> Duration {
         self.now

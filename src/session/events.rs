@@ -13,7 +13,7 @@ use crate::session::runner::{Moment, Observer};
 use crate::session::timeline::{Phase, PhaseKind};
 
 /// Writes events to a stream, one line each, flushed at once.
-pub struct JsonEvents<W: Write> {
+pub(crate) struct JsonEvents<W: Write> {
     out: W,
     reps: u32,
     origin: Option<Origin>,
@@ -62,18 +62,18 @@ fn ms(d: Duration) -> f64 {
 
 impl<W: Write> JsonEvents<W> {
     /// Events for a routine of `reps` reps.
-    pub fn new(out: W, reps: u32) -> Self {
+    pub(crate) fn new(out: W, reps: u32) -> Self {
         JsonEvents { out, reps, origin: None }
     }
 
     /// Also gives each event's time on `CLOCK_MONOTONIC`, from the routine's `origin`.
-    pub fn with_origin(mut self, origin: Origin) -> Self {
+    pub(crate) fn with_origin(mut self, origin: Origin) -> Self {
         self.origin = Some(origin);
         self
     }
 
     /// The closing event, after the record was (or was not) saved.
-    pub fn summary(&mut self, session: &Session, logged: bool) {
+    pub(crate) fn summary(&mut self, session: &Session, logged: bool) {
         let line = Summary {
             event: "summary",
             id: &session.id,

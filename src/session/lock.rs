@@ -10,12 +10,12 @@ use crate::error::{Error, Result};
 /// Held for as long as a session runs; released when dropped (or when the
 /// process dies, as the kernel drops the lock with the file).
 #[derive(Debug)]
-pub struct SessionLock {
+pub(crate) struct SessionLock {
     _file: File,
 }
 
 /// Takes the session lock in `dir`, or fails with exit code 75 naming the holder.
-pub fn acquire(dir: &Path) -> Result<SessionLock> {
+pub(crate) fn acquire(dir: &Path) -> Result<SessionLock> {
     let path = dir.join("session.lock");
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);

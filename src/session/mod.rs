@@ -2,14 +2,14 @@
 //! after `stretch cramp`): the lock, the cue track, the timer with its keys and
 //! signals, the display, and the journal record.
 
-pub mod clock;
-pub mod events;
-pub mod lock;
-pub mod notify;
-pub mod record;
-pub mod runner;
-pub mod signals;
-pub mod timeline;
+pub(crate) mod clock;
+pub(crate) mod events;
+pub(crate) mod lock;
+pub(crate) mod notify;
+pub(crate) mod record;
+pub(crate) mod runner;
+pub(crate) mod signals;
+pub(crate) mod timeline;
 
 use std::path::Path;
 use std::sync::mpsc;
@@ -29,12 +29,12 @@ use crate::term::look::{ColorChoice, Look, Stream};
 use crate::term::{keys, output};
 use clock::{Clock, MonotonicClock, Origin, StopReason};
 use events::JsonEvents;
-pub use record::run_session;
+pub(crate) use record::run_session;
 use runner::{Moment, Observer, Outcome};
 use timeline::{Cue, Phase, Timeline};
 
 /// A session to run, however it was asked for.
-pub struct Request {
+pub(crate) struct Request {
     /// The compiled routine.
     pub timeline: Timeline,
     /// What guides the person.
@@ -58,12 +58,12 @@ pub struct Request {
 /// Runs a session: the cue track, the timer, the display, and the record.
 /// This is the wiring (the lock, keys, signals, device, display and journal);
 /// the session itself is [`run_session`].
-pub fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
+pub(crate) fn perform(request: &Request, paths: &Paths, env: &Env) -> Result<u8> {
     perform_with(request, paths, env, None).map(|performed| performed.exit)
 }
 
 /// A session run, for a caller that acts on it afterwards.
-pub struct Performed {
+pub(crate) struct Performed {
     /// The exit code of the session.
     pub exit: u8,
     /// Its record, as saved (if the request logs).
@@ -74,7 +74,12 @@ pub struct Performed {
 /// "Skip" or "Snooze" while the routine plays stops it, and the record says it
 /// was skipped. The session lock is released on return, so whatever waits for
 /// an answer afterwards does not keep a person from starting a session by hand.
-pub fn perform_with(request: &Request, paths: &Paths, env: &Env, asking: Option<&notify::Asking>) -> Result<Performed> {
+pub(crate) fn perform_with(
+    request: &Request,
+    paths: &Paths,
+    env: &Env,
+    asking: Option<&notify::Asking>,
+) -> Result<Performed> {
     let timeline = &request.timeline;
     let journal = request.log.then(|| paths.journal());
     // One session at a time, logged or not: two would talk over each other.

@@ -21,14 +21,14 @@ const PATH: &str = "/org/freedesktop/Notifications";
 const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The title of the notification.
-pub const SUMMARY: &str = "Bedtime stretch";
+pub(crate) const SUMMARY: &str = "Bedtime stretch";
 
 /// The actions offered: the key the server sends back, and the label shown.
 const ACTIONS: [&str; 6] = ["done", "Done", "snooze", "Snooze 10 min", "skip", "Skip"];
 
 /// What the person answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answer {
+pub(crate) enum Answer {
     /// They did the routine: the session is confirmed.
     Done,
     /// Not now: stop, and play it again later.
@@ -48,7 +48,7 @@ impl Answer {
     }
 
     /// The answer in one word, for the schedule log.
-    pub fn word(self) -> &'static str {
+    pub(crate) fn word(self) -> &'static str {
         match self {
             Answer::Done => "done",
             Answer::Snooze => "snooze",
@@ -57,7 +57,7 @@ impl Answer {
     }
 
     /// Whether the routine should stop if it is still playing.
-    pub fn stops(self) -> bool {
+    pub(crate) fn stops(self) -> bool {
         self != Answer::Done
     }
 }
@@ -86,7 +86,7 @@ impl Shared {
 
 /// A notification shown and waiting for its answer. Dropping it withdraws the
 /// notification.
-pub struct Asking {
+pub(crate) struct Asking {
     connection: Connection,
     id: u32,
     shared: Arc<Shared>,
@@ -94,7 +94,7 @@ pub struct Asking {
 
 /// Shows the notification for `routine` on the session bus at `address`, or
 /// says in words why it cannot be shown (no bus, no notification server).
-pub fn ask(address: Option<&str>, routine: &str) -> Result<Asking, String> {
+pub(crate) fn ask(address: Option<&str>, routine: &str) -> Result<Asking, String> {
     let address = address.ok_or("no desktop session bus (DBUS_SESSION_BUS_ADDRESS is not set)")?;
     // A server that never answers must not keep the routine from starting.
     let connection = zbus::blocking::connection::Builder::address(address)
@@ -176,23 +176,23 @@ fn listen(signals: MessageIterator, id: u32, shared: &Shared) {
 
 impl Asking {
     /// While the routine plays, a "Skip" or "Snooze" stops it through `controls`.
-    pub fn stop_with(&self, controls: Sender<Control>) {
+    pub(crate) fn stop_with(&self, controls: Sender<Control>) {
         self.shared.lock().stopper = Some(controls);
     }
 
     /// The routine has ended: nothing is left to stop.
-    pub fn routine_ended(&self) {
+    pub(crate) fn routine_ended(&self) {
         self.shared.lock().stopper = None;
     }
 
     /// The answer given so far, if any.
-    pub fn answer(&self) -> Option<Answer> {
+    pub(crate) fn answer(&self) -> Option<Answer> {
         self.shared.lock().answer
     }
 
     /// The answer, waiting for it up to `wait`; `None` if none came (or the
     /// notification was dismissed).
-    pub fn wait(&self, wait: Duration) -> Option<Answer> {
+    pub(crate) fn wait(&self, wait: Duration) -> Option<Answer> {
         let deadline = Instant::now() + wait;
         let mut state = self.shared.lock();
         while !state.over {

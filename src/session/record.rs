@@ -19,7 +19,7 @@ use crate::time::duration;
 /// Runs the session `request` asks for, from `now` (the wall-clock time the
 /// routine starts, in the zone it is recorded in), heard as `audio`; returns
 /// its record, ready to save, and what the runner measured.
-pub fn run_session<Tz: TimeZone>(
+pub(crate) fn run_session<Tz: TimeZone>(
     request: &Request,
     audio: AudioUsed,
     clock: &mut impl Clock,
@@ -58,7 +58,7 @@ fn record<Tz: TimeZone>(request: &Request, audio: AudioUsed, outcome: &Outcome, 
 }
 
 /// The closing line: what was done, and where (or whether) it was logged.
-pub fn summary(session: &Session, logged: &str) -> String {
+pub(crate) fn summary(session: &Session, logged: &str) -> String {
     let what = if session.completed { "Completed" } else { "Stopped" };
     let held = duration::format_rounded(Duration::from_millis(session.hold_ms));
     let paused = match session.paused_ms {
@@ -183,7 +183,7 @@ mod tests {
 
     #[test]
     fn a_pause_is_recorded_and_moves_the_end() {
-        let mut clock = FakeClock::new().control_at(secs(20), Control::Pause).control_at(secs(80), Control::Resume);
+        let mut clock = FakeClock::new().control_at(secs(20), Control::Pause).control_at(secs(80), Control::Pause);
         let (session, _, events) = run(&request(Source::Terminal, None), &mut clock);
         assert_eq!(session, Session { ended: at("2025-03-01T22:31:55+01:00"), paused_ms: 60_000, ..expected() });
         let kinds: Vec<_> = events.iter().filter(|e| e["event"] != "phase").map(|e| e["event"].clone()).collect();

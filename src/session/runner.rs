@@ -12,7 +12,7 @@ use crate::session::timeline::{Cue, Phase, PhaseKind, Timeline};
 /// A moment of the session: when it was planned and when it happened, both as
 /// offsets from the start of the routine on the monotonic clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Moment {
+pub(crate) struct Moment {
     /// The deadline (planned offset, moved by pauses and skips).
     pub planned: Duration,
     /// When the runner acted on it.
@@ -20,7 +20,7 @@ pub struct Moment {
 }
 
 /// What watches the session: the display and the event stream.
-pub trait Observer {
+pub(crate) trait Observer {
     /// A phase began.
     fn phase(&mut self, phase: &Phase, at: Moment);
     /// The routine stopped early, during `phase`.
@@ -46,7 +46,7 @@ pub trait Observer {
 }
 
 /// The audio player, driven in step with the timer.
-pub trait Transport {
+pub(crate) trait Transport {
     /// Pause playback.
     fn pause(&mut self);
     /// Resume playback.
@@ -59,7 +59,7 @@ pub trait Transport {
 
 /// What the session did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     /// Whether the routine reached its done phase.
     pub completed: bool,
     /// Why it stopped early, if it did.
@@ -75,7 +75,7 @@ pub struct Outcome {
 }
 
 /// Runs `timeline` to its done phase, or until a stop arrives.
-pub fn run(
+pub(crate) fn run(
     timeline: &Timeline,
     clock: &mut impl Clock,
     observer: &mut dyn Observer,
@@ -212,7 +212,7 @@ impl Walk<'_> {
                 self.skip_cues_before(now);
                 observer.skipped(&current, Moment { planned: now, actual: now });
             }
-            Control::Skip | Control::Resume => {}
+            Control::Skip => {}
         }
         None
     }
@@ -252,7 +252,7 @@ impl Walk<'_> {
                     self.paused += now.saturating_sub(began);
                     return Some(self.stop(current, Moment { planned: now, actual: now }, reason, observer, transport));
                 }
-                Some(Control::Pause | Control::Resume) | None => break,
+                Some(Control::Pause) | None => break,
                 Some(Control::Skip) => {}
             }
         }
@@ -408,7 +408,7 @@ mod tests {
     fn after_a_pause_redraws_still_fall_on_whole_seconds_left() {
         let mut clock = FakeClock::new()
             .control_at(Duration::from_millis(20_500), Control::Pause)
-            .control_at(Duration::from_millis(21_800), Control::Resume);
+            .control_at(Duration::from_millis(21_800), Control::Pause);
         let mut log = Log { redraw_every: Some(secs(1)), ..Log::default() };
         run_with(&mut clock, &mut log, &mut Tape::default());
         let between: Vec<_> = log.lefts.iter().filter(|left| left.subsec_nanos() != 0).collect();
@@ -431,7 +431,7 @@ mod tests {
 
     #[test]
     fn a_pause_moves_every_later_deadline_and_never_counts_as_hold() {
-        let mut clock = FakeClock::new().control_at(secs(20), Control::Pause).control_at(secs(80), Control::Resume);
+        let mut clock = FakeClock::new().control_at(secs(20), Control::Pause).control_at(secs(80), Control::Pause);
         let (mut log, mut tape) = (Log::default(), Tape::default());
         let outcome = run_with(&mut clock, &mut log, &mut tape);
         assert!(outcome.completed);

@@ -20,7 +20,7 @@ use crate::session::clock::{Control, StopReason};
 
 /// Blocks SIGTTOU and SIGTTIN in this thread and every thread it starts
 /// from now on (the key reader among them): call it before starting any.
-pub fn survive_the_background() -> Result<()> {
+pub(crate) fn survive_the_background() -> Result<()> {
     let mut background = SigSet::empty();
     background.add(Signal::SIGTTOU);
     background.add(Signal::SIGTTIN);
@@ -31,7 +31,7 @@ pub fn survive_the_background() -> Result<()> {
 /// controls, from now on. The same signal twice (Ctrl-C pressed again)
 /// exits at once; another signal while the stop is under way (systemd
 /// sends SIGTERM, then SIGHUP) is passed over, so the record is still written.
-pub fn forward_to(controls: Sender<Control>) -> Result<()> {
+pub(crate) fn forward_to(controls: Sender<Control>) -> Result<()> {
     let mut signals = Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
         .map_err(|e| Error::failure(format!("could not watch for Ctrl-C: {e}")))?;
     std::thread::Builder::new()

@@ -11,7 +11,7 @@ use crate::routine::{Routine, Side};
 /// What the person is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum PhaseKind {
+pub(crate) enum PhaseKind {
     /// Getting into position.
     Prepare,
     /// Holding the stretch.
@@ -24,7 +24,7 @@ pub enum PhaseKind {
 
 impl PhaseKind {
     /// The lower-case name used in output and events.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             PhaseKind::Prepare => "prepare",
             PhaseKind::Hold => "hold",
@@ -36,7 +36,7 @@ impl PhaseKind {
 
 /// One phase at its planned place.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Phase {
+pub(crate) struct Phase {
     /// What kind of phase.
     pub kind: PhaseKind,
     /// The rep this phase belongs to: 0 while preparing, then 1..=reps.
@@ -53,14 +53,14 @@ pub struct Phase {
 
 impl Phase {
     /// Planned end offset.
-    pub fn end(&self) -> Duration {
+    pub(crate) fn end(&self) -> Duration {
         self.start + self.length
     }
 }
 
 /// What a cue asks the sound set to play.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CueSound {
+pub(crate) enum CueSound {
     /// A phase begins; `say` is what the voice says.
     PhaseStart {
         /// The phase that begins.
@@ -74,7 +74,7 @@ pub enum CueSound {
 
 /// A sound at a planned offset.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cue {
+pub(crate) struct Cue {
     /// Planned offset from the start of the routine.
     pub at: Duration,
     /// Index of the phase it belongs to.
@@ -85,7 +85,7 @@ pub struct Cue {
 
 /// The whole plan of a session.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Timeline {
+pub(crate) struct Timeline {
     /// The routine's name.
     pub routine: String,
     /// Reps planned.
@@ -101,33 +101,33 @@ pub struct Timeline {
 
 impl Timeline {
     /// The planned length: to the end of the done phase, when the last words have been said.
-    pub fn length(&self) -> Duration {
+    pub(crate) fn length(&self) -> Duration {
         self.phases.last().map_or(Duration::ZERO, Phase::end)
     }
 
     /// Total planned hold time.
-    pub fn hold_time(&self) -> Duration {
+    pub(crate) fn hold_time(&self) -> Duration {
         self.phases.iter().filter(|p| p.kind == PhaseKind::Hold).map(|p| p.length).sum()
     }
 }
 
 /// Compiles a routine: prepare, then each rep's holds (one per side) separated by
 /// rests, then done. There is no rest after the last hold.
-pub fn build(routine: &Routine) -> Timeline {
+pub(crate) fn build(routine: &Routine) -> Timeline {
     build_onto(Plan { phases: Vec::new(), cues: Vec::new(), at: Duration::ZERO }, routine)
 }
 
 /// What the voice says when the schedule starts a session: nobody asked for
 /// it just now, so it invites rather than instructs.
-pub const INVITATION: &str = "It's time for your bedtime stretch. Face a wall when you're ready.";
+pub(crate) const INVITATION: &str = "It's time for your bedtime stretch. Face a wall when you're ready.";
 
 /// How long the invitation lasts: its recording (4.4 s) and a breath.
-pub const INVITATION_LENGTH: Duration = Duration::from_secs(7);
+pub(crate) const INVITATION_LENGTH: Duration = Duration::from_secs(7);
 
 /// Like [`build`], for a scheduled session: a gentle spoken invitation (a
 /// getting-ready phase of its own, which `s` skips) before the routine's
 /// prepare phase.
-pub fn build_invited(routine: &Routine) -> Timeline {
+pub(crate) fn build_invited(routine: &Routine) -> Timeline {
     let mut plan = Plan { phases: Vec::new(), cues: Vec::new(), at: Duration::ZERO };
     plan.push(PhaseKind::Prepare, 0, None, INVITATION, Some(INVITATION), INVITATION_LENGTH);
     build_onto(plan, routine)

@@ -15,7 +15,7 @@ use crate::term::output;
 
 /// How to draw: the stream's [`Look`], and the bell.
 #[derive(Debug, Clone, Copy)]
-pub struct Style {
+pub(crate) struct Style {
     /// Where, live or not, coloured or not.
     pub look: Look,
     /// Ring the terminal bell at each cue (no audio device, on a terminal).
@@ -23,7 +23,7 @@ pub struct Style {
 }
 
 /// The human display of a session.
-pub struct Human {
+pub(crate) struct Human {
     style: Style,
     reps: u32,
     /// Whether each hold is a step of its own (see `Timeline::stepped`).
@@ -40,13 +40,13 @@ const REDRAW: Duration = Duration::from_secs(1);
 
 impl Human {
     /// A display for a routine of `reps` reps.
-    pub fn new(style: Style, reps: u32, stepped: bool) -> Self {
+    pub(crate) fn new(style: Style, reps: u32, stepped: bool) -> Self {
         let bar = style.look.live.then(|| new_bar(style));
         Human { style, reps, stepped, bar, words: String::new() }
     }
 
     /// Prints a line, above the bar if there is one.
-    pub fn line(&self, text: &str) {
+    pub(crate) fn line(&self, text: &str) {
         match &self.bar {
             Some(bar) => bar.println(text),
             None => self.write(&format!("{text}\n")),
@@ -64,7 +64,7 @@ impl Human {
     }
 
     /// Clears the bar, leaving the lines above it.
-    pub fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }

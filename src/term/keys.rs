@@ -20,12 +20,12 @@ use crate::session::clock::{Control, StopReason};
 use crate::term::mode::{self as terminal, KeyMode};
 
 /// The line shown when keys are live.
-pub const HINT: &str = "Keys: space pauses and resumes, s skips ahead to the next hold, q stops.";
+pub(crate) const HINT: &str = "Keys: space pauses and resumes, s skips ahead to the next hold, q stops.";
 
 /// Keys are being read; dropping this stops the reader (so no later question
 /// loses a key to it) and puts the terminal back as it was.
 #[must_use = "the terminal is restored when this is dropped"]
-pub struct Listening {
+pub(crate) struct Listening {
     stop: Arc<AtomicBool>,
     /// Set once any key is read: a person is at the terminal.
     pressed: Arc<AtomicBool>,
@@ -52,7 +52,7 @@ impl Drop for Listening {
 impl Listening {
     /// Whether any key was pressed: someone was at the terminal, which is
     /// what makes a scheduled session one a person attended.
-    pub fn pressed(&self) -> bool {
+    pub(crate) fn pressed(&self) -> bool {
         self.pressed.load(Ordering::Relaxed)
     }
 }
@@ -67,7 +67,7 @@ struct Wakers {
 
 /// Starts reading keys from stdin, if it is this process's terminal; each
 /// key's control goes to `controls`.
-pub fn listen(controls: Sender<Control>) -> Option<Listening> {
+pub(crate) fn listen(controls: Sender<Control>) -> Option<Listening> {
     let (woken, wake) = std::io::pipe().ok()?;
     let (continued, signalled) = UnixStream::pair().ok()?;
     continued.set_nonblocking(true).ok()?;
@@ -136,7 +136,7 @@ const ESC: u8 = 0x1b;
 /// The controls in one read of key bytes. Space always asks for a pause: the
 /// runner takes a pause while paused as the resume. An Esc alone is a stop;
 /// an Esc that begins a sequence (an arrow or function key) is ignored whole.
-pub fn decode(bytes: &[u8]) -> Vec<Control> {
+pub(crate) fn decode(bytes: &[u8]) -> Vec<Control> {
     let mut controls = Vec::new();
     let mut rest = bytes;
     while let Some((&byte, tail)) = rest.split_first() {

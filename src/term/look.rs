@@ -22,7 +22,7 @@ pub enum ColorChoice {
 
 /// A stream human output goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stream {
+pub(crate) enum Stream {
     /// Standard output (normal use).
     Stdout,
     /// Standard error (with `--json`, which owns stdout).
@@ -31,7 +31,7 @@ pub enum Stream {
 
 impl Stream {
     /// Whether a person's terminal is on the other end.
-    pub fn is_terminal(self) -> bool {
+    pub(crate) fn is_terminal(self) -> bool {
         match self {
             Stream::Stdout => std::io::stdout().is_terminal(),
             Stream::Stderr => std::io::stderr().is_terminal(),
@@ -41,7 +41,7 @@ impl Stream {
 
 /// How output on one stream may look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Look {
+pub(crate) struct Look {
     /// Which stream.
     pub stream: Stream,
     /// Redrawn in place (a progress bar): a terminal that understands escapes.
@@ -52,7 +52,7 @@ pub struct Look {
 
 impl Look {
     /// How `stream` may look under `--color choice` in `env`.
-    pub fn of(stream: Stream, choice: ColorChoice, env: &Env) -> Look {
+    pub(crate) fn of(stream: Stream, choice: ColorChoice, env: &Env) -> Look {
         decide(stream, stream.is_terminal(), choice, env)
     }
 }

@@ -2,11 +2,11 @@
 //! single-key prompts, the session display, how output may look (live,
 //! coloured), and the one way to stdout.
 
-pub mod display;
-pub mod keys;
-pub mod look;
-pub mod mode;
-pub mod output;
-pub mod prompt;
-pub mod visible;
-pub mod words;
+pub(crate) mod display;
+pub(crate) mod keys;
+pub(crate) mod look;
+pub(crate) mod mode;
+pub(crate) mod output;
+pub(crate) mod prompt;
+pub(crate) mod visible;
+pub(crate) mod words;

@@ -14,7 +14,7 @@ static SAVED: Mutex<Option<Termios>> = Mutex::new(None);
 /// Stdin's terminal is in key mode while this lives; dropping it restores the
 /// terminal as it was found.
 #[must_use = "the terminal is restored when this is dropped"]
-pub struct KeyMode {
+pub(crate) struct KeyMode {
     /// Only [`KeyMode::enter`] makes one.
     _entered: (),
 }
@@ -22,7 +22,7 @@ pub struct KeyMode {
 impl KeyMode {
     /// Enters key mode; `None`, changing nothing, when stdin is not a terminal
     /// this process may change (see [`enter_key_mode`]).
-    pub fn enter() -> Option<KeyMode> {
+    pub(crate) fn enter() -> Option<KeyMode> {
         enter_key_mode().then_some(KeyMode { _entered: () })
     }
 }
@@ -57,7 +57,7 @@ fn enter_key_mode() -> bool {
 /// Puts key mode back if something undid it while stretch still wants keys:
 /// a shell resets the terminal when Ctrl-Z stops stretch, and `fg` does not
 /// put stretch's mode back.
-pub fn keep_key_mode() {
+pub(crate) fn keep_key_mode() {
     let stdin = std::io::stdin();
     let saved = lock_saved();
     if saved.is_none() || !in_foreground(&stdin) {
@@ -86,7 +86,7 @@ fn in_foreground(stdin: &std::io::Stdin) -> bool {
 
 /// Leaves key mode and shows the cursor again, if a progress bar
 /// hid it. Safe to call at any time, from any thread, any number of times.
-pub fn restore() {
+pub(crate) fn restore() {
     if let Some(found) = lock_saved().take() {
         // From the background the terminal is the shell's, which put its
         // own modes back when stretch was stopped: leave them be.
@@ -112,7 +112,7 @@ fn lock_saved() -> std::sync::MutexGuard<'static, Option<Termios>> {
 
 /// From now on, a panic restores the terminal before its message is printed,
 /// so the message is readable and the shell usable.
-pub fn restore_on_panic() {
+pub(crate) fn restore_on_panic() {
     static HOOK: Once = Once::new();
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();

@@ -25,18 +25,18 @@ enum State {
 static STATE: Mutex<State> = Mutex::new(State::Open);
 
 /// Writes `text` to stdout as it is.
-pub fn text(text: &str) {
+pub(crate) fn text(text: &str) {
     bytes(text.as_bytes());
 }
 
 /// Writes `text` and a newline to stdout.
-pub fn line(text: &str) {
+pub(crate) fn line(text: &str) {
     let mut out = std::io::stdout().lock();
     write_with(&mut out, |out| out.write_all(text.as_bytes()).and_then(|()| out.write_all(b"\n")));
 }
 
 /// Writes `bytes` to stdout as they are.
-pub fn bytes(bytes: &[u8]) {
+pub(crate) fn bytes(bytes: &[u8]) {
     let mut out = std::io::stdout().lock();
     write_with(&mut out, |out| out.write_all(bytes));
 }
@@ -63,7 +63,7 @@ fn settle(e: &std::io::Error) -> State {
 /// Stdout as a [`Write`] for code that wants one (the `--json` event stream).
 /// Every write is reported as done: what happened is kept for [`finish`].
 #[derive(Debug, Default, Clone, Copy)]
-pub struct Stdout;
+pub(crate) struct Stdout;
 
 impl Write for Stdout {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -79,7 +79,7 @@ impl Write for Stdout {
 /// The exit code after a command that would exit with `exit`: unchanged,
 /// unless a write to stdout failed for a reason other than a closed pipe;
 /// then the failure is reported once and a success becomes 1.
-pub fn finish(exit: u8) -> u8 {
+pub(crate) fn finish(exit: u8) -> u8 {
     let mut out = std::io::stdout().lock();
     write_with(&mut out, |_| Ok(()));
     drop(out);
@@ -93,7 +93,7 @@ pub fn finish(exit: u8) -> u8 {
 /// Writes `text` to stderr as it is. A message is never worth a panic: a
 /// stderr that cannot be written (a full disk under cron, a closed pipe) is
 /// passed over, and the session or the record it reports goes on.
-pub fn err(text: &str) {
+pub(crate) fn err(text: &str) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 

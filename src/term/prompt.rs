@@ -18,7 +18,7 @@ use crate::error::{Error, Result, code};
 use crate::term::mode::{self, KeyMode};
 
 /// One choice: the key that picks it, its value, and the word echoed for it.
-pub struct Choice<T> {
+pub(crate) struct Choice<T> {
     /// The key (lower case).
     pub key: char,
     /// What it means.
@@ -32,7 +32,7 @@ pub struct Choice<T> {
 /// a person half asleep sees what was taken. Another key gets a hint of the
 /// keys that answer. Esc, `q` or Ctrl-C cancel with exit code 130; SIGTERM
 /// and SIGHUP end with 128 + the signal.
-pub fn ask<T: Copy>(question: &str, choices: &[Choice<T>], default: usize) -> Result<T> {
+pub(crate) fn ask<T: Copy>(question: &str, choices: &[Choice<T>], default: usize) -> Result<T> {
     let signals = Held::start()?;
     let keys = KeyMode::enter().ok_or_else(|| Error::failure("could not read single keys: stdin is not a terminal"))?;
     // Asked only once keys arrive one by one, so an Enter typed at once counts.

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 /// `text` with every control character (C0, DEL, C1, and the bidirectional
 /// overrides that reorder what is shown) written as a visible escape
 /// (`\x1b`, `\u{202e}`), so escape sequences print as text.
-pub fn visible(text: &str) -> Cow<'_, str> {
+pub(crate) fn visible(text: &str) -> Cow<'_, str> {
     if !text.chars().any(hidden) {
         return Cow::Borrowed(text);
     }

@@ -1,7 +1,7 @@
 //! Numbers in words a person reads: `1 rep`, `3 reps`, `1 night`.
 
 /// `n` and `noun`, the noun made plural (with an `s`) unless `n` is 1.
-pub fn count(n: impl Into<u64>, noun: &str) -> String {
+pub(crate) fn count(n: impl Into<u64>, noun: &str) -> String {
     match n.into() {
         1 => format!("1 {noun}"),
         n => format!("{n} {noun}s"),

@@ -56,7 +56,7 @@ fn number_ms(number: &str, scale: u64) -> Option<u64> {
 
 /// Formats a duration the way `parse` reads it: `10s`, `1.5s`, `1m30.5s`,
 /// and `250ms` only below a second, since `1s500ms` reads as two numbers.
-pub fn format(duration: Duration) -> String {
+pub(crate) fn format(duration: Duration) -> String {
     let ms = duration.as_millis();
     if ms == 0 {
         return "0s".to_string();

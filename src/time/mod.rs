@@ -1,6 +1,6 @@
 //! Values of time a person writes: durations, times of day and moments.
 
-pub mod at;
-pub mod duration;
-pub mod nights_ago;
-pub mod of_day;
+pub(crate) mod at;
+pub(crate) mod duration;
+pub(crate) mod nights_ago;
+pub(crate) mod of_day;

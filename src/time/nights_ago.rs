@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDate};
 
 /// The longest count back anyone means: a century of nights. Beyond it a
 /// typo would ask for millions of rows.
-pub const MOST_NIGHTS: u32 = 36_525;
+pub(crate) const MOST_NIGHTS: u32 = 36_525;
 
 /// A night as the command line gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

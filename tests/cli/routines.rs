@@ -7,7 +7,7 @@ fn lists_built_in_routines_with_summary_and_origin() {
     let s = Sandbox::new();
     let (code, stdout, _) = s.run(s.cmd(&["routines"]));
     assert_eq!(code, 0);
-    let built_in = stretch::routine::catalog::list(None).unwrap();
+    let built_in = stretch::api::routines(None).unwrap();
     let rows: Vec<_> = stdout.lines().take_while(|l| !l.is_empty()).collect();
     assert_eq!(rows.len(), built_in.len(), "one row per built-in routine: {stdout}");
     for (row, entry) in rows.iter().zip(&built_in) {

@@ -11,11 +11,11 @@ use crate::support::Sandbox;
 
 /// A crontab full of other people's jobs: environment lines, comments, blank
 /// lines, tabs, `%`, `@reboot`.
-pub const OTHER_JOBS: &str = "SHELL=/bin/sh\nMAILTO=\"\"\n# m h  dom mon dow   command\n\n*/7 * * * * /usr/bin/true --backup  # keep\n0 3 * * 0\tdate +\\%F >> /dev/null\n@reboot   /bin/true\n\n# the end\n";
+pub(crate) const OTHER_JOBS: &str = "SHELL=/bin/sh\nMAILTO=\"\"\n# m h  dom mon dow   command\n\n*/7 * * * * /usr/bin/true --backup  # keep\n0 3 * * 0\tdate +\\%F >> /dev/null\n@reboot   /bin/true\n\n# the end\n";
 
 /// The account's real crontab, for one test at a time: saved on creation,
 /// put back on drop, even if the test fails.
-pub struct RealCrontab {
+pub(crate) struct RealCrontab {
     program: PathBuf,
     saved: Option<String>,
     _one_at_a_time: MutexGuard<'static, ()>,
@@ -44,7 +44,7 @@ fn list(program: &Path) -> Option<String> {
 
 impl RealCrontab {
     /// Takes the crontab and installs `text` in it (`None`: removes it).
-    pub fn take(text: Option<&str>) -> RealCrontab {
+    pub(crate) fn take(text: Option<&str>) -> RealCrontab {
         let guard = CRONTAB.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let program = real_program();
         // Read before anything can go wrong, so that drop never puts back less.
@@ -55,7 +55,7 @@ impl RealCrontab {
     }
 
     /// What `crontab -l` prints, or `None` for no crontab.
-    pub fn installed(&self) -> Option<String> {
+    pub(crate) fn installed(&self) -> Option<String> {
         list(&self.program)
     }
 
@@ -72,7 +72,7 @@ impl RealCrontab {
     }
 
     /// Makes `cmd` (a `stretch` command) use the real `crontab`.
-    pub fn apply(&self, mut cmd: Command) -> Command {
+    pub(crate) fn apply(&self, mut cmd: Command) -> Command {
         cmd.env("STRETCH_CRONTAB", &self.program);
         cmd
     }
@@ -128,7 +128,7 @@ impl<'a> Tab<'a> {
 }
 
 /// `stretch schedule ARGS` logging into the sandbox's data dir.
-pub fn schedule(s: &Sandbox, args: &[&str]) -> Command {
+pub(crate) fn schedule(s: &Sandbox, args: &[&str]) -> Command {
     let data = s.data();
     let mut all = vec!["--data-dir", data.to_str().unwrap(), "schedule"];
     all.extend_from_slice(args);
@@ -372,7 +372,7 @@ fn doctor(s: &Sandbox) -> (i32, String, String) {
 }
 
 /// A line the first version of `schedule add` wrote, running this binary.
-pub fn first_version_line(s: &Sandbox, at: &str, data: &Path) -> String {
+pub(crate) fn first_version_line(s: &Sandbox, at: &str, data: &Path) -> String {
     let uid = nix::unistd::getuid();
     format!(
         "{at} * * * XDG_RUNTIME_DIR=/run/user/{uid} {} --data-dir {1} tonight --source cron --skip-if-done --reps 1 --hold 1s --prepare 0s --rest 0s --sounds chime >> {1}/schedule.log 2>&1",

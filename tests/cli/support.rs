@@ -8,12 +8,12 @@ use std::process::{Child, Command, Stdio};
 use tempfile::TempDir;
 
 /// An isolated home for one test.
-pub struct Sandbox {
+pub(crate) struct Sandbox {
     dir: TempDir,
 }
 
 impl Sandbox {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         std::fs::create_dir_all(dir.path().join("home")).unwrap();
         let sandbox = Sandbox { dir };
@@ -21,25 +21,25 @@ impl Sandbox {
         sandbox
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    pub fn home(&self) -> PathBuf {
+    pub(crate) fn home(&self) -> PathBuf {
         self.path().join("home")
     }
 
     /// The data directory the tests pass with `--data-dir` (not created in advance).
-    pub fn data(&self) -> PathBuf {
+    pub(crate) fn data(&self) -> PathBuf {
         self.path().join("data")
     }
 
-    pub fn journal(&self) -> PathBuf {
+    pub(crate) fn journal(&self) -> PathBuf {
         self.data().join("journal.jsonl")
     }
 
     /// Parsed journal records.
-    pub fn records(&self) -> Vec<serde_json::Value> {
+    pub(crate) fn records(&self) -> Vec<serde_json::Value> {
         match std::fs::read_to_string(self.journal()) {
             Ok(text) => text.lines().map(|l| serde_json::from_str(l).expect("a valid record")).collect(),
             Err(_) => Vec::new(),
@@ -47,7 +47,7 @@ impl Sandbox {
     }
 
     /// Makes ALSA's default device something else, through `~/.asoundrc`.
-    pub fn asoundrc(&self, config: &str) {
+    pub(crate) fn asoundrc(&self, config: &str) {
         std::fs::write(self.home().join(".asoundrc"), config).unwrap();
     }
 
@@ -59,22 +59,22 @@ impl Sandbox {
 
     /// The sandbox's `crontab` program: a file-backed stand-in that every
     /// command run here uses, so no test reaches a real user's crontab.
-    pub fn fake_crontab(&self) -> PathBuf {
+    pub(crate) fn fake_crontab(&self) -> PathBuf {
         self.fake_crontab_dir().join("crontab")
     }
 
     /// What the fake crontab holds (`None`: no crontab installed).
-    pub fn crontab(&self) -> Option<String> {
+    pub(crate) fn crontab(&self) -> Option<String> {
         std::fs::read_to_string(self.fake_crontab_dir().join("installed")).ok()
     }
 
     /// Installs `text` in the fake crontab, as `crontab -` would.
-    pub fn set_crontab(&self, text: &str) {
+    pub(crate) fn set_crontab(&self, text: &str) {
         std::fs::write(self.fake_crontab_dir().join("installed"), text).unwrap();
     }
 
     /// The arguments of each call to the fake crontab, one line per call.
-    pub fn crontab_calls(&self) -> Vec<String> {
+    pub(crate) fn crontab_calls(&self) -> Vec<String> {
         std::fs::read_to_string(self.fake_crontab_dir().join("calls"))
             .map_or_else(|_| Vec::new(), |calls| calls.lines().map(str::to_string).collect())
     }
@@ -99,7 +99,7 @@ impl Sandbox {
     /// `stretch ARGS` with a clean environment: no terminal, no sound card,
     /// and the sandbox's fake crontab.
     #[must_use]
-    pub fn cmd(&self, args: &[&str]) -> Command {
+    pub(crate) fn cmd(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_stretch"));
         cmd.args(args)
             .env_clear()
@@ -120,7 +120,7 @@ impl Sandbox {
 
     /// `stretch tonight` with short phases, logging into the sandbox.
     #[must_use]
-    pub fn tonight(&self, extra: &[&str]) -> Command {
+    pub(crate) fn tonight(&self, extra: &[&str]) -> Command {
         let data = self.data();
         let mut args = vec![
             "tonight",
@@ -141,7 +141,7 @@ impl Sandbox {
 
     /// `stretch log ARGS` on the sandbox journal, at a fixed time and zone.
     #[must_use]
-    pub fn log(&self, now: &str, tz: &str, args: &[&str]) -> Command {
+    pub(crate) fn log(&self, now: &str, tz: &str, args: &[&str]) -> Command {
         let data = self.data();
         let mut all = vec!["log", "--data-dir", data.to_str().unwrap()];
         all.extend_from_slice(args);
@@ -151,13 +151,13 @@ impl Sandbox {
     }
 
     /// Writes the journal, creating the data directory.
-    pub fn write_journal(&self, lines: &[String]) {
+    pub(crate) fn write_journal(&self, lines: &[String]) {
         std::fs::create_dir_all(self.data()).unwrap();
         std::fs::write(self.journal(), lines.iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
     }
 
     /// Runs to the end and returns (exit code, stdout, stderr).
-    pub fn run(&self, mut cmd: Command) -> (i32, String, String) {
+    pub(crate) fn run(&self, mut cmd: Command) -> (i32, String, String) {
         let out = cmd.output().expect("stretch runs");
         (
             out.status.code().unwrap_or(-1),
@@ -196,15 +196,15 @@ esac
 "#;
 
 /// An ALSA default that cannot be opened, as on a machine with no sound card.
-pub const NO_DEVICE: &str = "pcm.!default { type hw; card 99 }\nctl.!default { type hw; card 99 }\n";
+pub(crate) const NO_DEVICE: &str = "pcm.!default { type hw; card 99 }\nctl.!default { type hw; card 99 }\n";
 
 /// Starts a command with its stdout piped, for reading events as they come.
-pub fn spawn(mut cmd: Command) -> Child {
+pub(crate) fn spawn(mut cmd: Command) -> Child {
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("stretch starts")
 }
 
 /// Sends a signal (`"INT"`, `"TERM"`) to a child.
-pub fn signal(child: &Child, name: &str) {
+pub(crate) fn signal(child: &Child, name: &str) {
     use nix::sys::signal::{Signal, kill};
     let signal = match name {
         "INT" => Signal::SIGINT,
@@ -217,7 +217,7 @@ pub fn signal(child: &Child, name: &str) {
 }
 
 /// A session record as a journal line, started at `started` (RFC 3339).
-pub fn session_line(id: &str, started: &str, completed: bool) -> String {
+pub(crate) fn session_line(id: &str, started: &str, completed: bool) -> String {
     // A minute long, long enough for the hold time it records.
     let ended = chrono::DateTime::parse_from_rfc3339(started)
         .map(|t| (t + chrono::Duration::minutes(1)).to_rfc3339_opts(chrono::SecondsFormat::Millis, false))
@@ -231,24 +231,24 @@ pub fn session_line(id: &str, started: &str, completed: bool) -> String {
 }
 
 /// Parses `--json` output: the timed events, without the closing summary.
-pub fn events(stdout: &str) -> Vec<serde_json::Value> {
+pub(crate) fn events(stdout: &str) -> Vec<serde_json::Value> {
     all_events(stdout).into_iter().filter(|e| e["event"] != "summary").collect()
 }
 
 /// Every `--json` line, the summary last.
-pub fn all_events(stdout: &str) -> Vec<serde_json::Value> {
+pub(crate) fn all_events(stdout: &str) -> Vec<serde_json::Value> {
     stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
 }
 
 /// A program running in a real pseudo-terminal (a private tmux server),
 /// for the parts of stretch that only a person at a terminal sees.
-pub struct Tmux {
+pub(crate) struct Tmux {
     socket: String,
 }
 
 impl Tmux {
     /// Starts `shell_command` in a new 100x30 terminal.
-    pub fn start(sandbox: &Sandbox, shell_command: &str) -> Tmux {
+    pub(crate) fn start(sandbox: &Sandbox, shell_command: &str) -> Tmux {
         static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let socket = format!("stretch-test-{}-{n}", std::process::id());
@@ -265,13 +265,13 @@ impl Tmux {
     }
 
     /// The visible screen.
-    pub fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         let out = Command::new("tmux").args(["-L", &self.socket, "capture-pane", "-p"]).output().expect("tmux runs");
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// Waits (up to 10 s, polling) until the screen shows `text`.
-    pub fn wait_for(&self, text: &str) -> String {
+    pub(crate) fn wait_for(&self, text: &str) -> String {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         loop {
             let screen = self.screen();
@@ -284,12 +284,12 @@ impl Tmux {
     }
 
     /// Closes the terminal, as closing its window does: its programs get SIGHUP.
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).stderr(Stdio::null()).status();
     }
 
     /// Types keys, as tmux `send-keys` names them (`"r"`, `"Enter"`, `"Escape"`).
-    pub fn keys(&self, keys: &[&str]) {
+    pub(crate) fn keys(&self, keys: &[&str]) {
         let mut args = vec!["-L", &self.socket, "send-keys"];
         args.extend_from_slice(keys);
         assert!(Command::new("tmux").args(&args).status().expect("tmux runs").success());
@@ -303,6 +303,6 @@ impl Drop for Tmux {
 }
 
 /// Single-quotes a string for a POSIX shell.
-pub fn shell_quote(s: &str) -> String {
+pub(crate) fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }

@@ -18,7 +18,7 @@ use crate::time::duration;
 
 /// Records a session done without the timer: the routine as planned (the
 /// routine and timing of `settings`), completed.
-pub fn add(args: &LogAddArgs, settings: &Settings, paths: &Paths, now: &DateTime<FixedOffset>) -> Result<u8> {
+pub(crate) fn add(args: &LogAddArgs, settings: &Settings, paths: &Paths, now: &DateTime<FixedOffset>) -> Result<u8> {
     let mut routine = settings.routine(paths.routine_dir().as_deref())?;
     if let Some(reps) = args.reps {
         routine.reps = reps;
@@ -99,7 +99,7 @@ const NOT_A_JOURNAL: usize = 10;
 /// record is checked as `stretch log --check` checks it; if any would be
 /// rejected, nothing is imported. A file that is not a journal at all (a
 /// sound file, a letter) is refused in one line, not one line per line.
-pub fn import(file: &Path, paths: &Paths, now: &DateTime<FixedOffset>) -> Result<u8> {
+pub(crate) fn import(file: &Path, paths: &Paths, now: &DateTime<FixedOffset>) -> Result<u8> {
     refuse_if_not_a_journal(file, first_line(file)?.as_deref())?;
     let incoming = journal::read_foreign(file)?;
     let first_record = incoming.records.first().map_or(usize::MAX, |s| s.line);
@@ -201,7 +201,7 @@ fn find<'a>(records: &'a [Record], id: &str, what: &str) -> Result<&'a Record> {
 
 /// `stretch log confirm`: appends a confirmation that a person did the
 /// scheduled session `id` (by default the latest one nobody confirmed).
-pub fn confirm(id: Option<&str>, paths: &Paths, now: &DateTime<FixedOffset>) -> Result<u8> {
+pub(crate) fn confirm(id: Option<&str>, paths: &Paths, now: &DateTime<FixedOffset>) -> Result<u8> {
     let records = journal::read(&paths.journal())?.records;
     let standing = journal::Standing::of_records(&records);
     let session = match id {
@@ -235,7 +235,7 @@ pub fn confirm(id: Option<&str>, paths: &Paths, now: &DateTime<FixedOffset>) -> 
 }
 
 /// `stretch log retract`: appends a retraction of the record `id`.
-pub fn retract(id: &str, paths: &Paths, now: &DateTime<FixedOffset>) -> Result<u8> {
+pub(crate) fn retract(id: &str, paths: &Paths, now: &DateTime<FixedOffset>) -> Result<u8> {
     let records = journal::read(&paths.journal())?.records;
     let standing = journal::Standing::of_records(&records);
     let target = find(&records, id, "record")?;

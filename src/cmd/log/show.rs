@@ -14,12 +14,12 @@ use crate::term::words::count;
 use crate::time::duration;
 
 /// Printed instead of a table when the journal holds no sessions.
-pub const EMPTY: &str = "No sessions yet. Stand facing a wall and run `stretch tonight` to start; \
+pub(crate) const EMPTY: &str = "No sessions yet. Stand facing a wall and run `stretch tonight` to start; \
 `stretch log add` records a session done without the timer.";
 
 /// The streak numbers.
 #[derive(Debug, Clone, Copy)]
-pub struct Streaks {
+pub(crate) struct Streaks {
     /// Consecutive kept nights to tonight (or last night).
     pub current: u32,
     /// The most consecutive kept nights ever.
@@ -30,7 +30,7 @@ pub struct Streaks {
 
 /// Everything the human view shows.
 #[derive(Debug, Clone)]
-pub struct View {
+pub(crate) struct View {
     /// Table rows, oldest first (printed newest first).
     pub nights: Vec<Night>,
     /// How many slots a day has.
@@ -44,7 +44,7 @@ pub struct View {
 }
 
 /// The table, the streak line and the calendar.
-pub fn human(view: &View, color: bool) -> String {
+pub(crate) fn human(view: &View, color: bool) -> String {
     let mut out = table(&view.nights, view.slots);
     out.push('\n');
     out += &streak_line(&view.streaks);
@@ -237,7 +237,7 @@ struct JsonHead<'a> {
 
 /// The `--json` object. Records are passed on exactly as stored: each is a
 /// line that parsed as JSON, so it is spliced in as it is, not parsed again.
-pub fn json<'a>(
+pub(crate) fn json<'a>(
     streaks: &Streaks,
     nights: &[Night],
     cramp_summary: &'a CrampSummary,
@@ -297,7 +297,7 @@ fn records_len(records: &[&Brief]) -> usize {
 /// The `--csv` export: a header, then one row per session. Each session is
 /// read in full from its line (which the brief reading only accepts when the
 /// full reading does).
-pub fn csv(sessions: &[&Brief], day_starts: NaiveTime, standing: &Standing) -> String {
+pub(crate) fn csv(sessions: &[&Brief], day_starts: NaiveTime, standing: &Standing) -> String {
     let mut out = String::from(
         "night,started,ended,routine,completed,reps_done,reps_planned,hold_ms,paused_ms,source,audio,id,attended\n",
     );

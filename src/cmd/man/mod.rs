@@ -12,14 +12,14 @@ use crate::error::{Error, Result};
 const SECTIONS: &str = include_str!("sections.roff");
 
 /// Writes the page of stretch, or of a subcommand (`schedule add`), to stdout.
-pub fn run(path: &[String]) -> Result<u8> {
+pub(crate) fn run(path: &[String]) -> Result<u8> {
     let mut page = Vec::new();
     render(path, &mut page)?;
     super::print_generated(&page)
 }
 
 /// Renders the page of the command at `path` (empty: stretch itself) into `out`.
-pub fn render(path: &[String], out: &mut Vec<u8>) -> Result<()> {
+pub(crate) fn render(path: &[String], out: &mut Vec<u8>) -> Result<()> {
     let mut command = without_help_command(Cli::command());
     command.build();
     for name in path {
