@@ -384,6 +384,23 @@ class Bench:
     def stretch(self, *args):
         return [str(self.binary), *args]
 
+    def alsa_binary(self):
+        """A build with the `alsa` feature, for the capture through ALSA's
+        file plugin (the default build talks to a sound server only); built
+        once, in a target directory of its own so the default build stays."""
+        if getattr(self, "_alsa", None) is None:
+            profile = "dev" if self.args.debug else "release"
+            target = REPO / "target" / "bench-alsa"
+            log(f"building the {profile} binary with the alsa feature")
+            subprocess.run(
+                ["cargo", "build", "--locked", "--profile", profile, "--features", "alsa", "--bin", "stretch",
+                 "--target-dir", str(target)],
+                cwd=REPO,
+                check=True,
+            )
+            self._alsa = target / ("debug" if profile == "dev" else "release") / "stretch"
+        return self._alsa
+
     def load(self, label):
         self.loads.append((label, os.getloadavg()))
 
@@ -617,7 +634,7 @@ live display). Peak RSS is `ru_maxrss`.
             (home / ".asoundrc").write_text(
                 f'pcm.!default {{ type file; slave.pcm "null"; file "{raw}"; format "raw" }}\n'
             )
-            argv = self.stretch("tonight", "--json", *chime, *self.routine, "--no-log")
+            argv = [str(self.alsa_binary()), "tonight", "--json", *chime, *self.routine, "--no-log"]
             procs.append((raw, subprocess.Popen(argv, env=self.env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
         for raw, p in procs:
             out, err = p.communicate(timeout=180)
