@@ -57,8 +57,12 @@ pub(crate) fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths
     if let Some(name) = &args.routine {
         warn_unknown_routine(&path, name, &reading.records);
     }
-    let missed: Vec<_> =
-        crate::cmd::schedule::missed_runs(paths, env).into_iter().filter(|due| range.contains(due)).collect();
+    // The CSV lists sessions only: no missed runs to look for.
+    let missed: Vec<_> = if args.csv {
+        Vec::new()
+    } else {
+        crate::cmd::schedule::missed_runs(paths, env).into_iter().filter(|due| range.contains(due)).collect()
+    };
     let mut text = render(args, &range, &reading.records, Look::of(Stream::Stdout, color, env).color);
     if args.json && !missed.is_empty() && text.ends_with("}\n") {
         // The scheduled nights that never started, beside the nights.

@@ -408,6 +408,11 @@ fn history(
 /// The scheduled runs for the data dir of `paths` that were due and never
 /// started, as (when due, entry time); empty when the crontab cannot be read.
 pub(crate) fn missed_runs(paths: &Paths, env: &Env) -> Vec<DateTime<FixedOffset>> {
+    // Every entry of this version creates the log when it is added: without
+    // it nothing is scheduled here, and no `crontab` need run for `stretch log`.
+    if !paths.data_dir.join(LOG).exists() {
+        return Vec::new();
+    }
     let (Ok(now), Ok(Some(text))) = (env.now(), CrontabProgram::from_env(env).read()) else { return Vec::new() };
     let Ok(crontab) = CrontabText::parse(&text) else { return Vec::new() };
     let Ok(data_dir) = absolute(&paths.data_dir) else { return Vec::new() };
