@@ -211,7 +211,7 @@ fn decoded(bytes: &'static [u8]) -> Clip {
     // The embedded clips live for the whole program, so their address names them.
     all.entry(bytes.as_ptr() as usize)
         .or_insert_with(|| match decode_flac(bytes) {
-            Ok((rate, samples)) if rate == RATE => from_first_sound(&samples),
+            Ok((rate, samples)) if rate == RATE => sounding(&samples),
             // The embedded files are checked by a unit test; this cannot happen in a release.
             _ => Arc::from([]),
         })
@@ -229,10 +229,12 @@ fn decode_flac(bytes: &'static [u8]) -> Result<(u32, Vec<i16>), String> {
     Ok((rate, decoder.map(super::wav::to_i16).collect()))
 }
 
-/// The samples from the first one that is not zero.
-pub(crate) fn from_first_sound(samples: &[i16]) -> Clip {
-    let silent = samples.iter().take_while(|&&s| s == 0).count();
-    Arc::from(&samples[silent..])
+/// The samples from the first one that is not zero to the last: a cue starts
+/// on its first sound, and the session closes the device on its last.
+pub(crate) fn sounding(samples: &[i16]) -> Clip {
+    let start = samples.iter().position(|&s| s != 0).unwrap_or(samples.len());
+    let end = samples.iter().rposition(|&s| s != 0).map_or(start, |last| last + 1);
+    Arc::from(&samples[start..end])
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::loudness;
-use super::sounds::{Clip, RATE, from_first_sound};
+use super::sounds::{Clip, RATE, sounding};
 use super::wav;
 
 /// Why words could not be spoken.
@@ -82,14 +82,14 @@ impl Speaker {
         if let Some(bytes) = cached.as_ref().and_then(|path| std::fs::read(path).ok())
             && let Ok((RATE, pcm)) = wav::pcm_mono_i16(&bytes)
         {
-            return Ok(from_first_sound(&wav::samples_i16(pcm)));
+            return Ok(sounding(&wav::samples_i16(pcm)));
         }
         let samples = synthesise(engine, text)?;
         if let Some(path) = &cached {
             // A cache that cannot be written only costs time on the next run.
             let _ = store(path, &samples);
         }
-        Ok(from_first_sound(&samples))
+        Ok(sounding(&samples))
     }
 }
 

@@ -13,22 +13,35 @@ fn floats(clip: &[i16]) -> Vec<f32> {
 }
 
 #[test]
-fn every_embedded_sound_is_48k_mono_and_sounds_from_its_first_sample() {
+fn every_embedded_sound_is_48k_mono_and_sounds_from_its_first_sample_to_its_last() {
     for bytes in embedded() {
         let (rate, raw) = decode_flac(bytes).unwrap();
         assert_eq!(rate, RATE);
         let clip = decoded(bytes);
         assert!(clip.len() > 1000);
-        assert!(raw.len() - clip.len() < 48, "at most a millisecond of leading silence");
+        let lead = raw.iter().position(|&s| s != 0).unwrap();
+        assert!(lead < 48, "at most a millisecond of leading silence");
+        assert_eq!(&raw[lead..lead + clip.len()], &clip[..]);
+        assert!(raw[lead + clip.len()..].iter().all(|&s| s == 0), "only silence is cut");
         assert_ne!(clip[0], 0);
+        assert_ne!(clip[clip.len() - 1], 0, "the device closes on the last sound, not after silence");
     }
+}
+
+#[test]
+fn a_clip_is_cut_to_its_sound() {
+    assert_eq!(&sounding(&[0, 0, 3, 0, -2, 0, 0])[..], &[3, 0, -2]);
+    assert!(sounding(&[0, 0]).is_empty());
+    assert!(sounding(&[]).is_empty());
 }
 
 #[test]
 fn every_embedded_sound_is_at_the_same_loudness_with_headroom() {
     for bytes in embedded() {
+        // Levelled as generated: the silence a clip is cut from is part of
+        // the 400 ms blocks the loudness is gated on.
+        let lufs = loudness::integrated(&floats(&decode_flac(bytes).unwrap().1));
         let clip = floats(&decoded(bytes));
-        let lufs = loudness::integrated(&clip);
         assert!((lufs - loudness::TARGET_LUFS).abs() < 1.0, "{lufs} LUFS");
         assert!(loudness::peak_dbfs(&clip) < loudness::PEAK_DBFS, "peak under -3 dBFS");
         let last = clip[clip.len() - 1].abs();
