@@ -7,6 +7,7 @@ pub(crate) mod device;
 pub(crate) mod export;
 pub(crate) mod loudness;
 pub(crate) mod pulse;
+pub(crate) mod quiet;
 pub(crate) mod sounds;
 pub(crate) mod speech;
 pub(crate) mod track;

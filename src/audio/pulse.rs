@@ -5,7 +5,8 @@
 //! What is heard sets the session's clock: the session starts when the
 //! track's first sample is heard, a resume or a skip returns when the track is
 //! heard again, and a timekeeper thread keeps the clock's origin on the sound
-//! card's clock as the two drift apart.
+//! card's clock as the two drift apart. The same thread corks the stream
+//! through the track's long silences (see [`quiet`](super::quiet)).
 
 use std::ffi::CString;
 use std::pin::Pin;
@@ -20,6 +21,7 @@ use pulseaudio::protocol::{self, PlaybackLatency};
 use pulseaudio::{Client, ClientError, PlaybackSource, PlaybackStream};
 use rodio::Source as _;
 
+use super::quiet::{self, Rest};
 use super::sounds::RATE;
 use super::track::Playhead;
 use crate::session::clock::Origin;
@@ -27,21 +29,59 @@ use crate::session::clock::Origin;
 /// Bytes per frame: one f32 sample (the track is mono).
 const FRAME: usize = 4;
 
-/// The server keeps this much of the track queued: small enough that a skip
-/// or a resume is heard within a tenth of a second, large enough that a busy
-/// machine does not starve the sink. Never the server's default (about 2 s),
-/// which puts the sound seconds behind the screen.
-const TARGET: Duration = Duration::from_millis(100);
+/// Which server is at the other end: the two differ in what a stream costs
+/// them, so they are driven differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Server {
+    /// PulseAudio runs its sink at the latency the stream asks for, and keeps
+    /// to it while the stream is corked: a rest closes the stream.
+    PulseAudio,
+    /// PipeWire runs its graph in quanta of its own, and a corked stream
+    /// costs it nothing, while opening one wakes its session manager: a rest
+    /// corks the stream.
+    PipeWire,
+}
 
-/// The server asks for more when this much has been played: fewer, larger
-/// requests wake this process and the server less often.
-const REQUEST: Duration = Duration::from_millis(40);
+impl Server {
+    fn of(client: &Client) -> Server {
+        let name = block_on(client.server_info()).ok().and_then(|i| i.server_name);
+        match name {
+            Some(name) if name.to_string_lossy().contains("PipeWire") => Server::PipeWire,
+            _ => Server::PulseAudio,
+        }
+    }
+
+    /// How much of the track the server keeps queued, and how much of it
+    /// plays before the server asks for more (which wakes this process).
+    /// Never the server's default (about 2 s), which puts the sound seconds
+    /// behind the screen. PulseAudio runs the sink at (queued - 2 x asked) / 2
+    /// = 10 ms of latency: a sink that cannot rewind (Bluetooth) still pauses
+    /// at once, and its monitor hears what the card plays. PipeWire's sink
+    /// latency is its quantum whatever is queued, and it costs it less to be
+    /// asked less often.
+    fn buffer(self) -> (Duration, Duration) {
+        match self {
+            Server::PulseAudio => (Duration::from_millis(220), Duration::from_millis(100)),
+            Server::PipeWire => (Duration::from_millis(500), Duration::from_millis(250)),
+        }
+    }
+}
+
+/// How soon after a start the timekeeper compares the clocks: the server's
+/// timing has settled by then, and the next sound is still a rest's lead
+/// ([`quiet`](super::quiet)) away.
+const SETTLE: Duration = Duration::from_millis(100);
+
+/// An estimate of how long a start takes is capped here: a start that took
+/// longer (a sink waking from suspend) says nothing of the next.
+const MAX_START: Duration = Duration::from_millis(100);
 
 /// How long a sink may take to wake from suspend (a Bluetooth headset) before
 /// the session starts anyway.
 const WAKE: Duration = Duration::from_secs(5);
 
-/// How often the timekeeper compares the sound card's clock with the system's.
+/// How often the timekeeper compares the sound card's clock with the system's
+/// (while sound plays).
 const KEEP_TIME: Duration = Duration::from_secs(1);
 
 fn bytes(d: Duration) -> u32 {
@@ -87,8 +127,8 @@ impl Shared {
         feed.pos = frame;
     }
 
-    /// Lets the server pull again, and waits (briefly) until it has, so the
-    /// stream is full before it is uncorked.
+    /// Lets the server pull again, and waits (briefly) until it has taken
+    /// frames up to `want`, so the stream is full before it is uncorked.
     fn release(&self, want: u64) {
         let waker = {
             let mut feed = self.lock();
@@ -126,12 +166,24 @@ impl PlaybackSource for Shared {
 
 /// Where the track is on the stream, and when it was last heard.
 struct Timing {
+    /// The stream, while there is one: a rest closes it.
+    stream: Option<PlaybackStream>,
     /// The stream's byte index at which frame `base_frame` of the track sits.
     base_read: i64,
     base_frame: u64,
-    /// An instant at which a frame was heard, for the timekeeper; `None` while
-    /// the stream is corked.
+    /// An instant at which a frame was heard: the clock every later frame is
+    /// timed by. `None` while paused.
     anchor: Option<(Instant, f64)>,
+    /// The rest the stream is closed through, if it is.
+    resting: Option<Rest>,
+    /// Rests before this frame are passed over (the track has been moved past
+    /// them, or has just woken from one).
+    passed: u64,
+    /// How long the last start took, from opening or uncorking the stream to
+    /// its first frame heard.
+    start: Duration,
+    /// When the timekeeper next compares the two clocks.
+    check: Instant,
 }
 
 impl Timing {
@@ -141,17 +193,38 @@ impl Timing {
         let queued_in_sink = info.sink_usec as f64 * f64::from(RATE) / 1e6;
         self.base_frame as f64 + read - queued_in_sink
     }
+
+    /// The instant frame `frame` is heard, by the anchor's clock.
+    fn instant_of(&self, frame: f64) -> Option<Instant> {
+        let (at, heard) = self.anchor?;
+        let ahead = frame - heard;
+        if ahead >= 0.0 { Some(at + frames_to_duration(ahead)) } else { at.checked_sub(frames_to_duration(-ahead)) }
+    }
+
+    /// The frame heard at `now`, by the anchor's clock.
+    fn frame_at(&self, now: Instant) -> Option<f64> {
+        let (at, heard) = self.anchor?;
+        Some(heard + now.saturating_duration_since(at).as_secs_f64() * f64::from(RATE))
+    }
+}
+
+/// The connection and what feeds its stream, shared by the session and the
+/// timekeeper.
+struct Line {
+    client: Client,
+    server: Server,
+    sink: CString,
+    feed: Shared,
+    timing: Mutex<Timing>,
+    origin: Origin,
+    rests: Vec<Rest>,
 }
 
 /// The track playing on a stream of the sound server.
 pub(crate) struct Stream {
-    stream: PlaybackStream,
-    feed: Shared,
-    timing: Arc<Mutex<Timing>>,
+    line: Arc<Line>,
     /// Dropped to stop the timekeeper.
     keeper: Option<(Sender<()>, JoinHandle<()>)>,
-    /// Kept so the connection lives as long as the stream.
-    _client: Client,
 }
 
 /// Connects to the sound server the environment names.
@@ -187,30 +260,39 @@ pub(crate) fn open(track: Playhead, device: Option<&str>, origin: &Origin) -> Re
         Some(name) => CString::new(name).map_err(|_| format!("no sink named {name:?}"))?,
         None => CString::from(c"@DEFAULT_SINK@"),
     };
-    let feed = Shared(Arc::new(Mutex::new(Feed { head: track, pos: 0, held: false, waker: None })));
-    let stream = block_on(client.create_playback_stream(params(sink), feed.clone())).map_err(|e| match e {
-        ClientError::ServerError(protocol::PulseError::NoEntity) => format!(
-            "the sound server has no sink named {}; `stretch doctor` lists them",
-            device.unwrap_or("@DEFAULT_SINK@")
-        ),
-        e => describe(&e),
-    })?;
-    let timing = Arc::new(Mutex::new(Timing { base_read: 0, base_frame: 0, anchor: None }));
-    let mut out = Stream { stream, feed, timing, keeper: None, _client: client };
-    out.feed.release(u64::from(bytes(TARGET)) / FRAME as u64);
-    let first = {
-        let mut timing = out.lock_timing();
-        block_on(out.stream.uncork()).map_err(|e| describe(&e))?;
-        let at = out.heard_at(&timing, 0, WAKE);
-        timing.anchor = Some((at, 0.0));
-        at
+    let rests = quiet::plan(&track.track().sounds());
+    let feed = Shared(Arc::new(Mutex::new(Feed { head: track, pos: 0, held: true, waker: None })));
+    let now = Instant::now();
+    let timing = Timing {
+        stream: None,
+        base_read: 0,
+        base_frame: 0,
+        anchor: None,
+        resting: None,
+        passed: 0,
+        start: Duration::ZERO,
+        check: now + KEEP_TIME,
     };
-    origin.set(first);
-    out.keeper = Some(keep_time(out.stream.clone(), out.timing.clone(), origin.clone()));
+    let server = Server::of(&client);
+    let line = Line { client, server, sink, feed, timing: Mutex::new(timing), origin: origin.clone(), rests };
+    let mut out = Stream { line: Arc::new(line), keeper: None };
+    {
+        let mut timing = out.line.lock_timing();
+        out.line.start(&mut timing, 0, WAKE).map_err(|e| match e {
+            ClientError::ServerError(protocol::PulseError::NoEntity) => format!(
+                "the sound server has no sink named {}; `stretch doctor` lists them",
+                device.unwrap_or("@DEFAULT_SINK@")
+            ),
+            e => describe(&e),
+        })?;
+        origin.set(timing.anchor.map_or(now, |(at, _)| at));
+    }
+    out.keeper = Some(keep_time(Arc::clone(&out.line)));
     Ok(out)
 }
 
-fn params(sink: CString) -> protocol::PlaybackStreamParams {
+fn params(sink: CString, server: Server) -> protocol::PlaybackStreamParams {
+    let (queued, asked) = server.buffer();
     let mut props = protocol::Props::new();
     props.set(protocol::Prop::MediaName, c"stretch cues");
     protocol::PlaybackStreamParams {
@@ -219,9 +301,9 @@ fn params(sink: CString) -> protocol::PlaybackStreamParams {
         sink_name: Some(sink),
         buffer_attr: protocol::stream::BufferAttr {
             max_length: u32::MAX,
-            target_length: bytes(TARGET),
-            pre_buffering: bytes(TARGET) / 2,
-            minimum_request_length: bytes(REQUEST),
+            target_length: bytes(queued),
+            pre_buffering: bytes(queued) / 2,
+            minimum_request_length: bytes(asked),
             fragment_size: u32::MAX,
         },
         props,
@@ -230,94 +312,225 @@ fn params(sink: CString) -> protocol::PlaybackStreamParams {
     }
 }
 
-impl Stream {
+impl Line {
     fn lock_timing(&self) -> MutexGuard<'_, Timing> {
         self.timing.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Pauses what is heard at once: corks the stream and drops what the
-    /// server had queued, so the track resumes from the frame last heard.
-    pub(crate) fn pause(&self) {
-        let mut timing = self.lock_timing();
-        timing.anchor = None;
+    /// Corks the stream and drops what the server had queued; the track goes
+    /// on from `frame` when it is started again.
+    fn halt(&self, timing: &mut Timing, frame: u64) {
         self.feed.hold();
-        let _ = block_on(self.stream.cork());
-        let written = self.feed.lock().pos;
-        let heard = query(&self.stream).map(|(_, info)| timing.heard(&info));
-        let frame = heard.map_or(written, |h| (h.max(timing.base_frame as f64) as u64).min(written));
-        self.rebase(&mut timing, frame);
-    }
-
-    /// Resumes, and returns once the track is heard again.
-    pub(crate) fn resume(&self) {
-        let mut timing = self.lock_timing();
-        self.restart(&mut timing);
-    }
-
-    /// Jumps to `to`, and returns once the track is heard from there.
-    pub(crate) fn seek(&self, to: Duration) {
-        let mut timing = self.lock_timing();
-        timing.anchor = None;
-        self.feed.hold();
-        let _ = block_on(self.stream.cork());
-        self.rebase(&mut timing, super::track::sample_at(to) as u64);
-        self.restart(&mut timing);
-    }
-
-    /// The position on the track heard now, if the server says.
-    pub(crate) fn heard(&self) -> Option<Duration> {
-        let timing = self.lock_timing();
-        let (_, info) = query(&self.stream)?;
-        Some(frames_to_duration(timing.heard(&info)))
-    }
-
-    /// Drops what the corked stream holds; the track goes on from `frame`.
-    fn rebase(&self, timing: &mut Timing, frame: u64) {
-        let _ = block_on(self.stream.flush());
-        self.feed.seek(frame);
-        if let Some((_, info)) = query(&self.stream) {
-            timing.base_read = info.read_offset;
+        if let Some(stream) = &timing.stream {
+            let _ = block_on(stream.cork());
+            let _ = block_on(stream.flush());
+            if let Some((_, info)) = query(stream) {
+                timing.base_read = info.read_offset;
+            }
         }
+        self.feed.seek(frame);
         timing.base_frame = frame;
+        timing.passed = frame;
     }
 
-    /// Refills the stream, uncorks it and waits until its first frame is heard.
-    fn restart(&self, timing: &mut Timing) {
-        let from = timing.base_frame;
-        self.feed.release(from + u64::from(bytes(TARGET)) / FRAME as u64);
-        let _ = block_on(self.stream.uncork());
-        let at = self.heard_at(timing, from, Duration::from_millis(500));
-        timing.anchor = Some((at, from as f64));
+    /// Closes the stream through `rest`: a corked stream would still hold
+    /// PulseAudio's sink to the stream's short latency, waking it every few
+    /// milliseconds; with none, the server sleeps.
+    fn close_for(&self, timing: &mut Timing, rest: Rest) {
+        self.feed.hold();
+        if let Some(stream) = timing.stream.take() {
+            let _ = block_on(stream.delete());
+        }
+        self.feed.seek(rest.wake);
+        timing.base_frame = rest.wake;
+        timing.passed = rest.wake;
+    }
+
+    /// Opens a stream (corked) on the sink, fed from where the track stands.
+    fn open_stream(&self, timing: &mut Timing) -> Result<(), ClientError> {
+        let stream =
+            block_on(self.client.create_playback_stream(params(self.sink.clone(), self.server), self.feed.clone()))?;
+        timing.base_read = query(&stream).map_or(0, |(_, info)| info.read_offset);
+        timing.stream = Some(stream);
+        Ok(())
+    }
+
+    /// Refills the stream from `frame`, uncorks it and waits (at most
+    /// `limit`) until that frame is heard, which becomes the anchor.
+    fn start(&self, timing: &mut Timing, frame: u64, limit: Duration) -> Result<(), ClientError> {
+        let asked = Instant::now();
+        if timing.stream.is_none() {
+            self.open_stream(timing)?;
+        }
+        let Some(stream) = timing.stream.as_ref() else { return Err(ClientError::Disconnected) };
+        // The server asks for about what it queues at once; half of that is
+        // its pre-buffer, which must be there before it plays.
+        self.feed.release(frame + u64::from(bytes(self.server.buffer().0) / 2) / FRAME as u64);
+        block_on(stream.uncork())?;
+        let at = self.heard_at(timing, frame, limit);
+        timing.start = at.saturating_duration_since(asked).min(MAX_START);
+        timing.anchor = Some((at, frame as f64));
+        timing.resting = None;
+        // Just after a start the server's timing is rough: look again once
+        // the stream has settled, before the next sound.
+        timing.check = Instant::now() + SETTLE;
+        Ok(())
     }
 
     /// The instant frame `frame` is heard, waiting until then (or `limit`).
     fn heard_at(&self, timing: &Timing, frame: u64, limit: Duration) -> Instant {
         let give_up = Instant::now() + limit;
         loop {
-            if let Some((at, info)) = query(&self.stream)
-                && info.playing
-            {
-                let ahead = frame as f64 - timing.heard(&info);
-                if ahead <= 0.0 {
-                    return at.checked_sub(frames_to_duration(-ahead)).unwrap_or(at);
-                }
-                if ahead < f64::from(RATE) / 500.0 {
-                    let when = at + frames_to_duration(ahead);
-                    std::thread::sleep(when.saturating_duration_since(Instant::now()));
-                    return when;
-                }
-            }
             if Instant::now() >= give_up {
                 return Instant::now();
             }
-            std::thread::sleep(Duration::from_millis(2));
+            let Some((at, info)) = timing.stream.as_ref().and_then(query) else {
+                std::thread::sleep(Duration::from_millis(2));
+                continue;
+            };
+            if !info.playing {
+                // Not yet playing: the sink plays out what it already holds
+                // first (PulseAudio's idle null sink holds 2 s).
+                let held = Duration::from_micros(info.sink_usec).saturating_sub(Duration::from_millis(5));
+                std::thread::sleep(held.clamp(Duration::from_millis(2), Duration::from_millis(100)));
+                continue;
+            }
+            let ahead = frame as f64 - timing.heard(&info);
+            if ahead <= 0.0 {
+                return at.checked_sub(frames_to_duration(-ahead)).unwrap_or(at);
+            }
+            let when = at + frames_to_duration(ahead);
+            if ahead < f64::from(RATE) / 500.0 {
+                std::thread::sleep(when.saturating_duration_since(Instant::now()));
+                return when;
+            }
+            // Asleep until just before, and then asked again: each question
+            // costs the server a wake-up.
+            let nearly = when.checked_sub(Duration::from_millis(2)).unwrap_or(when);
+            std::thread::sleep(nearly.saturating_duration_since(Instant::now()).min(limit));
         }
+    }
+
+    /// The frame heard now: by the anchor's clock while resting, else as
+    /// the server says.
+    fn heard(&self, timing: &Timing) -> Option<f64> {
+        match &timing.stream {
+            Some(stream) if timing.resting.is_none() => query(stream).map(|(_, info)| timing.heard(&info)),
+            _ => timing.frame_at(Instant::now()),
+        }
+    }
+
+    /// One round of the timekeeper: rests, wakes or compares clocks as due,
+    /// and says when to look again.
+    fn keep(&self) -> Instant {
+        let mut timing = self.lock_timing();
+        let now = Instant::now();
+        let Some(heard) = timing.frame_at(now) else { return now + KEEP_TIME };
+        if let Some(rest) = timing.resting {
+            let due = timing.instant_of(rest.wake as f64).map_or(now, |at| at.checked_sub(timing.start).unwrap_or(at));
+            if now < due {
+                return due;
+            }
+            self.wake(&mut timing, rest);
+            return timing.check.min(Instant::now() + KEEP_TIME);
+        }
+        let next = self.rests.iter().find(|r| r.cork >= timing.passed).copied();
+        if let Some(rest) = next
+            && heard >= rest.cork as f64
+        {
+            match self.server {
+                Server::PulseAudio => self.close_for(&mut timing, rest),
+                Server::PipeWire => self.halt(&mut timing, rest.wake),
+            }
+            timing.resting = Some(rest);
+            return timing.instant_of(rest.wake as f64).map_or(now, |at| at.checked_sub(timing.start).unwrap_or(at));
+        }
+        if now >= timing.check {
+            self.compare_clocks(&mut timing);
+            timing.check = Instant::now() + KEEP_TIME;
+        }
+        let cork = next.and_then(|r| timing.instant_of(r.cork as f64)).unwrap_or(timing.check);
+        cork.min(timing.check)
+    }
+
+    /// Ends a rest: the track is heard again from `rest.wake`. The anchor
+    /// stays the clock the session already keeps, so the settling comparison
+    /// that follows moves the session's clock by however late (or soon) the
+    /// sound came back, in the silence before the next sound.
+    fn wake(&self, timing: &mut Timing, rest: Rest) {
+        let kept = timing.anchor;
+        if self.start(timing, rest.wake, Duration::from_millis(500)).is_ok() {
+            timing.anchor = kept;
+            timing.passed = rest.wake;
+        }
+    }
+
+    /// Moves the origin by how far the sound has drifted from the system
+    /// clock since it was last heard on time, so deadlines follow the sound
+    /// card. Differences under 2 ms are measurement noise.
+    fn compare_clocks(&self, timing: &mut Timing) {
+        let Some((now, info)) = timing.stream.as_ref().and_then(query) else { return };
+        let heard = timing.heard(&info);
+        let Some(expected) = timing.instant_of(heard) else { return };
+        let (late, early) = (now.saturating_duration_since(expected), expected.saturating_duration_since(now));
+        let noise = Duration::from_millis(2);
+        if late > noise && late < Duration::from_millis(500) {
+            self.origin.delay(late);
+        } else if early > noise && early < Duration::from_millis(500) {
+            self.origin.advance(early);
+        } else {
+            return;
+        }
+        timing.anchor = Some((now, heard));
+    }
+}
+
+impl Stream {
+    /// Pauses what is heard at once: corks the stream and drops what the
+    /// server had queued, so the track resumes from the frame last heard.
+    pub(crate) fn pause(&self) {
+        let line = &self.line;
+        let mut timing = line.lock_timing();
+        let written = line.feed.lock().pos;
+        let frame = match line.heard(&timing) {
+            // Resting, the feed waits at the rest's end: the frame heard now is before it.
+            Some(heard) if timing.resting.is_some() => heard as u64,
+            Some(heard) => (heard.max(timing.base_frame as f64) as u64).min(written),
+            None => written,
+        };
+        timing.anchor = None;
+        timing.resting = None;
+        line.halt(&mut timing, frame);
+    }
+
+    /// Resumes, and returns once the track is heard again.
+    pub(crate) fn resume(&self) {
+        let mut timing = self.line.lock_timing();
+        let from = timing.base_frame;
+        let _ = self.line.start(&mut timing, from, Duration::from_millis(500));
+    }
+
+    /// Jumps to `to`, and returns once the track is heard from there.
+    pub(crate) fn seek(&self, to: Duration) {
+        let mut timing = self.line.lock_timing();
+        timing.anchor = None;
+        let frame = super::track::sample_at(to) as u64;
+        self.line.halt(&mut timing, frame);
+        let _ = self.line.start(&mut timing, frame, Duration::from_millis(500));
+    }
+
+    /// The position on the track heard now, if the server says.
+    pub(crate) fn heard(&self) -> Option<Duration> {
+        let timing = self.line.lock_timing();
+        self.line.heard(&timing).map(frames_to_duration)
     }
 
     /// Closes the stream now.
     pub(crate) fn stop(mut self) {
         self.keeper.take();
-        let _ = block_on(self.stream.clone().delete());
+        if let Some(stream) = self.line.lock_timing().stream.take() {
+            let _ = block_on(stream.delete());
+        }
     }
 }
 
@@ -339,28 +552,17 @@ fn query(stream: &PlaybackStream) -> Option<(Instant, PlaybackLatency)> {
     Some((asked + (answered - asked) / 2, info))
 }
 
-/// Every [`KEEP_TIME`], moves the origin by how far the sound has drifted
-/// from the system clock since it was last heard on time, so deadlines follow
-/// the sound card. Differences under 2 ms are measurement noise.
-fn keep_time(stream: PlaybackStream, timing: Arc<Mutex<Timing>>, origin: Origin) -> (Sender<()>, JoinHandle<()>) {
+/// The timekeeper's thread: it keeps the session's clock on the sound card's
+/// and rests the stream through the track's silences, sleeping in between.
+fn keep_time(line: Arc<Line>) -> (Sender<()>, JoinHandle<()>) {
     let (stop, stopped) = mpsc::channel::<()>();
     let thread = std::thread::spawn(move || {
-        while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(KEEP_TIME) {
-            let mut timing = timing.lock().unwrap_or_else(PoisonError::into_inner);
-            let Some((then, frame)) = timing.anchor else { continue };
-            let Some((now, info)) = query(&stream) else { continue };
-            let heard = timing.heard(&info);
-            let expected = then + frames_to_duration(heard - frame);
-            let (late, early) = (now.saturating_duration_since(expected), expected.saturating_duration_since(now));
-            let noise = Duration::from_millis(2);
-            if late > noise && late < Duration::from_millis(500) {
-                origin.delay(late);
-            } else if early > noise && early < Duration::from_millis(500) {
-                origin.advance(early);
-            } else {
-                continue;
+        loop {
+            let next = line.keep();
+            let wait = next.saturating_duration_since(Instant::now());
+            if !matches!(stopped.recv_timeout(wait), Err(RecvTimeoutError::Timeout)) {
+                break;
             }
-            timing.anchor = Some((now, heard));
         }
     });
     (stop, thread)

@@ -95,8 +95,23 @@ impl Track {
 
     /// When its last sound ends: the track is silent from there on.
     pub(crate) fn sounding_until(&self) -> Duration {
-        let end = self.cues.iter().map(|c| c.onset + c.len()).max().unwrap_or(0).min(self.len);
-        Duration::from_nanos(end as u64 * 1_000_000_000 / u64::from(RATE))
+        let end = self.sounds().last().map_or(0, |s| s.end);
+        // Rounded up, so it names the sample after the last sound exactly.
+        Duration::from_nanos((end as u64 * 1_000_000_000).div_ceil(u64::from(RATE)))
+    }
+
+    /// The stretches of sound, in samples (`start..end`), in order, touching
+    /// or overlapping cues merged: the track is silent everywhere else.
+    pub(crate) fn sounds(&self) -> Vec<std::ops::Range<usize>> {
+        let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
+        for cue in &self.cues {
+            let (start, end) = (cue.onset, (cue.onset + cue.len()).min(self.len));
+            match spans.last_mut() {
+                Some(last) if start <= last.end => last.end = last.end.max(end),
+                _ => spans.push(start..end),
+            }
+        }
+        spans
     }
 
     /// Where each sounding cue starts, in samples, in timeline order.
@@ -123,6 +138,11 @@ pub(crate) struct Playhead {
 }
 
 impl Playhead {
+    /// The track it plays.
+    pub(crate) fn track(&self) -> &Track {
+        &self.track
+    }
+
     /// Moves to sample `pos`, picking up the cues that sound there.
     fn seek_to(&mut self, pos: usize) {
         self.pos = pos.min(self.track.len);
@@ -229,6 +249,24 @@ mod tests {
                     assert_eq!(all[onset - 1], 0.0, "silence before the cue at {onset}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn the_track_sounds_exactly_in_its_sounding_spans() {
+        let t = wall_calf();
+        for set in [SoundSet::Voice, SoundSet::Chime] {
+            let track = render(&t, set, 100);
+            let spans = track.sounds();
+            let all = samples(&track);
+            let inside = |i: usize| spans.iter().any(|s| s.contains(&i));
+            assert!(all.iter().enumerate().all(|(i, &x)| x == 0.0 || inside(i)), "no sound outside a span");
+            for s in &spans {
+                assert_ne!(all[s.start], 0.0);
+                assert_ne!(all[s.end - 1], 0.0);
+            }
+            assert!(spans.windows(2).all(|w| w[0].end < w[1].start), "in order, apart");
+            assert_eq!(spans.last().map(|s| s.end), Some(sample_at(track.sounding_until())));
         }
     }
 

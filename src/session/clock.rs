@@ -5,8 +5,8 @@
 
 #[cfg(test)]
 use std::collections::VecDeque;
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 /// Why a routine stops before its end.
@@ -47,6 +47,9 @@ pub(crate) enum Control {
     Pause,
     /// Skip the rest of a prepare or rest phase.
     Skip,
+    /// The origin moved earlier: a deadline being waited for may be due now.
+    /// The clock acts on it itself; the runner never receives it.
+    Retime,
 }
 
 /// The runner's view of time: offsets from the start of the routine.
@@ -64,34 +67,54 @@ pub(crate) trait Clock {
 /// track's first sample is heard, and nudges it when the sound card's clock
 /// and the system's drift apart, so the output's clock is the master.
 #[derive(Debug, Clone)]
-pub(crate) struct Origin(Arc<Mutex<Instant>>);
+pub(crate) struct Origin {
+    at: Arc<Mutex<Instant>>,
+    /// Wakes the clock when the origin moves earlier.
+    clock: Option<Sender<Control>>,
+}
 
 impl Origin {
     /// An origin at `at`.
     pub(crate) fn at(at: Instant) -> Self {
-        Origin(Arc::new(Mutex::new(at)))
+        Origin { at: Arc::new(Mutex::new(at)), clock: None }
+    }
+
+    /// The same origin, waking the clock that reads `controls` when it moves
+    /// earlier: a deadline it sleeps towards may have come.
+    pub(crate) fn waking(self, controls: Sender<Control>) -> Self {
+        Origin { clock: Some(controls), ..self }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Instant> {
+        self.at.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The instant the routine started.
     pub(crate) fn get(&self) -> Instant {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        *self.lock()
     }
 
     /// Moves the origin to `at`.
     pub(crate) fn set(&self, at: Instant) {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = at;
+        *self.lock() = at;
     }
 
     /// Moves the origin later by `by` (the sound is behind the system clock).
+    /// A clock asleep re-reads the origin when it wakes, and sleeps on.
     pub(crate) fn delay(&self, by: Duration) {
-        let mut origin = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        *origin += by;
+        *self.lock() += by;
     }
 
-    /// Moves the origin earlier by `by` (the sound is ahead of the system clock).
+    /// Moves the origin earlier by `by` (the sound is ahead of the system
+    /// clock), and wakes the clock.
     pub(crate) fn advance(&self, by: Duration) {
-        let mut origin = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        *origin = origin.checked_sub(by).unwrap_or(*origin);
+        {
+            let mut origin = self.lock();
+            *origin = origin.checked_sub(by).unwrap_or(*origin);
+        }
+        if let Some(clock) = &self.clock {
+            let _ = clock.send(Control::Retime);
+        }
     }
 
     /// The origin on `CLOCK_MONOTONIC`, in milliseconds: what `Instant` reads
@@ -134,7 +157,7 @@ impl Clock for MonotonicClock {
 
     fn wait_until(&mut self, deadline: Option<Duration>) -> Option<Control> {
         let Some(deadline) = deadline else {
-            return self.controls.recv().ok();
+            return self.controls.iter().find(|c| *c != Control::Retime);
         };
         loop {
             // Read afresh each time round: the output may have moved the origin.
@@ -144,8 +167,8 @@ impl Clock for MonotonicClock {
                 return None;
             }
             match self.controls.recv_timeout(target - now) {
+                Ok(Control::Retime) | Err(RecvTimeoutError::Timeout) => continue,
                 Ok(control) => return Some(control),
-                Err(RecvTimeoutError::Timeout) => continue,
                 Err(RecvTimeoutError::Disconnected) => std::thread::sleep(target - now),
             }
         }
@@ -228,6 +251,21 @@ mod tests {
         tx.send(Control::Pause).unwrap();
         assert_eq!(clock.wait_until(Some(Duration::from_secs(60))), Some(Control::Pause));
         assert!(clock.now() < Duration::from_secs(1));
+    }
+
+    #[test]
+    fn an_origin_moved_earlier_wakes_the_clock_for_a_deadline_now_due() {
+        let (tx, rx) = mpsc::channel();
+        let origin = Origin::at(Instant::now()).waking(tx.clone());
+        let mut clock = MonotonicClock::from_origin(origin.clone(), rx);
+        // Already queued: the clock re-reads the origin and finds the deadline past.
+        origin.advance(Duration::from_secs(60));
+        assert_eq!(clock.wait_until(Some(Duration::from_secs(30))), None);
+        assert!(clock.now() >= Duration::from_secs(60));
+        // A retime never reaches the runner as a control.
+        origin.advance(Duration::from_secs(1));
+        tx.send(Control::Skip).unwrap();
+        assert_eq!(clock.wait_until(None), Some(Control::Skip));
     }
 
     #[test]

@@ -93,23 +93,26 @@ pub(crate) fn perform_with(
         asking.stop_with(controls.clone());
     }
     signals::survive_the_background()?;
+    let retime = controls.clone();
     let keys = keys::listen(controls.clone());
     signals::forward_to(controls)?;
     // Human output goes to stdout, or to stderr when `--json` owns stdout.
     let mut look = Look::of(if request.json { Stream::Stderr } else { Stream::Stdout }, request.color, env);
     // A bar redrawn over JSON lines on the same terminal would garble both.
     look.live &= !(request.json && Stream::Stdout.is_terminal());
+    let mut human = Human::new(Style { look, bell: false }, timeline.reps, timeline.stepped);
+    // Said before the device opens, which can take a moment: the screen
+    // answers at once.
+    if keys.is_some() {
+        human.line(keys::HINT);
+    }
     // With sound, the routine starts when its first sample is heard.
-    let origin = Origin::at(Instant::now());
+    let origin = Origin::at(Instant::now()).waking(retime);
     let (mut output, audio, sounding) = open_output(request, &origin, look.stream.is_terminal(), env);
     if audio != AudioUsed::Device {
         origin.set(Instant::now());
     }
-    let style = Style { look, bell: audio == AudioUsed::Bell };
-    let mut human = Human::new(style, timeline.reps, timeline.stepped);
-    if keys.is_some() {
-        human.line(keys::HINT);
-    }
+    human.ring_bell(audio == AudioUsed::Bell);
     let events = request.json.then(|| JsonEvents::new(output::Stdout, timeline.reps).with_origin(origin.clone()));
     let mut watchers = Watchers { human: &mut human, events };
     // In the local zone, so a session across a clock change ends with the new offset.

@@ -212,7 +212,7 @@ impl Walk<'_> {
                 self.skip_cues_before(now);
                 observer.skipped(&current, Moment { planned: now, actual: now });
             }
-            Control::Skip => {}
+            Control::Skip | Control::Retime => {}
         }
         None
     }
@@ -253,7 +253,7 @@ impl Walk<'_> {
                     return Some(self.stop(current, Moment { planned: now, actual: now }, reason, observer, transport));
                 }
                 Some(Control::Pause) | None => break,
-                Some(Control::Skip) => {}
+                Some(Control::Skip | Control::Retime) => {}
             }
         }
         // Resumed when it is heard again: the output returns once it is.

@@ -45,6 +45,11 @@ impl Human {
         Human { style, reps, stepped, bar, words: String::new() }
     }
 
+    /// Rings the bell at each cue from now on (when no device plays them).
+    pub(crate) fn ring_bell(&mut self, bell: bool) {
+        self.style.bell = bell;
+    }
+
     /// Prints a line, above the bar if there is one.
     pub(crate) fn line(&self, text: &str) {
         match &self.bar {
