@@ -41,7 +41,7 @@ FULL_ROUTINE = []
 QUICK_ROUTINE = ["--prepare", "1s", "--reps", "2", "--hold", "2s", "--rest", "1s"]
 # Window (seconds after start) in which wake-ups are counted: inside the hold.
 WAKE_WINDOW = (2.0, 8.0)
-PARTS = ["startup", "accuracy", "audio", "cost", "peers"]
+PARTS = ["startup", "accuracy", "audio", "servers", "cost", "peers"]
 
 
 def log(msg):
@@ -375,6 +375,9 @@ class Bench:
         env = {k: v for k, v in os.environ.items() if not k.startswith("STRETCH_")}
         env.update(HOME=str(home), STRETCH_CONFIG_DIR=str(self.tmp / "config"), TERM="xterm-256color")
         env.pop("XDG_RUNTIME_DIR", None)
+        if getattr(self, "pulse_ok", False) and home == self.pulse.client_home:
+            # The bench's server, for clients of its protocol (ALSA's plugin reads .asoundrc).
+            env["PULSE_SERVER"] = f"unix:{self.pulse.socket}"
         return env
 
     def data_dir(self):
@@ -683,6 +686,17 @@ non-zero sample after ≥ 50 ms (capture) or ≥ 100 ms (WAV) of exact zeros; er
 """ + "\n".join(rows)
         self.section("Audio placement", body)
         self.target("cue placement in the track", "exact to the sample", "exact" if exact else "not exact", exact)
+
+    # -- through sound servers
+
+    def servers(self):
+        import servers
+
+        self.load("through sound servers, start")
+        body, targets = servers.report(self, 1 if self.quick else self.runs)
+        for figure in targets:
+            self.target(*figure)
+        self.section("Through sound servers", body)
 
     # -- start-up
 
@@ -1006,4 +1020,6 @@ def main():
 
 if __name__ == "__main__":
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    # bench/servers.py imports this file as `run`: the same module, not a copy.
+    sys.modules.setdefault("run", sys.modules["__main__"])
     main()

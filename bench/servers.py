@@ -313,7 +313,9 @@ def measure(bench, server, runs):
         prepare = session.phases()[0]["monotonic_ms"]
         pressed = prepare + at
         stopped = heard.last_sound(pressed + 1400)
-        out["pause"].append(stopped - pressed)
+        # Only a key pressed while the voice sounds says when the pause is heard.
+        if stopped is not None and heard.last_sound(pressed) is not None and heard.last_sound(pressed) > pressed - 20:
+            out["pause"].append(max(0.0, stopped - pressed))
         resumed = [e for e in session.events if e["event"] == "resumed"]
         onset = min((o for o in heard.onsets(300) if o > pressed + 200), default=None)
         if resumed and onset:
@@ -323,12 +325,97 @@ def measure(bench, server, runs):
         if session.cpu:
             out["cpu"].append(session.cpu)
         harness.log(f"{server.name} run {i + 1}/{runs}: heard − shown {fmt(errors)}, exit {out['exit'][-1]:.0f} ms, "
-                    f"pause {out['pause'][-1]:.0f} ms, cpu {session.cpu}")
+                    f"pause {fmt(out['pause'][-1:])} ms, cpu {session.cpu}")
     return out
+
+
+def first_output(bench, server, runs):
+    """Spawn to the first byte on a terminal, sound on (ms), and peak RSS (MB)
+    of the default routine with its voice, quit once its first line is shown
+    (by then every clip it plays has been decoded)."""
+    argv = [str(bench.binary), "tonight", "--no-log", "--device", SINK]
+    env = server.env(STRETCH_CONFIG_DIR=str(bench.tmp / "config"), TERM="xterm-256color")
+    shown = lambda out: b"\n" in out
+    out = [harness.spawn(argv, env, tty=True, end=shown, quit=b"q") for _ in range(runs)]
+    return [r.first_output * 1000 for r in out if r.first_output is not None], [r.maxrss_mb for r in out]
 
 
 def fmt(values):
     return " ".join("—" if v is None else f"{v:+.1f}" for v in values)
+
+
+def stats(values, unit="", signed=False):
+    values = [v for v in values if v is not None]
+    if not values:
+        return "—"
+    f = (lambda v: f"{v:+.1f}{unit}") if signed else (lambda v: f"{v:.1f}{unit}")
+    return f"{f(statistics.median(values))} ({f(min(values))} – {f(max(values))})"
+
+
+def report(bench, runs):
+    """Both servers measured: the report's section, and its targets as
+    (figure, target, measured, met)."""
+    rows, targets, results = [], [], {}
+    for kind in (PulseAudio, PipeWire):
+        with kind(bench.tmp) as server:
+            got = measure(bench, server, runs)
+            got["first"], rss = first_output(bench, server, runs)
+            got["rss"] += rss
+            results[server.version] = got
+    for name, got in results.items():
+        cpu = [p + s for p, s in got["cpu"]]
+        rows.append(f"| {name} | {stats(got['errors'], ' ms', True)} | {got['missing']} | {stats(got['exit'], ' ms')} | "
+                    f"{stats(got['pause'], ' ms')} | {stats(got['resumed'], ' ms', True)} | "
+                    f"{stats([p for p, _ in got['cpu']], '%')} + {stats([s for _, s in got['cpu']], '%')} = {stats(cpu, '%')} | "
+                    f"{stats(got['first'], ' ms')} | {stats(got['rss'], ' MB')} |")
+    every = lambda key: [v for got in results.values() for v in got[key] if v is not None]
+    errors = every("errors")
+    worst = {name: max(abs(e) for e in got["errors"]) for name, got in results.items() if got["errors"]}
+    med = {name: abs(statistics.median(got["errors"])) for name, got in results.items() if got["errors"]}
+    missing = sum(got["missing"] for got in results.values())
+    targets.append(("heard − shown, every cue, PulseAudio and PipeWire null sinks", "median ≤ 5 ms, max ≤ 15 ms",
+                    "; ".join(f"{n}: median {stats(g['errors'], ' ms', True)}" for n, g in results.items())
+                    + (f"; {missing} cues not heard" if missing else ""),
+                    bool(errors) and not missing and max(med.values()) <= 5 and max(worst.values()) <= 15))
+    exits = every("exit")
+    targets.append(("a device session exits after its last sound is heard", "≤ 100 ms", stats(exits, " ms"),
+                    bool(exits) and max(exits) <= 100))
+    pauses = every("pause")
+    targets.append(("pause heard after the key", "≤ 100 ms", stats(pauses, " ms"), bool(pauses) and max(pauses) <= 100))
+    cpu = [p + s for got in results.values() for p, s in got["cpu"]]
+    targets.append(("program + sound server CPU during a hold", "≤ 0.6% of a core", stats(cpu, "%"),
+                    bool(cpu) and statistics.median(cpu) <= 0.6))
+    first = every("first")
+    targets.append(("time to first output, sound on", "≤ 5 ms", stats(first, " ms"),
+                    bool(first) and statistics.median(first) <= 5))
+    rss = every("rss")
+    targets.append(("peak RSS, sound on", "≤ 8 MB", f"{max(rss):.1f} MB (largest)" if rss else "—",
+                    bool(rss) and max(rss) <= 8))
+    body = f"""
+`python3 bench/servers.py` (run by `bench/run.py`): a private PulseAudio and a headless PipeWire
+(its pulse server), each with a null sink, which consumes audio in real time like a sound card. The
+sink's monitor is recorded with `parec --latency-msec=5`, every chunk stamped on CLOCK_MONOTONIC, and
+set against `stretch tonight --json --device SINK` (stdin on a pseudo-terminal for its keys), {runs}
+run(s) per server:
+
+- **heard − shown**: `{' '.join(CHIME)}`; each phase's cue onset in the monitor against its event's
+  `monotonic_ms` (the cue's lead silence on the exported track added). A null sink's monitor hears a
+  sample when the sink renders it, which is its latency (10 ms on PulseAudio) before the sink plays
+  it: PulseAudio's figures sit about 5 ms early for that reason.
+- **exit**: the process's exit (reaped by `bench/launch.c`) after the last sound in the monitor.
+- **pause**: `{' '.join(PAUSE)}`; space pressed mid-phrase, 1.0 s + 150 ms × run into the getting-ready
+  words; the key's write against the end of the sound in the monitor. **resumed**: space again 1.5 s
+  later; the sound's return against the `resumed` event.
+- **CPU**: `{' '.join(HOLD)}`, not recorded; CPU time of every thread of stretch and of the server's
+  processes (`/proc/*/task/*/schedstat`, nanoseconds) from {CPU_WINDOW[0]:.0f} s to {CPU_WINDOW[1]:.0f} s into the hold,
+  over the wall time. The hold's words end at about 0.4 s, its countdown begins at 11 s.
+- **first output**: spawn to the first byte on a pseudo-terminal, `tonight` (the default routine, with
+  its voice), quit with `q` once a line is shown; **peak RSS** over every run above (`wait4`).
+
+| server | heard − shown | cues missing | exit after the last sound | pause heard | resumed: heard − shown | CPU in a hold: program + server | first output | peak RSS |
+|---|---|---|---|---|---|---|---|---|
+""" + "\n".join(rows)
+    return body, targets
 
 
 def main():
@@ -346,9 +433,8 @@ def main():
     harness.LAUNCH = Bench.tmp / "launch"
     subprocess.run(["cc", "-O2", "-o", str(harness.LAUNCH), str(Path(__file__).parent / "launch.c")], check=True)
     try:
-        for kind in (PulseAudio, PipeWire):
-            with kind(Bench.tmp) as server:
-                print(server.name, json.dumps(measure(Bench, server, args.runs)))
+        body, targets = report(Bench, args.runs)
+        print(body.strip() + "\n\n" + "\n".join(f"| {a} | {b} | {c} | {'met' if d else '**missed**'} |" for a, b, c, d in targets))
     finally:
         shutil.rmtree(Bench.tmp, ignore_errors=True)
 

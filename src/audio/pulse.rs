@@ -227,10 +227,26 @@ pub(crate) struct Stream {
     keeper: Option<(Sender<()>, JoinHandle<()>)>,
 }
 
-/// Connects to the sound server the environment names.
+/// Connects to the sound server the environment names, with the user's
+/// cookie. Without one (a new account whose desktop runs PipeWire, which
+/// ignores it), a blank cookie of the right length, as libpulse sends.
 fn connect() -> Result<Client, String> {
-    Client::from_env(c"stretch").map_err(|e| describe(&e))
+    let socket = pulseaudio::socket_path_from_env().ok_or_else(|| describe(&ClientError::ServerUnavailable))?;
+    let cookie = pulseaudio::cookie_path_from_env().and_then(|path| std::fs::read(path).ok());
+    let cookie = cookie.filter(|c| c.len() == COOKIE).unwrap_or_else(|| vec![0; COOKIE]);
+    let socket = std::os::unix::net::UnixStream::connect(socket).map_err(|e| describe(&ClientError::Io(e)))?;
+    Client::new_unix(c"stretch", socket, Some(cookie)).map_err(|e| match e {
+        ClientError::Protocol(_) | ClientError::ServerError(protocol::PulseError::AccessDenied) => {
+            "the sound server refused this user: run stretch as the user whose desktop plays the sound, \
+             with that user's ~/.config/pulse/cookie"
+                .to_string()
+        }
+        e => describe(&e),
+    })
 }
+
+/// The length of the sound server's authentication cookie.
+const COOKIE: usize = 256;
 
 /// The sinks the server offers: `(name, description)`, the default first.
 pub(crate) fn sinks() -> Result<Vec<(String, String)>, String> {
@@ -279,13 +295,16 @@ pub(crate) fn open(track: Playhead, device: Option<&str>, origin: &Origin) -> Re
     {
         let mut timing = out.line.lock_timing();
         out.line.start(&mut timing, 0, WAKE).map_err(|e| match e {
-            ClientError::ServerError(protocol::PulseError::NoEntity) => format!(
-                "the sound server has no sink named {}; `stretch doctor` lists them",
+            ClientError::ServerError(protocol::PulseError::NoEntity | protocol::PulseError::Invalid) => format!(
+                "the sound server has no sink named {:?}; `stretch doctor` lists them",
                 device.unwrap_or("@DEFAULT_SINK@")
             ),
             e => describe(&e),
         })?;
         origin.set(timing.anchor.map_or(now, |(at, _)| at));
+        // The first start may have woken a suspended sink: that says
+        // nothing of how long the next takes.
+        timing.start = Duration::ZERO;
     }
     out.keeper = Some(keep_time(Arc::clone(&out.line)));
     Ok(out)

@@ -8,7 +8,6 @@
 //! next one, and the phase's chime wherever words cannot be heard in time.
 
 use std::collections::HashMap;
-use std::io::Cursor;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -218,15 +217,21 @@ fn decoded(bytes: &'static [u8]) -> Clip {
         .clone()
 }
 
-/// The sample rate and 16-bit samples of a mono FLAC file.
+/// The sample rate and 16-bit samples of a mono FLAC file, decoded into one
+/// buffer of the exact size: a spoken instruction is close to a megabyte, and
+/// a growing buffer would briefly take three times that.
 fn decode_flac(bytes: &'static [u8]) -> Result<(u32, Vec<i16>), String> {
-    use rodio::Source as _;
-    let decoder = rodio::Decoder::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
-    if decoder.channels().get() != 1 {
-        return Err(format!("{} channels, not mono", decoder.channels()));
+    let mut reader = claxon::FlacReader::new(bytes).map_err(|e| e.to_string())?;
+    let info = reader.streaminfo();
+    if info.channels != 1 || info.bits_per_sample != 16 {
+        return Err(format!("{} channels of {} bits, not 16-bit mono", info.channels, info.bits_per_sample));
     }
-    let rate = decoder.sample_rate().get();
-    Ok((rate, decoder.map(super::wav::to_i16).collect()))
+    let mut samples = Vec::with_capacity(info.samples.unwrap_or(0) as usize);
+    for sample in reader.samples() {
+        let sample = sample.map_err(|e| e.to_string())?;
+        samples.push(i16::try_from(sample).map_err(|_| format!("sample {sample} is not 16-bit"))?);
+    }
+    Ok((info.sample_rate, samples))
 }
 
 /// The samples from the first one that is not zero to the last: a cue starts

@@ -33,9 +33,10 @@ enum Verdict {
 pub(crate) fn run(config: Result<Config>, paths: &Paths, env: &Env) -> Result<u8> {
     // Tightened first, so the data dir and journal checks see the result.
     let privacy = privacy(&paths.data_dir);
+    let device = configured_device(&config);
     let mut checks = vec![
         ("config file".to_string(), config_file(config, paths)),
-        ("audio output".to_string(), audio(env)),
+        ("audio output".to_string(), audio(device, env)),
         ("data dir".to_string(), data_dir(paths)),
         ("journal".to_string(), journal(&paths.journal())),
         ("privacy".to_string(), privacy),
@@ -203,11 +204,25 @@ fn config_file(config: Result<Config>, paths: &Paths) -> Verdict {
     }
 }
 
-/// The default output, and when it does not open, the fix for its cause:
-/// a server to start or a login to run from before speakers to connect.
-fn audio(env: &Env) -> Verdict {
+/// The `device` the config file names, if it reads.
+fn configured_device(config: &Result<Config>) -> Option<String> {
+    config.as_ref().ok().and_then(|c| c.device.clone())
+}
+
+/// The default output (or the configured one), and when it does not open,
+/// the fix for its cause: a server to start or a login to run from before
+/// speakers to connect.
+fn audio(configured: Option<String>, env: &Env) -> Verdict {
     match device::probe() {
         Ok(sinks) if sinks.is_empty() => Verdict::Fail("the sound server offers no output device".into()),
+        Ok(sinks) if configured.as_ref().is_some_and(|d| !sinks.iter().any(|(name, _)| name == d)) => {
+            let names: Vec<&str> = sinks.iter().map(|(name, _)| name.as_str()).collect();
+            Verdict::Fail(format!(
+                "the config file's device = {:?} is not among the sound server's outputs ({}); set one of them, or remove the key for the default",
+                configured.unwrap_or_default(),
+                names.join(", ")
+            ))
+        }
         Ok(sinks) => {
             let list: Vec<String> = sinks
                 .iter()

@@ -246,9 +246,13 @@ fn finish_audio(mut output: Output, clock: &mut MonotonicClock, timeline: &Timel
         }
         return;
     }
+    // However the output fares (a sink removed, a server gone), the wait
+    // ends a little after the last sound was due.
+    let give_up = clock.now() + sounding.saturating_sub(output.heard().unwrap_or(sounding)) + Duration::from_secs(1);
     while let Some(heard) = output.heard() {
         let left = sounding.saturating_sub(heard);
-        if left.is_zero() || clock.wait_until(Some(clock.now() + left)).is_some() {
+        let now = clock.now();
+        if left.is_zero() || now >= give_up || clock.wait_until(Some((now + left).min(give_up))).is_some() {
             break;
         }
     }

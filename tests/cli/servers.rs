@@ -238,3 +238,70 @@ fn through_pipewire_every_cue_is_heard_when_it_is_shown() {
     let server = Server::pipewire(&s);
     every_cue_is_heard_when_shown(&server, &s);
 }
+
+const SHORT: &[&str] = &["--sounds", "chime", "--device", SINK, "--prepare", "0", "--reps", "1", "--rest", "0"];
+
+#[test]
+#[ignore = "needs pipewire"]
+fn through_pipewire_a_user_with_no_cookie_yet_is_heard() {
+    let s = Sandbox::new();
+    let server = Server::pipewire(&s);
+    // A new account: no ~/.config/pulse/cookie (pactl made one in the sandbox's home).
+    let fresh = s.path().join("fresh");
+    std::fs::create_dir(&fresh).unwrap();
+    let mut args = SHORT.to_vec();
+    args.extend(["--hold", "1s"]);
+    let mut cmd = server.env(&s, s.tonight(&args));
+    cmd.env("HOME", &fresh);
+    let (code, _, stderr) = s.run(cmd);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("cannot play"), "{stderr}");
+    assert_eq!(s.records()[0]["audio"], "device");
+}
+
+#[test]
+#[ignore = "needs pipewire"]
+fn through_pipewire_a_sink_removed_mid_session_does_not_hold_the_exit() {
+    let s = Sandbox::new();
+    let server = Server::pipewire(&s);
+    let mut args = SHORT.to_vec();
+    args.extend(["--hold", "3s"]);
+    let started = Instant::now();
+    let mut child = server.env(&s, s.tonight(&args)).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let modules = server.env(&s, Command::new("pactl")).args(["list", "short", "modules"]).output().unwrap();
+    let sink = String::from_utf8_lossy(&modules.stdout)
+        .lines()
+        .find(|l| l.contains("module-null-sink"))
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .expect("the null sink's module");
+    server.pactl(&s, &["unload-module", &sink]);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("still running {:?} after it began a 3 s routine", started.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success());
+    assert!(started.elapsed() < Duration::from_secs(10), "exited after {:?}", started.elapsed());
+    assert_eq!(s.records().len(), 1);
+}
+
+#[test]
+#[ignore = "needs pulseaudio"]
+fn doctor_fails_a_configured_device_the_server_does_not_have() {
+    let s = Sandbox::new();
+    let server = Server::pulseaudio(&s);
+    let config = s.home().join(".config/stretch");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("config.toml"), "device = \"nosuch\"\n").unwrap();
+    let (code, stdout, _) = s.run(server.env(&s, s.cmd(&["doctor"])));
+    assert_eq!(code, 1, "{stdout}");
+    let line = stdout.lines().find(|l| l.contains("audio output")).unwrap();
+    assert!(line.starts_with("FAIL") && line.contains("\"nosuch\"") && line.contains(SINK), "{line}");
+}
