@@ -40,16 +40,6 @@ PAUSE = ["--sounds", "voice", "--volume", "100", "--prepare", "9s", "--reps", "1
 HOLD = ["--sounds", "voice", "--prepare", "1s", "--reps", "1", "--hold", "14s", "--rest", "0"]
 CPU_WINDOW = (2.0, 12.0)  # seconds after the hold begins
 
-PULSE_CONF = """context.spa-libs = { audio.convert.* = audioconvert/libspa-audioconvert support.* = support/libspa-support }
-context.modules = [
-  { name = libpipewire-module-protocol-native }
-  { name = libpipewire-module-client-node }
-  { name = libpipewire-module-adapter }
-  { name = libpipewire-module-metadata }
-  { name = libpipewire-module-protocol-pulse args = { } }
-]
-pulse.properties = { server.address = [ "unix:native" ] }
-"""
 
 
 def monotonic_ms():
@@ -145,9 +135,8 @@ class PipeWire(Server):
         self.spawn("pipewire")
         self.wait_for(self.run / "pipewire-0")
         self.spawn("wireplumber")
-        conf = self.root / "pulse.conf"
-        conf.write_text(PULSE_CONF)
-        self.spawn("pipewire", "-c", str(conf))
+        # The tests start the same server.
+        self.spawn("pipewire", "-c", str(Path(__file__).resolve().parent.parent / "tests" / "pipewire-pulse.conf"))
         self.wait_for(self.run / "pulse" / "native")
         self.pactl("load-module", "module-null-sink", f"sink_name={SINK}")
         self.pactl("set-default-sink", SINK)

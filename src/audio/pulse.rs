@@ -201,6 +201,12 @@ impl Timing {
         if ahead >= 0.0 { Some(at + frames_to_duration(ahead)) } else { at.checked_sub(frames_to_duration(-ahead)) }
     }
 
+    /// When to start the stream for `rest.wake` to be heard on time, by the
+    /// anchor's clock and the last start's length (`now` without an anchor).
+    fn wake_due(&self, rest: Rest, now: Instant) -> Instant {
+        self.instant_of(rest.wake as f64).map_or(now, |at| at.checked_sub(self.start).unwrap_or(at))
+    }
+
     /// The frame heard at `now`, by the anchor's clock.
     fn frame_at(&self, now: Instant) -> Option<f64> {
         let (at, heard) = self.anchor?;
@@ -352,17 +358,18 @@ impl Line {
         timing.passed = frame;
     }
 
-    /// Closes the stream through `rest`: a corked stream would still hold
-    /// PulseAudio's sink to the stream's short latency, waking it every few
-    /// milliseconds; with none, the server sleeps.
-    fn close_for(&self, timing: &mut Timing, rest: Rest) {
-        self.feed.hold();
-        if let Some(stream) = timing.stream.take() {
-            let _ = block_on(stream.delete());
+    /// Rests the stream through `rest`. PulseAudio keeps its sink at a
+    /// corked stream's short latency, waking every few milliseconds, so there
+    /// the stream is closed and the server sleeps; on PipeWire it is corked.
+    fn rest(&self, timing: &mut Timing, rest: Rest) {
+        if self.server == Server::PulseAudio {
+            self.feed.hold();
+            if let Some(stream) = timing.stream.take() {
+                let _ = block_on(stream.delete());
+            }
         }
-        self.feed.seek(rest.wake);
-        timing.base_frame = rest.wake;
-        timing.passed = rest.wake;
+        self.halt(timing, rest.wake);
+        timing.resting = Some(rest);
     }
 
     /// Opens a stream (corked) on the sink, fed from where the track stands.
@@ -446,23 +453,20 @@ impl Line {
         let now = Instant::now();
         let Some(heard) = timing.frame_at(now) else { return now + KEEP_TIME };
         if let Some(rest) = timing.resting {
-            let due = timing.instant_of(rest.wake as f64).map_or(now, |at| at.checked_sub(timing.start).unwrap_or(at));
+            let due = timing.wake_due(rest, now);
             if now < due {
                 return due;
             }
+            // Waking sets the settling comparison's time.
             self.wake(&mut timing, rest);
-            return timing.check.min(Instant::now() + KEEP_TIME);
+            return timing.check;
         }
         let next = self.rests.iter().find(|r| r.cork >= timing.passed).copied();
         if let Some(rest) = next
             && heard >= rest.cork as f64
         {
-            match self.server {
-                Server::PulseAudio => self.close_for(&mut timing, rest),
-                Server::PipeWire => self.halt(&mut timing, rest.wake),
-            }
-            timing.resting = Some(rest);
-            return timing.instant_of(rest.wake as f64).map_or(now, |at| at.checked_sub(timing.start).unwrap_or(at));
+            self.rest(&mut timing, rest);
+            return timing.wake_due(rest, now);
         }
         if now >= timing.check {
             self.compare_clocks(&mut timing);
@@ -476,11 +480,15 @@ impl Line {
     /// stays the clock the session already keeps, so the settling comparison
     /// that follows moves the session's clock by however late (or soon) the
     /// sound came back, in the silence before the next sound.
+    /// If the stream cannot start (the server has gone), the session goes on
+    /// by the same clock, and the next try is at the next rest, not at once.
     fn wake(&self, timing: &mut Timing, rest: Rest) {
         let kept = timing.anchor;
-        if self.start(timing, rest.wake, Duration::from_millis(500)).is_ok() {
-            timing.anchor = kept;
-            timing.passed = rest.wake;
+        let started = self.start(timing, rest.wake, Duration::from_millis(500)).is_ok();
+        timing.anchor = kept;
+        if !started {
+            timing.resting = None;
+            timing.check = Instant::now() + KEEP_TIME;
         }
     }
 

@@ -148,8 +148,7 @@ fn a_browser_prints_the_report_on_one_page() {
     let html = s.path().join("report.html");
     let (code, _, stderr) = s.run(report(&s, &["--out", html.to_str().unwrap()]));
     assert_eq!(code, 0, "{stderr}");
-    let url = format!("file://{}", html.display());
-    let chromium = |extra: &[&str]| {
+    let chromium = |page: &std::path::Path, extra: &[&str]| {
         let out = Command::new("chromium-headless-shell")
             .args([
                 "--headless",
@@ -161,7 +160,7 @@ fn a_browser_prints_the_report_on_one_page() {
             ])
             .args(["--enable-logging=stderr", "--v=0"])
             .args(extra)
-            .arg(&url)
+            .arg(format!("file://{}", page.display()))
             .output()
             .expect("chromium-headless-shell runs (apt-get install chromium-headless-shell)");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -172,30 +171,17 @@ fn a_browser_prints_the_report_on_one_page() {
         let sized = s.path().join(format!("report-{paper}.html"));
         std::fs::write(&sized, page).unwrap();
         let pdf = s.path().join(format!("report-{paper}.pdf"));
-        let out = Command::new("chromium-headless-shell")
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--hide-scrollbars",
-            ])
-            .args(["--no-pdf-header-footer", &format!("--print-to-pdf={}", pdf.display())])
-            .arg(format!("file://{}", sized.display()))
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        chromium(&sized, &["--no-pdf-header-footer", &format!("--print-to-pdf={}", pdf.display())]);
         let info = Command::new("pdfinfo").arg(&pdf).output().expect("pdfinfo runs (apt-get install poppler-utils)");
         let info = String::from_utf8_lossy(&info.stdout);
         assert!(info.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["Pages:", "1"]), "{paper}: {info}");
     }
-    let (dom, log) = chromium(&["--dump-dom"]);
+    let (dom, log) = chromium(&html, &["--dump-dom"]);
     for id in ["stretch-chart", "cramp-chart", "severity-chart"] {
         assert!(dom.contains(&format!("id=\"{id}\"")), "{id} is drawn");
     }
     assert!(!log.contains("Failed to load") && !log.contains("ERR_"), "{log}");
     let png = s.path().join("report.png");
-    chromium(&["--window-size=900,1300", &format!("--screenshot={}", png.display())]);
+    chromium(&html, &["--window-size=900,1300", &format!("--screenshot={}", png.display())]);
     assert!(std::fs::metadata(&png).unwrap().len() > 10_000, "a screenshot with something on it");
 }

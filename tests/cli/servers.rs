@@ -98,8 +98,7 @@ impl Server {
         server.spawn(s, "wireplumber", &[]);
         // Debian's pipewire-pulse package (which carries pipewire-pulse.conf)
         // removes PulseAudio; the module itself ships with pipewire.
-        let conf = s.path().join("pulse.conf");
-        std::fs::write(&conf, PULSE_CONF).unwrap();
+        let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pipewire-pulse.conf");
         server.spawn(s, "pipewire", &["-c", conf.to_str().unwrap()]);
         server.wait_for(&server.run.join("pulse/native"));
         server.pactl(s, &["load-module", "module-null-sink", &format!("sink_name={SINK}")]);
@@ -107,18 +106,6 @@ impl Server {
         server
     }
 }
-
-/// PipeWire's pulse protocol server, listening in `$XDG_RUNTIME_DIR/pulse/native`.
-const PULSE_CONF: &str = r#"context.spa-libs = { audio.convert.* = audioconvert/libspa-audioconvert support.* = support/libspa-support }
-context.modules = [
-  { name = libpipewire-module-protocol-native }
-  { name = libpipewire-module-client-node }
-  { name = libpipewire-module-adapter }
-  { name = libpipewire-module-metadata }
-  { name = libpipewire-module-protocol-pulse args = { } }
-]
-pulse.properties = { server.address = [ "unix:native" ] }
-"#;
 
 /// CLOCK_MONOTONIC in milliseconds.
 fn monotonic_ms() -> f64 {
