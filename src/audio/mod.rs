@@ -3,6 +3,7 @@
 
 #[cfg(feature = "alsa")]
 pub(crate) mod alsa_device;
+pub(crate) mod clip;
 pub(crate) mod device;
 pub(crate) mod export;
 pub(crate) mod loudness;

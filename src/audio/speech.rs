@@ -8,8 +8,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use super::clip::Clip;
 use super::loudness;
-use super::sounds::{Clip, RATE, sounding};
+use super::sounds::RATE;
 use super::wav;
 
 /// Why words could not be spoken.
@@ -82,14 +83,14 @@ impl Speaker {
         if let Some(bytes) = cached.as_ref().and_then(|path| std::fs::read(path).ok())
             && let Ok((RATE, pcm)) = wav::pcm_mono_i16(&bytes)
         {
-            return Ok(sounding(&wav::samples_i16(pcm)));
+            return Ok(Clip::from_samples(&wav::samples_i16(pcm)));
         }
         let samples = synthesise(engine, text)?;
         if let Some(path) = &cached {
             // A cache that cannot be written only costs time on the next run.
             let _ = store(path, &samples);
         }
-        Ok(sounding(&samples))
+        Ok(Clip::from_samples(&samples))
     }
 }
 
@@ -230,6 +231,6 @@ mod tests {
         let samples: Vec<i16> = (1..=4800).map(|i| (i % 100) as i16 + 1).collect();
         let path = dir.path().join("voice").join(format!("{:016x}.wav", key(&ENGINES[0], "Own words")));
         store(&path, &samples).unwrap();
-        assert_eq!(&*speaker.by(&ENGINES[0], "Own words").unwrap(), &samples[..]);
+        assert_eq!(speaker.by(&ENGINES[0], "Own words").unwrap().samples(), samples);
     }
 }

@@ -2,7 +2,7 @@
 //! mixed in at its exact sample offset. It is queued once, so cue spacing is
 //! decided here, by arithmetic, and never by when a thread wakes.
 //!
-//! Samples are mixed as they are pulled, straight from the embedded clips, so
+//! Samples are mixed as they are pulled, each clip decoded as it sounds, so
 //! a long routine costs no more memory than a short one.
 
 use std::num::NonZero;
@@ -14,7 +14,8 @@ use crate::session::timeline::Timeline;
 
 use crate::env::Env;
 
-use super::sounds::{self, Cast, Clip, RATE, SoundSet};
+use super::clip::{Clip, Reader};
+use super::sounds::{self, Cast, RATE, SoundSet};
 use super::speech::Speaker;
 
 /// A clip placed on the track.
@@ -22,18 +23,13 @@ use super::speech::Speaker;
 struct Placed {
     /// The sample at which it starts.
     onset: usize,
-    /// Its 16-bit samples.
-    pcm: Clip,
+    clip: Clip,
 }
 
 impl Placed {
-    fn len(&self) -> usize {
-        self.pcm.len()
-    }
-
-    /// Sample `k` as `f32` in `[-1, 1]`.
-    fn sample(&self, k: usize) -> f32 {
-        f32::from(self.pcm[k]) / 32768.0
+    /// The sample after its last.
+    fn end(&self) -> usize {
+        self.onset + self.clip.len()
     }
 }
 
@@ -67,8 +63,8 @@ pub(crate) fn render(timeline: &Timeline, cast: &Cast, volume: u8) -> Track {
         .cues
         .iter()
         .zip(&cast.clips)
-        .filter_map(|(cue, clip)| Some(Placed { onset: sample_at(cue.at), pcm: clip.clone()? }))
-        .filter(|p| p.onset < len && p.len() > 0)
+        .filter_map(|(cue, clip)| Some(Placed { onset: sample_at(cue.at), clip: clip.clone()? }))
+        .filter(|p| p.onset < len && !p.clip.is_empty())
         .collect();
     Track { cues, len, gain: gain(volume) }
 }
@@ -105,7 +101,7 @@ impl Track {
     pub(crate) fn sounds(&self) -> Vec<std::ops::Range<usize>> {
         let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
         for cue in &self.cues {
-            let (start, end) = (cue.onset, (cue.onset + cue.len()).min(self.len));
+            let (start, end) = (cue.onset, cue.end().min(self.len));
             match spans.last_mut() {
                 Some(last) if start <= last.end => last.end = last.end.max(end),
                 _ => spans.push(start..end),
@@ -127,14 +123,14 @@ impl Track {
 
 /// A position on a track, yielding its samples: the rodio source that plays
 /// it, and the iterator that exports it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Playhead {
     track: Track,
     pos: usize,
     /// The first cue that has not started yet.
     next: usize,
-    /// Cues sounding at `pos`.
-    active: Vec<usize>,
+    /// The clips sounding at `pos`.
+    active: Vec<Reader>,
 }
 
 impl Playhead {
@@ -147,8 +143,21 @@ impl Playhead {
     fn seek_to(&mut self, pos: usize) {
         self.pos = pos.min(self.track.len);
         self.next = self.track.cues.partition_point(|c| c.onset <= self.pos);
-        self.active =
-            (0..self.next).filter(|&i| self.pos < self.track.cues[i].onset + self.track.cues[i].len()).collect();
+        let pos = self.pos;
+        self.active = self.track.cues[..self.next]
+            .iter()
+            .filter(|c| pos < c.end())
+            .map(|c| c.clip.read_from(pos - c.onset))
+            .collect();
+    }
+}
+
+/// A copy at the same position, its clips read afresh from there.
+impl Clone for Playhead {
+    fn clone(&self) -> Self {
+        let mut head = self.track.clone().play();
+        head.seek_to(self.pos);
+        head
     }
 }
 
@@ -161,18 +170,16 @@ impl Iterator for Playhead {
         }
         let cues = &self.track.cues;
         while self.next < cues.len() && cues[self.next].onset <= self.pos {
-            self.active.push(self.next);
+            self.active.push(cues[self.next].clip.read_from(0));
             self.next += 1;
         }
-        let pos = self.pos;
         let mut sum = 0.0;
-        self.active.retain(|&i| {
-            let k = pos - cues[i].onset;
-            let sounding = k < cues[i].len();
-            if sounding {
-                sum += cues[i].sample(k);
+        self.active.retain_mut(|clip| match clip.next() {
+            Some(s) => {
+                sum += f32::from(s) / 32768.0;
+                true
             }
-            sounding
+            None => false,
         });
         self.pos += 1;
         Some((sum * self.track.gain).clamp(-1.0, 1.0))
@@ -275,9 +282,10 @@ mod tests {
         let t = wall_calf();
         let track = render(&t, SoundSet::Chime, 50);
         let hold = track.cues[1].clone();
+        let pcm = hold.clip.samples();
         let all = samples(&track);
-        for k in [0, 1, 100, hold.len() - 1] {
-            assert_eq!(all[hold.onset + k], hold.sample(k) * 0.5);
+        for k in [0, 1, 100, pcm.len() - 1] {
+            assert_eq!(all[hold.onset + k], f32::from(pcm[k]) / 32768.0 * 0.5);
         }
     }
 
@@ -288,8 +296,10 @@ mod tests {
         for to in [0, 1, 15 * 48_000 + 7, 30 * 48_000, track.len() - 1] {
             let mut head = track.clone().play();
             head.seek_to(to);
+            let copy = head.clone();
             let rest: Vec<f32> = head.collect();
             assert_eq!(rest, all[to..], "from {to}");
+            assert_eq!(copy.collect::<Vec<f32>>(), rest, "a copy plays on from where it was");
         }
     }
 

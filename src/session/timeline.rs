@@ -234,7 +234,7 @@ mod tests {
         assert_eq!(invited.length(), plain.length() + INVITATION_LENGTH);
         assert_eq!(invited.phases[1].start, INVITATION_LENGTH);
         let clip = crate::audio::sounds::recorded(INVITATION).expect("the invitation is recorded");
-        let seconds = crate::audio::sounds::length(&clip).as_secs_f64();
+        let seconds = clip.length().as_secs_f64();
         assert!(seconds < INVITATION_LENGTH.as_secs_f64() - 1.0, "{seconds} s leaves a breath before the routine");
     }
 

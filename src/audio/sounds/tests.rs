@@ -1,4 +1,5 @@
 use super::*;
+use crate::audio::clip::decode_all;
 use crate::audio::loudness;
 use crate::audio::speech::Mute;
 use crate::routine::catalog;
@@ -15,9 +16,10 @@ fn floats(clip: &[i16]) -> Vec<f32> {
 #[test]
 fn every_embedded_sound_is_48k_mono_and_sounds_from_its_first_sample_to_its_last() {
     for bytes in embedded() {
-        let (rate, raw) = decode_flac(bytes).unwrap();
-        assert_eq!(rate, RATE);
-        let clip = decoded(bytes);
+        let raw = decode_all(bytes);
+        let clip = Clip::from_flac(bytes).expect("16-bit mono at 48 kHz");
+        assert_eq!(embedded_clip(bytes), clip);
+        let clip = clip.samples();
         assert!(clip.len() > 1000);
         let lead = raw.iter().position(|&s| s != 0).unwrap();
         assert!(lead < 48, "at most a millisecond of leading silence");
@@ -29,19 +31,12 @@ fn every_embedded_sound_is_48k_mono_and_sounds_from_its_first_sample_to_its_last
 }
 
 #[test]
-fn a_clip_is_cut_to_its_sound() {
-    assert_eq!(&sounding(&[0, 0, 3, 0, -2, 0, 0])[..], &[3, 0, -2]);
-    assert!(sounding(&[0, 0]).is_empty());
-    assert!(sounding(&[]).is_empty());
-}
-
-#[test]
 fn every_embedded_sound_is_at_the_same_loudness_with_headroom() {
     for bytes in embedded() {
         // Levelled as generated: the silence a clip is cut from is part of
         // the 400 ms blocks the loudness is gated on.
-        let lufs = loudness::integrated(&floats(&decode_flac(bytes).unwrap().1));
-        let clip = floats(&decoded(bytes));
+        let lufs = loudness::integrated(&floats(&decode_all(bytes)));
+        let clip = floats(&embedded_clip(bytes).samples());
         assert!((lufs - loudness::TARGET_LUFS).abs() < 1.0, "{lufs} LUFS");
         assert!(loudness::peak_dbfs(&clip) < loudness::PEAK_DBFS, "peak under -3 dBFS");
         let last = clip[clip.len() - 1].abs();
@@ -98,7 +93,7 @@ fn a_phrase_longer_than_its_phase_gives_way_to_the_chime_with_one_line() {
     assert_eq!(first(&t, &cast, PhaseKind::Hold), recorded("Hold.").unwrap(), "the rest still speak");
     assert_eq!(cast.notices.len(), 1, "{:?}", cast.notices);
     let notice = &cast.notices[0];
-    let takes = seconds(length(&recorded(r.prepare.say.as_deref().unwrap()).unwrap()));
+    let takes = seconds(recorded(r.prepare.say.as_deref().unwrap()).unwrap().length());
     assert_eq!(notice, &format!("\"Face a wall and ...\" takes {takes} but prepare is 2s; a chime plays instead"));
 }
 
@@ -117,9 +112,9 @@ fn a_short_test_hold_plays_its_chime() {
 #[test]
 fn countdown_numbers_speak_only_when_they_end_before_what_follows() {
     let three = recorded("three").unwrap();
-    assert!(length(&three) <= COUNTDOWN_ROOM);
+    assert!(three.length() <= COUNTDOWN_ROOM);
     assert_eq!(countdown(3, COUNTDOWN_ROOM), three);
-    assert_eq!(countdown(3, length(&three) - Duration::from_millis(1)), tick());
+    assert_eq!(countdown(3, three.length() - Duration::from_millis(1)), tick());
     assert_eq!(countdown(11, COUNTDOWN_ROOM), tick(), "no recording: the tick");
 }
 
@@ -143,7 +138,7 @@ fn own_words_are_spoken_by_the_speaker_or_else_chimed_with_one_line() {
     struct Echo;
     impl Speak for Echo {
         fn say(&self, text: &str) -> Result<Clip, Unspoken> {
-            Ok(Arc::from(vec![1000; 100 * text.len()]))
+            Ok(Clip::from_samples(&vec![1000; 100 * text.len()]))
         }
     }
     let mut r = wall_calf();
