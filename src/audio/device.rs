@@ -96,6 +96,16 @@ impl Playback {
         }
     }
 
+    /// Where on the track the sound was lost (the server or the device went
+    /// away) and where, if it was, it was heard again.
+    pub(crate) fn outages(&self) -> Vec<(Duration, Option<Duration>)> {
+        match self {
+            Playback::Server(s) => s.outages(),
+            #[cfg(feature = "alsa")]
+            Playback::Alsa(_) => Vec::new(),
+        }
+    }
+
     /// Stops now and closes the device.
     pub(crate) fn stop(self) {
         match self {

@@ -60,6 +60,14 @@ impl Output {
         }
     }
 
+    /// Where on the track the sound was lost, and where (if it was) heard again.
+    pub(crate) fn outages(&self) -> Vec<(Duration, Option<Duration>)> {
+        match self {
+            Output::Device(p) => p.outages(),
+            Output::Silent => Vec::new(),
+        }
+    }
+
     /// The position on the track heard now, where the device can tell.
     pub(crate) fn heard(&self) -> Option<Duration> {
         match self {

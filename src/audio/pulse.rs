@@ -6,7 +6,9 @@
 //! track's first sample is heard, a resume or a skip returns when the track is
 //! heard again, and a timekeeper thread keeps the clock's origin on the sound
 //! card's clock as the two drift apart. The same thread corks the stream
-//! through the track's long silences (see [`quiet`](super::quiet)).
+//! through the track's long silences (see [`quiet`](super::quiet)), and
+//! notices a server that has gone: the session goes on by its own clock and
+//! connects again when the track next wakes from a silence.
 
 use std::ffi::CString;
 use std::pin::Pin;
@@ -166,6 +168,8 @@ impl PlaybackSource for Shared {
 
 /// Where the track is on the stream, and when it was last heard.
 struct Timing {
+    /// The connection: a new one replaces it when the server has gone.
+    client: Client,
     /// The stream, while there is one: a rest closes it.
     stream: Option<PlaybackStream>,
     /// The stream's byte index at which frame `base_frame` of the track sits.
@@ -184,6 +188,8 @@ struct Timing {
     start: Duration,
     /// When the timekeeper next compares the two clocks.
     check: Instant,
+    /// The frames at which the sound was lost and, if it was, heard again.
+    outages: Vec<(u64, Option<u64>)>,
 }
 
 impl Timing {
@@ -217,7 +223,6 @@ impl Timing {
 /// The connection and what feeds its stream, shared by the session and the
 /// timekeeper.
 struct Line {
-    client: Client,
     server: Server,
     sink: CString,
     feed: Shared,
@@ -285,7 +290,9 @@ pub(crate) fn open(track: Playhead, device: Option<&str>, origin: &Origin) -> Re
     let rests = quiet::plan(&track.track().sounds());
     let feed = Shared(Arc::new(Mutex::new(Feed { head: track, pos: 0, held: true, waker: None })));
     let now = Instant::now();
+    let server = Server::of(&client);
     let timing = Timing {
+        client,
         stream: None,
         base_read: 0,
         base_frame: 0,
@@ -294,9 +301,9 @@ pub(crate) fn open(track: Playhead, device: Option<&str>, origin: &Origin) -> Re
         passed: 0,
         start: Duration::ZERO,
         check: now + KEEP_TIME,
+        outages: Vec::new(),
     };
-    let server = Server::of(&client);
-    let line = Line { client, server, sink, feed, timing: Mutex::new(timing), origin: origin.clone(), rests };
+    let line = Line { server, sink, feed, timing: Mutex::new(timing), origin: origin.clone(), rests };
     let mut out = Stream { line: Arc::new(line), keeper: None };
     {
         let mut timing = out.line.lock_timing();
@@ -372,13 +379,49 @@ impl Line {
         timing.resting = Some(rest);
     }
 
-    /// Opens a stream (corked) on the sink, fed from where the track stands.
+    /// Opens a stream (corked) on the sink, fed from where the track stands;
+    /// connects again first if the server has gone (and come back).
     fn open_stream(&self, timing: &mut Timing) -> Result<(), ClientError> {
-        let stream =
-            block_on(self.client.create_playback_stream(params(self.sink.clone(), self.server), self.feed.clone()))?;
+        let open = |client: &Client| {
+            block_on(client.create_playback_stream(params(self.sink.clone(), self.server), self.feed.clone()))
+        };
+        let stream = match open(&timing.client) {
+            Err(ClientError::Disconnected | ClientError::Io(_)) => {
+                timing.client = connect().map_err(|_| ClientError::Disconnected)?;
+                open(&timing.client)?
+            }
+            opened => opened?,
+        };
         timing.base_read = query(&stream).map_or(0, |(_, info)| info.read_offset);
         timing.stream = Some(stream);
         Ok(())
+    }
+
+    /// Starts the track at `frame` now (a resume, a skip); if it cannot
+    /// start, the session's clock runs on from here without it.
+    fn play_from(&self, timing: &mut Timing, frame: u64) {
+        if self.start(timing, frame, Duration::from_millis(500)).is_err() {
+            timing.anchor = Some((Instant::now(), frame as f64));
+            self.lose(timing, frame);
+        }
+    }
+
+    /// Gives up a stream that no longer answers (its server or its sink has
+    /// gone) at frame `heard`: the session goes on by its clock, silent, and
+    /// the next rest's wake tries a new stream, on a new connection if need be.
+    fn lose(&self, timing: &mut Timing, heard: u64) {
+        if timing.outages.last().is_none_or(|(_, back)| back.is_some()) {
+            timing.outages.push((heard, None));
+        }
+        timing.stream = None;
+        self.feed.hold();
+        match self.rests.iter().find(|r| r.wake > heard).copied() {
+            Some(rest) => {
+                self.halt(timing, rest.wake);
+                timing.resting = Some(rest);
+            }
+            None => timing.passed = u64::MAX,
+        }
     }
 
     /// Refills the stream from `frame`, uncorks it and waits (at most
@@ -394,6 +437,9 @@ impl Line {
         self.feed.release(frame + u64::from(bytes(self.server.buffer().0) / 2) / FRAME as u64);
         block_on(stream.uncork())?;
         let at = self.heard_at(timing, frame, limit);
+        if let Some((_, back @ None)) = timing.outages.last_mut() {
+            *back = Some(frame);
+        }
         timing.start = at.saturating_duration_since(asked).min(MAX_START);
         timing.anchor = Some((at, frame as f64));
         timing.resting = None;
@@ -488,6 +534,7 @@ impl Line {
         timing.anchor = kept;
         if !started {
             timing.resting = None;
+            self.lose(timing, rest.wake);
             timing.check = Instant::now() + KEEP_TIME;
         }
     }
@@ -496,7 +543,11 @@ impl Line {
     /// clock since it was last heard on time, so deadlines follow the sound
     /// card. Differences under 2 ms are measurement noise.
     fn compare_clocks(&self, timing: &mut Timing) {
-        let Some((now, info)) = timing.stream.as_ref().and_then(query) else { return };
+        let Some(stream) = &timing.stream else { return };
+        let Some((now, info)) = query(stream) else {
+            let heard = timing.frame_at(Instant::now()).unwrap_or(0.0);
+            return self.lose(timing, heard as u64);
+        };
         let heard = timing.heard(&info);
         let Some(expected) = timing.instant_of(heard) else { return };
         let (late, early) = (now.saturating_duration_since(expected), expected.saturating_duration_since(now));
@@ -534,7 +585,7 @@ impl Stream {
     pub(crate) fn resume(&self) {
         let mut timing = self.line.lock_timing();
         let from = timing.base_frame;
-        let _ = self.line.start(&mut timing, from, Duration::from_millis(500));
+        self.line.play_from(&mut timing, from);
     }
 
     /// Jumps to `to`, and returns once the track is heard from there.
@@ -543,13 +594,20 @@ impl Stream {
         timing.anchor = None;
         let frame = super::track::sample_at(to) as u64;
         self.line.halt(&mut timing, frame);
-        let _ = self.line.start(&mut timing, frame, Duration::from_millis(500));
+        self.line.play_from(&mut timing, frame);
     }
 
     /// The position on the track heard now, if the server says.
     pub(crate) fn heard(&self) -> Option<Duration> {
         let timing = self.line.lock_timing();
         self.line.heard(&timing).map(frames_to_duration)
+    }
+
+    /// Where on the track the sound was lost, and where (if it was) heard
+    /// again: the server or the sink went away.
+    pub(crate) fn outages(&self) -> Vec<(Duration, Option<Duration>)> {
+        let timing = self.line.lock_timing();
+        timing.outages.iter().map(|&(lost, back)| (offset(lost), back.map(offset))).collect()
     }
 
     /// Closes the stream now.

@@ -164,6 +164,7 @@ fn heard(audio: AudioUsed, env: &Env) -> String {
         AudioUsed::Device => "heard: device".into(),
         AudioUsed::Bell => "heard: terminal bell".into(),
         AudioUsed::Off => "silent: sounds are off".into(),
+        AudioUsed::Lost => "heard until the sound output went away".into(),
         AudioUsed::None => format!(
             "silent: {}",
             crate::schedule::hearing::server(env.runtime_dir.as_deref(), env.pulse_server.as_deref())

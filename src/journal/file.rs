@@ -120,6 +120,9 @@ pub enum AudioUsed {
     None,
     /// Sounds were turned off (`--sounds off`).
     Off,
+    /// The device went away during the session and did not come back: the
+    /// cues after that were not heard.
+    Lost,
 }
 
 /// Which leg a cramp struck.

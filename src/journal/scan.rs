@@ -46,7 +46,7 @@ fn session<'a>(c: &mut Cursor<'a>) -> Option<Fact<'a>> {
     c.key(br#","source":""#)?;
     c.word(&[b"terminal", b"cron", b"entered"])?;
     c.key(br#","audio":""#)?;
-    c.word(&[b"device", b"bell", b"none", b"off"])?;
+    c.word(&[b"device", b"bell", b"none", b"off", b"lost"])?;
     c.key(br#","paused_ms":"#)?;
     c.number(u64::MAX)?;
     let relief = c.eat(br#","cramp":""#);
@@ -201,6 +201,11 @@ mod tests {
         let alone = SESSION.replace("\"paused_ms\":0}", "\"paused_ms\":0,\"attended\":false}");
         assert!(matches!(scan(alone.as_bytes()), Some(Fact::Session(SessionFact { attended: false, .. }))));
         assert!(matches!(scan(SESSION.as_bytes()), Some(Fact::Session(SessionFact { attended: true, .. }))));
+        for audio in ["bell", "none", "off", "lost"] {
+            let line = SESSION.replace("\"audio\":\"device\"", &format!("\"audio\":\"{audio}\""));
+            assert!(parse_line(line.as_bytes()).is_ok(), "{line}");
+            assert!(scan(line.as_bytes()).is_some(), "{line}");
+        }
         let at = DateTime::parse_from_rfc3339("2026-11-27T03:10:00-05:00").unwrap();
         let cramp = Some(Fact::Cramp { id: "0190-b".into(), at });
         assert_eq!(scan(CRAMP.as_bytes()), cramp);

@@ -24,7 +24,7 @@ use crate::error::{Result, code};
 use crate::journal::AudioUsed;
 use crate::journal::{self, Record, Session, Source};
 use crate::paths::Paths;
-use crate::term::display::{Human, Style};
+use crate::term::display::{Human, Style, clock_face};
 use crate::term::look::{ColorChoice, Look, Stream};
 use crate::term::{keys, output};
 use clock::{Clock, MonotonicClock, Origin, StopReason};
@@ -119,6 +119,9 @@ pub(crate) fn perform_with(
     let now = env.now()?.with_timezone(&Local);
     let mut clock = MonotonicClock::from_origin(origin, inbox);
     let (mut session, outcome) = run_session(request, audio, &mut clock, now, &mut watchers, &mut output);
+    if tell_outages(&output.outages()) {
+        session.audio = AudioUsed::Lost;
+    }
     // A key pressed during a scheduled session shows a person was there.
     if keys.as_ref().is_some_and(keys::Listening::pressed) {
         session.attended = Some(true);
@@ -139,6 +142,23 @@ pub(crate) fn perform_with(
     finish_audio(output, &mut clock, timeline, sounding);
     drop(keys);
     Ok(Performed { exit: exit_code(&outcome), session })
+}
+
+/// Says, one line each, where the sound went away and whether it came back
+/// (where on the routine, by its plan); true if it was still gone at the end.
+fn tell_outages(outages: &[(Duration, Option<Duration>)]) -> bool {
+    for (lost, back) in outages {
+        let back = match back {
+            Some(back) => format!("came back at {}", clock_face(*back)),
+            None => "did not come back".to_string(),
+        };
+        crate::errln!(
+            "stretch: warning: the sound output went away {} into the routine and {back}; \
+             the cues in between were not heard",
+            clock_face(*lost)
+        );
+    }
+    outages.last().is_some_and(|(_, back)| back.is_none())
 }
 
 /// Where the record went, for the closing line.

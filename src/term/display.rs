@@ -105,7 +105,7 @@ fn new_bar(style: Style) -> ProgressBar {
 }
 
 /// `m:ss` of an offset.
-fn clock_face(d: Duration) -> String {
+pub(crate) fn clock_face(d: Duration) -> String {
     let s = d.as_secs();
     format!("{}:{:02}", s / 60, s % 60)
 }

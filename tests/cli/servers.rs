@@ -87,6 +87,23 @@ impl Server {
         server
     }
 
+    /// Kills the server's processes (as a crash would: nothing is cleaned up).
+    fn kill(&mut self) {
+        for mut child in self.children.drain(..).rev() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts PulseAudio again after [`kill`](Self::kill), on the same socket.
+    fn restart_pulseaudio(&mut self, s: &Sandbox) {
+        let socket = self.run.join("pulse/native");
+        let _ = std::fs::remove_file(&socket);
+        let script = s.path().join("server.pa");
+        self.spawn(s, "pulseaudio", &["-n", "--daemonize=no", "--exit-idle-time=-1", "-F", script.to_str().unwrap()]);
+        self.wait_for(&socket);
+    }
+
     fn pipewire(s: &Sandbox) -> Server {
         let mut server = Server { run: s.path().join("run"), children: Vec::new() };
         std::fs::create_dir(&server.run).unwrap();
@@ -291,4 +308,43 @@ fn doctor_fails_a_configured_device_the_server_does_not_have() {
     assert_eq!(code, 1, "{stdout}");
     let line = stdout.lines().find(|l| l.contains("audio output")).unwrap();
     assert!(line.starts_with("FAIL") && line.contains("\"nosuch\"") && line.contains(SINK), "{line}");
+}
+
+/// Runs a 9 s session through PulseAudio, killing the server 1.2 s in and,
+/// if `back`, starting it again 1 s later; returns stderr.
+fn session_through_a_server_crash(s: &Sandbox, back: bool) -> String {
+    let mut server = Server::pulseaudio(s);
+    let args = ["--sounds", "chime", "--prepare", "1s", "--reps", "1", "--hold", "8s", "--rest", "0"];
+    let child = server.env(s, s.tonight(&args)).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(1200));
+    server.kill();
+    if back {
+        std::thread::sleep(Duration::from_secs(1));
+        server.restart_pulseaudio(s);
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+#[ignore = "needs pulseaudio"]
+fn through_pulseaudio_a_server_that_restarts_mid_session_is_heard_again_and_said() {
+    let s = Sandbox::new();
+    let stderr = session_through_a_server_crash(&s, true);
+    let line = stderr.lines().find(|l| l.contains("went away")).unwrap_or_else(|| panic!("{stderr}"));
+    assert!(
+        line.starts_with("stretch: warning: the sound output went away 0:0") && line.contains("came back at 0:0"),
+        "{line}"
+    );
+    assert_eq!(s.records()[0]["audio"], "device", "heard to the end");
+}
+
+#[test]
+#[ignore = "needs pulseaudio"]
+fn through_pulseaudio_a_server_gone_for_good_is_said_and_recorded() {
+    let s = Sandbox::new();
+    let stderr = session_through_a_server_crash(&s, false);
+    assert!(stderr.contains("went away 0:0") && stderr.contains("did not come back"), "{stderr}");
+    assert_eq!(s.records()[0]["audio"], "lost");
 }
