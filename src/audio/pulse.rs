@@ -11,7 +11,9 @@
 //! connects again when the track next wakes from a silence.
 
 use std::ffi::CString;
-use std::pin::Pin;
+use std::io;
+use std::pin::{Pin, pin};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
@@ -46,7 +48,7 @@ enum Server {
 
 impl Server {
     fn of(client: &Client) -> Server {
-        let name = block_on(client.server_info()).ok().and_then(|i| i.server_name);
+        let name = within(client.server_info()).ok().and_then(|i| i.server_name);
         match name {
             Some(name) if name.to_string_lossy().contains("PipeWire") => Server::PipeWire,
             _ => Server::PulseAudio,
@@ -81,6 +83,11 @@ const MAX_START: Duration = Duration::from_millis(100);
 /// How long a sink may take to wake from suspend (a Bluetooth headset) before
 /// the session starts anyway.
 const WAKE: Duration = Duration::from_secs(5);
+
+/// How long any request to the server may take: a healthy server answers in
+/// milliseconds, and one that has stopped answering (stopped, hung) must not
+/// hold the session, or its exit.
+const REPLY: Duration = Duration::from_secs(1);
 
 /// How often the timekeeper compares the sound card's clock with the system's
 /// (while sound plays).
@@ -246,7 +253,12 @@ fn connect() -> Result<Client, String> {
     let cookie = pulseaudio::cookie_path_from_env().and_then(|path| std::fs::read(path).ok());
     let cookie = cookie.filter(|c| c.len() == COOKIE).unwrap_or_else(|| vec![0; COOKIE]);
     let socket = std::os::unix::net::UnixStream::connect(socket).map_err(|e| describe(&ClientError::Io(e)))?;
+    // The greeting is read and written blocking: bounded, like every request.
+    for set in [std::os::unix::net::UnixStream::set_read_timeout, std::os::unix::net::UnixStream::set_write_timeout] {
+        set(&socket, Some(REPLY)).map_err(|e| describe(&ClientError::Io(e)))?;
+    }
     Client::new_unix(c"stretch", socket, Some(cookie)).map_err(|e| match e {
+        ClientError::Protocol(protocol::ProtocolError::Io(e)) if timed_out(&e) => describe(&ClientError::Io(e)),
         ClientError::Protocol(_) | ClientError::ServerError(protocol::PulseError::AccessDenied) => {
             "the sound server refused this user: run stretch as the user whose desktop plays the sound, \
              with that user's ~/.config/pulse/cookie"
@@ -262,8 +274,8 @@ const COOKIE: usize = 256;
 /// The sinks the server offers: `(name, description)`, the default first.
 pub(crate) fn sinks() -> Result<Vec<(String, String)>, String> {
     let client = connect()?;
-    let default = block_on(client.server_info()).ok().and_then(|i| i.default_sink_name);
-    let mut sinks: Vec<(String, String)> = block_on(client.list_sinks())
+    let default = within(client.server_info()).ok().and_then(|i| i.default_sink_name);
+    let mut sinks: Vec<(String, String)> = within(client.list_sinks())
         .map_err(|e| describe(&e))?
         .into_iter()
         .map(|s| {
@@ -354,8 +366,8 @@ impl Line {
     fn halt(&self, timing: &mut Timing, frame: u64) {
         self.feed.hold();
         if let Some(stream) = &timing.stream {
-            let _ = block_on(stream.cork());
-            let _ = block_on(stream.flush());
+            let _ = within(stream.cork());
+            let _ = within(stream.flush());
             if let Some((_, info)) = query(stream) {
                 timing.base_read = info.read_offset;
             }
@@ -372,7 +384,7 @@ impl Line {
         if self.server == Server::PulseAudio {
             self.feed.hold();
             if let Some(stream) = timing.stream.take() {
-                let _ = block_on(stream.delete());
+                let _ = within(stream.delete());
             }
         }
         self.halt(timing, rest.wake);
@@ -383,7 +395,7 @@ impl Line {
     /// connects again first if the server has gone (and come back).
     fn open_stream(&self, timing: &mut Timing) -> Result<(), ClientError> {
         let open = |client: &Client| {
-            block_on(client.create_playback_stream(params(self.sink.clone(), self.server), self.feed.clone()))
+            within(client.create_playback_stream(params(self.sink.clone(), self.server), self.feed.clone()))
         };
         let stream = match open(&timing.client) {
             Err(ClientError::Disconnected | ClientError::Io(_)) => {
@@ -435,7 +447,7 @@ impl Line {
         // The server asks for about what it queues at once; half of that is
         // its pre-buffer, which must be there before it plays.
         self.feed.release(frame + u64::from(bytes(self.server.buffer().0) / 2) / FRAME as u64);
-        block_on(stream.uncork())?;
+        within(stream.uncork())?;
         let at = self.heard_at(timing, frame, limit);
         if let Some((_, back @ None)) = timing.outages.last_mut() {
             *back = Some(frame);
@@ -614,7 +626,7 @@ impl Stream {
     pub(crate) fn stop(mut self) {
         self.keeper.take();
         if let Some(stream) = self.line.lock_timing().stream.take() {
-            let _ = block_on(stream.delete());
+            let _ = within(stream.delete());
         }
     }
 }
@@ -632,9 +644,61 @@ impl Drop for Stream {
 /// round trip).
 fn query(stream: &PlaybackStream) -> Option<(Instant, PlaybackLatency)> {
     let asked = Instant::now();
-    let info = block_on(stream.timing_info()).ok()?;
+    let info = within(stream.timing_info()).ok()?;
     let answered = Instant::now();
     Some((asked + (answered - asked) / 2, info))
+}
+
+/// Runs a request to the server, giving up (as timed out) after [`REPLY`].
+fn within<T>(request: impl Future<Output = Result<T, ClientError>>) -> Result<T, ClientError> {
+    let timer = Arc::new(Timer::default());
+    let (answered, waiting) = mpsc::channel::<()>();
+    let alarm = Arc::clone(&timer);
+    std::thread::spawn(move || {
+        if waiting.recv_timeout(REPLY) == Err(RecvTimeoutError::Timeout) {
+            alarm.ring();
+        }
+    });
+    let out = block_on(Within { request: pin!(request), timer });
+    drop(answered);
+    out.unwrap_or_else(|| Err(ClientError::Io(io::ErrorKind::TimedOut.into())))
+}
+
+/// Rung once a request has waited too long.
+#[derive(Default)]
+struct Timer {
+    rung: AtomicBool,
+    waker: Mutex<Option<Waker>>,
+}
+
+impl Timer {
+    fn ring(&self) {
+        self.rung.store(true, Ordering::SeqCst);
+        if let Some(waker) = self.waker.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            waker.wake();
+        }
+    }
+}
+
+/// A request, or `None` once its timer rings.
+struct Within<'a, F> {
+    request: Pin<&'a mut F>,
+    timer: Arc<Timer>,
+}
+
+impl<F: Future> Future for Within<'_, F> {
+    type Output = Option<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if let Poll::Ready(out) = this.request.as_mut().poll(cx) {
+            return Poll::Ready(Some(out));
+        }
+        // The waker is left before the bell is looked at, so a ring between
+        // the two still wakes this.
+        *this.timer.waker.lock().unwrap_or_else(PoisonError::into_inner) = Some(cx.waker().clone());
+        if this.timer.rung.load(Ordering::SeqCst) { Poll::Ready(None) } else { Poll::Pending }
+    }
 }
 
 /// The timekeeper's thread: it keeps the session's clock on the sound card's
@@ -653,9 +717,17 @@ fn keep_time(line: Arc<Line>) -> (Sender<()>, JoinHandle<()>) {
     (stop, thread)
 }
 
+/// Whether a read or write gave up waiting (blocking reads say `WouldBlock`).
+fn timed_out(e: &io::Error) -> bool {
+    matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock)
+}
+
 /// The client's error in one lower-case phrase, saying how to get sound.
 fn describe(err: &ClientError) -> String {
     match err {
+        ClientError::Io(e) if timed_out(e) => {
+            format!("the sound server does not answer within {} s; restart it", REPLY.as_secs())
+        }
         ClientError::ServerUnavailable | ClientError::Io(_) => {
             let hint = if cfg!(feature = "alsa") {
                 "start PulseAudio or PipeWire"

@@ -45,6 +45,23 @@ fn without_a_device_one_line_says_why_and_the_record_says_none() {
     assert_eq!(s.records()[0]["audio"], "none");
 }
 
+#[test]
+fn a_sound_server_that_never_answers_is_named_and_does_not_hold_the_session() {
+    let s = Sandbox::new();
+    let run = s.path().join("run");
+    std::fs::create_dir_all(run.join("pulse")).unwrap();
+    // A socket that takes connections and never says a word: a stopped server.
+    let _listener = std::os::unix::net::UnixListener::bind(run.join("pulse/native")).unwrap();
+    let started = std::time::Instant::now();
+    let mut tonight = s.tonight(&["--sounds", "chime"]);
+    tonight.env("XDG_RUNTIME_DIR", &run);
+    let (code, _, stderr) = s.run(tonight);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(8), "took {:?}", started.elapsed());
+    assert!(stderr.contains("the sound server does not answer within 1 s; restart it"), "{stderr}");
+    assert_eq!(s.records()[0]["audio"], "none");
+}
+
 /// ALSA's file plugin captures what the `alsa` feature plays, when no sound
 /// server is found.
 #[cfg(feature = "alsa")]
