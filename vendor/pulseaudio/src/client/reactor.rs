@@ -332,7 +332,12 @@ impl Reactor {
         let mut events = mio::Events::with_capacity(1024);
 
         loop {
-            self.poll.poll(&mut events, None)?;
+            // A wait cut short by a signal (the process stopped and
+            // continued: Ctrl-Z, `bg`) is waited again, not the connection's end.
+            match self.poll.poll(&mut events, None) {
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                polled => polled?,
+            }
             self.recv()?;
 
             // Handle any requested writes.
@@ -351,6 +356,7 @@ impl Reactor {
                 Ok(0) => return Err(ClientError::Disconnected),
                 Ok(n) => self.read_buf.extend_from_slice(&self.read_chunk[..n]),
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue 'read,
                 Err(err) => return Err(err.into()),
             };
 
@@ -558,6 +564,7 @@ fn drain_buf(buf: &mut Vec<u8>, w: &mut impl io::Write) -> Result<bool, io::Erro
             Ok(0) => return Ok(false),
             Ok(n) => buf.drain(..n),
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
             Err(err) => return Err(err),
         };
     }
