@@ -84,6 +84,9 @@ const MAX_START: Duration = Duration::from_millis(100);
 /// the session starts anyway.
 const WAKE: Duration = Duration::from_secs(5);
 
+/// The name the server takes for its default sink.
+const DEFAULT: &str = "@DEFAULT_SINK@";
+
 /// How long any request to the server may take: a healthy server answers in
 /// milliseconds, and one that has stopped answering (stopped, hung) must not
 /// hold the session, or its exit.
@@ -177,6 +180,8 @@ impl PlaybackSource for Shared {
 struct Timing {
     /// The connection: a new one replaces it when the server has gone.
     client: Client,
+    /// The sink played on: the default one once a named one has gone.
+    sink: CString,
     /// The stream, while there is one: a rest closes it.
     stream: Option<PlaybackStream>,
     /// The stream's byte index at which frame `base_frame` of the track sits.
@@ -231,7 +236,6 @@ impl Timing {
 /// timekeeper.
 struct Line {
     server: Server,
-    sink: CString,
     feed: Shared,
     timing: Mutex<Timing>,
     origin: Origin,
@@ -295,9 +299,16 @@ pub(crate) fn sinks() -> Result<Vec<(String, String)>, String> {
 /// `origin` set to that instant.
 pub(crate) fn open(track: Playhead, device: Option<&str>, origin: &Origin) -> Result<Stream, String> {
     let client = connect()?;
+    let no_sink =
+        || format!("the sound server has no sink named {:?}; `stretch doctor` lists them", device.unwrap_or(DEFAULT));
     let sink = match device {
-        Some(name) => CString::new(name).map_err(|_| format!("no sink named {name:?}"))?,
-        None => CString::from(c"@DEFAULT_SINK@"),
+        // PipeWire plays a stream for a sink it does not have on its default
+        // one: a mistyped name is caught here, on either server.
+        Some(name) => {
+            let sinks = within(client.list_sinks()).map_err(|e| describe(&e))?;
+            sinks.into_iter().map(|s| s.name).find(|s| s.as_bytes() == name.as_bytes()).ok_or_else(no_sink)?
+        }
+        None => CString::new(DEFAULT).expect("no NUL in the default sink's name"),
     };
     let rests = quiet::plan(&track.track().sounds());
     let feed = Shared(Arc::new(Mutex::new(Feed { head: track, pos: 0, held: true, waker: None })));
@@ -305,6 +316,7 @@ pub(crate) fn open(track: Playhead, device: Option<&str>, origin: &Origin) -> Re
     let server = Server::of(&client);
     let timing = Timing {
         client,
+        sink,
         stream: None,
         base_read: 0,
         base_frame: 0,
@@ -315,15 +327,12 @@ pub(crate) fn open(track: Playhead, device: Option<&str>, origin: &Origin) -> Re
         check: now + KEEP_TIME,
         outages: Vec::new(),
     };
-    let line = Line { server, sink, feed, timing: Mutex::new(timing), origin: origin.clone(), rests };
+    let line = Line { server, feed, timing: Mutex::new(timing), origin: origin.clone(), rests };
     let mut out = Stream { line: Arc::new(line), keeper: None };
     {
         let mut timing = out.line.lock_timing();
         out.line.start(&mut timing, 0, WAKE).map_err(|e| match e {
-            ClientError::ServerError(protocol::PulseError::NoEntity | protocol::PulseError::Invalid) => format!(
-                "the sound server has no sink named {:?}; `stretch doctor` lists them",
-                device.unwrap_or("@DEFAULT_SINK@")
-            ),
+            ClientError::ServerError(protocol::PulseError::NoEntity | protocol::PulseError::Invalid) => no_sink(),
             e => describe(&e),
         })?;
         origin.set(timing.anchor.map_or(now, |(at, _)| at));
@@ -393,14 +402,22 @@ impl Line {
 
     /// Opens a stream (corked) on the sink, fed from where the track stands;
     /// connects again first if the server has gone (and come back).
+    /// A named sink that has gone (headphones unplugged) gives way to the
+    /// default one, as the server itself moves a playing stream.
     fn open_stream(&self, timing: &mut Timing) -> Result<(), ClientError> {
-        let open = |client: &Client| {
-            within(client.create_playback_stream(params(self.sink.clone(), self.server), self.feed.clone()))
+        let open = |timing: &Timing| {
+            within(timing.client.create_playback_stream(params(timing.sink.clone(), self.server), self.feed.clone()))
         };
-        let stream = match open(&timing.client) {
+        let stream = match open(timing) {
             Err(ClientError::Disconnected | ClientError::Io(_)) => {
                 timing.client = connect().map_err(|_| ClientError::Disconnected)?;
-                open(&timing.client)?
+                open(timing)?
+            }
+            Err(ClientError::ServerError(protocol::PulseError::NoEntity))
+                if timing.sink.as_bytes() != DEFAULT.as_bytes() =>
+            {
+                timing.sink = CString::new(DEFAULT).expect("no NUL in the default sink's name");
+                open(timing)?
             }
             opened => opened?,
         };

@@ -373,3 +373,49 @@ fn through_pulseaudio_a_server_gone_for_good_is_said_and_recorded() {
     assert!(stderr.contains("went away 0:0") && stderr.contains("did not come back"), "{stderr}");
     assert_eq!(s.records()[0]["audio"], "lost");
 }
+
+#[test]
+#[ignore = "needs pulseaudio"]
+fn through_pulseaudio_a_named_sink_that_goes_away_gives_way_to_the_default() {
+    let s = Sandbox::new();
+    let server = Server::pulseaudio(&s);
+    server.pactl(&s, &["load-module", "module-null-sink", "sink_name=stretch_headphones"]);
+    let args =
+        ["--sounds", "chime", "--volume", "100", "--device", "stretch_headphones", "--prepare", "1s", "--reps", "2"];
+    let mut session = args.to_vec();
+    session.extend(["--hold", "3s", "--rest", "2s"]);
+    let mut output = None;
+    // The default sink is recorded: nothing plays there until the named one goes.
+    let recording = record(&server, &s, || {
+        let mut cmd = server.env(&s, s.tonight(&session));
+        let child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(2500));
+        let modules = server.env(&s, Command::new("pactl")).args(["list", "short", "modules"]).output().unwrap();
+        let headphones = String::from_utf8_lossy(&modules.stdout)
+            .lines()
+            .find(|l| l.contains("stretch_headphones"))
+            .and_then(|l| l.split_whitespace().next().map(str::to_string))
+            .expect("the named sink's module");
+        server.pactl(&s, &["unload-module", &headphones]);
+        output = Some(child.wait_with_output().unwrap());
+    });
+    let out = output.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && !stderr.contains("went away"), "{stderr}");
+    assert!(onsets(&recording.samples).len() >= 3, "the later cues are heard on the default sink");
+    assert_eq!(s.records()[0]["audio"], "device");
+}
+
+#[test]
+#[ignore = "needs pipewire"]
+fn through_pipewire_a_mistyped_device_is_named_not_played_elsewhere() {
+    let s = Sandbox::new();
+    let server = Server::pipewire(&s);
+    let (code, _, stderr) = s.run(server.env(&s, s.tonight(&["--sounds", "chime", "--device", "stretch_tset"])));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("the sound server has no sink named \"stretch_tset\"; `stretch doctor` lists them"),
+        "{stderr}"
+    );
+    assert_eq!(s.records()[0]["audio"], "none");
+}
