@@ -33,7 +33,7 @@ pub(crate) fn play(track: Playhead, device: Option<&str>, origin: &Origin) -> Re
         Err(why) => why,
     };
     #[cfg(feature = "alsa")]
-    if device.is_none() {
+    if device.is_none() && !pulse::hung(&why) {
         return alsa_device::play(fallback)
             .map(|playback| {
                 origin.set(std::time::Instant::now());
@@ -51,6 +51,10 @@ pub(crate) fn probe() -> Result<Vec<(String, String)>, String> {
         Ok(sinks) => return Ok(sinks),
         Err(why) => why,
     };
+    #[cfg(feature = "alsa")]
+    if pulse::hung(&why) {
+        return Err(why);
+    }
     #[cfg(feature = "alsa")]
     return alsa_device::probe()
         .map(|()| vec![("default".to_string(), "ALSA's default output".to_string())])

@@ -1,6 +1,6 @@
 //! `--export-audio`: the cue track as a WAV file, exactly what would play.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,6 +19,12 @@ use super::wav;
 /// Ctrl-C or SIGTERM while writing removes the temporary before exiting.
 pub(crate) fn write_wav(track: &Track, path: &Path) -> Result<()> {
     if path == Path::new("-") {
+        if io::stdout().is_terminal() {
+            return Err(Error::usage(
+                "--export-audio - writes a WAV file to stdout, which is a terminal here; \
+                 redirect it (`> track.wav`) or pipe it to a player (`| aplay`)",
+            ));
+        }
         let mut out = io::BufWriter::new(io::stdout().lock());
         return wav::write_mono_i16(&mut out, RATE, track.len(), track.clone().play())
             .and_then(|()| out.flush())

@@ -12,6 +12,7 @@
 
 use std::ffi::CString;
 use std::io;
+use std::path::PathBuf;
 use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
@@ -253,10 +254,11 @@ pub(crate) struct Stream {
 /// cookie. Without one (a new account whose desktop runs PipeWire, which
 /// ignores it), a blank cookie of the right length, as libpulse sends.
 fn connect() -> Result<Client, String> {
-    let socket = pulseaudio::socket_path_from_env().ok_or_else(|| describe(&ClientError::ServerUnavailable))?;
+    let path = socket_path(|name| std::env::var_os(name))?;
     let cookie = pulseaudio::cookie_path_from_env().and_then(|path| std::fs::read(path).ok());
     let cookie = cookie.filter(|c| c.len() == COOKIE).unwrap_or_else(|| vec![0; COOKIE]);
-    let socket = std::os::unix::net::UnixStream::connect(socket).map_err(|e| describe(&ClientError::Io(e)))?;
+    let socket = std::os::unix::net::UnixStream::connect(&path)
+        .map_err(|e| format!("no sound server at {} ({}); {}", path.display(), crate::error::io_cause(&e), HOW))?;
     // The greeting is read and written blocking: bounded, like every request.
     for set in [std::os::unix::net::UnixStream::set_read_timeout, std::os::unix::net::UnixStream::set_write_timeout] {
         set(&socket, Some(REPLY)).map_err(|e| describe(&ClientError::Io(e)))?;
@@ -271,6 +273,40 @@ fn connect() -> Result<Client, String> {
         e => describe(&e),
     })
 }
+
+/// Where the sound server listens, as libpulse finds it: the first of
+/// `$PULSE_SERVER`'s servers (`unix:PATH` or a path; a network server is
+/// refused by name), else `$PULSE_RUNTIME_PATH/native`, else
+/// `$XDG_RUNTIME_DIR/pulse/native`.
+fn socket_path(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> Result<PathBuf, String> {
+    let var = |name| env(name).filter(|v| !v.is_empty());
+    if let Some(servers) = var("PULSE_SERVER") {
+        let servers = servers.to_string_lossy().into_owned();
+        let first = servers.split_whitespace().next().unwrap_or_default();
+        // `{machine-id}` limits a server to one machine: this one, here.
+        let first = first.rsplit_once('}').map_or(first, |(_, server)| server);
+        let path = first.strip_prefix("unix:").unwrap_or(first);
+        return if path.starts_with('/') {
+            Ok(PathBuf::from(path))
+        } else {
+            Err(format!("PULSE_SERVER={servers:?} names no local socket; stretch plays through one (unix:PATH)"))
+        };
+    }
+    if let Some(dir) = var("PULSE_RUNTIME_PATH") {
+        return Ok(PathBuf::from(dir).join("native"));
+    }
+    match var("XDG_RUNTIME_DIR") {
+        Some(dir) => Ok(PathBuf::from(dir).join("pulse/native")),
+        None => Err(format!("no sound server: XDG_RUNTIME_DIR is not set; set it to /run/user/$UID or {HOW}")),
+    }
+}
+
+/// How to get sound when no server answers.
+const HOW: &str = if cfg!(feature = "alsa") {
+    "start PulseAudio or PipeWire"
+} else {
+    "start PulseAudio or PipeWire, or build stretch with `--features alsa` to play through ALSA directly"
+};
 
 /// The length of the sound server's authentication cookie.
 const COOKIE: usize = 256;
@@ -734,6 +770,16 @@ fn keep_time(line: Arc<Line>) -> (Sender<()>, JoinHandle<()>) {
     (stop, thread)
 }
 
+/// How a failure begins when a server is there but does not answer.
+const HUNG: &str = "the sound server does not answer";
+
+/// Whether `why` (a failure to open) says a server is there but hung: ALSA's
+/// default device would go through that same server, and hang with it.
+#[cfg(feature = "alsa")]
+pub(crate) fn hung(why: &str) -> bool {
+    why.starts_with(HUNG)
+}
+
 /// Whether a read or write gave up waiting (blocking reads say `WouldBlock`).
 fn timed_out(e: &io::Error) -> bool {
     matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock)
@@ -743,20 +789,33 @@ fn timed_out(e: &io::Error) -> bool {
 fn describe(err: &ClientError) -> String {
     match err {
         ClientError::Io(e) if timed_out(e) => {
-            format!("the sound server does not answer within {} s; restart it", REPLY.as_secs())
+            format!("{HUNG} within {} s; restart it", REPLY.as_secs())
         }
-        ClientError::ServerUnavailable | ClientError::Io(_) => {
-            let hint = if cfg!(feature = "alsa") {
-                "start PulseAudio or PipeWire"
-            } else {
-                "start PulseAudio or PipeWire, or build stretch with `--features alsa` to play through ALSA directly"
-            };
-            match std::env::var_os("XDG_RUNTIME_DIR") {
-                Some(dir) => format!("no sound server at {}/pulse/native; {hint}", dir.to_string_lossy()),
-                None => format!("no sound server: XDG_RUNTIME_DIR is not set; set it to /run/user/$UID or {hint}"),
-            }
-        }
+        ClientError::ServerUnavailable | ClientError::Io(_) => format!("the sound server has gone; {HOW}"),
         ClientError::ServerError(e) => format!("the sound server refused: {e:?}"),
         e => format!("the sound server failed: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(vars: &[(&str, &str)]) -> Result<PathBuf, String> {
+        socket_path(|name| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.into()))
+    }
+
+    #[test]
+    fn the_socket_is_found_as_libpulse_finds_it() {
+        let run = ("XDG_RUNTIME_DIR", "/run/user/1000");
+        assert_eq!(path(&[run]), Ok("/run/user/1000/pulse/native".into()));
+        assert_eq!(path(&[run, ("PULSE_RUNTIME_PATH", "/tmp/p")]), Ok("/tmp/p/native".into()));
+        for server in ["unix:/tmp/s", "/tmp/s", "{0123abcd}unix:/tmp/s tcp:elsewhere"] {
+            assert_eq!(path(&[run, ("PULSE_SERVER", server)]), Ok("/tmp/s".into()), "{server}");
+        }
+        let remote = path(&[run, ("PULSE_SERVER", "tcp:speaker.local")]).unwrap_err();
+        assert!(remote.contains("\"tcp:speaker.local\" names no local socket"), "{remote}");
+        assert!(path(&[]).unwrap_err().contains("XDG_RUNTIME_DIR is not set"));
+        assert_eq!(path(&[run, ("PULSE_SERVER", "")]), Ok("/run/user/1000/pulse/native".into()), "empty is unset");
     }
 }

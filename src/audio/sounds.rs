@@ -79,14 +79,18 @@ impl Cast {
 
 /// Chooses every cue's sound. Words with no recording are spoken by
 /// `speaker`; a phrase longer than its phase, or words nobody can speak,
-/// become the phase's chime, and a countdown number that would run into the
-/// next becomes the tick.
+/// become the phase's chime, a countdown number that would run into the
+/// next becomes the tick, and one that would start while the phase's own
+/// words (or chime) still sound is left out: two sounds are never heard at once.
 pub(crate) fn cast(timeline: &Timeline, set: SoundSet, speaker: &dyn Speak) -> Cast {
     let mut cast = Cast::default();
     let mut no_engine = Vec::new();
+    // Until when the phase's opening sound plays: (phase, end).
+    let mut opening = (usize::MAX, Duration::ZERO);
     for (i, cue) in timeline.cues.iter().enumerate() {
         let phase = &timeline.phases[cue.phase];
         let clip = match (set, &cue.sound) {
+            (_, CueSound::Countdown(_)) if opening.0 == cue.phase && cue.at < opening.1 => None,
             (SoundSet::Off, _) | (SoundSet::Voice, CueSound::PhaseStart { say: None, .. }) => None,
             (SoundSet::Chime, CueSound::PhaseStart { kind, .. }) => Some(chime(*kind)),
             (SoundSet::Chime, CueSound::Countdown(_)) => Some(tick()),
@@ -109,6 +113,9 @@ pub(crate) fn cast(timeline: &Timeline, set: SoundSet, speaker: &dyn Speak) -> C
                 Some(spoken.and_then(|clip| cast.fit(clip, text, phase.kind, phase.length)).unwrap_or(chime(*kind)))
             }
         };
+        if let (CueSound::PhaseStart { .. }, Some(clip)) = (&cue.sound, &clip) {
+            opening = (cue.phase, cue.at + clip.length());
+        }
         cast.clips.push(clip);
     }
     if let Some(first) = no_engine.first() {
@@ -128,13 +135,12 @@ impl Cast {
         if takes <= room {
             return Some(clip);
         }
-        let notice = format!(
-            "{} takes {} but {} is {}; a chime plays instead",
-            quote(text),
-            seconds(takes),
-            kind.name(),
-            seconds(room)
-        );
+        let (takes, room) = match (seconds(takes), seconds(room)) {
+            // Tenths that round alike would read as fitting: milliseconds tell them apart.
+            (a, b) if a == b => (format!("{}ms", takes.as_millis()), format!("{}ms", room.as_millis())),
+            apart => apart,
+        };
+        let notice = format!("{} takes {takes} but {} is {room}; a chime plays instead", quote(text), kind.name());
         // A phrase said in every hold is told about once.
         if !self.notices.contains(&notice) {
             self.notices.push(notice);

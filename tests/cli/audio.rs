@@ -2,9 +2,9 @@
 //! plugin captures what rodio plays), the no-device fallback, and
 //! `--export-audio`.
 
-use crate::support::Sandbox;
 #[cfg(feature = "alsa")]
 use crate::support::events;
+use crate::support::{Sandbox, Tmux, shell_quote};
 
 const RATE: f64 = 48_000.0;
 
@@ -43,6 +43,16 @@ fn without_a_device_one_line_says_why_and_the_record_says_none() {
     assert!(lines[0].starts_with("stretch: cues cannot play: no audio output ("), "{stderr}");
     assert!(lines[0].ends_with("; the routine runs silently"), "{stderr}");
     assert_eq!(s.records()[0]["audio"], "none");
+}
+
+#[test]
+fn export_to_stdout_refuses_a_terminal() {
+    let s = Sandbox::new();
+    let bin = shell_quote(env!("CARGO_BIN_EXE_stretch"));
+    let term = Tmux::start(&s, &format!("{bin} tonight --export-audio -; echo EXIT=$?; sleep 30"));
+    let screen = term.wait_for("EXIT=");
+    assert!(screen.contains("stdout, which is a terminal here; redirect it"), "{screen}");
+    assert!(screen.contains("EXIT=2") && !screen.contains("RIFF"), "{screen}");
 }
 
 #[test]

@@ -106,6 +106,13 @@ fn a_short_test_hold_plays_its_chime() {
     let cast = cast(&t, SoundSet::Voice, &Mute);
     assert_eq!(first(&t, &cast, PhaseKind::Hold), chime(PhaseKind::Hold));
     assert!(cast.notices.iter().all(|n| n.contains("but hold is 0.2s")), "{:?}", cast.notices);
+    // "Hold." is 0.44 s: against 0.4 s, tenths alone would read "0.4s but hold is 0.4s".
+    r.hold.length = Duration::from_millis(400);
+    r.hold.say = Some("Hold.".into());
+    let takes = recorded("Hold.").unwrap().length().as_millis();
+    assert_eq!(seconds(Duration::from_millis(takes as u64)), "0.4s");
+    let hold = super::cast(&timeline::build(&r), SoundSet::Voice, &Mute);
+    assert_eq!(hold.notices, [format!("\"Hold.\" takes {takes}ms but hold is 400ms; a chime plays instead")]);
     assert_eq!(cast.clips.len(), t.cues.len());
 }
 
@@ -167,4 +174,26 @@ fn notices_name_lengths_plainly() {
     assert_eq!(seconds(Duration::from_millis(6240)), "6.2s");
     assert_eq!(seconds(Duration::from_secs(2)), "2s");
     assert_eq!(quote("Hold."), "\"Hold.\"");
+}
+
+#[test]
+fn a_countdown_number_never_starts_over_the_phase_s_own_words() {
+    let mut r = wall_calf();
+    r.prepare.length = Duration::ZERO;
+    r.hold.length = Duration::from_millis(3300);
+    let t = timeline::build(&r);
+    for set in [SoundSet::Voice, SoundSet::Chime] {
+        let cast = cast(&t, set, &Mute);
+        let hold =
+            t.cues.iter().position(|c| matches!(c.sound, CueSound::PhaseStart { kind: PhaseKind::Hold, .. })).unwrap();
+        let ends = t.cues[hold].at + cast.clips[hold].as_ref().unwrap().length();
+        let numbers: Vec<usize> = (hold + 1..t.cues.len())
+            .take_while(|&i| t.cues[i].phase == t.cues[hold].phase)
+            .filter(|&i| matches!(t.cues[i].sound, CueSound::Countdown(_)))
+            .collect();
+        assert!(t.cues[numbers[0]].at < ends, "the first number falls inside the hold's words");
+        for i in numbers {
+            assert_eq!(cast.clips[i].is_some(), t.cues[i].at >= ends, "{set:?}: cue at {:?}", t.cues[i].at);
+        }
+    }
 }
