@@ -53,8 +53,9 @@ pub(crate) fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, p
     let routine = routine.for_night(nights::night_of(&now, settings.day_starts.value.naive()));
     let (sounds, volume) = (settings.sounds.value, settings.loudness(None));
     // Nobody asked for a scheduled session just now: the voice begins by
-    // inviting (a chime has no words to invite with).
-    let invite = scheduled(args) && sounds == SoundSet::Voice;
+    // inviting (a chime has no words to invite with). Its export is what it
+    // plays, invitation included.
+    let invite = args.source == Source::Cron && !args.check && sounds == SoundSet::Voice;
     let timeline = if invite { timeline::build_invited(&routine) } else { timeline::build(&routine) };
     if let Some(path) = &args.export_audio {
         return export(&timeline, sounds, volume, path, env);

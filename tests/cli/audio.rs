@@ -46,6 +46,19 @@ fn without_a_device_one_line_says_why_and_the_record_says_none() {
 }
 
 #[test]
+fn a_scheduled_session_s_export_holds_its_invitation() {
+    let s = Sandbox::new();
+    let seconds = |source: &str| {
+        let wav = s.path().join(format!("{source}.wav"));
+        let args = ["tonight", "--export-audio", wav.to_str().unwrap(), "--source", source, "--sounds", "voice"];
+        let (code, _, stderr) = s.run(s.cmd(&args));
+        assert_eq!(code, 0, "{stderr}");
+        (std::fs::metadata(&wav).unwrap().len() - 44) as f64 / 2.0 / RATE
+    };
+    assert_eq!(seconds("cron") - seconds("terminal"), 7.0, "the invitation, as the scheduled run plays it");
+}
+
+#[test]
 fn export_to_stdout_refuses_a_terminal() {
     let s = Sandbox::new();
     let bin = shell_quote(env!("CARGO_BIN_EXE_stretch"));
