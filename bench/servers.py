@@ -388,8 +388,8 @@ run(s) per server:
 
 - **heard − shown**: `{' '.join(CHIME)}`; each phase's cue onset in the monitor against its event's
   `monotonic_ms` (the cue's lead silence on the exported track added). A null sink's monitor hears a
-  sample when the sink renders it, which is its latency (10 ms on PulseAudio) before the sink plays
-  it: PulseAudio's figures sit about 5 ms early for that reason.
+  sample when the sink renders it, up to its latency (50 ms on PulseAudio) before the sink plays
+  it: PulseAudio's figures sit a few ms early for that reason.
 - **exit**: the process's exit (reaped by `bench/launch.c`) after the last sound in the monitor.
 - **pause**: `{' '.join(PAUSE)}`; space pressed mid-phrase, 1.0 s + 150 ms × run into the getting-ready
   words; the key's write against the end of the sound in the monitor. **resumed**: space again 1.5 s

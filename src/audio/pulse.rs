@@ -60,13 +60,14 @@ impl Server {
     /// plays before the server asks for more (which wakes this process).
     /// Never the server's default (about 2 s), which puts the sound seconds
     /// behind the screen. PulseAudio runs the sink at (queued - 2 x asked) / 2
-    /// = 10 ms of latency: a sink that cannot rewind (Bluetooth) still pauses
-    /// at once, and its monitor hears what the card plays. PipeWire's sink
+    /// = 50 ms of latency: a sink that cannot rewind (Bluetooth) still pauses
+    /// within 50 ms, and the server wakes 20 times a second while sound plays
+    /// (at 10 ms, 100 times: three times the server's CPU). PipeWire's sink
     /// latency is its quantum whatever is queued, and it costs it less to be
     /// asked less often.
     fn buffer(self) -> (Duration, Duration) {
         match self {
-            Server::PulseAudio => (Duration::from_millis(220), Duration::from_millis(100)),
+            Server::PulseAudio => (Duration::from_millis(300), Duration::from_millis(100)),
             Server::PipeWire => (Duration::from_millis(500), Duration::from_millis(250)),
         }
     }
