@@ -89,6 +89,10 @@ const WAKE: Duration = Duration::from_secs(5);
 /// The name the server takes for its default sink.
 const DEFAULT: &str = "@DEFAULT_SINK@";
 
+fn default_sink() -> CString {
+    CString::new(DEFAULT).expect("no NUL in the default sink's name")
+}
+
 /// How long any request to the server may take: a healthy server answers in
 /// milliseconds, and one that has stopped answering (stopped, hung) must not
 /// hold the session, or its exit.
@@ -345,7 +349,7 @@ pub(crate) fn open(track: Playhead, device: Option<&str>, origin: &Origin) -> Re
             let sinks = within(client.list_sinks()).map_err(|e| describe(&e))?;
             sinks.into_iter().map(|s| s.name).find(|s| s.as_bytes() == name.as_bytes()).ok_or_else(no_sink)?
         }
-        None => CString::new(DEFAULT).expect("no NUL in the default sink's name"),
+        None => default_sink(),
     };
     let rests = quiet::plan(&track.track().sounds());
     let feed = Shared(Arc::new(Mutex::new(Feed { head: track, pos: 0, held: true, waker: None })));
@@ -453,7 +457,7 @@ impl Line {
             Err(ClientError::ServerError(protocol::PulseError::NoEntity))
                 if timing.sink.as_bytes() != DEFAULT.as_bytes() =>
             {
-                timing.sink = CString::new(DEFAULT).expect("no NUL in the default sink's name");
+                timing.sink = default_sink();
                 open(timing)?
             }
             opened => opened?,
