@@ -87,6 +87,18 @@ impl Server {
         server
     }
 
+    /// Unloads the first module whose line in `pactl list short modules`
+    /// holds `matching` (a sink goes away, as unplugged headphones do).
+    fn unload(&self, s: &Sandbox, matching: &str) {
+        let modules = self.env(s, Command::new("pactl")).args(["list", "short", "modules"]).output().unwrap();
+        let module = String::from_utf8_lossy(&modules.stdout)
+            .lines()
+            .find(|l| l.contains(matching))
+            .and_then(|l| l.split_whitespace().next().map(str::to_string))
+            .unwrap_or_else(|| panic!("no module with {matching:?} is loaded"));
+        self.pactl(s, &["unload-module", &module]);
+    }
+
     /// Kills the server's processes (as a crash would: nothing is cleaned up).
     fn kill(&mut self) {
         for mut child in self.children.drain(..).rev() {
@@ -298,13 +310,7 @@ fn through_pipewire_a_sink_removed_mid_session_does_not_hold_the_exit() {
     let started = Instant::now();
     let mut child = server.env(&s, s.tonight(&args)).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     std::thread::sleep(Duration::from_millis(1500));
-    let modules = server.env(&s, Command::new("pactl")).args(["list", "short", "modules"]).output().unwrap();
-    let sink = String::from_utf8_lossy(&modules.stdout)
-        .lines()
-        .find(|l| l.contains("module-null-sink"))
-        .and_then(|l| l.split_whitespace().next().map(str::to_string))
-        .expect("the null sink's module");
-    server.pactl(&s, &["unload-module", &sink]);
+    server.unload(&s, "module-null-sink");
     let deadline = Instant::now() + Duration::from_secs(15);
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -390,13 +396,7 @@ fn through_pulseaudio_a_named_sink_that_goes_away_gives_way_to_the_default() {
         let mut cmd = server.env(&s, s.tonight(&session));
         let child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
         std::thread::sleep(Duration::from_millis(2500));
-        let modules = server.env(&s, Command::new("pactl")).args(["list", "short", "modules"]).output().unwrap();
-        let headphones = String::from_utf8_lossy(&modules.stdout)
-            .lines()
-            .find(|l| l.contains("stretch_headphones"))
-            .and_then(|l| l.split_whitespace().next().map(str::to_string))
-            .expect("the named sink's module");
-        server.pactl(&s, &["unload-module", &headphones]);
+        server.unload(&s, "stretch_headphones");
         output = Some(child.wait_with_output().unwrap());
     });
     let out = output.unwrap();
