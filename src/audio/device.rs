@@ -23,12 +23,13 @@ pub(crate) enum Playback {
 pub(crate) const ALSA_PART: &str = "; ALSA: ";
 
 /// Starts `track` on `device` (the default output if `None`) and returns once
-/// its first sample is heard, with `origin` set to that instant. On failure,
-/// says why, and how to get sound, in a few words.
-pub(crate) fn play(track: Playhead, device: Option<&str>, origin: &Origin) -> Result<Playback, String> {
+/// its first sample is heard, with `origin` set to that instant. `wake` is
+/// extra time a slow sink (a Bluetooth speaker) is given to wake after each
+/// silence. On failure, says why, and how to get sound, in a few words.
+pub(crate) fn play(track: Playhead, device: Option<&str>, wake: Duration, origin: &Origin) -> Result<Playback, String> {
     #[cfg(feature = "alsa")]
     let fallback = track.clone();
-    let why = match pulse::open(track, device, origin) {
+    let why = match pulse::open(track, device, wake, origin) {
         Ok(stream) => return Ok(Playback::Server(stream)),
         Err(why) => why,
     };

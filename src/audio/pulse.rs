@@ -78,13 +78,22 @@ impl Server {
 /// ([`quiet`](super::quiet)) away.
 const SETTLE: Duration = Duration::from_millis(100);
 
-/// An estimate of how long a start takes is capped here: a start that took
-/// longer (a sink waking from suspend) says nothing of the next.
-const MAX_START: Duration = Duration::from_millis(100);
-
-/// How long a sink may take to wake from suspend (a Bluetooth headset) before
-/// the session starts anyway.
+/// How long a sink may take to start (a Bluetooth headset waking from
+/// suspend, a server that stalls) before the session goes on without it.
 const WAKE: Duration = Duration::from_secs(5);
+
+/// A sink whose starts take longer than this is slow: its stream stays open
+/// (corked) through rests instead of closing, as a sink that is told to wake
+/// (the `wake` setting) does.
+const SLOW: Duration = Duration::from_millis(150);
+
+/// A stream is woken this much earlier than its slowest start so far.
+const HEADROOM: Duration = Duration::from_millis(50);
+
+/// More than this of sound already rendered ahead by an idle sink is a stale
+/// block: a null sink left idle renders up to 2 s of silence at once, and a
+/// new stream cannot rewind into it (see [`Line::freshen`]).
+const STALE: Duration = Duration::from_millis(80);
 
 /// The name the server takes for its default sink.
 const DEFAULT: &str = "@DEFAULT_SINK@";
@@ -201,9 +210,12 @@ struct Timing {
     /// Rests before this frame are passed over (the track has been moved past
     /// them, or has just woken from one).
     passed: u64,
-    /// How long the last start took, from opening or uncorking the stream to
-    /// its first frame heard.
-    start: Duration,
+    /// The longest start so far, from opening or uncorking the stream to its
+    /// first frame heard: how early a rest ends.
+    slowest: Duration,
+    /// The last start's length (a start that was held up counts as slow):
+    /// how far ahead of the clock a woken stream starts on the track.
+    last: Duration,
     /// When the timekeeper next compares the two clocks.
     check: Instant,
     /// The frames at which the sound was lost and, if it was, heard again.
@@ -225,10 +237,10 @@ impl Timing {
         if ahead >= 0.0 { Some(at + frames_to_duration(ahead)) } else { at.checked_sub(frames_to_duration(-ahead)) }
     }
 
-    /// When to start the stream for `rest.wake` to be heard on time, by the
-    /// anchor's clock and the last start's length (`now` without an anchor).
-    fn wake_due(&self, rest: Rest, now: Instant) -> Instant {
-        self.instant_of(rest.wake as f64).map_or(now, |at| at.checked_sub(self.start).unwrap_or(at))
+    /// When to start the stream for `rest.wake` to be heard on time, `lead`
+    /// before it by the anchor's clock (`now` without an anchor).
+    fn wake_due(&self, rest: Rest, lead: Duration, now: Instant) -> Instant {
+        self.instant_of(rest.wake as f64).map_or(now, |at| at.checked_sub(lead).unwrap_or(at))
     }
 
     /// The frame heard at `now`, by the anchor's clock.
@@ -246,6 +258,8 @@ struct Line {
     timing: Mutex<Timing>,
     origin: Origin,
     rests: Vec<Rest>,
+    /// Extra time the person gives the sink to wake (the `wake` setting).
+    wake: Duration,
 }
 
 /// The track playing on a stream of the sound server.
@@ -338,7 +352,8 @@ pub(crate) fn sinks() -> Result<Vec<(String, String)>, String> {
 /// Opens a stream on `device` (a sink's name; the server's default if `None`),
 /// starts it, and returns once the track's first sample is heard, with
 /// `origin` set to that instant.
-pub(crate) fn open(track: Playhead, device: Option<&str>, origin: &Origin) -> Result<Stream, String> {
+/// `wake` is extra time the sink is given to wake after each rest.
+pub(crate) fn open(track: Playhead, device: Option<&str>, wake: Duration, origin: &Origin) -> Result<Stream, String> {
     let client = connect()?;
     let no_sink =
         || format!("the sound server has no sink named {:?}; `stretch doctor` lists them", device.unwrap_or(DEFAULT));
@@ -364,11 +379,12 @@ pub(crate) fn open(track: Playhead, device: Option<&str>, origin: &Origin) -> Re
         anchor: None,
         resting: None,
         passed: 0,
-        start: Duration::ZERO,
+        slowest: Duration::ZERO,
+        last: Duration::ZERO,
         check: now + KEEP_TIME,
         outages: Vec::new(),
     };
-    let line = Line { server, feed, timing: Mutex::new(timing), origin: origin.clone(), rests };
+    let line = Line { server, feed, timing: Mutex::new(timing), origin: origin.clone(), rests, wake };
     let mut out = Stream { line: Arc::new(line), keeper: None };
     {
         let mut timing = out.line.lock_timing();
@@ -377,9 +393,6 @@ pub(crate) fn open(track: Playhead, device: Option<&str>, origin: &Origin) -> Re
             e => describe(&e),
         })?;
         origin.set(timing.anchor.map_or(now, |(at, _)| at));
-        // The first start may have woken a suspended sink: that says
-        // nothing of how long the next takes.
-        timing.start = Duration::ZERO;
     }
     out.keeper = Some(keep_time(Arc::clone(&out.line)));
     Ok(out)
@@ -427,11 +440,25 @@ impl Line {
         timing.passed = frame;
     }
 
+    /// Whether the stream stays open (corked) through rests: always on
+    /// PipeWire; on PulseAudio, for a sink that is slow to start or told to
+    /// wake, as reopening would cost it its start again.
+    fn keeps_open(&self, timing: &Timing) -> bool {
+        self.server == Server::PipeWire || timing.slowest > SLOW || !self.wake.is_zero()
+    }
+
+    /// How long before a rest's end the stream is started: the slowest start
+    /// so far, with headroom, and what the person added.
+    fn lead(&self, timing: &Timing) -> Duration {
+        timing.slowest + HEADROOM + self.wake
+    }
+
     /// Rests the stream through `rest`. PulseAudio keeps its sink at a
     /// corked stream's short latency, waking every few milliseconds, so there
-    /// the stream is closed and the server sleeps; on PipeWire it is corked.
+    /// the stream is closed and the server sleeps (unless the sink is slow to
+    /// start); on PipeWire it is corked.
     fn rest(&self, timing: &mut Timing, rest: Rest) {
-        if self.server == Server::PulseAudio {
+        if !self.keeps_open(timing) {
             self.feed.hold();
             if let Some(stream) = timing.stream.take() {
                 let _ = within(stream.delete());
@@ -445,9 +472,10 @@ impl Line {
     /// connects again first if the server has gone (and come back).
     /// A named sink that has gone (headphones unplugged) gives way to the
     /// default one, as the server itself moves a playing stream.
-    fn open_stream(&self, timing: &mut Timing) -> Result<(), ClientError> {
+    fn open_stream(&self, timing: &mut Timing, limit: Duration) -> Result<(), ClientError> {
         let open = |timing: &Timing| {
-            within(timing.client.create_playback_stream(params(timing.sink.clone(), self.server), self.feed.clone()))
+            let params = params(timing.sink.clone(), self.server);
+            within_for(limit, timing.client.create_playback_stream(params, self.feed.clone()))
         };
         let stream = match open(timing) {
             Err(ClientError::Disconnected | ClientError::Io(_)) => {
@@ -498,19 +526,31 @@ impl Line {
     /// `limit`) until that frame is heard, which becomes the anchor.
     fn start(&self, timing: &mut Timing, frame: u64, limit: Duration) -> Result<(), ClientError> {
         let asked = Instant::now();
+        // A server that stalls (stopped, busy) may answer late: as long as
+        // the start may take, and never less than any request.
+        let patience = limit.max(REPLY);
         if timing.stream.is_none() {
-            self.open_stream(timing)?;
+            self.open_stream(timing, patience)?;
         }
-        let Some(stream) = timing.stream.as_ref() else { return Err(ClientError::Disconnected) };
+        let Some(stream) = timing.stream.clone() else { return Err(ClientError::Disconnected) };
         // The server asks for about what it queues at once; half of that is
         // its pre-buffer, which must be there before it plays.
         self.feed.release(frame + u64::from(bytes(self.server.buffer().0) / 2) / FRAME as u64);
-        within(stream.uncork())?;
+        if self.server == Server::PulseAudio {
+            freshen(&timing.client, &stream);
+        }
+        within_for(patience, stream.uncork())?;
         let at = self.heard_at(timing, frame, limit);
         if let Some((_, back @ None)) = timing.outages.last_mut() {
             *back = Some(frame);
         }
-        timing.start = at.saturating_duration_since(asked).min(MAX_START);
+        let took = at.saturating_duration_since(asked);
+        timing.slowest = timing.slowest.max(took).min(WAKE);
+        // A first start (connecting, perhaps waking the sink) or one held up
+        // (a stalled server) says nothing of how long the next one takes.
+        if timing.anchor.is_some() && took < SLOW {
+            timing.last = took;
+        }
         timing.anchor = Some((at, frame as f64));
         timing.resting = None;
         // Just after a start the server's timing is rough: look again once
@@ -569,7 +609,7 @@ impl Line {
         let now = Instant::now();
         let Some(heard) = timing.frame_at(now) else { return now + KEEP_TIME };
         if let Some(rest) = timing.resting {
-            let due = timing.wake_due(rest, now);
+            let due = timing.wake_due(rest, self.lead(&timing), now);
             if now < due {
                 return due;
             }
@@ -582,7 +622,7 @@ impl Line {
             && heard >= rest.cork as f64
         {
             self.rest(&mut timing, rest);
-            return timing.wake_due(rest, now);
+            return timing.wake_due(rest, self.lead(&timing), now);
         }
         if now >= timing.check {
             self.compare_clocks(&mut timing);
@@ -592,16 +632,34 @@ impl Line {
         cork.min(timing.check)
     }
 
-    /// Ends a rest: the track is heard again from `rest.wake`. The anchor
-    /// stays the clock the session already keeps, so the settling comparison
-    /// that follows moves the session's clock by however late (or soon) the
-    /// sound came back, in the silence before the next sound.
+    /// Ends a rest: the stream starts from the silence before `rest.wake`,
+    /// at the frame due to be heard once it has started (if it starts as
+    /// fast as it last did), and the session's clock is moved by however
+    /// early or late that frame is heard. A sound that comes back late (a sink slow to
+    /// wake, a server that stalled) holds the session's clock meanwhile: what
+    /// comes after the rest is shown when it is heard, and plays whole.
     /// If the stream cannot start (the server has gone), the session goes on
-    /// by the same clock, and the next try is at the next rest, not at once.
+    /// by its clock, and the next try is at the next rest, not at once.
     fn wake(&self, timing: &mut Timing, rest: Rest) {
-        let kept = timing.anchor;
-        let started = self.start(timing, rest.wake, Duration::from_millis(500)).is_ok();
-        timing.anchor = kept;
+        let ahead = (timing.last.as_secs_f64() * f64::from(RATE)) as u64;
+        let from = timing.frame_at(Instant::now()).map_or(rest.wake, |f| (f as u64 + ahead).min(rest.wake));
+        // The stream is corked and flushed (or closed): only the feed moves.
+        self.feed.seek(from);
+        timing.base_frame = from;
+        let due = timing.instant_of(from as f64);
+        let hold = due.map(|due| Hold::from(due, self.origin.clone()));
+        let started = self.start(timing, from, WAKE).is_ok();
+        let held = hold.map_or(Duration::ZERO, Hold::release);
+        if let (true, Some(due), Some((at, _))) = (started, due, timing.anchor) {
+            // The clock's move so far is `held`; it should be `at - due`.
+            let late = at.saturating_duration_since(due);
+            let early = due.saturating_duration_since(at);
+            if late > held {
+                self.origin.delay(late - held);
+            } else {
+                self.origin.advance((held - late) + early);
+            }
+        }
         if !started {
             timing.resting = None;
             self.lose(timing, rest.wake);
@@ -698,6 +756,27 @@ impl Drop for Stream {
     }
 }
 
+/// Starts the stream with nothing stale ahead of it. An idle sink that
+/// cannot rewind far (PulseAudio's null sink, once a stream asks it for
+/// low latency) plays out up to 2 s of silence it rendered before a new
+/// stream is heard; a software sink idle that way is suspended and
+/// resumed, which costs it nothing and starts it afresh. A sink that is
+/// playing for others, or hardware (which rewinds, or would take time to
+/// wake), is left as it is.
+fn freshen(client: &Client, stream: &PlaybackStream) {
+    let Some((_, info)) = query(stream) else { return };
+    if Duration::from_micros(info.sink_usec) <= STALE {
+        return;
+    }
+    let Ok(sink) = within(client.sink_info(stream.sink())) else { return };
+    if sink.state != protocol::SinkState::Idle || sink.flags.contains(protocol::SinkFlags::HARDWARE) {
+        return;
+    }
+    if within(client.suspend_sink(sink.index, true)).is_ok() {
+        let _ = within(client.suspend_sink(sink.index, false));
+    }
+}
+
 /// The stream's timing, and the instant it describes (halfway through the
 /// round trip).
 fn query(stream: &PlaybackStream) -> Option<(Instant, PlaybackLatency)> {
@@ -709,11 +788,16 @@ fn query(stream: &PlaybackStream) -> Option<(Instant, PlaybackLatency)> {
 
 /// Runs a request to the server, giving up (as timed out) after [`REPLY`].
 fn within<T>(request: impl Future<Output = Result<T, ClientError>>) -> Result<T, ClientError> {
+    within_for(REPLY, request)
+}
+
+/// Runs a request to the server, giving up (as timed out) after `limit`.
+fn within_for<T>(limit: Duration, request: impl Future<Output = Result<T, ClientError>>) -> Result<T, ClientError> {
     let timer = Arc::new(Timer::default());
     let (answered, waiting) = mpsc::channel::<()>();
     let alarm = Arc::clone(&timer);
     std::thread::spawn(move || {
-        if waiting.recv_timeout(REPLY) == Err(RecvTimeoutError::Timeout) {
+        if waiting.recv_timeout(limit) == Err(RecvTimeoutError::Timeout) {
             alarm.ring();
         }
     });
@@ -822,5 +906,42 @@ mod tests {
         assert!(remote.contains("\"tcp:speaker.local\" names no local socket"), "{remote}");
         assert!(path(&[]).unwrap_err().contains("XDG_RUNTIME_DIR is not set"));
         assert_eq!(path(&[run, ("PULSE_SERVER", "")]), Ok("/run/user/1000/pulse/native".into()), "empty is unset");
+    }
+}
+
+/// Holds the session's clock at `due` while a stream is being started: each
+/// time the clock is about to pass it, the origin moves a step later, so no
+/// deadline past `due` comes before the sound does.
+struct Hold {
+    stop: Sender<()>,
+    thread: JoinHandle<Duration>,
+}
+
+impl Hold {
+    /// How far ahead of the clock reaching `due` it is moved on.
+    const MARGIN: Duration = Duration::from_millis(20);
+    const STEP: Duration = Duration::from_millis(20);
+
+    fn from(due: Instant, origin: Origin) -> Hold {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let mut held = Duration::ZERO;
+            loop {
+                let next = (due + held).checked_sub(Self::MARGIN).unwrap_or(due);
+                let wait = next.saturating_duration_since(Instant::now());
+                if !matches!(stopped.recv_timeout(wait), Err(RecvTimeoutError::Timeout)) {
+                    return held;
+                }
+                origin.delay(Self::STEP);
+                held += Self::STEP;
+            }
+        });
+        Hold { stop, thread }
+    }
+
+    /// Stops holding; how far the clock was held.
+    fn release(self) -> Duration {
+        drop(self.stop);
+        self.thread.join().unwrap_or_default()
     }
 }

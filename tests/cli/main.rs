@@ -18,5 +18,6 @@ mod report;
 mod routines;
 mod schedule;
 mod servers;
+mod stock;
 mod support;
 mod tonight;

@@ -18,9 +18,9 @@ const RATE: f64 = 48_000.0;
 const SINK: &str = "stretch_test";
 
 /// Processes started for a server, stopped (newest first) on drop.
-struct Server {
-    run: PathBuf,
-    children: Vec<Child>,
+pub(crate) struct Server {
+    pub(crate) run: PathBuf,
+    pub(crate) children: Vec<Child>,
 }
 
 impl Drop for Server {
@@ -33,7 +33,7 @@ impl Drop for Server {
 }
 
 impl Server {
-    fn spawn(&mut self, s: &Sandbox, program: &str, args: &[&str]) {
+    pub(crate) fn spawn(&mut self, s: &Sandbox, program: &str, args: &[&str]) {
         let child = self
             .env(s, Command::new(program))
             .args(args)
@@ -44,7 +44,7 @@ impl Server {
         self.children.push(child);
     }
 
-    fn env(&self, s: &Sandbox, mut cmd: Command) -> Command {
+    pub(crate) fn env(&self, s: &Sandbox, mut cmd: Command) -> Command {
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", s.home())
@@ -53,7 +53,7 @@ impl Server {
         cmd
     }
 
-    fn wait_for(&self, what: &Path) {
+    pub(crate) fn wait_for(&self, what: &Path) {
         let deadline = Instant::now() + Duration::from_secs(10);
         while !what.exists() {
             assert!(Instant::now() < deadline, "{} did not appear: the server did not start", what.display());
@@ -61,7 +61,7 @@ impl Server {
         }
     }
 
-    fn pactl(&self, s: &Sandbox, args: &[&str]) {
+    pub(crate) fn pactl(&self, s: &Sandbox, args: &[&str]) {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let out = self.env(s, Command::new("pactl")).args(args).output().expect("pactl runs");
@@ -116,7 +116,7 @@ impl Server {
         self.wait_for(&socket);
     }
 
-    fn pipewire(s: &Sandbox) -> Server {
+    pub(crate) fn pipewire(s: &Sandbox) -> Server {
         let mut server = Server { run: s.path().join("run"), children: Vec::new() };
         std::fs::create_dir(&server.run).unwrap();
         let bus = format!("--address=unix:path={}/bus", server.run.display());
