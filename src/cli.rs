@@ -346,6 +346,10 @@ pub struct RoutineOptions {
     /// The output to play on, by the sound server's name for it (`stretch doctor` lists them) [default: the server's default]
     #[arg(long, value_name = "NAME")]
     pub device: Option<String>,
+
+    /// Extra time the output is given to wake after each silence, for a speaker that starts slowly (Bluetooth: 1-2 s); 0s-10s [default: 0s, what the output is measured to need]
+    #[arg(long, value_name = "DUR", value_parser = wake_duration)]
+    pub wake: Option<Duration>,
 }
 
 /// Options of `stretch schedule remove`.
@@ -368,6 +372,7 @@ impl RoutineOptions {
             sounds: self.sounds,
             volume: self.volume,
             device: self.device.clone(),
+            wake: self.wake,
             slot: self.slot.clone(),
             ..self.timing.flags()
         }
@@ -611,4 +616,10 @@ mod tests {
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
     }
+}
+
+/// `--wake`: a duration within the `wake` setting's range.
+fn wake_duration(text: &str) -> Result<Duration, String> {
+    let format = crate::time::duration::format;
+    limits::within("wake", crate::time::duration::parse(text)?, &crate::settings::WAKE_RANGE, format)
 }

@@ -75,6 +75,9 @@ pub(crate) const DEFAULT_CONFIRM_WAIT: Duration = Duration::from_secs(15 * 60);
 /// `confirm_wait` from nothing (no waiting after the routine) to half a day.
 const CONFIRM_WAIT_RANGE: std::ops::RangeInclusive<Duration> = Duration::ZERO..=Duration::from_secs(12 * 3600);
 
+/// `wake` from nothing (the sink's own measured start suffices) to 10 s.
+pub(crate) const WAKE_RANGE: std::ops::RangeInclusive<Duration> = Duration::ZERO..=Duration::from_secs(10);
+
 /// The volume when nothing sets one: gentle, for a bedroom at night.
 pub(crate) const VOLUME: u8 = 40;
 
@@ -151,6 +154,14 @@ settings! {
         file: Spanned<String> => |at, key, raw| at.named(key, raw, "name an output; `stretch doctor` lists them"),
         text: String::clone,
         example: "bedroom".to_string() => "\"bedroom\"",
+    }
+    /// Extra time the output is given to wake after each silence (a Bluetooth speaker: 1-2 s); any keeps its stream open through silences.
+    wake: Duration {
+        flag: "--wake",
+        file: Spanned<FileDuration> => |at, key, raw| at.length(key, raw, WAKE_RANGE),
+        default: Duration::ZERO,
+        text: |d| duration::format(*d),
+        example: Duration::from_millis(1500) => "\"1.5s\"",
     }
     /// The day's slot this run is for (a flag only: it belongs to one run, or one scheduled entry).
     slot: String {

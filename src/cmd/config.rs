@@ -58,8 +58,9 @@ mod tests {
         assert_eq!(lines[8], "volume            5          flag --volume");
         assert_eq!(lines[9], "max_volume        100        default");
         assert_eq!(lines[10], "device            -          default");
-        assert_eq!(lines[11], "day_starts        04:00      default");
-        assert_eq!(lines[12], "cramp_day_starts  12:00      default");
+        assert_eq!(lines[11], "wake              0s         default");
+        assert_eq!(lines[12], "day_starts        04:00      default");
+        assert_eq!(lines[13], "cramp_day_starts  12:00      default");
     }
 
     #[test]

@@ -88,6 +88,7 @@ pub(crate) fn run(args: &CrampArgs, settings: &Settings, color: ColorChoice, pat
             _ => Some(RELIEF_VOLUME),
         }),
         device: settings.device.as_ref().map(|d| d.value.clone()),
+        wake: settings.wake.value,
         json: false,
         log: true,
         cramp: Some(cramp.id),

@@ -65,6 +65,7 @@ pub(crate) fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, p
         sounds,
         volume,
         device: settings.device.as_ref().map(|d| d.value.clone()),
+        wake: settings.wake.value,
         json: args.json,
         log: !args.no_log,
         cramp: None,

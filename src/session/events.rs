@@ -16,7 +16,8 @@ use crate::session::timeline::{Phase, PhaseKind};
 pub(crate) struct JsonEvents<W: Write> {
     out: W,
     reps: u32,
-    origin: Option<Origin>,
+    /// The routine's origin, and where it was when the events began.
+    origin: Option<(Origin, std::time::Instant)>,
 }
 
 #[derive(Serialize)]
@@ -33,6 +34,11 @@ struct Event<'a> {
     /// on that clock can compare its times with these.
     #[serde(skip_serializing_if = "Option::is_none")]
     monotonic_ms: Option<f64>,
+    /// How far behind its plan the routine runs when this event comes, where
+    /// that is 1 ms or more: a sound that came back late (an output slow to
+    /// wake, a stalled sound server) is shown when it is heard, this late.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    late_ms: Option<f64>,
     /// The phase's planned length.
     length_ms: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -68,7 +74,8 @@ impl<W: Write> JsonEvents<W> {
 
     /// Also gives each event's time on `CLOCK_MONOTONIC`, from the routine's `origin`.
     pub(crate) fn with_origin(mut self, origin: Origin) -> Self {
-        self.origin = Some(origin);
+        let first = origin.get();
+        self.origin = Some((origin, first));
         self
     }
 
@@ -97,7 +104,12 @@ impl<W: Write> JsonEvents<W> {
             side: phase.side,
             planned_ms: ms(at.planned),
             actual_ms: ms(at.actual),
-            monotonic_ms: self.origin.as_ref().map(|o| o.monotonic_ms() + ms(at.actual)),
+            monotonic_ms: self.origin.as_ref().map(|(o, _)| o.monotonic_ms() + ms(at.actual)),
+            late_ms: self
+                .origin
+                .as_ref()
+                .map(|(o, first)| ms(o.get().saturating_duration_since(*first)))
+                .filter(|late| *late >= 1.0),
             length_ms: ms(phase.length),
             words,
             reason,

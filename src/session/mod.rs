@@ -43,6 +43,8 @@ pub(crate) struct Request {
     pub volume: u8,
     /// The sound server's sink to play on; its default if `None`.
     pub device: Option<String>,
+    /// Extra time the sink is given to wake after each silence.
+    pub wake: Duration,
     /// Events as JSON lines on stdout.
     pub json: bool,
     /// Whether to write the session to the journal.
@@ -189,7 +191,7 @@ fn open_output(request: &Request, origin: &Origin, terminal: bool, env: &Env) ->
     }
     let track = track::for_routine(&request.timeline, request.sounds, request.volume, env);
     let sounding = track.sounding_until();
-    match device::play(track.play(), request.device.as_deref(), std::time::Duration::ZERO, origin) {
+    match device::play(track.play(), request.device.as_deref(), request.wake, origin) {
         Ok(playback) => (Output::Device(playback), AudioUsed::Device, sounding),
         Err(why) => {
             let fallback = if terminal { "the terminal bell will ring instead" } else { "the routine runs silently" };

@@ -92,6 +92,7 @@ mod tests {
             sounds: SoundSet::Off,
             volume: 80,
             device: None,
+            wake: Duration::ZERO,
             json: true,
             log: true,
             cramp: cramp.map(String::from),
