@@ -9,13 +9,16 @@ against what stretch reported:
 - exit after the last sound: the process's exit against the last sound heard;
 - pause heard: a space pressed mid-phrase against the end of the sound;
 - CPU during a hold: program + server, from `/proc/*/task/*/schedstat` (ns);
-- time to first output with sound on, on a pseudo-terminal.
+- time to first output with sound on, on a pseudo-terminal;
+- time to first sound: spawn to the first sample heard in the monitor;
+- the default routine, whole: every sound heard, whole, against its event.
 
 Part of `bench/run.py` (its `servers` part); alone:
 
     python3 bench/servers.py --binary target/release/stretch [--runs 3]
 """
 
+import bisect
 import json
 import os
 import shutil
@@ -39,6 +42,11 @@ PAUSE = ["--sounds", "voice", "--volume", "100", "--prepare", "9s", "--reps", "1
 # One long hold, for the CPU it costs.
 HOLD = ["--sounds", "voice", "--prepare", "1s", "--reps", "1", "--hold", "14s", "--rest", "0"]
 CPU_WINDOW = (2.0, 12.0)  # seconds after the hold begins
+# The default routine's first words, for the time to first sound.
+FIRST = ["--sounds", "voice", "--reps", "1", "--hold", "1s", "--rest", "0"]
+FIRST_RUNS = 4
+# The default routine as it comes, long silences and all.
+DEFAULT = ["--sounds", "voice", "--volume", "100"]
 
 
 
@@ -146,24 +154,30 @@ class PipeWire(Server):
 
 
 class Recorder:
-    """The sink's monitor, as it plays: samples, and the monotonic ms of the
-    first (the least delayed read places it: a read returns at the earliest
-    once its last sample is captured)."""
+    """The sink's monitor, as it plays: samples, and each read's sample count
+    and monotonic ms. A read returns once its last sample is captured, so
+    `ms - count / RATE` is at or after the instant sample 0 would have been
+    heard had the monitor never paused; the least such figure among the reads
+    after a sample places it, so a monitor that pauses (a sink suspended and
+    resumed) shifts nothing. `--latency-msec=5` keeps the sink rendering at
+    most 5 ms ahead of what it plays: a monitor recorded at the default latency
+    lets an idle sink render up to 2 s ahead, and positions in such a recording
+    shift by as much whenever the sink's latency changes."""
 
     def __init__(self, server):
         argv = ["parec", "-d", f"{SINK}.monitor", "--raw", "--format=s16le", f"--rate={RATE}", "--channels=1",
                 "--latency-msec=5"]
         self.proc = subprocess.Popen(argv, env=server.env(), stdout=subprocess.PIPE)
-        self.data, self.first_ms = bytearray(), float("inf")
+        self.data, self.reads = bytearray(), []
         self.thread = threading.Thread(target=self.read)
         self.thread.start()
         time.sleep(0.5)
 
     def read(self):
-        while chunk := self.proc.stdout.read1(480):
+        while chunk := self.proc.stdout.read1(960):
             now = monotonic_ms()
             self.data += chunk
-            self.first_ms = min(self.first_ms, now - len(self.data) // 2 * 1000 / RATE)
+            self.reads.append((len(self.data) // 2, now))
 
     def stop(self):
         time.sleep(0.4)
@@ -171,18 +185,40 @@ class Recorder:
         self.proc.wait()
         self.thread.join()
         samples = memoryview(bytes(self.data[: len(self.data) // 2 * 2])).cast("h")
-        return Heard(list(samples), self.first_ms)
+        # The least figure among each read and those after it.
+        bases, least = [], float("inf")
+        for count, at in reversed(self.reads):
+            least = min(least, at - count * 1000 / RATE)
+            bases.append((count, least))
+        return Heard(list(samples), bases[::-1])
 
 
 class Heard:
     """A recording, read as sounds and silences (a sample is silent below 1
     LSB: the track's silence is exact zeros)."""
 
-    def __init__(self, samples, first_ms):
-        self.samples, self.first_ms = samples, first_ms
+    def __init__(self, samples, bases):
+        """`bases`: (sample count after a read, ms of sample 0 by it and the
+        reads after it), in order; a number for one base for every sample."""
+        self.samples = samples
+        self.bases = bases if isinstance(bases, list) else [(len(samples), bases)]
+        self.counts = [c for c, _ in self.bases]
 
     def ms(self, i):
-        return self.first_ms + i * 1000 / RATE
+        k = min(bisect.bisect_right(self.counts, i), len(self.bases) - 1)
+        return self.bases[k][1] + i * 1000 / RATE
+
+    def sounds(self, join_ms=150):
+        """(first, last + 1) sample of each sound, silences shorter than
+        join_ms (between a phrase's words) inside it."""
+        found, join = [], join_ms * RATE // 1000
+        for i, s in enumerate(self.samples):
+            if s != 0:
+                if found and i - found[-1][1] < join:
+                    found[-1][1] = i + 1
+                else:
+                    found.append([i, i + 1])
+        return found
 
     def onsets(self, gap_ms=40):
         """Monotonic ms of each sound after at least gap_ms of silence."""
@@ -200,7 +236,7 @@ class Heard:
         """Monotonic ms just after the last sounding sample before `before_ms`."""
         end = len(self.samples)
         if before_ms != float("inf"):
-            end = min(end, int((before_ms - self.first_ms) * RATE / 1000))
+            end = min(end, next((i for i in range(end) if self.ms(i) >= before_ms), end))
         i = next((i for i in range(end - 1, -1, -1) if self.samples[i] != 0), None)
         return None if i is None else self.ms(i + 1)
 
@@ -239,7 +275,7 @@ class Session:
                 pending.pop(0)[1]()
         self.stderr = proc.stderr.read().decode(errors="replace")
         spawned, exited, self.code, _, self.rss, _, _ = harness.finish(proc, report)
-        self.exited_ms = exited * 1000
+        self.spawned_ms, self.exited_ms = spawned * 1000, exited * 1000
         os.close(master)
         if cpu_window and len(self.cpu_at) == 2:
             (t0, p0, s0), (t1, p1, s1) = self.cpu_at
@@ -318,6 +354,52 @@ def measure(bench, server, runs):
     return out
 
 
+def first_sound(bench, server, runs=FIRST_RUNS):
+    """Spawn to the first sample of the default routine heard (ms), each run
+    with the monitor recorded from 0.5 s before (which wakes a suspended sink
+    as an idle one, rendering far ahead) and the previous run a few seconds
+    gone, as a person runs it again."""
+    out = []
+    for _ in range(runs):
+        session, heard = play(bench, server, FIRST)
+        found = heard.onsets()
+        out.append(found[0] - session.spawned_ms if found else None)
+        time.sleep(2)
+    return out
+
+
+def whole_routine(bench, server):
+    """The default routine through `server`: (errors heard − shown (ms) of
+    every sound, sounds missing, the largest difference between a sound's
+    heard and planned length (ms)). A sound with no event of its own (a
+    countdown tick) is placed by the session's clock as the events around it
+    read it."""
+    # Quick mode (CI) plays one rep: its silences are as long.
+    args = DEFAULT + (["--reps", "1"] if getattr(bench, "quick", False) else [])
+    wav = bench.tmp / "default.wav"
+    subprocess.run([str(bench.binary), "tonight", "--export-audio", str(wav), *args], check=True,
+                   capture_output=True, env=dict(os.environ, HOME=str(bench.tmp)))
+    with wave.open(str(wav)) as w:
+        planned = Heard(list(memoryview(w.readframes(w.getnframes())).cast("h")), 0.0).sounds()
+    session, heard = play(bench, server, args)
+    found = heard.sounds()
+    if len(found) != len(planned):
+        return [], abs(len(planned) - len(found)), None
+    phases = [(e["planned_ms"], e["monotonic_ms"]) for e in session.phases()]
+    ms = lambda i: i * 1000 / RATE
+    errors, lengths = [], []
+    for (p0, p1), (h0, h1) in zip(planned, found):
+        k = max(i for i, (at, _) in enumerate(phases) if at <= ms(p0) + 1 or i == 0)
+        at, shown = phases[k]
+        moved = 0.0
+        if k + 1 < len(phases):
+            (nat, nshown) = phases[k + 1]
+            moved = (ms(p0) - at) / (nat - at) * ((nshown - nat) - (shown - at))
+        errors.append(heard.ms(h0) - (shown + ms(p0) - at + moved))
+        lengths.append(abs((heard.ms(h1) - heard.ms(h0)) - ms(p1 - p0)))
+    return errors, 0, max(lengths)
+
+
 def first_output(bench, server, runs):
     """Spawn to the first byte on a terminal, sound on (ms), and peak RSS (MB)
     of the default routine with its voice, cut to one short hold (its
@@ -343,19 +425,28 @@ def stats(values, unit="", signed=False):
 def report(bench, runs):
     """Both servers measured: the report's section, and its targets as
     (figure, target, measured, met)."""
-    rows, targets, results = [], [], {}
+    rows, routine_rows, targets, results = [], [], [], {}
     for kind in (PulseAudio, PipeWire):
         with kind(bench.tmp) as server:
             got = measure(bench, server, runs)
             got["first"], rss = first_output(bench, server, runs)
             got["rss"] += rss
+            got["sound"] = first_sound(bench, server)
+            got["routine"], got["routine_missing"], got["routine_length"] = whole_routine(bench, server)
+            harness.log(f"{server.name}: first sound {fmt(got['sound'])} ms; default routine heard − shown "
+                        f"{stats(got['routine'], ' ms', True)}, {got['routine_missing']} missing")
             results[server.version] = got
     for name, got in results.items():
         cpu = [p + s for p, s in got["cpu"]]
         rows.append(f"| {name} | {stats(got['errors'], ' ms', True)} | {got['missing']} | {stats(got['exit'], ' ms')} | "
                     f"{stats(got['pause'], ' ms')} | {stats(got['resumed'], ' ms', True)} | "
                     f"{stats([p for p, _ in got['cpu']], '%')} + {stats([s for _, s in got['cpu']], '%')} = {stats(cpu, '%')} | "
-                    f"{stats(got['first'], ' ms')} | {stats(got['rss'], ' MB')} |")
+                    f"{stats(got['first'], ' ms')} | {stats(got['sound'], ' ms')} | {stats(got['rss'], ' MB')} |")
+        worst = max((abs(e) for e in got["routine"]), default=None)
+        worst = "—" if worst is None else f"{worst:.1f} ms"
+        length = "—" if got["routine_length"] is None else f"{got['routine_length']:.1f} ms"
+        routine_rows.append(f"| {name} | {len(got['routine'])} | {got['routine_missing']} | "
+                            f"{stats(got['routine'], ' ms', True)} | {worst} | {length} |")
     every = lambda key: [v for got in results.values() for v in got[key] if v is not None]
     errors = every("errors")
     worst = {name: max(abs(e) for e in got["errors"]) for name, got in results.items() if got["errors"]}
@@ -376,14 +467,26 @@ def report(bench, runs):
     first = every("first")
     targets.append(("time to first output, sound on", "≤ 5 ms", stats(first, " ms"),
                     bool(first) and statistics.median(first) <= 5))
+    sound = {name: [v for v in got["sound"] if v is not None] for name, got in results.items()}
+    targets.append(("time to first sound: spawn to the first sample heard, PulseAudio and PipeWire",
+                    f"median of {FIRST_RUNS} ≤ 150 ms",
+                    "; ".join(f"{n}: {stats(v, ' ms')}" for n, v in sound.items()),
+                    all(v and len(v) == FIRST_RUNS and statistics.median(v) <= 150 for v in sound.values())))
+    routine_ok = all(not g["routine_missing"] and g["routine"] and max(abs(e) for e in g["routine"]) <= 30
+                     and g["routine_length"] <= 20 for g in results.values())
+    targets.append(("the default routine: every sound heard, whole, with its event, PulseAudio and PipeWire",
+                    "none missing, each within 30 ms, lengths within 20 ms",
+                    "; ".join(f"{n}: {len(g['routine'])} heard, {g['routine_missing']} missing, "
+                              f"{stats(g['routine'], ' ms', True)}" for n, g in results.items()), routine_ok))
     rss = every("rss")
     targets.append(("peak RSS, sound on", "≤ 8 MB", f"{max(rss):.1f} MB (largest)" if rss else "—",
                     bool(rss) and max(rss) <= 8))
     body = f"""
 `python3 bench/servers.py` (run by `bench/run.py`): a private PulseAudio and a headless PipeWire
 (its pulse server), each with a null sink, which consumes audio in real time like a sound card. The
-sink's monitor is recorded with `parec --latency-msec=5`, every chunk stamped on CLOCK_MONOTONIC, and
-set against `stretch tonight --json --device SINK` (stdin on a pseudo-terminal for its keys), {runs}
+sink's monitor is recorded with `parec --latency-msec=5` (which keeps the sink rendering at most 5 ms
+ahead: see Reading these figures), every read stamped on CLOCK_MONOTONIC and each sample placed by
+the reads after it (a monitor that pauses moves nothing), and set against `stretch tonight --json --device SINK` (stdin on a pseudo-terminal for its keys), {runs}
 run(s) per server:
 
 - **heard − shown**: `{' '.join(CHIME)}`; each phase's cue onset in the monitor against its event's
@@ -399,10 +502,20 @@ run(s) per server:
   over the wall time. The hold's words end at about 0.4 s, its countdown begins at 11 s.
 - **first output**: spawn to the first byte on a pseudo-terminal, `tonight --reps 1 --hold 1s --rest 0`
   (the default routine's voice, its longest clips included); **peak RSS** over every run above (`wait4`).
+- **first sound**: spawn to the first sample of `{' '.join(FIRST)}` heard in the monitor, {FIRST_RUNS} runs,
+  the monitor recorded from 0.5 s before each (which wakes the sink as an idle sink, rendering up to 2 s ahead).
 
-| server | heard − shown | cues missing | exit after the last sound | pause heard | resumed: heard − shown | CPU in a hold: program + server | first output | peak RSS |
-|---|---|---|---|---|---|---|---|---|
-""" + "\n".join(rows)
+| server | heard − shown | cues missing | exit after the last sound | pause heard | resumed: heard − shown | CPU in a hold: program + server | first output | first sound | peak RSS |
+|---|---|---|---|---|---|---|---|---|---|
+""" + "\n".join(rows) + f"""
+
+The default routine as it comes (`{' '.join(DEFAULT)}`, long silences included), once per server: every
+sound in the monitor against its event (a sound with no event of its own, a countdown tick, by the
+session's clock as the events around it read it), and its length against the exported track's.
+
+| server | sounds heard | missing | heard − shown | largest error | largest length difference |
+|---|---|---|---|---|---|
+""" + "\n".join(routine_rows)
     return body, targets
 
 

@@ -92,7 +92,7 @@ const HEADROOM: Duration = Duration::from_millis(50);
 
 /// More than this of sound already rendered ahead by an idle sink is a stale
 /// block: a null sink left idle renders up to 2 s of silence at once, and a
-/// new stream cannot rewind into it (see [`Line::freshen`]).
+/// new stream cannot rewind into it (see [`freshen`]).
 const STALE: Duration = Duration::from_millis(80);
 
 /// The name the server takes for its default sink.
@@ -213,8 +213,8 @@ struct Timing {
     /// The longest start so far, from opening or uncorking the stream to its
     /// first frame heard: how early a rest ends.
     slowest: Duration,
-    /// The last start's length (a start that was held up counts as slow):
-    /// how far ahead of the clock a woken stream starts on the track.
+    /// The last start's length, of those that were neither the first nor held
+    /// up: how far ahead of the clock a woken stream starts on the track.
     last: Duration,
     /// When the timekeeper next compares the two clocks.
     check: Instant,
@@ -635,9 +635,10 @@ impl Line {
     /// Ends a rest: the stream starts from the silence before `rest.wake`,
     /// at the frame due to be heard once it has started (if it starts as
     /// fast as it last did), and the session's clock is moved by however
-    /// early or late that frame is heard. A sound that comes back late (a sink slow to
-    /// wake, a server that stalled) holds the session's clock meanwhile: what
-    /// comes after the rest is shown when it is heard, and plays whole.
+    /// early or late that frame is heard. A sound that comes back late (a
+    /// sink slow to wake, a server that stalled) holds the session's clock
+    /// meanwhile: what comes after the rest is shown when it is heard, and
+    /// plays whole.
     /// If the stream cannot start (the server has gone), the session goes on
     /// by its clock, and the next try is at the next rest, not at once.
     fn wake(&self, timing: &mut Timing, rest: Rest) {
@@ -886,29 +887,6 @@ fn describe(err: &ClientError) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn path(vars: &[(&str, &str)]) -> Result<PathBuf, String> {
-        socket_path(|name| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.into()))
-    }
-
-    #[test]
-    fn the_socket_is_found_as_libpulse_finds_it() {
-        let run = ("XDG_RUNTIME_DIR", "/run/user/1000");
-        assert_eq!(path(&[run]), Ok("/run/user/1000/pulse/native".into()));
-        assert_eq!(path(&[run, ("PULSE_RUNTIME_PATH", "/tmp/p")]), Ok("/tmp/p/native".into()));
-        for server in ["unix:/tmp/s", "/tmp/s", "{0123abcd}unix:/tmp/s tcp:elsewhere"] {
-            assert_eq!(path(&[run, ("PULSE_SERVER", server)]), Ok("/tmp/s".into()), "{server}");
-        }
-        let remote = path(&[run, ("PULSE_SERVER", "tcp:speaker.local")]).unwrap_err();
-        assert!(remote.contains("\"tcp:speaker.local\" names no local socket"), "{remote}");
-        assert!(path(&[]).unwrap_err().contains("XDG_RUNTIME_DIR is not set"));
-        assert_eq!(path(&[run, ("PULSE_SERVER", "")]), Ok("/run/user/1000/pulse/native".into()), "empty is unset");
-    }
-}
-
 /// Holds the session's clock at `due` while a stream is being started: each
 /// time the clock is about to pass it, the origin moves a step later, so no
 /// deadline past `due` comes before the sound does.
@@ -920,6 +898,7 @@ struct Hold {
 impl Hold {
     /// How far ahead of the clock reaching `due` it is moved on.
     const MARGIN: Duration = Duration::from_millis(20);
+    /// How far it is moved each time.
     const STEP: Duration = Duration::from_millis(20);
 
     fn from(due: Instant, origin: Origin) -> Hold {
@@ -943,5 +922,28 @@ impl Hold {
     fn release(self) -> Duration {
         drop(self.stop);
         self.thread.join().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(vars: &[(&str, &str)]) -> Result<PathBuf, String> {
+        socket_path(|name| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.into()))
+    }
+
+    #[test]
+    fn the_socket_is_found_as_libpulse_finds_it() {
+        let run = ("XDG_RUNTIME_DIR", "/run/user/1000");
+        assert_eq!(path(&[run]), Ok("/run/user/1000/pulse/native".into()));
+        assert_eq!(path(&[run, ("PULSE_RUNTIME_PATH", "/tmp/p")]), Ok("/tmp/p/native".into()));
+        for server in ["unix:/tmp/s", "/tmp/s", "{0123abcd}unix:/tmp/s tcp:elsewhere"] {
+            assert_eq!(path(&[run, ("PULSE_SERVER", server)]), Ok("/tmp/s".into()), "{server}");
+        }
+        let remote = path(&[run, ("PULSE_SERVER", "tcp:speaker.local")]).unwrap_err();
+        assert!(remote.contains("\"tcp:speaker.local\" names no local socket"), "{remote}");
+        assert!(path(&[]).unwrap_err().contains("XDG_RUNTIME_DIR is not set"));
+        assert_eq!(path(&[run, ("PULSE_SERVER", "")]), Ok("/run/user/1000/pulse/native".into()), "empty is unset");
     }
 }
