@@ -607,6 +607,12 @@ impl CrampArgs {
     }
 }
 
+/// `--wake`: a duration within the `wake` setting's range.
+fn wake_duration(text: &str) -> Result<Duration, String> {
+    let format = crate::time::duration::format;
+    limits::within("wake", crate::time::duration::parse(text)?, &crate::settings::WAKE_RANGE, format)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -616,10 +622,4 @@ mod tests {
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
     }
-}
-
-/// `--wake`: a duration within the `wake` setting's range.
-fn wake_duration(text: &str) -> Result<Duration, String> {
-    let format = crate::time::duration::format;
-    limits::within("wake", crate::time::duration::parse(text)?, &crate::settings::WAKE_RANGE, format)
 }
