@@ -2,6 +2,8 @@
 //! JSON and CSV exports), `--check` of the journal, and the `add` and `import`
 //! actions. Reading the journal never changes it.
 
+#[cfg(test)]
+mod agree;
 pub(crate) mod entry;
 mod show;
 

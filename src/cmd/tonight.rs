@@ -32,8 +32,14 @@ pub(crate) fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, p
         return check(&routine.name, settings, paths, env);
     }
     let now = env.now()?;
+    let rules = Rules {
+        day_starts: settings.day_starts.value.naive(),
+        cramp_day_starts: settings.cramp_day_starts.value.naive(),
+        slots: &settings.slots,
+        routine: None,
+    };
     if args.skip_if_done
-        && let Some(done) = completed_tonight(&journal::read(&paths.journal())?.records, &now, settings, slot)
+        && let Some(done) = completed_tonight(&journal::read(&paths.journal())?.records, &now, &rules, slot)
     {
         let why = match slot {
             Some(i) => format!(
@@ -264,18 +270,11 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path, env: &
 pub(crate) fn completed_tonight(
     records: &[Record],
     now: &DateTime<FixedOffset>,
-    settings: &Settings,
+    rules: &Rules,
     slot: Option<usize>,
 ) -> Option<DateTime<FixedOffset>> {
-    let day_starts = settings.day_starts.value.naive();
-    let rules = Rules {
-        day_starts,
-        cramp_day_starts: settings.cramp_day_starts.value.naive(),
-        slots: &settings.slots,
-        routine: None,
-    };
-    let tally = Tally::of(&Ledger::of(records), &rules);
-    let tonight = nights::night_of(now, day_starts);
+    let tally = Tally::of(&Ledger::of(records), rules);
+    let tonight = nights::night_of(now, rules.day_starts);
     match slot {
         Some(index) => tally.slot_filled(tonight, index),
         None => tally.stretched(tonight),
