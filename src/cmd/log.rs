@@ -15,8 +15,9 @@ use crate::cli::{LogAction, LogArgs};
 use crate::env::Env;
 use crate::error::{Error, Result, code};
 use crate::journal::ledger::{Entry, Ledger, Presence};
-use crate::journal::nights::{CrampSummary, Tally};
+use crate::journal::nights::CrampSummary;
 use crate::journal::range::Range;
+use crate::journal::tally::Tally;
 use crate::journal::{self, Problem, Stored};
 use crate::paths::Paths;
 use crate::settings::Settings;
@@ -61,7 +62,7 @@ pub(crate) fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths
     let missed: Vec<_> = if args.csv {
         Vec::new()
     } else {
-        crate::cmd::schedule::missed_runs(paths, env).into_iter().filter(|due| range.contains(due)).collect()
+        crate::schedule::missed::missed_runs(paths, env).into_iter().filter(|due| range.contains(due)).collect()
     };
     let mut text = render(args, &range, &reading.records, Look::of(Stream::Stdout, color, env).color);
     if args.json && !missed.is_empty() && text.ends_with("}\n") {

@@ -388,7 +388,7 @@ proptest! {
         // `--skip-if-done`: tonight has a stretch of any routine.
         let slots = crate::journal::slots::defaults();
         let rules = Rules { day_starts, cramp_day_starts: NaiveTime::from_hms_opt(12, 0, 0).unwrap(), slots: &slots, routine: None };
-        let done = crate::cmd::tonight::completed_tonight(&plain, &now, &rules, None);
+        let done = crate::journal::tally::done_tonight(&plain, &now, &rules, None);
         let want = all.nights.get(&tonight).and_then(|n| n.first_stretch);
         prop_assert_eq!(done.map(|d| d.timestamp()), want);
     }
