@@ -50,7 +50,12 @@ pub(crate) fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths
     range.slots = settings.slots.clone();
     let path = paths.journal();
     let loaded = journal::load(&path)?;
-    let reading = loaded.reading();
+    // The views parse only what was appended since the last run; `--check`
+    // reads every line afresh.
+    let reading = match &env.cache_dir {
+        Some(dir) if !args.check => journal::cache::reading(&loaded, &journal::cache::file_for(dir, &path)),
+        _ => loaded.reading(),
+    };
     if args.check {
         return Ok(check(&path, &reading.records, &reading.problems, &now));
     }
