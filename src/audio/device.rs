@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::alsa_device;
 use super::pulse;
 use super::track::Playhead;
-use crate::session::clock::Origin;
+use crate::clock::Origin;
 
 /// A track playing on a device.
 pub(crate) enum Playback {

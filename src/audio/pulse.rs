@@ -29,7 +29,7 @@ use rodio::Source as _;
 use super::quiet::{self, Rest};
 use super::sounds::RATE;
 use super::track::Playhead;
-use crate::session::clock::Origin;
+use crate::clock::Origin;
 
 /// Bytes per frame: one f32 sample (the track is mono).
 const FRAME: usize = 4;
