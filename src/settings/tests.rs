@@ -243,3 +243,27 @@ fn a_setting_left_unset_shows_the_routines_own_value_or_none() {
     assert_eq!(row("device"), Setting { value: "-".into(), layer: Layer::Default });
     assert_eq!(row("slots").value, "morning 06:00-11:00, afternoon 11:00-17:00, evening 17:00-21:00, bedtime 21:00-");
 }
+
+#[test]
+fn every_mistake_is_reported_in_file_order() {
+    let text = "volume = 150\nholds = 5\nreps = -1\nsounds = \"loud\"\n";
+    let err = parse_err(text);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 4, "{err}");
+    assert!(lines[0].starts_with("c.toml:1:10: volume must be between 0 and 100"), "{err}");
+    assert!(lines[1].starts_with("c.toml:2:1: unknown key holds; did you mean hold?"), "{err}");
+    assert!(lines[2].starts_with("c.toml:3:8: reps must be between 1 and 20"), "{err}");
+    assert!(lines[3].starts_with("c.toml:4:10: sounds must be one of"), "{err}");
+}
+
+#[test]
+fn a_key_set_twice_is_named() {
+    let err = parse_err("volume = 30\nhold = 5\nvolume = 40\n");
+    assert_eq!(err, "c.toml:3:1: volume is set twice; keep one line for it");
+}
+
+#[test]
+fn a_slip_of_syntax_is_reported_alone() {
+    let err = parse_err("volume = 30\nhold = \n");
+    assert!(err.starts_with("c.toml:2:"), "{err}");
+}
