@@ -213,7 +213,7 @@ fn configured_device(config: &Result<Config>) -> Option<String> {
 /// the fix for its cause: a server to start or a login to run from before
 /// speakers to connect.
 fn audio(configured: Option<String>, env: &Env) -> Verdict {
-    match device::probe() {
+    match device::probe(&env.sound_server()) {
         Ok(sinks) if sinks.is_empty() => Verdict::Fail("the sound server offers no output device".into()),
         Ok(sinks) if configured.as_ref().is_some_and(|d| !sinks.iter().any(|(name, _)| name == d)) => {
             let names: Vec<&str> = sinks.iter().map(|(name, _)| name.as_str()).collect();
@@ -237,9 +237,8 @@ fn audio(configured: Option<String>, env: &Env) -> Verdict {
 /// Why nothing plays and what to do, said once: a missing sound server
 /// names its own fix; speakers are the advice only when a server is there.
 fn no_sound(why: &str, env: &Env) -> String {
-    let (dir, server) = (env.runtime_dir.as_deref(), env.pulse_server.as_deref());
-    let said = crate::schedule::hearing::no_output(why, dir, server);
-    if crate::schedule::hearing::missing_server(dir, server).is_some() {
+    let said = crate::schedule::hearing::no_output(why, env);
+    if crate::schedule::hearing::missing_server(env).is_some() {
         format!("{said} (routines still run without sound)")
     } else {
         format!("{said}; connect speakers or headphones and unmute them (routines still run without sound)")

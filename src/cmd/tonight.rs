@@ -166,10 +166,7 @@ fn heard(audio: AudioUsed, env: &Env) -> String {
         AudioUsed::Bell => "heard: terminal bell".into(),
         AudioUsed::Off => "silent: sounds are off".into(),
         AudioUsed::Lost => "heard until the sound output went away".into(),
-        AudioUsed::None => format!(
-            "silent: {}",
-            crate::schedule::hearing::server(env.runtime_dir.as_deref(), env.pulse_server.as_deref())
-        ),
+        AudioUsed::None => format!("silent: {}", crate::schedule::hearing::server(env)),
     }
 }
 
@@ -201,7 +198,7 @@ fn check(routine: &str, settings: &Settings, paths: &Paths, env: &Env) -> Result
     let verdict = if settings.sounds.value == SoundSet::Off {
         Ok("nothing to hear: sounds are off".to_string())
     } else {
-        crate::schedule::hearing::probe(env.runtime_dir.as_deref(), env.pulse_server.as_deref())
+        crate::schedule::hearing::probe(env)
     };
     crate::term::output::line(&match verdict {
         Ok(how) => format!("heard: {how}"),

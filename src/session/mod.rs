@@ -187,7 +187,7 @@ fn open_output(request: &Request, origin: &Origin, terminal: bool, env: &Env) ->
     }
     let track = track::for_routine(&request.timeline, request.sounds, request.volume, env);
     let sounding = track.sounding_until();
-    match device::play(track.play(), request.device.as_deref(), origin) {
+    match device::play(track.play(), request.device.as_deref(), origin, &env.sound_server()) {
         Ok(playback) => (Output::Device(playback), AudioUsed::Device, sounding),
         Err(why) => {
             let fallback = if terminal { "the terminal bell will ring instead" } else { "the routine runs silently" };
