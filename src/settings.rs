@@ -55,9 +55,6 @@ use define::settings;
 use file::Place;
 pub use file::parse;
 
-/// The file name inside the config directory.
-pub(crate) const FILE_NAME: &str = "config.toml";
-
 /// When a new night begins when nothing sets it: sessions before 04:00
 /// belong to the night before.
 pub(crate) const DEFAULT_DAY_STARTS: TimeOfDay = TimeOfDay::new(4, 0);

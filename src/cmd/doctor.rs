@@ -32,7 +32,7 @@ enum Verdict {
 /// file as read: a mistake in it is a failed check, not the end of the others.
 pub(crate) fn run(config: Result<Config>, paths: &Paths, env: &Env) -> Result<u8> {
     // Tightened first, so the data dir and journal checks see the result.
-    let privacy = privacy(&paths.data_dir);
+    let privacy = privacy(paths);
     let device = configured_device(&config);
     let mut checks = vec![
         ("config file".to_string(), config_file(config, paths)),
@@ -282,10 +282,11 @@ fn journal(path: &Path) -> Verdict {
 /// Tightens what stretch keeps in the data directory to private modes (0700
 /// for directories, 0600 for files), saying what it changed; what belongs to
 /// another user cannot be tightened and fails the check.
-fn privacy(dir: &Path) -> Verdict {
+fn privacy(place: &Paths) -> Verdict {
+    let dir = &place.data_dir;
     let backups = dir.join(crate::cmd::schedule::BACKUPS);
     let mut paths = vec![dir.to_path_buf(), backups.clone()];
-    paths.extend(["journal.jsonl", "session.lock", "schedule.lock", crate::cmd::schedule::LOG].map(|f| dir.join(f)));
+    paths.extend([place.journal(), place.session_lock(), place.schedule_lock(), place.schedule_log()]);
     paths.extend(std::fs::read_dir(&backups).into_iter().flatten().flatten().map(|e| e.path()));
     let (mut tightened, mut foreign) = (Vec::new(), Vec::new());
     for path in paths {

@@ -81,11 +81,11 @@ pub(crate) fn perform_with(
     let timeline = &request.timeline;
     let journal = request.log.then(|| paths.journal());
     // One session at a time, logged or not: two would talk over each other.
-    let dir = paths.create_data_dir()?;
+    paths.create_data_dir()?;
     if let Some(journal) = &journal {
         journal::check_writable(journal)?;
     }
-    let _lock = lock::acquire(dir)?;
+    let _lock = lock::acquire(&paths.session_lock())?;
     let (controls, inbox) = mpsc::channel();
     if let Some(asking) = asking {
         asking.stop_with(controls.clone());

@@ -164,7 +164,7 @@ fn an_unknown_routine_in_the_file_is_located_there() {
 #[test]
 fn a_routine_file_is_found_beside_the_config() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(FILE_NAME);
+    let path = dir.path().join(crate::paths::CONFIG_FILE);
     std::fs::write(&path, "routine = \"mine.toml\"\n").unwrap();
     let config = Config::load(None, Some(&path)).unwrap();
     assert_eq!(config.routine, Some(dir.path().join("mine.toml").display().to_string()));
@@ -175,7 +175,7 @@ fn a_routine_file_is_found_beside_the_config() {
 #[test]
 fn a_missing_default_file_is_no_config_but_a_missing_named_one_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
-    let absent = dir.path().join(FILE_NAME);
+    let absent = dir.path().join(crate::paths::CONFIG_FILE);
     assert_eq!(Config::load(None, Some(&absent)).unwrap(), Config::default());
     let err = Config::load(Some(&absent), None).unwrap_err();
     assert!(err.message.contains(&absent.display().to_string()) && err.message.contains("--config"), "{err}");
