@@ -12,8 +12,8 @@
 //! the exported track's), within 30 ms of where its phase's `--json` event
 //! puts it, with no drift from the first to the last.
 //!
-//! The scenarios run at once, each on its own private server, in one test:
-//! together they take as long as the longest routine. Ignored by default
+//! The scenarios run at once, each on its own private server, in one test
+//! (PulseAudio's, then PipeWire's): together they take about two minutes. Ignored by default
 //! (they need the servers); CI runs them, and they fail if a server cannot
 //! start.
 
@@ -252,9 +252,18 @@ fn through_stock_servers_every_cue_is_heard_whole_and_on_time() {
             stall: Some(Duration::from_millis(1500)),
         },
     ];
-    let wrong: Vec<String> = std::thread::scope(|scope| {
-        let runs: Vec<_> = scenarios.iter().map(|sc| scope.spawn(move || play(sc))).collect();
-        runs.into_iter().flat_map(|r| r.join().unwrap_or_else(|_| vec!["a scenario panicked".into()])).collect()
-    });
+    // PipeWire's graph skips cycles when the CPU is starved: its scenarios
+    // run apart from PulseAudio's.
+    let (pipewire, pulseaudio): (Vec<&Scenario>, Vec<&Scenario>) =
+        scenarios.iter().partition(|sc| sc.name.starts_with("PipeWire"));
+    let mut wrong = Vec::new();
+    for batch in [pulseaudio, pipewire] {
+        wrong.extend(std::thread::scope(|scope| {
+            let runs: Vec<_> = batch.into_iter().map(|sc| scope.spawn(move || play(sc))).collect();
+            runs.into_iter()
+                .flat_map(|r| r.join().unwrap_or_else(|_| vec!["a scenario panicked".into()]))
+                .collect::<Vec<_>>()
+        }));
+    }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
