@@ -136,3 +136,37 @@ fn own_words_are_spoken_by_hibari_at_their_planned_samples_as_hibari_says_them()
         assert!(gain.abs() <= 0.5, "{text:?}: {gain} dB from the recorded set's level");
     }
 }
+
+#[test]
+fn doctor_says_which_engine_will_speak_a_routine_s_own_words() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Sandbox::new();
+    let bin = s.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let own_words_line = |s: &Sandbox| {
+        let mut cmd = s.cmd(&["doctor"]);
+        cmd.env("PATH", &bin);
+        let (_, stdout, _) = s.run(cmd);
+        stdout.lines().find(|l| l.contains("own words:")).unwrap_or_else(|| panic!("{stdout}")).to_string()
+    };
+    assert!(own_words_line(&s).starts_with("note  own words: no speech engine"), "{}", own_words_line(&s));
+    // Programs that only need to be there: doctor does not run them.
+    let install = |program: &str| {
+        std::fs::write(bin.join(program), "#!/bin/sh\nexit 1\n").unwrap();
+        std::fs::set_permissions(bin.join(program), std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    install("flite");
+    let line = own_words_line(&s);
+    assert!(line.starts_with("note  own words: a routine's own words are spoken by flite (voice kal16)"), "{line}");
+    assert!(line.ends_with("not in the recorded voice; for the same voice: pipx install hibari-tts"), "{line}");
+    install("hibari");
+    let line = own_words_line(&s);
+    let at = bin.join("hibari");
+    assert_eq!(
+        line,
+        format!(
+            "ok    own words: a routine's own words are spoken by hibari (voice heart, the recorded voice), at {}",
+            at.display()
+        )
+    );
+}
