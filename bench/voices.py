@@ -159,7 +159,12 @@ def whisper_hears(model, pcm):
     return " ".join(s.text for s in segments)
 
 
-NUMBERS = {"1": "one", "2": "two", "3": "three", "4": "four", "5": "five"}
+NUMBERS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+
+
+def spelled(text):
+    """Whisper writes a lone number as a digit ("1."); the phrase spells it."""
+    return re.sub(r"\d", lambda m: f" {NUMBERS[int(m.group())]} ", text)
 
 
 def judge(synth, process, phrases, decoder, model, tmp, show):
@@ -174,8 +179,7 @@ def judge(synth, process, phrases, decoder, model, tmp, show):
         pcm = load16k(processed(raw, tmp) if process else raw, tmp)
         ref = words(phrase)
         heard = [pocketsphinx_hears(decoder, pcm), whisper_hears(model, pcm)]
-        # Whisper writes a lone number as a digit; the phrase spells it.
-        hyp = [words(h) for h in heard[:1]] + [[NUMBERS.get(w, w) for w in words(re.sub(r"(\d)", r" \1 ", heard[1]))]]
+        hyp = [words(heard[0]), words(spelled(heard[1]))]
         e = [edits(ref, h) for h in hyp]
         sphinx += e[0]
         whisper += e[1]
