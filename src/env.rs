@@ -67,6 +67,8 @@ pub struct Env {
     pub snooze: Option<std::time::Duration>,
     /// `PAGER` as set, even empty (which, as for git, means no pager).
     pub pager: Option<String>,
+    /// `PATH`: where the speech engine for a routine's own words is looked for.
+    pub search_path: Option<std::ffi::OsString>,
 }
 
 impl Env {
@@ -104,6 +106,7 @@ impl Env {
             session_bus: var("DBUS_SESSION_BUS_ADDRESS").map(|v| v.to_string_lossy().into_owned()),
             snooze: seconds(var("STRETCH_SNOOZE")),
             pager: std::env::var_os("PAGER").map(|v| v.to_string_lossy().into_owned()),
+            search_path: var("PATH"),
         }
     }
 }

@@ -37,6 +37,7 @@ pub(crate) fn run(config: Result<Config>, paths: &Paths, env: &Env) -> Result<u8
     let mut checks = vec![
         ("config file".to_string(), config_file(config, paths)),
         ("audio output".to_string(), audio(device, env)),
+        ("own words".to_string(), own_words(env)),
         ("data dir".to_string(), data_dir(paths)),
         ("journal".to_string(), journal(&paths.journal())),
         ("privacy".to_string(), privacy),
@@ -231,6 +232,29 @@ fn audio(configured: Option<String>, env: &Env) -> Verdict {
             Verdict::Ok(format!("{} (default); choose with --device NAME", list.join(", ")))
         }
         Err(why) => Verdict::Fail(no_sound(&why, env)),
+    }
+}
+
+/// Which engine speaks the words of a user's routine that no recording covers.
+fn own_words(env: &Env) -> Verdict {
+    use crate::audio::speech::{self, GET_MATCHING_VOICE};
+    match speech::engine(env.search_path.as_deref()) {
+        Some((engine, at)) if speech::matches_recordings(&engine) => Verdict::Ok(format!(
+            "a routine's own words are spoken by {} (voice {}, the recorded voice), at {}",
+            engine.program,
+            engine.voice,
+            at.display()
+        )),
+        Some((engine, at)) => Verdict::Note(format!(
+            "a routine's own words are spoken by {} (voice {}) at {}, not in the recorded voice; for the same voice: {GET_MATCHING_VOICE}",
+            engine.program,
+            engine.voice,
+            at.display()
+        )),
+        None => Verdict::Note(format!(
+            "no speech engine: a routine's own words are marked by chimes (the built-in routines are recorded); for speech: {}",
+            crate::audio::sounds::GET_SPEECH
+        )),
     }
 }
 

@@ -93,10 +93,16 @@ fn fish(script: &Path, s: &Sandbox, line: &str) -> Vec<String> {
 #[ignore = "needs bash, zsh and fish"]
 fn bash_completes_routine_names_and_scheduled_times() {
     let (s, script) = setup("bash");
-    assert_eq!(bash(&script, &s, "stretch tonight --routine wa"), ["wall-calf", "wall-calf-single", "warm-up"]);
+    assert_eq!(
+        bash(&script, &s, "stretch tonight --routine wa"),
+        ["wall-calf", "wall-calf-bent-knee", "wall-calf-single", "warm-up"]
+    );
     assert_eq!(bash(&script, &s, "stretch tonight -r warm"), ["warm-up"], "the user's own routine");
     assert_eq!(bash(&script, &s, "stretch log add --routine cr"), ["cramp-relief"]);
-    assert_eq!(bash(&script, &s, "stretch schedule add 22:30 --routine wall-calf-"), ["wall-calf-single"]);
+    assert_eq!(
+        bash(&script, &s, "stretch schedule add 22:30 --routine wall-calf-"),
+        ["wall-calf-bent-knee", "wall-calf-single"]
+    );
     assert_eq!(bash(&script, &s, "stretch schedule remove "), ["07:05", "22:30"]);
     assert_eq!(bash(&script, &s, "stretch schedule remove 22:30 0"), ["07:05"]);
     // Everything else is clap's: flags, and subcommands.
@@ -109,7 +115,10 @@ fn bash_completes_routine_names_and_scheduled_times() {
 #[ignore = "needs bash, zsh and fish"]
 fn fish_completes_routine_names_and_scheduled_times() {
     let (s, script) = setup("fish");
-    assert_eq!(fish(&script, &s, "stretch tonight --routine wa"), ["wall-calf", "wall-calf-single", "warm-up"]);
+    assert_eq!(
+        fish(&script, &s, "stretch tonight --routine wa"),
+        ["wall-calf", "wall-calf-bent-knee", "wall-calf-single", "warm-up"]
+    );
     assert_eq!(fish(&script, &s, "stretch config -r warm"), ["warm-up"]);
     assert_eq!(fish(&script, &s, "stretch log --routine cr"), ["cramp-relief"]);
     assert_eq!(fish(&script, &s, "stretch schedule remove "), ["07:05", "22:30"]);

@@ -18,5 +18,6 @@ mod report;
 mod routines;
 mod schedule;
 mod servers;
+mod speech;
 mod support;
 mod tonight;
