@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 use crate::cli::CrampArgs;
 use crate::env::Env;
 use crate::error::{Error, Result, code};
+use crate::journal::nights::cramp_night_of;
 use crate::journal::{self, Cramp, Leg, Record, SCHEMA};
 use crate::paths::Paths;
 use crate::routine::catalog;
@@ -14,6 +15,9 @@ use crate::session::{self, Request};
 use crate::settings::{Config, Layer, Settings};
 use crate::term::look::ColorChoice;
 use crate::term::prompt::{self, Choice};
+
+/// A cramp this recent may still be going on, so relief is offered for it.
+const HAPPENING_MINUTES: i64 = 15;
 
 /// The routine that guides relief.
 pub(crate) const RELIEF: &str = "cramp-relief";
@@ -36,6 +40,21 @@ pub(crate) fn run(args: &CrampArgs, settings: &Settings, color: ColorChoice, pat
     };
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let ask = interactive && !args.relieve && args.leg.is_none() && args.severity.is_none() && args.note.is_none();
+    if !interactive {
+        // Piped answers (`echo r | stretch cramp`) would otherwise vanish
+        // behind the defaults without a word.
+        let defaults: Vec<&str> = [(args.leg.is_none(), "both legs"), (args.severity.is_none(), "severity 3")]
+            .into_iter()
+            .filter_map(|(unset, word)| unset.then_some(word))
+            .collect();
+        if !defaults.is_empty() {
+            crate::errln!(
+                "stretch: not a terminal, so nothing was asked and stdin was not read; recording {} \
+                 (give --leg and --severity to say otherwise)",
+                defaults.join(", ")
+            );
+        }
+    }
     let cramp = Cramp {
         v: SCHEMA,
         id: journal::new_id(),
@@ -62,15 +81,20 @@ pub(crate) fn run(args: &CrampArgs, settings: &Settings, color: ColorChoice, pat
         crate::errln!("stretch: this cramp was not saved; its record is:\n{}", record.to_line());
     });
     if stored.is_ok() {
+        let night = cramp_night_of(&cramp.at, settings.cramp_day_starts.value.naive());
         crate::term::output::line(&format!(
-            "Recorded a cramp ({}, severity {}) in {}",
+            "Recorded a cramp ({}, severity {}) at {}, for the night of {night}, in {}",
             leg_words(cramp.leg),
             cramp.severity,
+            cramp.at.format("%Y-%m-%d %H:%M"),
             journal_path.display()
         ));
     }
     let failed = if stored.is_ok() { code::OK } else { code::FAILURE };
-    let relieve = args.relieve || (ask && ask_relief()?);
+    // Relief is offered only while the cramp may still be going on: one
+    // recorded afterwards (`--at 05:40` at breakfast) is history.
+    let happening = now.signed_duration_since(cramp.at) <= chrono::TimeDelta::minutes(HAPPENING_MINUTES);
+    let relieve = args.relieve || (ask && happening && ask_relief()?);
     if !relieve {
         return Ok(failed);
     }

@@ -37,11 +37,65 @@ fn a_cramp_is_recorded_from_flags() {
 fn without_a_terminal_the_defaults_are_recorded_without_asking() {
     let s = Sandbox::new();
     let data = s.data();
-    let (code, _, stderr) = s.run(s.cmd(&["cramp", "--data-dir", data.to_str().unwrap()]));
-    assert_eq!(code, 0, "{stderr}");
-    assert_eq!(stderr, "");
+    let mut cmd = s.cmd(&["cramp", "--data-dir", data.to_str().unwrap()]);
+    cmd.stdin(std::process::Stdio::piped());
+    let mut child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    // An answer piped in is not taken for one, and the person is told.
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"r\n4\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        stderr,
+        "stretch: not a terminal, so nothing was asked and stdin was not read; recording both legs, severity 3 \
+         (give --leg and --severity to say otherwise)\n"
+    );
     let c = &cramps(&s)[0];
     assert_eq!((c["leg"].as_str(), c["severity"].as_u64()), (Some("both"), Some(3)));
+    let (code, _, stderr) = s.run(s.cmd(&["cramp", "--leg", "left", "--data-dir", data.to_str().unwrap()]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("recording severity 3 (give"), "only the default taken is named: {stderr}");
+    let (_, _, stderr) =
+        s.run(s.cmd(&["cramp", "--leg", "left", "--severity", "2", "--data-dir", data.to_str().unwrap()]));
+    assert_eq!(stderr, "", "nothing was left to ask");
+}
+
+#[test]
+fn a_cramp_at_an_earlier_time_says_when_and_for_which_night_and_offers_no_relief() {
+    let s = Sandbox::new();
+    let bin = shell_quote(env!("CARGO_BIN_EXE_stretch"));
+    let data = shell_quote(s.data().to_str().unwrap());
+    let term = Tmux::start(
+        &s,
+        &format!(
+            "STRETCH_NOW=2026-11-26T08:10:00+01:00 TZ=Europe/Berlin {bin} cramp --at 05:40 --data-dir {data}; \
+             echo EXIT=$?; sleep 30"
+        ),
+    );
+    term.wait_for("Which leg?");
+    term.keys(&["l"]);
+    term.wait_for("How bad");
+    term.keys(&["3"]);
+    let screen = term.wait_for("EXIT=");
+    assert!(
+        screen.contains("Recorded a cramp (left leg, severity 3) at 2026-11-26 05:40, for the night of 2026-11-25, in"),
+        "{screen}"
+    );
+    assert!(!screen.contains("relief"), "a cramp hours ago is over: {screen}");
+    assert!(screen.contains("EXIT=0"), "{screen}");
+}
+
+#[test]
+fn a_flag_of_another_command_is_named_as_such() {
+    let s = Sandbox::new();
+    let (code, _, stderr) = s.run(s.cmd(&["cramp", "--json"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr
+            .starts_with("stretch: `stretch cramp` has no --json option (it belongs to stretch log, stretch tonight)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("--sounds"), "no guess at a look-alike: {stderr}");
 }
 
 #[test]
