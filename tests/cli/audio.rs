@@ -199,7 +199,7 @@ fn without_a_speech_engine_own_words_are_chimed_with_one_line_on_how_to_get_spee
 }
 
 #[test]
-#[ignore = "needs flite (apt-get install flite); CI installs it and runs this"]
+#[ignore = "runs the real flite voice generator and writes its voice cache; CI runs it (--include-ignored)"]
 fn own_words_are_spoken_into_the_export_and_cached() {
     let s = Sandbox::new();
     let path = std::env::var_os("PATH").unwrap_or_default();

@@ -141,7 +141,7 @@ fn nights_before_the_first_record_are_not_counted() {
 /// The page as Debian's headless Chromium prints it: one sheet, every chart
 /// drawn, nothing failing to load.
 #[test]
-#[ignore = "needs chromium-headless-shell"]
+#[ignore = "prints the page with a real browser (chromium-headless-shell), which takes seconds; CI runs it (--include-ignored)"]
 fn a_browser_prints_the_report_on_one_page() {
     let s = Sandbox::new();
     s.write_journal(&journal());
