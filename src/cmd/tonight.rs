@@ -92,6 +92,8 @@ fn attend(request: &Request, wait: Duration, paths: &Paths, env: &Env) -> Result
         let performed = perform_with(request, paths, env, asking.as_ref())?;
         let Some(asking) = asking else { return Ok(performed.exit) };
         let answer = asking.wait(wait);
+        // "Done" pressed while the routine played is recorded when it was pressed.
+        let answered = env.now()? - asking.answered_ago();
         // Withdrawn before anything else is done or waited for.
         drop(asking);
         let Some(answer) = answer else {
@@ -107,7 +109,7 @@ fn attend(request: &Request, wait: Duration, paths: &Paths, env: &Env) -> Result
         note(paths, env, "answered", answer.word());
         match answer {
             Answer::Done if request.log => {
-                crate::cmd::log::entry::confirm(Some(&performed.session.id), paths, &env.now()?)?;
+                crate::cmd::log::entry::confirm(Some(&performed.session.id), paths, &answered)?;
             }
             Answer::Done => {}
             Answer::Skip => {}

@@ -147,6 +147,22 @@ fn done_confirms_the_session_after_the_routine() {
 
 #[test]
 #[ignore = "starts a real session bus and notification server and answers it in real time; CI runs it (--include-ignored)"]
+fn done_pressed_while_the_routine_plays_is_recorded_when_it_was_pressed() {
+    let (s, bus) = (Sandbox::new(), Bus::start());
+    let _server = serve(&bus, "done", Duration::from_millis(200));
+    let (code, stdout, stderr) = s.run(scheduled(&s, Some(&bus), "1s"));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let session = &sessions(&s)[0];
+    let records = s.records();
+    let confirm = records.iter().find(|r| r.get("session").is_some()).expect("a confirmation");
+    let time = |v: &serde_json::Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+    let (started, ended, at) = (time(&session["started"]), time(&session["ended"]), time(&confirm["at"]));
+    assert!(ended - started >= chrono::Duration::seconds(2), "two holds of 1s: {session}");
+    assert!(at - started < chrono::Duration::milliseconds(1500), "pressed ~0.2 s in, not at the end: {confirm}");
+}
+
+#[test]
+#[ignore = "starts a real session bus and notification server and answers it in real time; CI runs it (--include-ignored)"]
 fn skip_stops_the_routine_and_records_it_skipped() {
     let (s, bus) = (Sandbox::new(), Bus::start());
     let _server = serve(&bus, "skip", Duration::from_millis(400));
