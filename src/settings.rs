@@ -75,6 +75,8 @@ pub struct Config {
     pub slots: Option<Vec<Slot>>,
     /// How long a scheduled session's notification waits for an answer after the routine.
     pub confirm_wait: Option<Duration>,
+    /// Whose journal it is, for the top of `stretch report`'s page.
+    pub name: Option<String>,
     /// Where `routine` is written (`file:line:col`), to point at it if it names no routine.
     routine_at: Option<String>,
 }
@@ -97,6 +99,7 @@ struct FileConfig {
     cramp_day_starts: Option<TimeOfDay>,
     slots: Option<toml::Table>,
     confirm_wait: Option<Spanned<FileDuration>>,
+    name: Option<String>,
 }
 
 /// The keys of the file, for "did you mean".
@@ -114,6 +117,7 @@ const KEYS: &[&str] = &[
     "cramp_day_starts",
     "slots",
     "confirm_wait",
+    "name",
 ];
 
 impl Config {
@@ -173,6 +177,7 @@ pub fn parse(file: &str, text: &str) -> std::result::Result<Config, RoutineError
         cramp_day_starts: raw.cramp_day_starts,
         slots: raw.slots.map(|table| slots(file, &table)).transpose()?,
         confirm_wait: at.length(raw.confirm_wait, "confirm_wait", CONFIRM_WAIT_RANGE)?,
+        name: raw.name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
     })
 }
 
@@ -366,6 +371,8 @@ pub(crate) struct Settings {
     pub slots: Vec<Slot>,
     /// How long a scheduled session's notification waits for an answer after the routine.
     pub confirm_wait: Setting<Duration>,
+    /// Whose journal it is (the config file's `name`), for the report.
+    pub name: Option<Setting<String>>,
     /// Where a routine named by the config file is written, for errors.
     routine_at: Option<String>,
 }
@@ -406,6 +413,7 @@ impl Settings {
             slots: config.slots.clone().unwrap_or_else(crate::journal::slots::defaults),
             confirm_wait: layered(None, config.confirm_wait, &path)
                 .unwrap_or_else(|| Setting::default(DEFAULT_CONFIRM_WAIT)),
+            name: layered(None, config.name.clone(), &path),
         }
     }
 

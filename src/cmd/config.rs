@@ -54,6 +54,13 @@ pub(crate) fn render(file: Option<&Path>, found: bool, settings: &Settings, rout
         ("day_starts", shown(&settings.day_starts, ToString::to_string)),
         ("cramp_day_starts", shown(&settings.cramp_day_starts, ToString::to_string)),
         ("confirm_wait", shown(&settings.confirm_wait, |d| duration::format(*d))),
+        (
+            "name",
+            settings
+                .name
+                .as_ref()
+                .map_or_else(|| Setting { value: "-".into(), layer: Layer::Default }, |n| shown(n, String::clone)),
+        ),
     ];
     let width = rows.iter().map(|(_, s)| s.value.len()).max().unwrap_or(0);
     out.push('\n');
