@@ -70,6 +70,12 @@ pub(crate) fn run(args: &CrampArgs, settings: &Settings, color: ColorChoice, pat
             None => 3,
         },
         note: args.note.clone(),
+        lasted_ms: match args.lasted {
+            Some(d) => Some(d),
+            None if ask => ask_lasted()?,
+            None => None,
+        }
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
     };
     let journal_path = paths.journal();
     let record = Record::Cramp(cramp.clone());
@@ -83,9 +89,13 @@ pub(crate) fn run(args: &CrampArgs, settings: &Settings, color: ColorChoice, pat
     if stored.is_ok() {
         let night = cramp_night_of(&cramp.at, settings.cramp_day_starts.value.naive());
         crate::term::output::line(&format!(
-            "Recorded a cramp ({}, severity {}) at {}, for the night of {night}, in {}",
+            "Recorded a cramp ({}, severity {}{}) at {}, for the night of {night}, in {}",
             leg_words(cramp.leg),
             cramp.severity,
+            cramp.lasted_ms.map_or_else(String::new, |ms| format!(
+                ", lasted {}",
+                crate::time::duration::format(std::time::Duration::from_millis(ms))
+            )),
             cramp.at.format("%Y-%m-%d %H:%M"),
             journal_path.display()
         ));
@@ -115,6 +125,7 @@ pub(crate) fn run(args: &CrampArgs, settings: &Settings, color: ColorChoice, pat
         json: false,
         log: true,
         cramp: Some(cramp.id),
+        note: None,
         source: journal::Source::Terminal,
         color,
     };
@@ -144,6 +155,19 @@ fn ask_severity() -> Result<u8> {
     let choices: Vec<Choice<u8>> =
         (1..=5u8).map(|n| Choice { key: char::from(b'0' + n), value: n, label: LABELS[usize::from(n - 1)] }).collect();
     prompt::ask("How bad, from 1 (mild) to 5 (worst)? (Enter: 3)", &choices, 2)
+}
+
+/// Roughly, in one key: a person woken by a cramp did not time it.
+fn ask_lasted() -> Result<Option<std::time::Duration>> {
+    let minutes = |m: u64| Some(std::time::Duration::from_secs(m * 60));
+    let choices = [
+        Choice { key: 's', value: Some(std::time::Duration::from_secs(30)), label: "seconds (30s)" },
+        Choice { key: '1', value: minutes(1), label: "about a minute" },
+        Choice { key: '5', value: minutes(5), label: "about five minutes" },
+        Choice { key: 't', value: minutes(10), label: "ten minutes or more" },
+        Choice { key: '-', value: None, label: "skipped" },
+    ];
+    prompt::ask("How long did it last? [s]econds, [1] a minute, [5] minutes, [t]en+ (Enter: skip)", &choices, 4)
 }
 
 /// Asked after the cramp is recorded, so cancelling here only declines relief

@@ -68,6 +68,7 @@ pub(crate) fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, p
         json: args.json,
         log: !args.no_log,
         cramp: None,
+        note: args.note.clone(),
         source: args.source,
         color,
     };

@@ -75,6 +75,10 @@ pub struct Session {
     /// The person answered "Skip" to the scheduled session: it was stopped.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub skipped: bool,
+    /// The person's own words about it (`--note`), if any; missing in
+    /// records written before notes could be given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// A person's word, given afterwards, that they did a scheduled session
@@ -153,6 +157,10 @@ pub struct Cramp {
     pub severity: u8,
     /// The person's own words, if any.
     pub note: Option<String>,
+    /// How long it lasted, in milliseconds, if the person said
+    /// (`--lasted`); missing in records written before it could be given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lasted_ms: Option<u64>,
 }
 
 /// Times as RFC 3339 with milliseconds and an explicit offset (`+01:00`, never
@@ -733,6 +741,7 @@ mod tests {
             cramp: None,
             attended: Some(true),
             skipped: false,
+            note: None,
         })
     }
 

@@ -378,6 +378,7 @@ mod tests {
             leg: crate::journal::Leg::Left,
             severity: 3,
             note: None,
+            lasted_ms: None,
         }
     }
 

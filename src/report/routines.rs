@@ -85,6 +85,7 @@ mod tests {
             cramp: cramp.then(|| "c".into()),
             attended: None,
             skipped: false,
+            note: None,
         }
     }
 

@@ -49,6 +49,8 @@ pub(crate) struct Request {
     pub log: bool,
     /// The cramp this session relieves, if any.
     pub cramp: Option<String>,
+    /// The person's words about the session (`--note`), kept in its record.
+    pub note: Option<String>,
     /// Who started it.
     pub source: Source,
     /// `--color`.

@@ -54,6 +54,7 @@ fn record<Tz: TimeZone>(request: &Request, audio: AudioUsed, outcome: &Outcome, 
         // A scheduled session is attended once someone shows they were there.
         attended: Some(request.source != Source::Cron),
         skipped: false,
+        note: request.note.clone(),
     }
 }
 
@@ -95,6 +96,7 @@ mod tests {
             json: true,
             log: true,
             cramp: cramp.map(String::from),
+            note: None,
             source,
             color: crate::term::look::ColorChoice::Never,
         }
@@ -140,6 +142,7 @@ mod tests {
             cramp: None,
             attended: Some(true),
             skipped: false,
+            note: None,
         }
     }
 
