@@ -444,6 +444,10 @@ pub struct LogArgs {
     #[arg(long, conflicts_with = "check")]
     pub csv: bool,
 
+    /// With --csv: one row per cramp instead (night, time, leg, severity, how long, note)
+    #[arg(long, requires = "csv")]
+    pub cramps: bool,
+
     /// Validate every line of the journal; exit 1 if anything is wrong
     #[arg(long)]
     pub check: bool,

@@ -298,7 +298,11 @@ fn render(args: &LogArgs, range: &Range, records: &[Brief], color: bool) -> Stri
             Fact::Session(s) => Some(s.started),
             _ => None,
         });
-        show::csv(&sessions, range.day_starts, &standing)
+        if args.cramps {
+            show::cramps_csv(&cramps, range.cramp_day_starts)
+        } else {
+            show::csv(&sessions, range.day_starts, &standing)
+        }
     } else if records.is_empty() {
         format!("{}\n", show::EMPTY)
     } else {
@@ -319,7 +323,8 @@ fn render(args: &LogArgs, range: &Range, records: &[Brief], color: bool) -> Stri
             calendar,
             cramps: any_cramp.then(|| (counted.first().map(|n| n.night), cramp_summary)),
         };
-        show::human(&view, color)
+        let noted: Vec<&Brief> = sessions.iter().chain(&cramps).copied().collect();
+        show::human(&view, color) + &show::notes(&noted, (first, last), range.day_starts, range.cramp_day_starts)
     }
 }
 

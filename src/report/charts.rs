@@ -156,7 +156,8 @@ pub(crate) fn severity(id: &str, first: NaiveDate, last: NaiveDate, cramps: &[(N
     doc.add(legend).to_string()
 }
 
-fn leg_word(leg: Leg) -> &'static str {
+/// The leg in a word: `left`, `right`, `both`.
+pub(crate) fn leg_word(leg: Leg) -> &'static str {
     match leg {
         Leg::Left => "left",
         Leg::Right => "right",

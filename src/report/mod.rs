@@ -34,12 +34,14 @@ pub(crate) struct Period {
     pub cramp_day_starts: NaiveTime,
 }
 
-/// A cramp's note.
+/// A note of a cramp or a session, or how long a cramp lasted.
 pub(crate) struct Note {
     /// The night it counts for, as the charts count: `night of Mon 16 Nov`.
     pub night: String,
     /// When, as the person's clock showed it: `03:40 on Tue 17 Nov`.
     pub at: String,
+    /// What it is about: `cramp, left leg, severity 3, lasted 5m`, `wall-calf session`.
+    pub what: String,
     /// The note as written (escaped by the template).
     pub text: String,
 }
@@ -148,18 +150,35 @@ pub(crate) fn build(records: &[Record], period: Period, context: &Context, now: 
     let points: Vec<_> =
         cramps.iter().map(|c| (cramp_night_of(&c.at, period.cramp_day_starts), c.severity, c.leg)).collect();
     let leg_count = |leg: Leg| cramps.iter().filter(|c| c.leg == leg).count();
-    let mut notes: Vec<Note> = cramps
+    let mut notes: Vec<(DateTime<FixedOffset>, Note)> = cramps
         .iter()
-        .rev()
         .filter_map(|c| {
-            let text = c.note.as_deref()?.trim();
-            (!text.is_empty()).then(|| Note {
-                night: dates::night(cramp_night_of(&c.at, period.cramp_day_starts)),
-                at: dates::clock(&c.at),
-                text: text.to_string(),
+            let text = c.note.as_deref().map(str::trim).unwrap_or_default();
+            let lasted = c
+                .lasted_ms
+                .map(|ms| format!("lasted {}", crate::time::duration::format(std::time::Duration::from_millis(ms))));
+            (!text.is_empty() || lasted.is_some()).then(|| {
+                let legs = if c.leg == Leg::Both { "both legs" } else { charts::leg_word(c.leg) };
+                let legs = if c.leg == Leg::Both { legs.to_string() } else { format!("{legs} leg") };
+                let what = format!("cramp, {legs}, severity {}", c.severity);
+                let what = lasted.map_or(what.clone(), |l| format!("{what}, {l}"));
+                let night = cramp_night_of(&c.at, period.cramp_day_starts);
+                (c.at, Note { night: dates::night(night), at: dates::clock(&c.at), what, text: text.to_string() })
             })
         })
+        .chain(sessions.iter().filter_map(|s| {
+            let text = s.note.as_deref().map(str::trim).filter(|t| !t.is_empty())?;
+            let night = night_of(&s.started, period.day_starts);
+            let what = format!("{} session", s.routine);
+            Some((
+                s.started,
+                Note { night: dates::night(night), at: dates::clock(&s.started), what, text: text.into() },
+            ))
+        }))
         .collect();
+    // Newest first.
+    notes.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+    let mut notes: Vec<Note> = notes.into_iter().map(|(_, note)| note).collect();
     let more_notes = notes.len().saturating_sub(NOTES);
     notes.truncate(NOTES);
     let until = period.until;

@@ -64,7 +64,15 @@ fn journal() -> Vec<String> {
     relief["cramp"] = "c106".into();
     lines.push(relief.to_string());
     lines.push(session("t1", "wall-calf-single", "2026-11-21T22:40:00+01:00", 2, 80_000, true).to_string());
-    lines.push(session("t2", "wall-calf-single", "2026-11-24T22:40:00+01:00", 2, 80_000, true).to_string());
+    let mut noted = session("t2", "wall-calf-single", "2026-11-24T22:40:00+01:00", 2, 80_000, true);
+    noted["note"] = "easier on the left".into();
+    lines.push(noted.to_string());
+    // A cramp with how long it lasted and no words.
+    lines.push(
+        serde_json::json!({"type": "cramp", "v": 1, "id": "c200", "at": "2026-11-26T04:10:00+01:00",
+            "leg": "left", "severity": 2, "note": null, "lasted_ms": 300_000})
+        .to_string(),
+    );
     lines.push(session("p1", "wall-calf", "2026-11-25T22:40:00+01:00", 2, 23_000, false).to_string());
     lines
 }
@@ -93,6 +101,14 @@ fn the_report_of_a_fixed_journal() {
         assert!(page.contains(&format!("<desc id=\"{id}-desc\">")), "{id} has a description");
     }
     assert!(page.contains("stretch is a timer and a diary, not medical advice"));
+    assert!(
+        page.contains("(22:40 on Tue 24 Nov, wall-calf-single session)</span> easier on the left"),
+        "a session's note"
+    );
+    assert!(
+        page.contains("<strong>night of Wed 25 Nov</strong> <span class=\"muted\">(04:10 on Thu 26 Nov, cramp, left leg, severity 2, lasted 5m)</span></li>"),
+        "how long a cramp lasted, with no words"
+    );
     for loads in ["src=", "href=", "@import", "http://", "https://"] {
         assert!(!page.replace("http://www.w3.org/2000/svg", "").contains(loads), "the page loads nothing: {loads}");
     }

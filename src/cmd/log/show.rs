@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::journal::nights::{CrampSummary, Night, night_of};
 use crate::journal::weeks::{Week, weekly};
 use crate::journal::{Brief, Fact, Record, Standing};
+use crate::term::visible::visible;
 use crate::term::words::count;
 use crate::time::duration;
 
@@ -299,7 +300,7 @@ fn records_len(records: &[&Brief]) -> usize {
 /// full reading does).
 pub(crate) fn csv(sessions: &[&Brief], day_starts: NaiveTime, standing: &Standing) -> String {
     let mut out = String::from(
-        "night,started,ended,routine,completed,reps_done,reps_planned,hold_ms,paused_ms,source,audio,id,attended\n",
+        "night,started,ended,routine,completed,reps_done,reps_planned,hold_ms,paused_ms,source,audio,id,attended,note\n",
     );
     let records = sessions.iter().filter_map(|b| serde_json::from_str::<Record>(b.text).ok());
     for record in records {
@@ -318,12 +319,82 @@ pub(crate) fn csv(sessions: &[&Brief], day_starts: NaiveTime, standing: &Standin
             word(&s.audio),
             crate::term::visible::visible(&s.id).into_owned(),
             standing.attended(&s.id, s.attended_as_written()).to_string(),
+            crate::term::visible::visible(s.note.as_deref().unwrap_or_default()).into_owned(),
         ];
         let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
         out += &row.join(",");
         out.push('\n');
     }
     out
+}
+
+/// `--csv --cramps`: a header, then one row per cramp, in time order, each
+/// read in full from its line; text fields are as safe as the sessions'.
+pub(crate) fn cramps_csv(cramps: &[&Brief], cramp_day_starts: NaiveTime) -> String {
+    let mut out = String::from("night,at,leg,severity,lasted_ms,note,id\n");
+    let mut records: Vec<Record> = cramps.iter().filter_map(|b| serde_json::from_str::<Record>(b.text).ok()).collect();
+    records.sort_by_key(|r| *r.at());
+    for record in &records {
+        let Some(c) = record.as_cramp() else { continue };
+        let fields = [
+            night_of(&c.at, cramp_day_starts).to_string(),
+            c.at.to_rfc3339(),
+            word(&c.leg),
+            c.severity.to_string(),
+            c.lasted_ms.map(|ms| ms.to_string()).unwrap_or_default(),
+            crate::term::visible::visible(c.note.as_deref().unwrap_or_default()).into_owned(),
+            crate::term::visible::visible(&c.id).into_owned(),
+        ];
+        let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        out += &row.join(",");
+        out.push('\n');
+    }
+    out
+}
+
+/// The notes of the nights `first..=last`: a session's or a cramp's own
+/// words, and how long a cramp lasted, oldest first; empty when there are none.
+pub(crate) fn notes(
+    records: &[&Brief],
+    (first, last): (NaiveDate, NaiveDate),
+    day_starts: NaiveTime,
+    cramp_day_starts: NaiveTime,
+) -> String {
+    let mut lines: Vec<(chrono::DateTime<chrono::FixedOffset>, String)> = Vec::new();
+    for record in records.iter().filter_map(|b| serde_json::from_str::<Record>(b.text).ok()) {
+        let (night, what, note) = match &record {
+            Record::Session(s) if s.note.as_deref().is_some_and(|n| !n.trim().is_empty()) => {
+                (night_of(&s.started, day_starts), visible(&s.routine).into_owned(), s.note.clone())
+            }
+            Record::Cramp(c) if c.note.as_deref().is_some_and(|n| !n.trim().is_empty()) || c.lasted_ms.is_some() => {
+                let lasted = c
+                    .lasted_ms
+                    .map(|ms| format!(", lasted {}", duration::format(Duration::from_millis(ms))))
+                    .unwrap_or_default();
+                let legs = if c.leg == crate::journal::Leg::Both {
+                    "both legs".into()
+                } else {
+                    format!("{} leg", word(&c.leg))
+                };
+                (
+                    night_of(&c.at, cramp_day_starts),
+                    format!("cramp, {legs}, severity {}{lasted}", c.severity),
+                    c.note.clone(),
+                )
+            }
+            _ => continue,
+        };
+        if night < first || night > last {
+            continue;
+        }
+        let note = note.map(|n| format!(": {}", visible(n.trim()))).unwrap_or_default();
+        lines.push((*record.at(), format!("  night of {night}, {} {what}{note}\n", record.at().format("%a %H:%M"))));
+    }
+    if lines.is_empty() {
+        return String::new();
+    }
+    lines.sort_by_key(|(at, _)| *at);
+    "\nNotes:\n".to_string() + &lines.into_iter().map(|(_, line)| line).collect::<String>()
 }
 
 /// A value's name as written in the journal (`terminal`, `device`).
