@@ -8,31 +8,18 @@ mod charts;
 mod dates;
 mod routines;
 
-use std::collections::HashSet;
-
 use askama::Template;
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 
-use crate::journal::nights::{CrampSummary, Tally, counts, cramp_night_of, night_of};
+use crate::journal::ledger::{Entry, Ledger};
+use crate::journal::nights::{CrampSummary, Tally, cramp_night_of, night_of};
+use crate::journal::range::Range;
 use crate::journal::weeks::{Week, weekly};
 use crate::journal::{Leg, Record};
 pub(crate) use routines::{Plan, RoutineUse};
 
 /// How many notes the page lists, newest first.
 const NOTES: usize = 10;
-
-/// The rules and the period the page covers.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Period {
-    /// The first night wanted (the page starts later if the journal does).
-    pub since: NaiveDate,
-    /// The last night.
-    pub until: NaiveDate,
-    /// When sessions start counting for the coming night.
-    pub day_starts: NaiveTime,
-    /// When cramps start counting for the coming night.
-    pub cramp_day_starts: NaiveTime,
-}
 
 /// A note of a cramp or a session, or how long a cramp lasted.
 pub(crate) struct Note {
@@ -100,55 +87,28 @@ pub(crate) struct Context<'a> {
     pub plan: &'a dyn Fn(&str) -> Option<Plan>,
 }
 
-/// Builds the page from every record of the journal (a record whose id came
-/// before is left out), at `now`.
-pub(crate) fn build(records: &[Record], period: Period, context: &Context, now: &DateTime<FixedOffset>) -> Report {
-    let standing = crate::journal::Standing::of_records(records);
-    let mut seen = HashSet::new();
-    // Retracted records and the marks themselves are not the person's nights.
-    let records: Vec<&Record> = records
-        .iter()
-        .filter(|r| seen.insert(r.id()))
-        .filter(|r| !standing.retracted(r.id()) && matches!(r, Record::Session(_) | Record::Cramp(_)))
-        .collect();
-    let mut tally = Tally::default();
-    let mut first_record = None::<NaiveDate>;
-    for record in &records {
-        let night = match record {
-            Record::Session(s) => {
-                if s.is_relief() {
-                } else if standing.attended(&s.id, s.attended_as_written()) {
-                    tally.add_session(&s.started, counts(s.completed, s.is_relief()), s.hold_ms, period.day_starts);
-                } else {
-                    tally.add_unattended(&s.started, period.day_starts);
-                }
-                night_of(&s.started, period.day_starts)
-            }
-            Record::Cramp(c) => {
-                tally.add_cramp(&c.at, period.cramp_day_starts);
-                cramp_night_of(&c.at, period.cramp_day_starts)
-            }
-            Record::Confirm(_) | Record::Retract(_) => continue,
-        };
-        first_record = Some(first_record.map_or(night, |f| f.min(night)));
-    }
-    let from = first_record.map(|f| f.max(period.since)).filter(|f| *f <= period.until);
-    let nights = from.map(|f| tally.between(f, period.until)).unwrap_or_default();
+/// Builds the page from every record of the journal over `range`, at `now`:
+/// the same ledger, tally and counted nights as `stretch log`.
+pub(crate) fn build(records: &[Record], range: &Range, context: &Context, now: &DateTime<FixedOffset>) -> Report {
+    let ledger = Ledger::of(records);
+    let tally = Tally::of(&ledger, &range.rules(None));
+    let nights = range.counted_nights(&tally);
+    let from = nights.first().map(|n| n.night);
+    let until = range.last_night(&tally);
     let weeks = weekly(&nights);
-    let within = |night: NaiveDate| from.is_some_and(|f| night >= f && night <= period.until);
-    let mut cramps: Vec<_> = records
-        .iter()
-        .filter_map(|r| r.as_cramp())
-        .filter(|c| within(cramp_night_of(&c.at, period.cramp_day_starts)))
-        .collect();
+    let within = |night: NaiveDate| from.is_some_and(|f| night >= f && night <= until);
+    let mut cramps = Vec::new();
+    let mut sessions = Vec::new();
+    for (_, entry) in &ledger.entries {
+        match *entry {
+            Entry::Cramp(c) if within(cramp_night_of(&c.at, range.cramp_day_starts)) => cramps.push(c),
+            Entry::Session(s, _) if within(night_of(&s.started, range.day_starts)) => sessions.push(s),
+            Entry::Cramp(_) | Entry::Session(..) => {}
+        }
+    }
     cramps.sort_by_key(|c| c.at);
-    let sessions: Vec<_> = records
-        .iter()
-        .filter_map(|r| r.as_session())
-        .filter(|s| within(night_of(&s.started, period.day_starts)))
-        .collect();
     let points: Vec<_> =
-        cramps.iter().map(|c| (cramp_night_of(&c.at, period.cramp_day_starts), c.severity, c.leg)).collect();
+        cramps.iter().map(|c| (cramp_night_of(&c.at, range.cramp_day_starts), c.severity, c.leg)).collect();
     let leg_count = |leg: Leg| cramps.iter().filter(|c| c.leg == leg).count();
     let mut notes: Vec<(DateTime<FixedOffset>, Note)> = cramps
         .iter()
@@ -162,13 +122,13 @@ pub(crate) fn build(records: &[Record], period: Period, context: &Context, now: 
                 let legs = if c.leg == Leg::Both { legs.to_string() } else { format!("{legs} leg") };
                 let what = format!("cramp, {legs}, severity {}", c.severity);
                 let what = lasted.map_or(what.clone(), |l| format!("{what}, {l}"));
-                let night = cramp_night_of(&c.at, period.cramp_day_starts);
+                let night = cramp_night_of(&c.at, range.cramp_day_starts);
                 (c.at, Note { night: dates::night(night), at: dates::clock(&c.at), what, text: text.to_string() })
             })
         })
         .chain(sessions.iter().filter_map(|s| {
             let text = s.note.as_deref().map(str::trim).filter(|t| !t.is_empty())?;
-            let night = night_of(&s.started, period.day_starts);
+            let night = night_of(&s.started, range.day_starts);
             let what = format!("{} session", s.routine);
             Some((
                 s.started,
@@ -181,9 +141,8 @@ pub(crate) fn build(records: &[Record], period: Period, context: &Context, now: 
     let mut notes: Vec<Note> = notes.into_iter().map(|(_, note)| note).collect();
     let more_notes = notes.len().saturating_sub(NOTES);
     notes.truncate(NOTES);
-    let until = period.until;
     // The last week is not over while its last night counted is tonight's.
-    let so_far = until >= night_of(now, period.day_starts);
+    let so_far = until >= night_of(now, range.day_starts);
     let bars = charts::Bars { weeks: &weeks, from: from.unwrap_or(until), until, so_far };
     Report {
         made: now.format("%Y-%m-%d %H:%M").to_string(),

@@ -7,9 +7,11 @@ use std::time::Duration;
 use chrono::{Datelike, NaiveDate, NaiveTime};
 use serde::Serialize;
 
+use super::Listed;
+use crate::journal::Cramp;
+use crate::journal::ledger::Presence;
 use crate::journal::nights::{CrampSummary, Night, night_of};
 use crate::journal::weeks::{Week, weekly};
-use crate::journal::{Brief, Fact, Record, Standing};
 use crate::term::visible::visible;
 use crate::term::words::count;
 use crate::time::duration;
@@ -217,6 +219,7 @@ struct JsonNight {
     partial: u32,
     cramps: u32,
     unattended: u32,
+    answered: u32,
     slots: u32,
 }
 
@@ -238,13 +241,12 @@ struct JsonHead<'a> {
 
 /// The `--json` object. Records are passed on exactly as stored: each is a
 /// line that parsed as JSON, so it is spliced in as it is, not parsed again.
-pub(crate) fn json<'a>(
+pub(crate) fn json(
     streaks: &Streaks,
     nights: &[Night],
-    cramp_summary: &'a CrampSummary,
-    sessions: &'a [&'a Brief<'a>],
-    cramps: &[&Brief],
-    standing: &Standing,
+    cramp_summary: &CrampSummary,
+    sessions: &[Listed],
+    cramps: &[&str],
     slots_per_day: usize,
 ) -> String {
     let head = JsonHead {
@@ -260,6 +262,7 @@ pub(crate) fn json<'a>(
                 partial: n.partial,
                 cramps: n.cramps,
                 unattended: n.unattended,
+                answered: n.answered,
                 slots: n.slots,
             })
             .collect(),
@@ -267,22 +270,22 @@ pub(crate) fn json<'a>(
         weeks: weekly(nights),
         confirmed: sessions
             .iter()
-            .filter_map(|b| match &b.fact {
-                Fact::Session(s) if !s.attended && standing.confirmed(&s.id) => Some(s.id.as_ref()),
-                _ => None,
-            })
+            .filter(|l| l.presence == Presence::Confirmed)
+            .map(|l| l.session.id.as_str())
             .collect(),
     };
     let mut out = serde_json::to_string(&head).expect("the log always serializes");
     out.pop(); // the closing brace: the records come last.
-    out.reserve(records_len(sessions) + records_len(cramps) + 32);
-    for (key, records) in [("sessions", sessions), ("cramps", cramps)] {
+    let texts = sessions.iter().map(|l| l.text.len() + 1).chain(cramps.iter().map(|t| t.len() + 1));
+    out.reserve(texts.sum::<usize>() + 32);
+    let session_texts: Vec<&str> = sessions.iter().map(|l| l.text).collect();
+    for (key, records) in [("sessions", &session_texts[..]), ("cramps", cramps)] {
         let _ = write!(out, ",\"{key}\":[");
         for (i, record) in records.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            out += record.text;
+            out += record;
         }
         out.push(']');
     }
@@ -290,21 +293,13 @@ pub(crate) fn json<'a>(
     out
 }
 
-/// The bytes the records' lines take, with their commas.
-fn records_len(records: &[&Brief]) -> usize {
-    records.iter().map(|r| r.text.len() + 1).sum()
-}
-
-/// The `--csv` export: a header, then one row per session. Each session is
-/// read in full from its line (which the brief reading only accepts when the
-/// full reading does).
-pub(crate) fn csv(sessions: &[&Brief], day_starts: NaiveTime, standing: &Standing) -> String {
+/// The `--csv` export: a header, then one row per session.
+pub(crate) fn csv(sessions: &[Listed], day_starts: NaiveTime) -> String {
     let mut out = String::from(
         "night,started,ended,routine,completed,reps_done,reps_planned,hold_ms,paused_ms,source,audio,id,attended,note\n",
     );
-    let records = sessions.iter().filter_map(|b| serde_json::from_str::<Record>(b.text).ok());
-    for record in records {
-        let Some(s) = record.as_session() else { continue };
+    for listed in sessions {
+        let s = listed.session;
         let fields = [
             night_of(&s.started, day_starts).to_string(),
             s.started.to_rfc3339(),
@@ -318,7 +313,7 @@ pub(crate) fn csv(sessions: &[&Brief], day_starts: NaiveTime, standing: &Standin
             word(&s.source),
             word(&s.audio),
             crate::term::visible::visible(&s.id).into_owned(),
-            standing.attended(&s.id, s.attended_as_written()).to_string(),
+            listed.presence.attended().to_string(),
             crate::term::visible::visible(s.note.as_deref().unwrap_or_default()).into_owned(),
         ];
         let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
@@ -328,22 +323,21 @@ pub(crate) fn csv(sessions: &[&Brief], day_starts: NaiveTime, standing: &Standin
     out
 }
 
-/// `--csv --cramps`: a header, then one row per cramp, in time order, each
-/// read in full from its line; text fields are as safe as the sessions'.
-pub(crate) fn cramps_csv(cramps: &[&Brief], cramp_day_starts: NaiveTime) -> String {
+/// `--csv --cramps`: a header, then one row per cramp, in time order; text
+/// fields are as safe as the sessions'.
+pub(crate) fn cramps_csv(cramps: &[&Cramp], cramp_day_starts: NaiveTime) -> String {
     let mut out = String::from("night,at,leg,severity,lasted_ms,note,id\n");
-    let mut records: Vec<Record> = cramps.iter().filter_map(|b| serde_json::from_str::<Record>(b.text).ok()).collect();
-    records.sort_by_key(|r| *r.at());
-    for record in &records {
-        let Some(c) = record.as_cramp() else { continue };
+    let mut cramps = cramps.to_vec();
+    cramps.sort_by_key(|c| c.at);
+    for c in cramps {
         let fields = [
             night_of(&c.at, cramp_day_starts).to_string(),
             c.at.to_rfc3339(),
             word(&c.leg),
             c.severity.to_string(),
             c.lasted_ms.map(|ms| ms.to_string()).unwrap_or_default(),
-            crate::term::visible::visible(c.note.as_deref().unwrap_or_default()).into_owned(),
-            crate::term::visible::visible(&c.id).into_owned(),
+            visible(c.note.as_deref().unwrap_or_default()).into_owned(),
+            visible(&c.id).into_owned(),
         ];
         let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
         out += &row.join(",");
@@ -355,40 +349,33 @@ pub(crate) fn cramps_csv(cramps: &[&Brief], cramp_day_starts: NaiveTime) -> Stri
 /// The notes of the nights `first..=last`: a session's or a cramp's own
 /// words, and how long a cramp lasted, oldest first; empty when there are none.
 pub(crate) fn notes(
-    records: &[&Brief],
+    sessions: &[Listed],
+    cramps: &[&Cramp],
     (first, last): (NaiveDate, NaiveDate),
     day_starts: NaiveTime,
     cramp_day_starts: NaiveTime,
 ) -> String {
+    let said = |note: &Option<String>| note.as_deref().is_some_and(|n| !n.trim().is_empty());
     let mut lines: Vec<(chrono::DateTime<chrono::FixedOffset>, String)> = Vec::new();
-    for record in records.iter().filter_map(|b| serde_json::from_str::<Record>(b.text).ok()) {
-        let (night, what, note) = match &record {
-            Record::Session(s) if s.note.as_deref().is_some_and(|n| !n.trim().is_empty()) => {
-                (night_of(&s.started, day_starts), visible(&s.routine).into_owned(), s.note.clone())
-            }
-            Record::Cramp(c) if c.note.as_deref().is_some_and(|n| !n.trim().is_empty()) || c.lasted_ms.is_some() => {
-                let lasted = c
-                    .lasted_ms
-                    .map(|ms| format!(", lasted {}", duration::format(Duration::from_millis(ms))))
-                    .unwrap_or_default();
-                let legs = if c.leg == crate::journal::Leg::Both {
-                    "both legs".into()
-                } else {
-                    format!("{} leg", word(&c.leg))
-                };
-                (
-                    night_of(&c.at, cramp_day_starts),
-                    format!("cramp, {legs}, severity {}{lasted}", c.severity),
-                    c.note.clone(),
-                )
-            }
-            _ => continue,
-        };
-        if night < first || night > last {
-            continue;
+    let mut add = |at: chrono::DateTime<chrono::FixedOffset>, night: NaiveDate, what: String, note: &Option<String>| {
+        if night >= first && night <= last {
+            let note = note.as_deref().map(|n| format!(": {}", visible(n.trim()))).unwrap_or_default();
+            lines.push((at, format!("  night of {night}, {} {what}{note}\n", at.format("%a %H:%M"))));
         }
-        let note = note.map(|n| format!(": {}", visible(n.trim()))).unwrap_or_default();
-        lines.push((*record.at(), format!("  night of {night}, {} {what}{note}\n", record.at().format("%a %H:%M"))));
+    };
+    for s in sessions.iter().map(|l| l.session).filter(|s| said(&s.note)) {
+        add(s.started, night_of(&s.started, day_starts), visible(&s.routine).into_owned(), &s.note);
+    }
+    for c in cramps.iter().filter(|c| said(&c.note) || c.lasted_ms.is_some()) {
+        let lasted = c
+            .lasted_ms
+            .map(|ms| format!(", lasted {}", duration::format(Duration::from_millis(ms))))
+            .unwrap_or_default();
+        let legs =
+            if c.leg == crate::journal::Leg::Both { "both legs".into() } else { format!("{} leg", word(&c.leg)) };
+        let what = format!("cramp, {legs}, severity {}{lasted}", c.severity);
+        let note = if said(&c.note) { c.note.clone() } else { None };
+        add(c.at, night_of(&c.at, cramp_day_starts), what, &note);
     }
     if lines.is_empty() {
         return String::new();
@@ -445,7 +432,7 @@ mod tests {
 
     #[test]
     fn the_colored_view() {
-        let tally = crate::journal::nights::Tally::new(&[], crate::settings::DEFAULT_DAY_STARTS.naive());
+        let tally = crate::journal::nights::Tally::default();
         let last = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
         let mut calendar = tally.calendar(last, 3);
         let night = |days: u64, completed, partial| {
@@ -468,7 +455,7 @@ mod tests {
 
     #[test]
     fn the_plain_view_with_cramps_and_wide_counts() {
-        let tally = crate::journal::nights::Tally::new(&[], crate::settings::DEFAULT_DAY_STARTS.naive());
+        let tally = crate::journal::nights::Tally::default();
         let last = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
         let mut calendar = tally.calendar(last, 3);
         let night = |days: u64, completed, partial, cramps| {
