@@ -90,7 +90,7 @@ pub(crate) fn run(args: &CrampArgs, settings: &Settings, color: ColorChoice, pat
         let night = cramp_night_of(&cramp.at, settings.cramp_day_starts.value.naive());
         crate::term::output::line(&format!(
             "Recorded a cramp ({}, severity {}{}) at {}, for the night of {night}, in {}",
-            leg_words(cramp.leg),
+            cramp.leg.words(),
             cramp.severity,
             cramp.lasted_ms.map_or_else(String::new, |ms| format!(
                 ", lasted {}",
@@ -112,7 +112,7 @@ pub(crate) fn run(args: &CrampArgs, settings: &Settings, color: ColorChoice, pat
     let length = crate::time::duration::format_rounded(relief.length());
     crate::term::output::line(&format!(
         "Relief for the cramp in your {}: {steps}, {length} in all.",
-        leg_words(cramp.leg)
+        cramp.leg.words()
     ));
     let request = Request {
         timeline: relief,
@@ -131,14 +131,6 @@ pub(crate) fn run(args: &CrampArgs, settings: &Settings, color: ColorChoice, pat
     };
     let relieved = session::perform(&request, paths, env)?;
     Ok(if relieved == code::OK { failed } else { relieved })
-}
-
-fn leg_words(leg: Leg) -> &'static str {
-    match leg {
-        Leg::Left => "left leg",
-        Leg::Right => "right leg",
-        Leg::Both => "both legs",
-    }
 }
 
 fn ask_leg() -> Result<Leg> {

@@ -135,6 +135,17 @@ pub enum Leg {
     Both,
 }
 
+impl Leg {
+    /// In words: `left leg`, `right leg`, `both legs`.
+    pub fn words(self) -> &'static str {
+        match self {
+            Leg::Left => "left leg",
+            Leg::Right => "right leg",
+            Leg::Both => "both legs",
+        }
+    }
+}
+
 /// A cramp that woke someone, recorded by `stretch cramp`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Cramp {

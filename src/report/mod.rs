@@ -118,9 +118,7 @@ pub(crate) fn build(records: &[Record], range: &Range, context: &Context, now: &
                 .lasted_ms
                 .map(|ms| format!("lasted {}", crate::time::duration::format(std::time::Duration::from_millis(ms))));
             (!text.is_empty() || lasted.is_some()).then(|| {
-                let legs = if c.leg == Leg::Both { "both legs" } else { charts::leg_word(c.leg) };
-                let legs = if c.leg == Leg::Both { legs.to_string() } else { format!("{legs} leg") };
-                let what = format!("cramp, {legs}, severity {}", c.severity);
+                let what = format!("cramp, {}, severity {}", c.leg.words(), c.severity);
                 let what = lasted.map_or(what.clone(), |l| format!("{what}, {l}"));
                 let night = cramp_night_of(&c.at, range.cramp_day_starts);
                 (c.at, Note { night: dates::night(night), at: dates::clock(&c.at), what, text: text.to_string() })

@@ -371,9 +371,7 @@ pub(crate) fn notes(
             .lasted_ms
             .map(|ms| format!(", lasted {}", duration::format(Duration::from_millis(ms))))
             .unwrap_or_default();
-        let legs =
-            if c.leg == crate::journal::Leg::Both { "both legs".into() } else { format!("{} leg", word(&c.leg)) };
-        let what = format!("cramp, {legs}, severity {}{lasted}", c.severity);
+        let what = format!("cramp, {}, severity {}{lasted}", c.leg.words(), c.severity);
         let note = if said(&c.note) { c.note.clone() } else { None };
         add(c.at, night_of(&c.at, cramp_day_starts), what, &note);
     }
