@@ -298,7 +298,7 @@ fn add_records_an_entered_session_with_the_routines_plan() {
     for (args, message) in [
         (&["--at", "2026-10-30T22:00:00+01:00"][..], "is in the future"),
         (&["--at", "2026-03-29 02:30"], "does not exist"),
-        (&["--at", "tuesday"], "invalid time \"tuesday\": write a time like"),
+        (&["--at", "tuesday"], "invalid time \"tuesday\": not understood as a time; write a time like"),
         (&["--routine", "nope"], "no routine named \"nope\""),
         (&["--reps", "0"], "reps must be a whole number from 1 to 20 (got 0)"),
     ] {
