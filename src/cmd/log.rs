@@ -147,6 +147,7 @@ fn render(args: &LogArgs, range: &Range, records: &[Stored], color: bool) -> Str
     let ledger = Ledger::of(records);
     let tally = Tally::of(&ledger, &range.rules(args.routine.as_deref()));
     let (mut sessions, mut cramps, mut any_cramp) = (Vec::new(), Vec::new(), false);
+    let mut cramp_records = Vec::new();
     for (index, entry) in &ledger.entries {
         let text = records[*index].text;
         match *entry {
@@ -159,6 +160,7 @@ fn render(args: &LogArgs, range: &Range, records: &[Stored], color: bool) -> Str
                 any_cramp = true;
                 if range.contains_cramp(&cramp.at) {
                     cramps.push(text);
+                    cramp_records.push(cramp);
                 }
             }
         }
@@ -176,7 +178,11 @@ fn render(args: &LogArgs, range: &Range, records: &[Stored], color: bool) -> Str
         // In time order, whatever order they reached the journal in (an
         // import or `log add` appends earlier sessions after later ones).
         sessions.sort_by_key(|listed| listed.session.started);
-        show::csv(&sessions, range.day_starts)
+        if args.cramps {
+            show::cramps_csv(&cramp_records, range.cramp_day_starts)
+        } else {
+            show::csv(&sessions, range.day_starts)
+        }
     } else if records.is_empty() {
         format!("{}\n", show::EMPTY)
     } else {
@@ -199,6 +205,7 @@ fn render(args: &LogArgs, range: &Range, records: &[Stored], color: bool) -> Str
             cramps: any_cramp.then(|| (counted.first().map(|n| n.night), cramp_summary)),
         };
         show::human(&view, color)
+            + &show::notes(&sessions, &cramp_records, (first, last), range.day_starts, range.cramp_day_starts)
     }
 }
 

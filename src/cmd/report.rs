@@ -12,7 +12,7 @@ use crate::error::{Error, Result, code};
 use crate::journal;
 use crate::journal::range::Range;
 use crate::paths::Paths;
-use crate::report::build;
+use crate::report::{Context, Plan, build};
 use crate::settings::Settings;
 use crate::time::nights_ago::NightSpec;
 
@@ -30,7 +30,15 @@ pub(crate) fn run(args: &ReportArgs, settings: &Settings, paths: &Paths, env: &E
     for problem in &reading.problems {
         crate::errln!("stretch: warning: {}:{}: {}; line skipped", path.display(), problem.line, problem.message);
     }
-    let page = build(&reading.records, &range, &now)
+    let routine_dir = paths.routine_dir();
+    let plan = |name: &str| {
+        crate::routine::catalog::resolve(name, routine_dir.as_deref()).ok().map(|(routine, _)| Plan {
+            sides: u32::try_from(routine.sides.len()).unwrap_or(1).max(1),
+            hold: routine.hold.length,
+        })
+    };
+    let context = Context { name: settings.name.as_ref().map(|n| n.value.clone()), plan: &plan };
+    let page = build(&reading.records, &range, &context, &now)
         .render()
         .map_err(|e| Error::usage(format!("the report could not be laid out: {e}")))?;
     let out =

@@ -290,6 +290,7 @@ mod tests {
             cramp: None,
             attended: Some(true),
             skipped: false,
+            note: None,
         })
     }
 

@@ -66,6 +66,8 @@ impl Answer {
 #[derive(Default)]
 struct State {
     answer: Option<Answer>,
+    /// When the answer came, so it is recorded then, not when it is read.
+    answered: Option<Instant>,
     /// The notification was closed (or the bus went away): no answer will come.
     over: bool,
     /// Where a stopping answer stops the routine, while it plays.
@@ -161,6 +163,7 @@ fn listen(signals: MessageIterator, id: u32, shared: &Shared) {
         };
         let mut state = shared.lock();
         state.answer = answer;
+        state.answered = Some(Instant::now());
         state.over = true;
         if let (Some(answer), Some(stopper)) = (answer, &state.stopper)
             && answer.stops()
@@ -188,6 +191,11 @@ impl Asking {
     /// The answer given so far, if any.
     pub(crate) fn answer(&self) -> Option<Answer> {
         self.shared.lock().answer
+    }
+
+    /// How long ago the answer was given (zero if none was).
+    pub(crate) fn answered_ago(&self) -> Duration {
+        self.shared.lock().answered.map_or(Duration::ZERO, |at| at.elapsed())
     }
 
     /// The answer, waiting for it up to `wait`; `None` if none came (or the

@@ -33,7 +33,7 @@ impl FromStr for At {
         if let Ok(at) = DateTime::parse_from_rfc3339(text) {
             return Ok(At::Exact(at));
         }
-        let bad = || format!("invalid time {text:?}: {FORMS}");
+        let bad = || format!("invalid time {text:?}: not understood as a time; {FORMS}");
         if let Some((date, time)) = dated(text) {
             let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| bad())?;
             // Seconds are taken too, as RFC 3339 without its offset has them.

@@ -249,11 +249,17 @@ pub(crate) struct Tmux {
 impl Tmux {
     /// Starts `shell_command` in a new 100x30 terminal.
     pub(crate) fn start(sandbox: &Sandbox, shell_command: &str) -> Tmux {
+        Tmux::start_wide(sandbox, shell_command, 100)
+    }
+
+    /// Starts `shell_command` in a new terminal `columns` wide and 30 high.
+    pub(crate) fn start_wide(sandbox: &Sandbox, shell_command: &str, columns: u16) -> Tmux {
         static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let socket = format!("stretch-test-{}-{n}", std::process::id());
         let status = Command::new("tmux")
-            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "30", shell_command])
+            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-x", &columns.to_string(), "-y", "30"])
+            .arg(shell_command)
             .env("HOME", sandbox.home())
             .env("PATH", sandbox.path_var())
             .env("STRETCH_CRONTAB", sandbox.fake_crontab())

@@ -49,6 +49,7 @@ pub(crate) fn add(args: &LogAddArgs, settings: &Settings, paths: &Paths, now: &D
         // The person typed it in.
         attended: Some(true),
         skipped: false,
+        note: args.note.clone(),
     };
     let record = Record::Session(session.clone());
     record.validate(now).map_err(|e| Error::usage(format!("this session cannot be recorded: {e}")))?;
