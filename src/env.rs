@@ -1,7 +1,7 @@
 //! The process environment, read once at start-up, so no command reads
 //! environment variables on its own.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Datelike, FixedOffset, Local};
 
@@ -136,6 +136,9 @@ impl Env {
 /// few kilobytes.
 const MAX_ZONE_FILE: u64 = 1 << 20;
 
+/// Where the clock library (chrono) looks for a relative `TZ`, in order.
+const ZONE_DIRS: [&str; 4] = ["/usr/share/zoneinfo", "/share/zoneinfo", "/etc/zoneinfo", "/usr/share/lib/zoneinfo"];
+
 impl Env {
     /// Why `TZ` cannot be used, if it names a file that is not a time-zone
     /// file: the clock library would read `/dev/zero` or a FIFO without end.
@@ -143,8 +146,14 @@ impl Env {
     pub fn tz_problem(&self) -> Option<String> {
         let tz = self.tz.as_deref()?;
         let name = tz.strip_prefix(':').unwrap_or(tz);
-        let dir = std::env::var_os("TZDIR").map_or_else(|| PathBuf::from("/usr/share/zoneinfo"), PathBuf::from);
-        let path = if name.starts_with('/') { PathBuf::from(name) } else { dir.join(name) };
+        // The files the clock library opens, in its order (it reads no `TZDIR`).
+        let path = if tz == "localtime" {
+            PathBuf::from("/etc/localtime")
+        } else if name.starts_with('/') {
+            PathBuf::from(name)
+        } else {
+            ZONE_DIRS.iter().map(|dir| Path::new(dir).join(name)).find(|path| std::fs::metadata(path).is_ok())?
+        };
         // A name that is not a file is a rule like `UTC+3`, or unknown: the library falls back to UTC.
         let meta = std::fs::metadata(&path).ok()?;
         (!meta.is_file() || meta.len() > MAX_ZONE_FILE).then(|| {

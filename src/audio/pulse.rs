@@ -260,7 +260,10 @@ pub(crate) struct Stream {
 /// ignores it), a blank cookie of the right length, as libpulse sends.
 fn connect() -> Result<Client, String> {
     let path = socket_path(|name| std::env::var_os(name))?;
-    let cookie = pulseaudio::cookie_path_from_env().and_then(|path| std::fs::read(path).ok());
+    // Bounded like every file stretch reads: a FIFO or /dev/zero in its
+    // place is no cookie, never a hang.
+    let cookie =
+        pulseaudio::cookie_path_from_env().and_then(|path| crate::files::read_bytes(&path, COOKIE as u64).ok());
     let cookie = cookie.filter(|c| c.len() == COOKIE).unwrap_or_else(|| vec![0; COOKIE]);
     let socket = std::os::unix::net::UnixStream::connect(&path)
         .map_err(|e| format!("no sound server at {} ({}); {}", path.display(), crate::error::io_cause(&e), HOW))?;

@@ -107,7 +107,9 @@ fn schedule_checks(env: &Env) -> Vec<(String, Verdict)> {
         })
         .collect();
     for file in fallbacks {
-        if let Some(last) = std::fs::read_to_string(&file).ok().and_then(|t| t.lines().last().map(str::to_string)) {
+        if let Some(last) =
+            crate::files::read_log(Path::new(&file)).ok().and_then(|t| t.lines().last().map(str::to_string))
+        {
             checks.push((
                 "schedule".into(),
                 Verdict::Warn(format!(

@@ -46,7 +46,12 @@ pub(crate) fn run(args: &ReportArgs, settings: &Settings, paths: &Paths, env: &E
         crate::term::output::text(&page);
         return Ok(code::OK);
     }
-    std::fs::write(&out, page).map_err(|e| Error::io("write the report", &out, &e))?;
+    // Private, as the journal is: a page of someone's nights and cramps.
+    let written = crate::files::create_private(&out).and_then(|mut file| {
+        std::io::Write::write_all(&mut file, page.as_bytes())?;
+        file.sync_all()
+    });
+    written.map_err(|e| Error::io("write the report", &out, &e))?;
     crate::errln!("stretch: wrote {}; open it in a browser to read or print it", out.display());
     Ok(code::OK)
 }

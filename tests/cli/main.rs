@@ -13,6 +13,7 @@ mod log;
 mod log_actions;
 mod notify;
 mod output;
+mod paths;
 mod place;
 mod report;
 mod routines;

@@ -317,8 +317,9 @@ fn through_pipewire_a_sink_removed_mid_session_does_not_hold_the_exit() {
             break status;
         }
         if Instant::now() > deadline {
+            let stacks = crate::support::stacks(child.id());
             let _ = child.kill();
-            panic!("still running {:?} after it began a 3 s routine", started.elapsed());
+            panic!("still running {:?} after it began a 3 s routine; its threads:\n{stacks}", started.elapsed());
         }
         std::thread::sleep(Duration::from_millis(50));
     };
