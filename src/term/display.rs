@@ -52,6 +52,8 @@ impl Human {
 
     /// Prints a line, above the bar if there is one.
     pub(crate) fn line(&self, text: &str) {
+        // Lines are words (a journal's path among them); only `write` paints.
+        let text = &crate::term::visible::visible_lines(text);
         match &self.bar {
             Some(bar) => bar.println(text),
             None => self.write(&format!("{text}\n")),
@@ -61,7 +63,7 @@ impl Human {
     fn write(&self, text: &str) {
         // Output that cannot be shown (a closed pipe) must not stop the routine.
         match self.style.look.stream {
-            Stream::Stdout => output::text(text),
+            Stream::Stdout => output::painted(text),
             Stream::Stderr => {
                 let _ = std::io::stderr().lock().write_all(text.as_bytes());
             }
@@ -100,6 +102,7 @@ fn new_bar(style: Style) -> ProgressBar {
     let template =
         if style.look.color { "{prefix:.bold.cyan} {bar:30.cyan/blue} {msg}" } else { "{prefix} {bar:30} {msg}" };
     let bar = ProgressBar::with_draw_target(Some(1), target);
+    crate::term::mode::cursor_may_be_hidden();
     bar.set_style(ProgressStyle::with_template(template).expect("the template is valid").progress_chars("█▉ "));
     bar
 }

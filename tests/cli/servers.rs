@@ -342,6 +342,20 @@ fn doctor_fails_a_configured_device_the_server_does_not_have() {
     assert!(line.starts_with("FAIL") && line.contains("\"nosuch\"") && line.contains(SINK), "{line}");
 }
 
+#[test]
+#[ignore = "needs pulseaudio"]
+fn sink_names_and_descriptions_from_the_server_are_shown_escaped() {
+    let s = Sandbox::new();
+    let server = Server::pulseaudio(&s);
+    // Any program of the user (or a Bluetooth device) names a sink.
+    let description = "device.description='Speakers\x1b]0;owned\x07\x1b[2J'";
+    server.pactl(&s, &["load-module", "module-null-sink", "sink_name=evil", &format!("sink_properties={description}")]);
+    let (_, stdout, stderr) = s.run(server.env(&s, s.cmd(&["doctor"])));
+    let line = stdout.lines().find(|l| l.contains("audio output")).unwrap();
+    assert!(line.contains("Speakers\\x1b]0;owned\\x07\\x1b[2J"), "{line}");
+    assert!(!stdout.contains('\x1b') && !stderr.contains('\x1b'), "{stdout}{stderr}");
+}
+
 /// Runs a 9 s session through PulseAudio, killing the server 1.2 s in and,
 /// if `back`, starting it again 1 s later; returns stderr.
 fn session_through_a_server_crash(s: &Sandbox, back: bool) -> String {
