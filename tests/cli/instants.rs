@@ -38,3 +38,30 @@ fn a_time_the_clocks_skipped_is_refused_with_offsets_of_its_own_zone() {
     let why = added("Europe/Berlin", "2026-03-30T12:00:00+02:00", "2026-03-29 02:30").unwrap_err();
     assert!(why.contains("2026-03-29T02:30:00+01:00") && why.contains("2026-03-29T02:30:00+02:00"), "{why}");
 }
+
+#[test]
+fn records_after_now_are_named_when_the_clock_was_set_back() {
+    let s = Sandbox::new();
+    s.write_journal(&[crate::support::session_line("a", "2027-11-20T22:00:00+00:00", true)]);
+    let (code, stdout, stderr) = s.run(s.log("2026-11-26T23:00:00+00:00", "UTC", &[]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("1 record in") && stderr.contains("dated after now (2026-11-26), the latest 2027-11-20"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("system clock"), "{stderr}");
+    assert!(!stdout.is_empty());
+    // A record of tonight is no warning.
+    s.write_journal(&[crate::support::session_line("b", "2026-11-26T22:00:00+00:00", true)]);
+    let (_, _, stderr) = s.run(s.log("2026-11-26T23:00:00+00:00", "UTC", &[]));
+    assert!(!stderr.contains("dated after now"), "{stderr}");
+}
+
+#[test]
+fn the_last_hours_before_year_10000_are_refused_as_a_clock_error() {
+    let s = Sandbox::new();
+    let (code, _, stderr) = s.run(s.log("9999-12-31T22:00:00-12:00", "UTC", &["add"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("outside the years 2000-9998"), "{stderr}");
+    assert!(s.records().is_empty());
+}

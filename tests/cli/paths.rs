@@ -166,3 +166,16 @@ fn a_report_is_private_and_refuses_a_link_or_a_fifo_by_name() {
     assert!(stderr.contains("symbolic link"), "{stderr}");
     assert!(!s.path().join("theirs").exists(), "nothing created through the link");
 }
+
+#[test]
+fn a_relative_home_keeps_nothing_under_the_working_directory() {
+    let s = Sandbox::new();
+    let work = s.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let mut cmd = s.cmd(&["log", "add"]);
+    cmd.env("HOME", "relative-home").env("STRETCH_NOW", NOW).current_dir(&work);
+    let (code, _, stderr) = s.run(cmd);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("not an absolute path") && stderr.contains("--data-dir"), "{stderr}");
+    assert_eq!(std::fs::read_dir(&work).unwrap().count(), 0, "nothing made under the working directory");
+}
