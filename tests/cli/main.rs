@@ -23,3 +23,4 @@ mod schedule;
 mod servers;
 mod support;
 mod tonight;
+mod waits;
