@@ -83,6 +83,16 @@ fn every_path(s: &Sandbox) -> Vec<Touched> {
             commands: vec![with_now(&["--data-dir", data, "log"])],
         },
         Touched {
+            path: s.path().join("config/routines/mine.toml"),
+            written: false,
+            commands: vec![s.cmd(&["routines"]), tonight(&["--routine", "mine", "--sounds", "off"])],
+        },
+        Touched {
+            path: s.path().join("cache/voice/0000000000000000.wav"),
+            written: false,
+            commands: vec![tonight(&["--sounds", "voice"])],
+        },
+        Touched {
             path: s.path().join("cookie"),
             written: false,
             commands: vec![tonight(&["--sounds", "chime"]), tonight(&["--sounds", "chime", "--source", "cron"])],
