@@ -86,7 +86,13 @@ pub(crate) fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths
     }
     // Painted, the text's outside parts were made visible where they were read.
     let painted = color && !args.json && !args.csv;
-    let text = if painted { text } else { crate::term::visible::visible_lines(&text).into_owned() };
+    let text = if painted {
+        text
+    } else if args.json {
+        crate::term::visible::visible_json(&text).into_owned()
+    } else {
+        crate::term::visible::visible_lines(&text).into_owned()
+    };
     if args.json || args.csv || args.no_pager || !page(&text, env) {
         crate::term::output::painted(&text);
     }

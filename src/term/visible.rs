@@ -22,6 +22,24 @@ pub(crate) fn visible_lines(text: &str) -> Cow<'_, str> {
     escaped(text, |c| matches!(c, '\n' | '\t'))
 }
 
+/// JSON text with every character a terminal acts on (but line breaks and
+/// tabs between values) written as a JSON escape (`\u009b`): still the same
+/// JSON, since such characters can stand only inside its strings.
+pub(crate) fn visible_json(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| hidden(c) && c != '\n' && c != '\t') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hidden(c) && c != '\n' && c != '\t' {
+            out += &format!("\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 fn escaped(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
     let shown = |c: char| !hidden(c) || keep(c);
     if text.chars().all(shown) {
@@ -100,6 +118,11 @@ mod tests {
         assert_eq!(visible("a\u{9b}2Jb\u{202e}"), "a\\x9b2Jb\\u{202e}");
         assert_eq!(visible("Wadenmuskel dehnen – 30 s"), "Wadenmuskel dehnen – 30 s");
         assert_eq!(visible_lines("a\x1b[2J\tb\nc\r"), "a\\x1b[2J\tb\nc\\x0d");
+        let json = "{\"note\":\"a\u{9b}2J\u{202e}\"}\n";
+        let shown = visible_json(json);
+        assert_eq!(shown, "{\"note\":\"a\\u009b2J\\u202e\"}\n");
+        let back: serde_json::Value = serde_json::from_str(&shown).unwrap();
+        assert_eq!(back["note"], "a\u{9b}2J\u{202e}", "the same JSON");
     }
 
     #[test]

@@ -91,3 +91,17 @@ fn a_dumb_terminal_is_sent_no_escape_codes() {
     assert!(text.contains("Logged") || text.contains("logged") || text.contains("done"), "it ran: {text}");
     assert!(!text.contains('\x1b'), "an escape code on TERM=dumb: {text:?}");
 }
+
+#[test]
+fn json_views_stay_json_with_what_a_terminal_would_obey_escaped() {
+    let s = Sandbox::new();
+    let mut record: serde_json::Value =
+        serde_json::from_str(&crate::support::session_line("a", "2026-11-26T22:00:00+00:00", true)).unwrap();
+    // Valid JSON may hold C1 controls and bidirectional overrides unescaped.
+    record["note"] = "calf\u{9b}2J\u{202e}".into();
+    s.write_journal(&[record.to_string()]);
+    let (code, stdout) = run_inert(&s, "log --json", s.log("2026-11-26T23:00:00+00:00", "UTC", &["--json"]));
+    assert_eq!(code, 0, "{stdout}");
+    let view: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).expect("still JSON");
+    assert_eq!(view["sessions"][0]["note"], "calf\u{9b}2J\u{202e}", "{view}");
+}

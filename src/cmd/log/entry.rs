@@ -68,7 +68,10 @@ pub(crate) fn add(args: &LogAddArgs, settings: &Settings, paths: &Paths, now: &D
         return Ok(code::OK);
     }
     paths.create_data_dir().and_then(|_| journal::append(&path, std::slice::from_ref(&record))).inspect_err(|_| {
-        crate::errln!("stretch: this session was not saved; its record is:\n{}", record.to_line());
+        crate::errln!(
+            "stretch: this session was not saved; its record is:\n{}",
+            crate::term::visible::visible_json(&record.to_line())
+        );
     })?;
     crate::term::output::line(&format!(
         "Logged {}: {}, {} held, for the night of {}, to {}",
@@ -174,7 +177,10 @@ fn not_a_journal(file: &Path, why: &str) -> Error {
 fn append_one(paths: &Paths, record: &Record) -> Result<std::path::PathBuf> {
     let path = paths.journal();
     paths.create_data_dir().and_then(|_| journal::append(&path, std::slice::from_ref(record))).inspect_err(|_| {
-        crate::errln!("stretch: this was not saved; its record is:\n{}", record.to_line());
+        crate::errln!(
+            "stretch: this was not saved; its record is:\n{}",
+            crate::term::visible::visible_json(&record.to_line())
+        );
     })?;
     Ok(path)
 }
