@@ -119,6 +119,31 @@ pub(crate) fn create_private(path: &Path) -> io::Result<File> {
     Ok(file)
 }
 
+/// How long a lock held by another process is waited for: far longer than any
+/// write of stretch's own holds it, short enough that a stuck holder costs a
+/// session its record on stderr rather than the night.
+pub(crate) const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Takes `file`'s exclusive lock, waiting at most `limit` for another holder.
+pub(crate) fn lock_within(file: &File, limit: std::time::Duration) -> io::Result<()> {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(()),
+            Err(std::fs::TryLockError::Error(e)) => return Err(e),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("another program has held its lock for {} s", limit.as_secs()),
+                ));
+            }
+        }
+    }
+}
+
 /// The effective user id, whose files stretch may use.
 fn me() -> u32 {
     nix::unistd::geteuid().as_raw()
@@ -191,6 +216,21 @@ mod tests {
         std::os::unix::fs::symlink(&big, &link).unwrap();
         let err = open_no_follow(&link, OpenOptions::new().read(true)).unwrap_err();
         assert!(err.to_string().contains("symbolic link"), "{err}");
+    }
+
+    #[test]
+    fn a_lock_held_elsewhere_is_waited_for_a_bounded_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let holder = File::create(&path).unwrap();
+        holder.lock().unwrap();
+        let waiter = File::open(&path).unwrap();
+        let started = std::time::Instant::now();
+        let err = lock_within(&waiter, std::time::Duration::from_millis(100)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        drop(holder);
+        lock_within(&waiter, std::time::Duration::from_millis(100)).unwrap();
     }
 
     #[test]
