@@ -43,7 +43,7 @@ pub(crate) fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths
     }
     let mut range = Range::new(args, settings.day_starts.value.naive(), &now)?
         .with_cramp_day_starts(settings.cramp_day_starts.value.naive());
-    range.slots = settings.slots.clone();
+    range.slots = settings.slots.value.clone();
     let path = paths.journal();
     if args.check {
         let reading = journal::read_stored(&path)?;

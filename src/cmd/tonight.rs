@@ -32,12 +32,12 @@ pub(crate) fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, p
     let day_starts = settings.day_starts.value.naive();
     if args.skip_if_done
         && let Some(done) =
-            completed_tonight(&paths.journal(), &now, day_starts, slot.map(|i| (&settings.slots[..], i)))?
+            completed_tonight(&paths.journal(), &now, day_starts, slot.map(|i| (&settings.slots.value[..], i)))?
     {
         let why = match slot {
             Some(i) => format!(
                 "the {} slot is filled already: a session completed at {}",
-                settings.slots[i].name,
+                settings.slots.value[i].name,
                 done.format("%H:%M")
             ),
             None => format!("already done tonight: a session completed at {}", done.format("%H:%M")),
