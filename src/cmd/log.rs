@@ -2,6 +2,7 @@
 //! JSON and CSV exports), `--check` of the journal, and the `add` and `import`
 //! actions. Reading the journal never changes it.
 
+pub(crate) mod ahead;
 pub(crate) mod entry;
 mod show;
 
@@ -59,7 +60,7 @@ pub(crate) fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths
         journal::Fact::Cramp { at, .. } => Some(*at),
         _ => None,
     });
-    warn_of_the_future(&path, times, &now);
+    ahead::warn(&path, times, &now);
     if let Some(name) = &args.routine {
         warn_unknown_routine(&path, name, &reading.records);
     }
@@ -97,29 +98,6 @@ pub(crate) fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths
         crate::term::output::painted(&text);
     }
     Ok(code::OK)
-}
-
-/// Warns when records are dated after `now` by more than a day: a clock set
-/// back (or a journal from a machine whose clock ran ahead) would otherwise
-/// leave the views blank with no word why.
-pub(crate) fn warn_of_the_future(
-    path: &std::path::Path,
-    times: impl Iterator<Item = DateTime<FixedOffset>>,
-    now: &DateTime<FixedOffset>,
-) {
-    let ahead = *now + chrono::Duration::days(1);
-    let (count, latest) = times
-        .filter(|t| *t > ahead)
-        .fold((0usize, None), |(n, latest), t| (n + 1, Some(latest.map_or(t, |l: DateTime<FixedOffset>| l.max(t)))));
-    let Some(latest) = latest else { return };
-    crate::errln!(
-        "stretch: warning: {count} record{} in {} {} dated after now ({}), the latest {}; the views end at today:          if the system clock is wrong, set it",
-        if count == 1 { "" } else { "s" },
-        path.display(),
-        if count == 1 { "is" } else { "are" },
-        now.format("%Y-%m-%d"),
-        latest.format("%Y-%m-%d")
-    );
 }
 
 /// The pager when none is set, as git runs it: quit at once if the text fits,

@@ -37,7 +37,7 @@ pub(crate) fn run(args: &ReportArgs, settings: &Settings, paths: &Paths, env: &E
     for problem in &reading.problems {
         crate::errln!("stretch: warning: {}:{}: {}; line skipped", path.display(), problem.line, problem.message);
     }
-    crate::cmd::log::warn_of_the_future(&path, reading.records.iter().map(|r| *r.at()), &now);
+    crate::cmd::log::ahead::warn(&path, reading.records.iter().map(|r| *r.at()), &now);
     let page = build(&reading.records, period, &now)
         .render()
         .map_err(|e| Error::usage(format!("the report could not be laid out: {e}")))?;
