@@ -49,5 +49,7 @@ fn a_signal_while_the_sound_server_is_waited_on_ends_the_program_at_once() {
         std::thread::sleep(Duration::from_millis(10));
     };
     assert_eq!(status.code(), Some(143));
-    assert!(signalled.elapsed() < Duration::from_millis(500), "ended {:?} after the signal", signalled.elapsed());
+    // Not left for the runner to stop: nothing had begun, so nothing is recorded.
+    assert!(s.records().is_empty(), "{:?}", s.records());
+    assert!(signalled.elapsed() < Duration::from_secs(2), "ended {:?} after the signal", signalled.elapsed());
 }
