@@ -105,3 +105,23 @@ fn json_views_stay_json_with_what_a_terminal_would_obey_escaped() {
     let view: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).expect("still JSON");
     assert_eq!(view["sessions"][0]["note"], "calf\u{9b}2J\u{202e}", "{view}");
 }
+
+#[test]
+fn a_dumb_terminal_gets_no_pager_that_would_wait_for_return() {
+    use crate::support::{Tmux, shell_quote};
+    let s = Sandbox::new();
+    let lines: Vec<String> = (0..8)
+        .map(|i| crate::support::session_line(&format!("s{i}"), &format!("2026-11-{:02}T22:00:00+00:00", 10 + i), true))
+        .collect();
+    s.write_journal(&lines);
+    let marker = s.path().join("paged");
+    let command = format!(
+        "env TERM=dumb PAGER={} STRETCH_NOW=2026-11-26T23:00:00Z TZ=UTC {} log --data-dir {} --since 60d; echo finished-$((1 + 1)); exec cat",
+        shell_quote(&format!("touch {}; cat >/dev/null", shell_quote(marker.to_str().unwrap()))),
+        shell_quote(env!("CARGO_BIN_EXE_stretch")),
+        shell_quote(s.data().to_str().unwrap())
+    );
+    let tmux = Tmux::start(&s, &command);
+    tmux.wait_for("finished-2");
+    assert!(!marker.exists(), "a pager ran on TERM=dumb");
+}
