@@ -55,7 +55,19 @@ fn every_path(s: &Sandbox) -> Vec<Touched> {
         cmd
     };
     let report = s.path().join("report.html");
+    let (given, import, wav) = (s.path().join("given.toml"), s.path().join("import.jsonl"), s.path().join("out.wav"));
     vec![
+        Touched {
+            path: given.clone(),
+            written: false,
+            commands: vec![with_now(&["--data-dir", data, "--config", given.to_str().unwrap(), "log"])],
+        },
+        Touched {
+            path: import.clone(),
+            written: false,
+            commands: vec![with_now(&["--data-dir", data, "log", "import", import.to_str().unwrap()])],
+        },
+        Touched { path: wav.clone(), written: true, commands: vec![tonight(&["--export-audio", wav.to_str().unwrap()])] },
         Touched {
             path: s.journal(),
             written: true,
