@@ -70,7 +70,11 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> u8 {
             // --help and --version follow the one stdout policy: a full disk is an error.
             let styled = e.render();
             let color = std::io::IsTerminal::is_terminal(&std::io::stdout());
-            term::output::text(&if color { styled.ansi().to_string() } else { styled.to_string() });
+            if color {
+                term::output::painted(&styled.ansi().to_string());
+            } else {
+                term::output::text(&styled.to_string());
+            }
             return term::output::finish(code::OK);
         }
     };

@@ -84,7 +84,10 @@ pub(crate) fn run(args: &CrampArgs, settings: &Settings, color: ColorChoice, pat
     let stored = paths.create_data_dir().and_then(|_| journal::append(&journal_path, std::slice::from_ref(&record)));
     let stored = stored.inspect_err(|e| {
         crate::errln!("stretch: {e}");
-        crate::errln!("stretch: this cramp was not saved; its record is:\n{}", record.to_line());
+        crate::errln!(
+            "stretch: this cramp was not saved; its record is:\n{}",
+            crate::term::visible::visible_json(&record.to_line())
+        );
     });
     if stored.is_ok() {
         let night = cramp_night_of(&cramp.at, settings.cramp_day_starts.value.naive());

@@ -60,6 +60,7 @@ pub(crate) fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths
         return Ok(check(&path, &reading.records, &reading.problems, &now));
     }
     warn(&path, &reading.problems);
+    journal::ahead::warn(&path, reading.records.iter().map(|r| *r.record.at()), &now);
     if let Some(name) = &args.routine {
         warn_unknown_routine(&path, name, &reading.records);
     }
@@ -69,7 +70,8 @@ pub(crate) fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths
     } else {
         crate::schedule::missed::missed_runs(paths, env).into_iter().filter(|due| range.contains(due)).collect()
     };
-    let mut text = render(args, &range, &reading.records, Look::of(Stream::Stdout, color, env).color);
+    let color = Look::of(Stream::Stdout, color, env).color;
+    let mut text = render(args, &range, &reading.records, color);
     if args.json && !missed.is_empty() && text.ends_with("}\n") {
         // The scheduled nights that never started, beside the nights.
         let list: Vec<String> = missed.iter().map(|d| format!("{:?}", d.to_rfc3339())).collect();
@@ -83,8 +85,17 @@ pub(crate) fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths
             );
         }
     }
+    // Painted, the text's outside parts were made visible where they were read.
+    let painted = color && !args.json && !args.csv;
+    let text = if painted {
+        text
+    } else if args.json {
+        crate::term::visible::visible_json(&text).into_owned()
+    } else {
+        crate::term::visible::visible_lines(&text).into_owned()
+    };
     if args.json || args.csv || args.no_pager || !page(&text, env) {
-        crate::term::output::text(&text);
+        crate::term::output::painted(&text);
     }
     Ok(code::OK)
 }
@@ -100,7 +111,8 @@ const DEFAULT_PAGER: &str = "less -FRX";
 fn page(text: &str, env: &Env) -> bool {
     use std::io::{IsTerminal, Write};
     let pager = env.pager.as_deref().unwrap_or(DEFAULT_PAGER);
-    if pager.trim().is_empty() || !std::io::stdout().is_terminal() {
+    // A pager on a dumb terminal (less: "Press RETURN to continue") would wait for a key.
+    if pager.trim().is_empty() || env.dumb_terminal || !std::io::stdout().is_terminal() {
         return false;
     }
     let Some((rows, _)) = console::Term::stdout().size_checked() else { return false };

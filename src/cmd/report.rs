@@ -30,6 +30,7 @@ pub(crate) fn run(args: &ReportArgs, settings: &Settings, paths: &Paths, env: &E
     for problem in &reading.problems {
         crate::errln!("stretch: warning: {}:{}: {}; line skipped", path.display(), problem.line, problem.message);
     }
+    crate::journal::ahead::warn(&path, reading.records.iter().map(|r| *r.at()), &now);
     let routine_dir = paths.routine_dir();
     let plan = |name: &str| {
         crate::routine::catalog::resolve(name, routine_dir.as_deref()).ok().map(|(routine, _)| Plan {
@@ -47,7 +48,12 @@ pub(crate) fn run(args: &ReportArgs, settings: &Settings, paths: &Paths, env: &E
         crate::term::output::text(&page);
         return Ok(code::OK);
     }
-    std::fs::write(&out, page).map_err(|e| Error::io("write the report", &out, &e))?;
+    // Private, as the journal is: a page of someone's nights and cramps.
+    let written = crate::files::create_private(&out).and_then(|mut file| {
+        std::io::Write::write_all(&mut file, page.as_bytes())?;
+        file.sync_all()
+    });
+    written.map_err(|e| Error::io("write the report", &out, &e))?;
     crate::errln!("stretch: wrote {}; open it in a browser to read or print it", out.display());
     Ok(code::OK)
 }

@@ -198,10 +198,7 @@ fn check(routine: &str, settings: &Settings, paths: &Paths, env: &Env) -> Result
     journal::check_writable(&journal)?;
     journal::read(&journal)?;
     let log = dir.join(crate::schedule::invocation::LOG);
-    let mut options = std::fs::OpenOptions::new();
-    options.append(true).create(true);
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(&log).map_err(|e| Error::io("open", &log, &e))?;
+    crate::files::open_append(&log).map_err(|e| Error::io("open", &log, &e))?;
     let config = settings_source(paths);
     crate::term::output::line(&format!("ok: {routine} would run ({config}); journal {}", journal.display()));
     let verdict = if settings.sounds.value == SoundSet::Off {

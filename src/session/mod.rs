@@ -118,6 +118,7 @@ pub(crate) fn perform_with(
     // In the local zone, so a session across a clock change ends with the new offset.
     let now = env.now()?.with_timezone(&Local);
     let mut clock = MonotonicClock::from_origin(origin, inbox);
+    signals::runner_started();
     let (mut session, outcome) = run_session(request, audio, &mut clock, now, &mut watchers, &mut output);
     if tell_outages(&output.outages()) {
         session.audio = AudioUsed::Lost;
@@ -260,7 +261,10 @@ impl Observer for Watchers<'_> {
 fn save(journal: &Path, session: &Session) -> Result<()> {
     let record = Record::Session(session.clone());
     journal::append(journal, std::slice::from_ref(&record)).inspect_err(|_| {
-        crate::errln!("stretch: this session was not saved; its record is:\n{}", record.to_line());
+        crate::errln!(
+            "stretch: this session was not saved; its record is:\n{}",
+            crate::term::visible::visible_json(&record.to_line())
+        );
     })
 }
 

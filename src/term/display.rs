@@ -100,6 +100,8 @@ impl Human {
 
     /// Prints a line, above the bar if there is one.
     pub(crate) fn line(&self, text: &str) {
+        // Lines are words (a journal's path among them); only `write` paints.
+        let text = &crate::term::visible::visible_lines(text);
         match &self.bar {
             // Broken between words, not wherever the terminal's edge falls.
             Some(bar) => {
@@ -114,7 +116,7 @@ impl Human {
     fn write(&self, text: &str) {
         // Output that cannot be shown (a closed pipe) must not stop the routine.
         match self.style.look.stream {
-            Stream::Stdout => output::text(text),
+            Stream::Stdout => output::painted(text),
             Stream::Stderr => {
                 let _ = std::io::stderr().lock().write_all(text.as_bytes());
             }
@@ -175,6 +177,7 @@ fn new_bar(style: Style) -> ProgressBar {
         Stream::Stderr => ProgressDrawTarget::stderr(),
     };
     let bar = ProgressBar::with_draw_target(Some(1), target);
+    crate::term::mode::cursor_may_be_hidden();
     bar.set_style(bar_style(style, BAR.0));
     bar
 }

@@ -317,8 +317,9 @@ fn through_pipewire_a_sink_removed_mid_session_does_not_hold_the_exit() {
             break status;
         }
         if Instant::now() > deadline {
+            let stacks = crate::support::stacks(child.id());
             let _ = child.kill();
-            panic!("still running {:?} after it began a 3 s routine", started.elapsed());
+            panic!("still running {:?} after it began a 3 s routine; its threads:\n{stacks}", started.elapsed());
         }
         std::thread::sleep(Duration::from_millis(50));
     };
@@ -339,6 +340,20 @@ fn doctor_fails_a_configured_device_the_server_does_not_have() {
     assert_eq!(code, 1, "{stdout}");
     let line = stdout.lines().find(|l| l.contains("audio output")).unwrap();
     assert!(line.starts_with("FAIL") && line.contains("\"nosuch\"") && line.contains(SINK), "{line}");
+}
+
+#[test]
+#[ignore = "needs pulseaudio"]
+fn sink_names_and_descriptions_from_the_server_are_shown_escaped() {
+    let s = Sandbox::new();
+    let server = Server::pulseaudio(&s);
+    // Any program of the user (or a Bluetooth device) names a sink.
+    let description = "device.description='Speakers\x1b]0;owned\x07\x1b[2J'";
+    server.pactl(&s, &["load-module", "module-null-sink", "sink_name=evil", &format!("sink_properties={description}")]);
+    let (_, stdout, stderr) = s.run(server.env(&s, s.cmd(&["doctor"])));
+    let line = stdout.lines().find(|l| l.contains("audio output")).unwrap();
+    assert!(line.contains("Speakers\\x1b]0;owned\\x07\\x1b[2J"), "{line}");
+    assert!(!stdout.contains('\x1b') && !stderr.contains('\x1b'), "{stdout}{stderr}");
 }
 
 /// Runs a 9 s session through PulseAudio, killing the server 1.2 s in and,

@@ -312,3 +312,31 @@ impl Drop for Tmux {
 pub(crate) fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
+
+/// Every thread's stack of the running process `pid`, as the kernel and gdb
+/// see them: saved before a test kills a process that overran, so a hang
+/// seen once can be explained.
+pub(crate) fn stacks(pid: u32) -> String {
+    let mut out = String::new();
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten();
+    for task in tasks {
+        let path = task.path();
+        let read = |name: &str| std::fs::read_to_string(path.join(name)).unwrap_or_else(|e| format!("({e})"));
+        out += &format!(
+            "thread {} ({}) wchan {}\n{}",
+            task.file_name().to_string_lossy(),
+            read("comm").trim(),
+            read("wchan").trim(),
+            read("stack")
+        );
+    }
+    let gdb = Command::new("gdb")
+        .args(["-batch", "-p", &pid.to_string(), "-ex", "thread apply all bt"])
+        .stdin(Stdio::null())
+        .output();
+    match gdb {
+        Ok(done) => out += &String::from_utf8_lossy(&done.stdout),
+        Err(e) => out += &format!("(gdb could not run: {e})\n"),
+    }
+    out
+}

@@ -419,7 +419,7 @@ fn a_retracted_first_record_starts_nothing_in_log_or_report() {
     let report_range = Range::of(Some(NightSpec::Nights(84)), None, day_starts, &now).unwrap();
     let plain: Vec<_> = records.iter().map(|s| s.record.clone()).collect();
     let context = crate::report::Context { name: None, plan: &|_| None };
-        let report = crate::report::build(&plain, &report_range, &context, &now);
+    let report = crate::report::build(&plain, &report_range, &context, &now);
     assert_eq!((report.summary.nights, report.summary.cramp_nights), (7, 1));
     assert_eq!(report.from, "2026-11-20".parse().ok());
 }
