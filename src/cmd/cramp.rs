@@ -69,13 +69,18 @@ pub(crate) fn run(args: &CrampArgs, settings: &Settings, color: ColorChoice, pat
             None if ask => ask_severity()?,
             None => 3,
         },
-        note: args.note.clone(),
         lasted_ms: match args.lasted {
             Some(d) => Some(d),
             None if ask => ask_lasted()?,
             None => None,
         }
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+        // Asked last, after the one-key questions (fields are evaluated in this order).
+        note: match &args.note {
+            Some(note) => Some(note.clone()),
+            None if ask => ask_note()?,
+            None => None,
+        },
     };
     let journal_path = paths.journal();
     let record = Record::Cramp(cramp.clone());
@@ -150,6 +155,18 @@ fn ask_severity() -> Result<u8> {
     let choices: Vec<Choice<u8>> =
         (1..=5u8).map(|n| Choice { key: char::from(b'0' + n), value: n, label: LABELS[usize::from(n - 1)] }).collect();
     prompt::ask("How bad, from 1 (mild) to 5 (worst)? (Enter: 3)", &choices, 2)
+}
+
+/// A few words, typed and ended with Enter; Enter alone leaves none. The
+/// last question, so a person who wants to sleep is one key from done.
+fn ask_note() -> Result<Option<String>> {
+    crate::errprint!("A few words to remember it by? (Enter: none) ");
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| Error::usage(format!("the answer could not be read ({e}); nothing was recorded")))?;
+    let line = line.trim();
+    Ok((!line.is_empty()).then(|| line.to_string()))
 }
 
 /// Roughly, in one key: a person woken by a cramp did not time it.

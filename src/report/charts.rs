@@ -45,7 +45,8 @@ pub(crate) fn weekly_bars(id: &str, bars: &Bars, value: fn(&Week) -> u32, title:
     let height = 96.0;
     let bottom = height - 24.0;
     let plot = WIDTH - LEFT - RIGHT;
-    let slot = plot / weeks.len().max(1) as f64;
+    // A few weeks make bars of a usual width, from the left, not a wall.
+    let slot = (plot / weeks.len().max(1) as f64).min(70.0);
     let y = |v: f64| bottom - (bottom - top) * v / 7.0;
     let nights = |w: &Week| dates::week_nights(w.week, bars.from, bars.until);
     let still = |i: usize| bars.so_far && i + 1 == weeks.len() && nights(&weeks[i]).1 < w_end(&weeks[i]);

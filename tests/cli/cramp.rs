@@ -81,6 +81,8 @@ fn a_cramp_at_an_earlier_time_says_when_and_for_which_night_and_offers_no_relief
     term.keys(&["3"]);
     term.wait_for("How long did it last?");
     term.keys(&["Enter"]);
+    term.wait_for("A few words to remember it by?");
+    term.keys(&["Enter"]);
     let screen = term.wait_for("EXIT=");
     assert!(
         screen.contains("Recorded a cramp (left leg, severity 3) at 2026-11-26 05:40, for the night of 2026-11-25, in"),
@@ -177,6 +179,8 @@ fn two_keypresses_record_a_cramp_half_asleep() {
     term.keys(&["4"]);
     term.wait_for("How long did it last?");
     term.keys(&["5"]);
+    term.wait_for("A few words to remember it by?");
+    term.keys(&["calf knotted", "Enter"]);
     term.wait_for("Guide you through relief now?");
     term.keys(&["Enter"]);
     let screen = term.wait_for("EXIT=");
@@ -186,6 +190,7 @@ fn two_keypresses_record_a_cramp_half_asleep() {
     let c = &cramps(&s)[0];
     assert_eq!((c["leg"].as_str(), c["severity"].as_u64()), (Some("right"), Some(4)));
     assert_eq!(c["lasted_ms"], 300_000);
+    assert_eq!(c["note"], "calf knotted");
     assert_eq!(s.records().len(), 1, "Enter declines relief");
 }
 
@@ -210,11 +215,14 @@ fn enter_takes_the_defaults_and_escape_cancels() {
     term.wait_for("(Enter: 3) 3");
     term.keys(&["Enter"]);
     term.wait_for("(Enter: skip) skipped");
+    term.wait_for("A few words to remember it by?");
+    term.keys(&["Enter"]);
+    term.wait_for("Guide you through relief now?");
     term.keys(&["n"]);
     term.wait_for("EXIT=0");
     let c = &cramps(&s)[0];
     assert_eq!((c["leg"].as_str(), c["severity"].as_u64()), (Some("both"), Some(3)));
-    assert!(c.get("lasted_ms").is_none(), "Enter skips it: {c}");
+    assert!(c.get("lasted_ms").is_none() && c["note"].is_null(), "Enter skips both: {c}");
 }
 
 #[test]
