@@ -67,7 +67,11 @@ fn every_path(s: &Sandbox) -> Vec<Touched> {
             written: false,
             commands: vec![with_now(&["--data-dir", data, "log", "import", import.to_str().unwrap()])],
         },
-        Touched { path: wav.clone(), written: true, commands: vec![tonight(&["--export-audio", wav.to_str().unwrap()])] },
+        Touched {
+            path: wav.clone(),
+            written: true,
+            commands: vec![tonight(&["--export-audio", wav.to_str().unwrap()])],
+        },
         Touched {
             path: s.journal(),
             written: true,
