@@ -47,7 +47,7 @@ pub(crate) fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths
     }
     let mut range = Range::of(args.since, args.until, settings.day_starts.value.naive(), &now)?
         .with_cramp_day_starts(settings.cramp_day_starts.value.naive());
-    range.slots = settings.slots.clone();
+    range.slots = settings.slots.value.clone();
     let path = paths.journal();
     let loaded = journal::load(&path)?;
     // The views parse only what was appended since the last run; `--check`

@@ -14,8 +14,8 @@ use crate::journal::nights;
 use crate::journal::tally::{Rules, done_tonight};
 use crate::journal::{self, AudioUsed, Record, Source};
 use crate::paths::Paths;
+use crate::routine::timeline::{self, Timeline};
 use crate::session::notify::{self, Answer};
-use crate::session::timeline::{self, Timeline};
 use crate::session::{Request, perform, perform_with};
 use crate::settings::Settings;
 use crate::term::look::ColorChoice;
@@ -32,7 +32,7 @@ pub(crate) fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, p
     let rules = Rules {
         day_starts: settings.day_starts.value.naive(),
         cramp_day_starts: settings.cramp_day_starts.value.naive(),
-        slots: &settings.slots,
+        slots: &settings.slots.value,
         routine: None,
     };
     if args.skip_if_done
@@ -41,7 +41,7 @@ pub(crate) fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, p
         let why = match slot {
             Some(i) => format!(
                 "the {} slot is filled already: a session completed at {}",
-                settings.slots[i].name,
+                settings.slots.value[i].name,
                 done.format("%H:%M")
             ),
             None => format!("already done tonight: a session completed at {}", done.format("%H:%M")),
@@ -172,10 +172,7 @@ fn heard(audio: AudioUsed, env: &Env) -> String {
         AudioUsed::Bell => "heard: terminal bell".into(),
         AudioUsed::Off => "silent: sounds are off".into(),
         AudioUsed::Lost => "heard until the sound output went away".into(),
-        AudioUsed::None => format!(
-            "silent: {}",
-            crate::schedule::hearing::server(env.runtime_dir.as_deref(), env.pulse_server.as_deref())
-        ),
+        AudioUsed::None => format!("silent: {}", crate::schedule::hearing::server(env)),
     }
 }
 
@@ -207,7 +204,7 @@ fn check(routine: &str, settings: &Settings, paths: &Paths, env: &Env) -> Result
     let verdict = if settings.sounds.value == SoundSet::Off {
         Ok("nothing to hear: sounds are off".to_string())
     } else {
-        crate::schedule::hearing::probe(env.runtime_dir.as_deref(), env.pulse_server.as_deref())
+        crate::schedule::hearing::probe(env)
     };
     crate::term::output::line(&match verdict {
         Ok(how) => format!("heard: {how}"),

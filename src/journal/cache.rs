@@ -403,18 +403,18 @@ mod tests {
         let mark = r#"{"type":"retract","v":1,"id":"r1","record":"s1","at":"2026-11-27T08:00:00.000-05:00"}"#;
         type Step = Box<dyn Fn(&Path)>;
         let steps: Vec<Step> = vec![
-            Box::new(|p| std::fs::write(p, format!("{}\n{cramp}\nnot json\n", session("s1", 1))).unwrap()),
-            Box::new(|p| append(p, &format!("{}\n{mark}\n", session("s2", 2)))),
-            Box::new(|p| append(p, "{\"type\":\"session\",\"v\":1,\"id\":\"torn")),
-            Box::new(|p| append(p, &format!("\n{}\n", session("s3", 3)))),
+            Box::new(move |p| std::fs::write(p, format!("{}\n{cramp}\nnot json\n", session("s1", 1))).unwrap()),
+            Box::new(move |p| append(p, &format!("{}\n{mark}\n", session("s2", 2)))),
+            Box::new(move |p| append(p, "{\"type\":\"session\",\"v\":1,\"id\":\"torn")),
+            Box::new(move |p| append(p, &format!("\n{}\n", session("s3", 3)))),
             // Rewritten shorter, then in place at the same length.
-            Box::new(|p| std::fs::write(p, format!("{}\n", session("s4", 4))).unwrap()),
-            Box::new(|p| {
+            Box::new(move |p| std::fs::write(p, format!("{}\n", session("s4", 4))).unwrap()),
+            Box::new(move |p| {
                 std::thread::sleep(std::time::Duration::from_millis(20));
                 std::fs::write(p, format!("{}\n", session("s5", 5))).unwrap()
             }),
             // Another file in its place.
-            Box::new(|p| {
+            Box::new(move |p| {
                 let other = p.with_extension("new");
                 std::fs::write(&other, format!("{}\n{cramp}\n", session("s6", 6))).unwrap();
                 std::fs::rename(&other, p).unwrap();
