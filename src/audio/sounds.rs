@@ -72,7 +72,7 @@ impl Cast {
     /// Prints the notices on stderr, one line each.
     pub(crate) fn tell(&self) {
         for notice in &self.notices {
-            crate::errln!("stretch: {notice}");
+            crate::errln!("{}", crate::term::fit::for_stderr(&format!("stretch: {notice}")));
         }
     }
 }

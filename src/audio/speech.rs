@@ -133,7 +133,7 @@ impl Speaker {
     /// cached; `NotFound` if neither cached nor installed.
     fn by(&self, engine: &Engine, text: &str) -> io::Result<Clip> {
         let cached = self.cache.as_ref().map(|dir| dir.join(format!("{:016x}.wav", key(engine, text))));
-        if let Some(bytes) = cached.as_ref().and_then(|path| std::fs::read(path).ok())
+        if let Some(bytes) = cached.as_ref().and_then(|path| crate::files::read_bytes(path, MAX_CLIP).ok())
             && let Ok((RATE, pcm)) = wav::pcm_mono_i16(&bytes)
         {
             return Ok(Clip::from_samples(&wav::samples_i16(pcm)));
@@ -163,6 +163,9 @@ impl Speak for Speaker {
         Err(Unspoken::NoEngine)
     }
 }
+
+/// The largest cached clip read: minutes of speech, far beyond any cue.
+const MAX_CLIP: u64 = 16 * 1024 * 1024;
 
 /// A stable name for engine + voice + text (64-bit FNV-1a; the standard
 /// library's hasher may change between releases, which would orphan the cache).
@@ -194,7 +197,7 @@ fn synthesise(engine: &Engine, program: &Path, text: &str) -> io::Result<Vec<i16
         let last = why.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no message");
         return Err(io::Error::other(format!("{}: {last}", done.status)));
     }
-    let bytes = std::fs::read(&output)?;
+    let bytes = crate::files::read_bytes(&output, MAX_CLIP)?;
     let (rate, pcm) = wav::pcm_mono_i16(&bytes).map_err(io::Error::other)?;
     let samples: Vec<f32> = wav::samples_i16(pcm).iter().map(|&s| f32::from(s) / 32768.0).collect();
     Ok(shape(&resample(&samples, rate)).into_iter().map(wav::to_i16).collect())

@@ -205,7 +205,7 @@ fn without_a_speech_engine_own_words_are_chimed_with_one_line_on_how_to_get_spee
 const OTHER_VOICE: &str = "stretch: this routine's own words are spoken by flite, not in the recorded voice (for the same voice: pipx install hibari-tts)\n";
 
 #[test]
-#[ignore = "runs the installed flite (CI installs it)"]
+#[ignore = "runs the real flite voice generator and writes its voice cache; CI runs it (--include-ignored)"]
 fn without_hibari_own_words_are_spoken_by_flite_into_the_export_and_cached() {
     let s = Sandbox::new();
     // flite alone on the search path, so an installed hibari is not found.

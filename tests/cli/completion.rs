@@ -90,7 +90,7 @@ fn fish(script: &Path, s: &Sandbox, line: &str) -> Vec<String> {
 }
 
 #[test]
-#[ignore = "needs bash, zsh and fish"]
+#[ignore = "runs the real bash, zsh and fish with the completion scripts loaded; CI runs it (--include-ignored)"]
 fn bash_completes_routine_names_and_scheduled_times() {
     let (s, script) = setup("bash");
     assert_eq!(
@@ -112,7 +112,7 @@ fn bash_completes_routine_names_and_scheduled_times() {
 }
 
 #[test]
-#[ignore = "needs bash, zsh and fish"]
+#[ignore = "runs the real bash, zsh and fish with the completion scripts loaded; CI runs it (--include-ignored)"]
 fn fish_completes_routine_names_and_scheduled_times() {
     let (s, script) = setup("fish");
     assert_eq!(
@@ -127,7 +127,7 @@ fn fish_completes_routine_names_and_scheduled_times() {
 }
 
 #[test]
-#[ignore = "needs bash, zsh and fish"]
+#[ignore = "runs the real bash, zsh and fish with the completion scripts loaded; CI runs it (--include-ignored)"]
 fn zsh_completes_routine_names_and_scheduled_times() {
     let (s, script) = setup("zsh");
     let functions = s.path().join("zfunc");
