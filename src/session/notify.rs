@@ -3,16 +3,23 @@
 //! interface on the session bus. It lets a person at a phone-free bedside say
 //! they were there (or were not) without a terminal. Nothing here is needed
 //! for a session to run: without a bus or a notification server, the session
-//! plays and is recorded as it would be anyway.
+//! plays and is recorded as it would be anyway. A build without the `notify`
+//! feature has no bus client: it says so where the notification would be shown.
 
+#![cfg_attr(not(feature = "notify"), allow(dead_code))]
+
+#[cfg(feature = "notify")]
 use std::collections::HashMap;
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "notify")]
 use zbus::blocking::{Connection, MessageIterator};
 
-use super::clock::{Control, StopReason};
+use super::clock::Control;
+#[cfg(feature = "notify")]
+use super::clock::StopReason;
 
 const NAME: &str = "org.freedesktop.Notifications";
 const PATH: &str = "/org/freedesktop/Notifications";
@@ -87,13 +94,21 @@ impl Shared {
 /// A notification shown and waiting for its answer. Dropping it withdraws the
 /// notification.
 pub(crate) struct Asking {
+    #[cfg(feature = "notify")]
     connection: Connection,
     id: u32,
     shared: Arc<Shared>,
 }
 
+/// A build without the `notify` feature shows no notification, and says so.
+#[cfg(not(feature = "notify"))]
+pub(crate) fn ask(_address: Option<&str>, _routine: &str) -> Result<Asking, String> {
+    Err("this stretch was built without desktop notifications (the `notify` feature)".into())
+}
+
 /// Shows the notification for `routine` on the session bus at `address`, or
 /// says in words why it cannot be shown (no bus, no notification server).
+#[cfg(feature = "notify")]
 pub(crate) fn ask(address: Option<&str>, routine: &str) -> Result<Asking, String> {
     let address = address.ok_or("no desktop session bus (DBUS_SESSION_BUS_ADDRESS is not set)")?;
     // A server that never answers must not keep the routine from starting.
@@ -143,6 +158,7 @@ pub(crate) fn ask(address: Option<&str>, routine: &str) -> Result<Asking, String
 
 /// Waits for the answer to notification `id` (or its closing) among the
 /// server's signals, and passes a stopping answer on to the routine.
+#[cfg(feature = "notify")]
 fn listen(signals: MessageIterator, id: u32, shared: &Shared) {
     for message in signals.flatten() {
         let header = message.header();
@@ -206,6 +222,7 @@ impl Asking {
     }
 }
 
+#[cfg(feature = "notify")]
 impl Drop for Asking {
     /// Withdraws the notification, best effort: a server gone away has withdrawn it already.
     fn drop(&mut self) {
@@ -220,6 +237,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "notify")]
     fn without_a_bus_the_reason_is_given() {
         let why = ask(None, "wall-calf").err().unwrap();
         assert!(why.contains("DBUS_SESSION_BUS_ADDRESS is not set"), "{why}");

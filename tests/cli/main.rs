@@ -11,6 +11,7 @@ mod hostile;
 mod keys;
 mod log;
 mod log_actions;
+#[cfg(feature = "notify")]
 mod notify;
 mod output;
 mod place;
