@@ -1,11 +1,12 @@
 //! stretch: a guided bedtime calf stretch.
 //!
-//! A routine file compiles into a [`timeline::Timeline`]; the audio track, the
+//! A routine file compiles into a [`routine::timeline::Timeline`]; the audio track, the
 //! runner, the display and the journal record are all derived from it. `main`
 //! only calls [`run`].
 
 mod audio;
 mod cli;
+mod clock;
 mod cmd;
 mod env;
 mod error;
@@ -28,7 +29,7 @@ pub use env::Env;
 pub mod api {
     pub use crate::cli::{Cli, Command, LogArgs};
     pub use crate::cmd::log::view_of;
-    pub use crate::journal::{AudioUsed, Record, SCHEMA, Session, Source, parse, parse_brief};
+    pub use crate::journal::{AudioUsed, Record, SCHEMA, Session, Source, parse};
     pub use crate::routine::catalog::list as routines;
     pub use crate::routine::parse as parse_routine;
     pub use crate::schedule::{CrontabText, Days};

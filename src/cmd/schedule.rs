@@ -405,33 +405,6 @@ fn history(
     lines
 }
 
-/// The scheduled runs for the data dir of `paths` that were due and never
-/// started, as (when due, entry time); empty when the crontab cannot be read.
-pub(crate) fn missed_runs(paths: &Paths, env: &Env) -> Vec<DateTime<FixedOffset>> {
-    // Every entry of this version creates the log when it is added: without
-    // it nothing is scheduled here, and no `crontab` need run for `stretch log`.
-    if !paths.data_dir.join(LOG).exists() {
-        return Vec::new();
-    }
-    let (Ok(now), Ok(Some(text))) = (env.now(), CrontabProgram::from_env(env).read()) else { return Vec::new() };
-    let Ok(crontab) = CrontabText::parse(&text) else { return Vec::new() };
-    let Ok(data_dir) = absolute(&paths.data_dir) else { return Vec::new() };
-    let events = runlog::read(&paths.data_dir);
-    let mut missed: Vec<_> = crontab
-        .entries()
-        .filter_map(|e| match invocation::parse(e.command()) {
-            Some(Form::Current(inv, Some(added))) if inv.data_dir == data_dir => {
-                let added = DateTime::parse_from_rfc3339(&added).ok()?;
-                Some(runlog::missed(&events, e.time, e.days, added, now))
-            }
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    missed.sort();
-    missed
-}
-
 /// `22:30  daily     --reps 2`: the time, the days and the routine options.
 fn describe(entry: &Entry) -> String {
     let options = match invocation::parse(entry.command()) {

@@ -4,18 +4,18 @@
 use std::path::Path;
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, NaiveTime};
-
 use crate::audio::sounds::SoundSet;
 use crate::audio::{export, track};
 use crate::cli::TonightArgs;
 use crate::env::Env;
 use crate::error::{Error, Result, code};
+use crate::journal::marks::{self, Marked};
 use crate::journal::nights;
+use crate::journal::tally::{Rules, done_tonight};
 use crate::journal::{self, AudioUsed, Record, Source};
 use crate::paths::Paths;
+use crate::routine::timeline::{self, Timeline};
 use crate::session::notify::{self, Answer};
-use crate::session::timeline::{self, Timeline};
 use crate::session::{Request, perform, perform_with};
 use crate::settings::Settings;
 use crate::term::look::ColorChoice;
@@ -29,15 +29,19 @@ pub(crate) fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, p
         return check(&routine.name, settings, paths, env);
     }
     let now = env.now()?;
-    let day_starts = settings.day_starts.value.naive();
+    let rules = Rules {
+        day_starts: settings.day_starts.value.naive(),
+        cramp_day_starts: settings.cramp_day_starts.value.naive(),
+        slots: &settings.slots.value,
+        routine: None,
+    };
     if args.skip_if_done
-        && let Some(done) =
-            completed_tonight(&paths.journal(), &now, day_starts, slot.map(|i| (&settings.slots[..], i)))?
+        && let Some(done) = done_tonight(&journal::read(&paths.journal())?.records, &now, &rules, slot)
     {
         let why = match slot {
             Some(i) => format!(
                 "the {} slot is filled already: a session completed at {}",
-                settings.slots[i].name,
+                settings.slots.value[i].name,
                 done.format("%H:%M")
             ),
             None => format!("already done tonight: a session completed at {}", done.format("%H:%M")),
@@ -107,7 +111,9 @@ fn attend(request: &Request, wait: Duration, paths: &Paths, env: &Env) -> Result
         note(paths, env, "answered", answer.word());
         match answer {
             Answer::Done if request.log => {
-                crate::cmd::log::entry::confirm(Some(&performed.session.id), paths, &env.now()?)?;
+                if let Marked::Appended(what) = marks::confirm(paths, Some(&performed.session.id), &env.now()?)? {
+                    crate::term::output::line(&format!("Confirmed {what}, to {}", paths.journal().display()));
+                }
             }
             Answer::Done => {}
             Answer::Skip => {}
@@ -166,10 +172,7 @@ fn heard(audio: AudioUsed, env: &Env) -> String {
         AudioUsed::Bell => "heard: terminal bell".into(),
         AudioUsed::Off => "silent: sounds are off".into(),
         AudioUsed::Lost => "heard until the sound output went away".into(),
-        AudioUsed::None => format!(
-            "silent: {}",
-            crate::schedule::hearing::server(env.runtime_dir.as_deref(), env.pulse_server.as_deref())
-        ),
+        AudioUsed::None => format!("silent: {}", crate::schedule::hearing::server(env)),
     }
 }
 
@@ -201,7 +204,7 @@ fn check(routine: &str, settings: &Settings, paths: &Paths, env: &Env) -> Result
     let verdict = if settings.sounds.value == SoundSet::Off {
         Ok("nothing to hear: sounds are off".to_string())
     } else {
-        crate::schedule::hearing::probe(env.runtime_dir.as_deref(), env.pulse_server.as_deref())
+        crate::schedule::hearing::probe(env)
     };
     crate::term::output::line(&match verdict {
         Ok(how) => format!("heard: {how}"),
@@ -252,30 +255,4 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path, env: &
         ));
     }
     Ok(code::OK)
-}
-
-/// When tonight's completed session started, if a person attended one; with
-/// `slot` (the day's slots and one of them), only a session in that slot
-/// today. Unreadable journal lines are passed over: they cannot prove a
-/// session happened.
-fn completed_tonight(
-    journal: &Path,
-    now: &DateTime<FixedOffset>,
-    day_starts: NaiveTime,
-    slot: Option<(&[crate::journal::slots::Slot], usize)>,
-) -> Result<Option<DateTime<FixedOffset>>> {
-    let tonight = nights::night_of(now, day_starts);
-    let records = journal::read(journal)?.records;
-    let standing = journal::Standing::of_records(&records);
-    // Only a session a person attended (and did not take back) is done.
-    let counts = |s: &journal::Session| !standing.retracted(&s.id) && standing.attended(&s.id, s.attended_as_written());
-    Ok(records.iter().filter_map(Record::as_session).find_map(|s| {
-        let when = match slot {
-            Some((slots, index)) => {
-                crate::journal::slots::slot_of(&s.started, slots, day_starts) == Some((tonight, index))
-            }
-            None => nights::night_of(&s.started, day_starts) == tonight,
-        };
-        (s.completed && !s.is_relief() && counts(s) && when).then_some(s.started)
-    }))
 }

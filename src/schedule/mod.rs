@@ -7,6 +7,7 @@ pub(crate) mod check;
 pub(crate) mod crontab;
 pub(crate) mod hearing;
 pub(crate) mod invocation;
+pub(crate) mod missed;
 pub(crate) mod runlog;
 
 pub use block::*;

@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 #[cfg(feature = "notify")]
 use zbus::blocking::{Connection, MessageIterator};
 
-use super::clock::Control;
+use crate::clock::Control;
 #[cfg(feature = "notify")]
-use super::clock::StopReason;
+use crate::clock::StopReason;
 
 const NAME: &str = "org.freedesktop.Notifications";
 const PATH: &str = "/org/freedesktop/Notifications";
