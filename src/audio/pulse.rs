@@ -272,9 +272,11 @@ fn connect(place: &SoundServer) -> Result<Client, String> {
             return Err(format!("no sound server: XDG_RUNTIME_DIR is not set; set it to /run/user/$UID or {HOW}"));
         }
     };
-    let cookie = place.cookie.as_ref().and_then(|path| std::fs::read(path).ok());
+    // Bounded like every file stretch reads: a FIFO or /dev/zero in its
+    // place is no cookie, never a hang.
+    let cookie = place.cookie.as_ref().and_then(|path| crate::files::read_bytes(path, COOKIE as u64).ok());
     let cookie = cookie.filter(|c| c.len() == COOKIE).unwrap_or_else(|| vec![0; COOKIE]);
-    let socket = std::os::unix::net::UnixStream::connect(path)
+    let socket = connect_within(path, REPLY)
         .map_err(|e| format!("no sound server at {} ({}); {}", path.display(), crate::error::io_cause(&e), HOW))?;
     // The greeting is read and written blocking: bounded, like every request.
     for set in [std::os::unix::net::UnixStream::set_read_timeout, std::os::unix::net::UnixStream::set_write_timeout] {
@@ -288,6 +290,21 @@ fn connect(place: &SoundServer) -> Result<Client, String> {
                 .to_string()
         }
         e => describe(&e),
+    })
+}
+
+/// Connects to the socket at `path`, waiting at most `limit`: a listener
+/// whose queue is full (a server that stopped accepting) blocks a plain
+/// connect with no end. The connect runs on a thread of its own, left behind
+/// if it never returns.
+fn connect_within(path: &std::path::Path, limit: Duration) -> std::io::Result<std::os::unix::net::UnixStream> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let target = path.to_path_buf();
+    std::thread::Builder::new()
+        .name("connect".into())
+        .spawn(move || tx.send(std::os::unix::net::UnixStream::connect(target)))?;
+    rx.recv_timeout(limit).unwrap_or_else(|_| {
+        Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "it accepted no connection within a second"))
     })
 }
 
@@ -789,5 +806,30 @@ fn describe(err: &ClientError) -> String {
         ClientError::ServerUnavailable | ClientError::Io(_) => format!("the sound server has gone; {HOW}"),
         ClientError::ServerError(e) => format!("the sound server refused: {e:?}"),
         e => format!("the sound server failed: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_that_stopped_accepting_costs_the_limit_not_forever() {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("native");
+        let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        // Connections queue until the listener's queue is full; then a plain connect blocks.
+        let mut queued = Vec::new();
+        let limit = Duration::from_millis(200);
+        let refused = loop {
+            let started = Instant::now();
+            match connect_within(&socket, limit) {
+                Ok(stream) => queued.push(stream),
+                Err(e) => break (e, started.elapsed()),
+            }
+            assert!(queued.len() < 100_000, "the queue never filled");
+        };
+        assert_eq!(refused.0.kind(), io::ErrorKind::TimedOut, "{}", refused.0);
+        assert!(refused.1 < Duration::from_secs(2), "waited {:?}", refused.1);
     }
 }

@@ -16,6 +16,7 @@ use crate::schedule::crontab::CrontabProgram;
 use crate::schedule::invocation::{self, FALLBACK, Form};
 use crate::schedule::{self, runlog};
 use crate::settings::Config;
+use crate::term::visible::Outside;
 use crate::term::words;
 
 /// How one check went: what was found, or what is wrong and how to fix it.
@@ -37,6 +38,7 @@ pub(crate) fn run(config: Result<Config>, paths: &Paths, env: &Env) -> Result<u8
     let mut checks = vec![
         ("config file".to_string(), config_file(config, paths)),
         ("audio output".to_string(), audio(device, env)),
+        ("own words".to_string(), own_words(env)),
         ("data dir".to_string(), data_dir(paths)),
         ("journal".to_string(), journal(&paths.journal())),
         ("privacy".to_string(), privacy),
@@ -107,7 +109,9 @@ fn schedule_checks(env: &Env) -> Vec<(String, Verdict)> {
         })
         .collect();
     for file in fallbacks {
-        if let Some(last) = std::fs::read_to_string(&file).ok().and_then(|t| t.lines().last().map(str::to_string)) {
+        if let Some(last) =
+            crate::files::read_log(Path::new(&file)).ok().and_then(|t| t.lines().last().map(str::to_string))
+        {
             checks.push((
                 "schedule".into(),
                 Verdict::Warn(format!(
@@ -213,10 +217,16 @@ fn configured_device(config: &Result<Config>) -> Option<String> {
 /// the fix for its cause: a server to start or a login to run from before
 /// speakers to connect.
 fn audio(configured: Option<String>, env: &Env) -> Verdict {
-    match device::probe(&env.sound_server()) {
+    // Sink names and descriptions are the sound server's (any program, or a
+    // Bluetooth device, names them), and the device is the config file's.
+    let configured = configured.map(Outside::from);
+    let sinks = device::probe(&env.sound_server()).map(|sinks| {
+        sinks.into_iter().map(|(name, about)| (Outside::from(name), Outside::from(about))).collect::<Vec<_>>()
+    });
+    match sinks {
         Ok(sinks) if sinks.is_empty() => Verdict::Fail("the sound server offers no output device".into()),
         Ok(sinks) if configured.as_ref().is_some_and(|d| !sinks.iter().any(|(name, _)| name == d)) => {
-            let names: Vec<&str> = sinks.iter().map(|(name, _)| name.as_str()).collect();
+            let names: Vec<String> = sinks.iter().map(|(name, _)| name.to_string()).collect();
             Verdict::Fail(format!(
                 "the config file's device = {:?} is not among the sound server's outputs ({}); set one of them, or remove the key for the default",
                 configured.unwrap_or_default(),
@@ -226,11 +236,38 @@ fn audio(configured: Option<String>, env: &Env) -> Verdict {
         Ok(sinks) => {
             let list: Vec<String> = sinks
                 .iter()
-                .map(|(name, about)| if about.is_empty() { name.clone() } else { format!("{name} ({about})") })
+                .map(
+                    |(name, about)| {
+                        if about.unescaped().is_empty() { name.to_string() } else { format!("{name} ({about})") }
+                    },
+                )
                 .collect();
             Verdict::Ok(format!("{} (default); choose with --device NAME", list.join(", ")))
         }
         Err(why) => Verdict::Fail(no_sound(&why, env)),
+    }
+}
+
+/// Which engine speaks the words of a user's routine that no recording covers.
+fn own_words(env: &Env) -> Verdict {
+    use crate::audio::speech::{self, GET_MATCHING_VOICE};
+    match speech::engine(env.search_path.as_deref()) {
+        Some((engine, at)) if speech::matches_recordings(&engine) => Verdict::Ok(format!(
+            "a routine's own words are spoken by {} (voice {}, the recorded voice), at {}",
+            engine.program,
+            engine.voice,
+            at.display()
+        )),
+        Some((engine, at)) => Verdict::Note(format!(
+            "a routine's own words are spoken by {} (voice {}) at {}, not in the recorded voice; for the same voice: {GET_MATCHING_VOICE}",
+            engine.program,
+            engine.voice,
+            at.display()
+        )),
+        None => Verdict::Note(format!(
+            "no speech engine: a routine's own words are marked by chimes (the built-in routines are recorded); for speech: {}",
+            crate::audio::sounds::GET_SPEECH
+        )),
     }
 }
 

@@ -99,7 +99,7 @@ fn prove(time: TimeOfDay, invocation: &Invocation, env: &Env) -> Result<Option<S
     // early errors must be writable, or sh runs nothing at all.
     let fallback = Path::new(&invocation.fallback);
     let writable = if fallback.exists() {
-        std::fs::OpenOptions::new().append(true).open(fallback).map(drop)
+        crate::files::open_no_follow(fallback, std::fs::OpenOptions::new().append(true)).map(drop)
     } else {
         tempfile::tempfile_in(fallback.parent().unwrap_or(Path::new("/"))).map(drop)
     };
@@ -493,7 +493,7 @@ fn backup(dir: &Path, text: &str) -> Result<PathBuf> {
     paths::create_private_dir(&backups)?;
     std::fs::set_permissions(&backups, std::fs::Permissions::from_mode(0o700))
         .map_err(|e| Error::io("make private", &backups, &e))?;
-    let stamp = chrono::Local::now().format("%Y-%m-%dT%H%M%S%.3f");
+    let stamp = crate::env::wall_clock(std::time::SystemTime::now())?.format("%Y-%m-%dT%H%M%S%.3f");
     for attempt in 0.. {
         let path =
             backups.join(if attempt == 0 { format!("crontab-{stamp}") } else { format!("crontab-{stamp}-{attempt}") });

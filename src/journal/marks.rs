@@ -97,6 +97,9 @@ pub(crate) fn retract(paths: &Paths, id: &str, now: &DateTime<FixedOffset>) -> R
 /// Appends `record`; if that fails, prints it so it can be added by hand.
 fn append_or_print(paths: &Paths, record: &Record) -> Result<()> {
     paths.create_data_dir().and_then(|_| append(&paths.journal(), std::slice::from_ref(record))).inspect_err(|_| {
-        crate::errln!("stretch: this was not saved; its record is:\n{}", record.to_line());
+        crate::errln!(
+            "stretch: this was not saved; its record is:\n{}",
+            crate::term::visible::visible_json(&record.to_line())
+        );
     })
 }

@@ -55,6 +55,7 @@ fn record<Tz: TimeZone>(request: &Request, audio: AudioUsed, outcome: &Outcome, 
         // A scheduled session is attended once someone shows they were there.
         attended: Some(request.source != Source::Cron),
         skipped: false,
+        note: request.note.clone(),
     }
 }
 
@@ -96,6 +97,7 @@ mod tests {
             json: true,
             log: true,
             cramp: cramp.map(String::from),
+            note: None,
             source,
             color: crate::term::look::ColorChoice::Never,
         }
@@ -141,6 +143,7 @@ mod tests {
             cramp: None,
             attended: Some(true),
             skipped: false,
+            note: None,
         }
     }
 
