@@ -273,7 +273,7 @@ fn own_words(env: &Env) -> Verdict {
 
 /// Why nothing plays and what to do, said once: a missing sound server
 /// names its own fix; speakers are the advice only when a server is there.
-fn no_sound(why: &str, env: &Env) -> String {
+fn no_sound(why: &device::NoOutput, env: &Env) -> String {
     let said = crate::schedule::hearing::no_output(why, env);
     if crate::schedule::hearing::missing_server(env).is_some() {
         format!("{said} (routines still run without sound)")
