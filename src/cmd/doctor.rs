@@ -6,12 +6,11 @@
 use std::path::Path;
 
 use crate::audio::device;
-use crate::cmd::schedule::check_line;
 use crate::env::Env;
 use crate::error::{Result, code};
 use crate::journal;
 use crate::paths::Paths;
-use crate::schedule::check::Verdict as Run;
+use crate::schedule::check::{Verdict as Run, run_as_cron};
 use crate::schedule::crontab::CrontabProgram;
 use crate::schedule::invocation::{self, FALLBACK, Form};
 use crate::schedule::{self, runlog};
@@ -137,7 +136,7 @@ fn entry_checks(entry: &schedule::Entry, env: &Env) -> Vec<(String, Verdict)> {
                    `stretch schedule upgrade` rewrites it with the same settings";
         checks.push((name.clone(), Verdict::Fail(why.into())));
     }
-    let run = match line.map(|line| check_line(&line, env)) {
+    let run = match line.map(|line| run_as_cron(&line, env)) {
         Some(Ok(run)) => run,
         Some(Err(e)) => Run::Fails(e.message),
         None => Run::Fails("its command cannot be written for sh".into()),
@@ -284,9 +283,9 @@ fn journal(path: &Path) -> Verdict {
 /// for directories, 0600 for files), saying what it changed; what belongs to
 /// another user cannot be tightened and fails the check.
 fn privacy(dir: &Path) -> Verdict {
-    let backups = dir.join(crate::cmd::schedule::BACKUPS);
+    let backups = dir.join(crate::schedule::backup::BACKUPS);
     let mut paths = vec![dir.to_path_buf(), backups.clone()];
-    paths.extend(["journal.jsonl", "session.lock", "schedule.lock", crate::cmd::schedule::LOG].map(|f| dir.join(f)));
+    paths.extend(["journal.jsonl", "session.lock", "schedule.lock", invocation::LOG].map(|f| dir.join(f)));
     paths.extend(std::fs::read_dir(&backups).into_iter().flatten().flatten().map(|e| e.path()));
     let (mut tightened, mut foreign) = (Vec::new(), Vec::new());
     for path in paths {

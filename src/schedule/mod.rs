@@ -2,9 +2,11 @@
 //! (`invocation`), the `crontab` program, the check-mode run in cron's
 //! environment, and the log scheduled runs keep.
 
+pub(crate) mod backup;
 mod block;
 pub(crate) mod check;
 pub(crate) mod crontab;
+pub(crate) mod guard;
 pub(crate) mod hearing;
 pub(crate) mod invocation;
 pub(crate) mod runlog;

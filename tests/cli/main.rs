@@ -7,6 +7,7 @@ mod config;
 mod cramp;
 mod cron;
 mod durability;
+mod hand_edits;
 mod hostile;
 mod keys;
 mod log;
