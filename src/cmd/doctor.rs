@@ -11,7 +11,7 @@ use crate::error::{Result, code};
 use crate::journal;
 use crate::paths::Paths;
 use crate::schedule::check::{Verdict as Run, run_as_cron};
-use crate::schedule::crontab::CrontabProgram;
+use crate::schedule::crontab::{CrontabProgram, ReadError};
 use crate::schedule::invocation::{self, FALLBACK, Form};
 use crate::schedule::{self, runlog};
 use crate::settings::Config;
@@ -59,8 +59,16 @@ pub(crate) fn run(config: Result<Config>, paths: &Paths, env: &Env) -> Result<u8
 
 /// The crontab, the cron daemon, and each entry.
 fn schedule_checks(env: &Env) -> Vec<(String, Verdict)> {
-    let crontab = match CrontabProgram::from_env(env).read() {
-        Err(e) => return vec![("crontab".into(), Verdict::Fail(e.message))],
+    let crontab = match CrontabProgram::from_env(env).try_read() {
+        // No cron here: nothing is scheduled, so nothing scheduled is broken.
+        Err(ReadError::Unusable(why)) if why.no_cron() => {
+            return vec![("schedule".into(), Verdict::Note(format!("nothing can be scheduled: {}", why.message())))];
+        }
+        Err(ReadError::Unusable(why)) => return vec![("crontab".into(), Verdict::Fail(why.message()))],
+        Err(ReadError::NotText) => {
+            let why = "your crontab is not UTF-8 text, so stretch cannot read its entries; fix it with `crontab -e`";
+            return vec![("crontab".into(), Verdict::Fail(why.into()))];
+        }
         Ok(text) => match schedule::CrontabText::parse(&text.unwrap_or_default()) {
             Err(why) => {
                 let fix = format!("the stretch block is damaged ({why}); fix it with `crontab -e`");

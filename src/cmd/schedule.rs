@@ -14,7 +14,7 @@ use crate::env::Env;
 use crate::error::{Error, Result, code};
 use crate::paths::Paths;
 use crate::schedule::check::{self, Verdict, cron_user};
-use crate::schedule::crontab::CrontabProgram;
+use crate::schedule::crontab::{CrontabProgram, ReadError, Unusable};
 use crate::schedule::guard::{self, Outcome};
 use crate::schedule::invocation::{self, FALLBACK, Form, Invocation, LOG};
 use crate::schedule::{self, BlockLine, Change, CrontabText, Days, Entry, runlog};
@@ -466,6 +466,9 @@ fn history(
     lines
 }
 
+/// How long a view (`stretch log`) waits for `crontab -l` before going on without it.
+const VIEW_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The scheduled runs for the data dir of `paths` that were due and never
 /// started, as (when due, entry time); empty when the crontab cannot be read.
 pub(crate) fn missed_runs(paths: &Paths, env: &Env) -> Vec<DateTime<FixedOffset>> {
@@ -474,7 +477,21 @@ pub(crate) fn missed_runs(paths: &Paths, env: &Env) -> Vec<DateTime<FixedOffset>
     if !paths.data_dir.join(LOG).exists() {
         return Vec::new();
     }
-    let (Ok(now), Ok(Some(text))) = (env.now(), CrontabProgram::from_env(env).read()) else { return Vec::new() };
+    // A view waits on `crontab` only briefly, and says when it gave up.
+    let program = CrontabProgram::from_env(env);
+    let program = program.clone().with_timeout(program.timeout().min(VIEW_WAIT));
+    let text = match program.try_read() {
+        Ok(Some(text)) => text,
+        Err(ReadError::Unusable(Unusable::TimedOut(after))) => {
+            crate::errln!(
+                "stretch: warning: `crontab -l` did not answer within {} seconds, so runs the schedule missed are not shown",
+                after.as_secs_f32()
+            );
+            return Vec::new();
+        }
+        _ => return Vec::new(),
+    };
+    let Ok(now) = env.now() else { return Vec::new() };
     let Ok(crontab) = CrontabText::parse(&text) else { return Vec::new() };
     let Ok(data_dir) = absolute(&paths.data_dir) else { return Vec::new() };
     let events = runlog::read(&paths.data_dir);

@@ -6,6 +6,7 @@ mod completion;
 mod config;
 mod cramp;
 mod cron;
+mod cron_faults;
 mod crontab_guard;
 mod durability;
 mod hand_edits;

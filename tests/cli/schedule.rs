@@ -295,15 +295,25 @@ fn with_crontab(mut cmd: Command, program: &Path) -> Command {
 fn a_missing_or_failing_crontab_is_explained_and_nothing_changes() {
     let s = Sandbox::new();
     let missing = s.path().join("no-such-crontab");
-    let failing = fake_crontab(&s, "echo 'You (me) are not allowed to use this program (crontab)' >&2; exit 1");
-    for (program, why) in [(&missing, "was not found"), (&failing, "are not allowed to use this program")] {
+    let failing = fake_crontab(
+        &s,
+        "printf 'You (me) are not allowed to use this program (crontab)\\nSee crontab(1) for more information\\n' >&2; exit 1",
+    );
+    let denied = "may not use cron (You (me) are not allowed to use this program (crontab); See crontab(1) for more information); ask the administrator";
+    for (program, why, fix) in [(&missing, "was not found", "install cron"), (&failing, denied, "/etc/cron.allow")] {
         for args in [&["add", "22:30"][..], &["remove", "--all"], &["list"]] {
             let (code, stdout, stderr) = s.run(with_crontab(schedule(&s, args), program));
             assert_eq!(code, 1, "{args:?}: {stderr}");
             assert!(stderr.contains(why), "{stderr}");
-            assert!(stderr.contains("install cron") && stderr.contains("stretch schedule print"), "{stderr}");
+            assert!(stderr.contains(fix) && stderr.contains("stretch schedule print"), "{stderr}");
+            assert!(!stderr.contains("\\x0a"), "{stderr}");
             assert_eq!(stdout, "");
         }
+        // No cron here: nothing is scheduled, nothing to fail.
+        let data = s.data();
+        let (_, stdout, _) = s.run(with_crontab(s.cmd(&["--data-dir", data.to_str().unwrap(), "doctor"]), program));
+        assert!(stdout.contains("note  schedule: nothing can be scheduled: cannot use the crontab"), "{stdout}");
+        assert!(!stdout.contains("FAIL  crontab") && !stdout.contains("FAIL  schedule"), "{stdout}");
     }
     let calls = std::fs::read_to_string(s.path().join("calls")).unwrap();
     assert!(calls.lines().all(|l| l == "-l"), "only ever read: {calls}");
