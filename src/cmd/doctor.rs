@@ -131,18 +131,41 @@ fn schedule_checks(env: &Env) -> Vec<(String, Verdict)> {
 fn entry_checks(entry: &schedule::Entry, env: &Env) -> Vec<(String, Verdict)> {
     let name = format!("entry {}", entry.time);
     let form = invocation::parse(entry.command());
-    let (line, inv) = match &form {
-        Some(Form::Current(inv, _)) => (inv.render_sh(true).ok(), inv),
-        Some(Form::First(inv)) => (invocation::first_version_check(entry.command()), inv),
-        None => {
-            return vec![(name, Verdict::Fail("stretch cannot read this entry; remove it and add it again".into()))];
-        }
+    let Some(form) = form else {
+        return vec![(name, Verdict::Fail(edited_by_hand(entry)))];
+    };
+    let inv = form.invocation();
+    let line = match &form {
+        Form::First(_) => invocation::first_version_check(entry.command()),
+        _ => inv.render_sh(true).ok(),
     };
     let mut checks = Vec::new();
-    if matches!(form, Some(Form::First(_))) {
-        let why = "written by an earlier version, which leaves no trace when the data directory is missing; \
-                   `stretch schedule upgrade` rewrites it with the same settings";
-        checks.push((name.clone(), Verdict::Fail(why.into())));
+    if let Some(changed) = invocation::moved_by_hand(entry) {
+        checks.push((name.clone(), Verdict::Warn(changed)));
+    }
+    match form {
+        Form::First(_) => {
+            let why = "written by an earlier version, which leaves no trace when the data directory is missing; \
+                       `stretch schedule upgrade` rewrites it with the same settings";
+            checks.push((name.clone(), Verdict::Fail(why.into())));
+        }
+        Form::Earlier(..) => {
+            let why = "written by an earlier version, which makes the data directory even when the program is gone \
+                       and its errors file on every run; `stretch schedule upgrade` rewrites it with the same settings";
+            checks.push((name.clone(), Verdict::Warn(why.into())));
+        }
+        Form::Current(..) => {}
+    }
+    if !Path::new(&inv.exe).is_file() {
+        checks.push((
+            name,
+            Verdict::Fail(format!(
+                "the program it runs, {}, is not there (moved or uninstalled): run `stretch schedule upgrade` with the \
+                 stretch you use now (it points every entry at itself), or `stretch schedule remove --all`",
+                crate::term::visible::visible(&inv.exe)
+            )),
+        ));
+        return checks;
     }
     let run = match line.map(|line| run_as_cron(&line, env)) {
         Some(Ok(run)) => run,
@@ -164,6 +187,23 @@ fn entry_checks(entry: &schedule::Entry, env: &Env) -> Vec<(String, Verdict)> {
     }
     checks.extend(last_run(entry, inv).into_iter().map(|v| (name.clone(), v)));
     checks
+}
+
+/// What a hand edit did to an entry stretch can no longer read, as far as
+/// can be told, and the way back.
+fn edited_by_hand(entry: &schedule::Entry) -> String {
+    let words = entry.command_words();
+    let missing: Vec<&str> = invocation::TONIGHT.iter().copied().filter(|w| !words.iter().any(|x| x == w)).collect();
+    let what = if missing.is_empty() {
+        "its command was edited by hand after stretch wrote it".to_string()
+    } else {
+        format!("its command was edited by hand: {} was taken out", missing.join(" "))
+    };
+    format!(
+        "{what}, so stretch cannot tell what it runs; `stretch schedule add {} --replace` writes it anew with the \
+         settings you give, or change it back with `crontab -e`",
+        entry.time
+    )
 }
 
 /// Whether the entry's runtime directory is this user's and will be there at

@@ -72,7 +72,7 @@ const COMMAND_LIMIT: usize = 998;
 /// The crontab entry at `time`; one whose command is longer than cron reads
 /// is refused before anything is made or written.
 fn entry(time: TimeOfDay, days: Days, invocation: &Invocation, added: &str) -> Result<Entry> {
-    let command = invocation.render_cron(added).map_err(Error::usage)?;
+    let command = invocation.render_cron(added, time, days).map_err(Error::usage)?;
     if command.len() > COMMAND_LIMIT {
         return Err(Error::usage(format!(
             "the entry at {time} would be {} characters long, and cron takes at most {COMMAND_LIMIT}: its paths \
@@ -231,7 +231,7 @@ fn add(args: &ScheduleTimes, settings: &Settings, paths: &Paths, env: &Env) -> R
         for time in times(args) {
             report.push(add_one(crontab, time, args, &new, named, &added, &prover)?);
         }
-        report.extend(upgrade_all(crontab, env, &added, &prover)?);
+        report.extend(upgrade_all(crontab, env, &added, &prover, false)?);
         Ok(report)
     })
 }
@@ -262,9 +262,7 @@ fn add_one(
         )));
     }
     let (days, wanted) = match (&old, &old_form) {
-        (Some(e), Some(Form::Current(inv, _) | Form::First(inv))) if !args.replace => {
-            (args.days.unwrap_or(e.days), kept(inv, new, named))
-        }
+        (Some(e), Some(form)) if !args.replace => (args.days.unwrap_or(e.days), kept(form.invocation(), new, named)),
         _ => (args.days.unwrap_or(Days::DAILY), new.clone()),
     };
     if let (Some(e), Some(Form::Current(inv, _))) = (&old, &old_form)
@@ -289,9 +287,10 @@ fn add_one(
     Ok(match (crontab.add(line), &old_form) {
         (Change::Added, _) => (true, format!("added {what}")),
         (Change::Unchanged, _) => (false, format!("{what} is already scheduled; nothing to change")),
-        (Change::Replaced, Some(Form::Current(inv, _) | Form::First(inv))) => {
+        (Change::Replaced, Some(form)) => {
             let old_days = old.map_or(days, |e| e.days);
-            (true, format!("updated {time}: was {old_days} {}; now {days} {}", inv.flag_words(), wanted.flag_words()))
+            let was = form.invocation().flag_words();
+            (true, format!("updated {time}: was {old_days} {was}; now {days} {}", wanted.flag_words()))
         }
         (Change::Replaced, None) => (true, format!("replaced {time}; now {what}")),
     })
@@ -330,17 +329,24 @@ fn warn_unheard(time: TimeOfDay, why: &str) {
 
 /// Rewrites every entry of an earlier version in this version's form,
 /// keeping its environment and settings, each proven by a check-mode run.
-fn upgrade_all(crontab: &mut CrontabText, env: &Env, added: &str, prover: &Prover) -> Result<Report> {
-    let old: Vec<(Entry, Invocation)> = crontab
-        .entries()
-        .filter_map(|e| match invocation::parse(e.command()) {
-            Some(Form::First(inv)) => Some((e.clone(), inv)),
-            _ => None,
-        })
-        .collect();
+fn upgrade_all(crontab: &mut CrontabText, env: &Env, added: &str, prover: &Prover, repoint: bool) -> Result<Report> {
+    let exe = text(env.exe.as_ref().ok_or_else(|| Error::failure("cannot tell where the stretch program is"))?)?;
+    let old: Vec<(Entry, Form)> =
+        crontab.entries().filter_map(|e| invocation::parse(e.command()).map(|f| (e.clone(), f))).collect();
     let (home, _) = cron_user(env)?;
     let mut report = Report::new();
-    for (entry, mut inv) in old {
+    for (entry, form) in old {
+        let mut inv = form.invocation().clone();
+        let earlier = !matches!(form, Form::Current(..));
+        let gone = !Path::new(&inv.exe).is_file();
+        let elsewhere = inv.exe != exe && (gone || repoint);
+        if !earlier && !elsewhere {
+            continue;
+        }
+        let was = inv.exe.clone();
+        if elsewhere {
+            inv.exe.clone_from(&exe);
+        }
         inv.fallback = format!("{}/{FALLBACK}", absolute(&home)?);
         let runtime = inv.var("XDG_RUNTIME_DIR").map_or_else(|| format!("/run/user/{}", env.uid), str::to_string);
         for (name, value) in [
@@ -351,10 +357,19 @@ fn upgrade_all(crontab: &mut CrontabText, env: &Env, added: &str, prover: &Prove
                 inv.env.push((name.to_string(), value));
             }
         }
-        let line = self::entry(entry.time, entry.days, &inv, added)?;
+        // Runs it missed are still counted from when it was first added.
+        let line = self::entry(entry.time, entry.days, &inv, form.added().unwrap_or(added))?;
         prover.prove(entry.time, &inv)?;
         crontab.add(line);
-        report.push((true, format!("upgraded {} {} to this version's form (same settings)", entry.time, entry.days)));
+        let what = format!("{} {}", entry.time, entry.days);
+        report.push((
+            true,
+            match (earlier, elsewhere) {
+                (_, true) if gone => format!("{what} now runs {exe} ({was} is not there); same settings"),
+                (_, true) => format!("{what} now runs {exe} (was {was}); same settings"),
+                _ => format!("upgraded {what} to this version's form (same settings)"),
+            },
+        ));
     }
     Ok(report)
 }
@@ -363,9 +378,9 @@ fn upgrade(paths: &Paths, env: &Env) -> Result<u8> {
     let added = stamp(env)?;
     let prover = Prover::new(env);
     edit(paths, env, |crontab| {
-        let report = upgrade_all(crontab, env, &added, &prover)?;
+        let report = upgrade_all(crontab, env, &added, &prover, true)?;
         Ok(if report.is_empty() {
-            vec![(false, "nothing to upgrade: every entry is in this version's form".to_string())]
+            vec![(false, "nothing to upgrade: every entry is in this version's form and runs this program".to_string())]
         } else {
             report
         })
@@ -422,15 +437,29 @@ fn list(env: &Env) -> Result<u8> {
     let mut logs = BTreeSet::new();
     for entry in crontab.entries() {
         crate::term::output::line(&describe(entry));
-        let Some(form) = invocation::parse(entry.command()) else { continue };
-        let (inv, added) = match &form {
-            Form::Current(inv, added) => (inv, added.as_deref().and_then(|a| DateTime::parse_from_rfc3339(a).ok())),
-            Form::First(inv) => (inv, None),
+        if let Some(changed) = invocation::moved_by_hand(entry) {
+            crate::term::output::line(&format!("       {changed}"));
+        }
+        let Some(form) = invocation::parse(entry.command()) else {
+            crate::term::output::line(&format!(
+                "       edited by hand, so stretch cannot read it: `stretch schedule add {} --replace` writes it anew",
+                entry.time
+            ));
+            continue;
         };
+        let inv = form.invocation();
+        if !Path::new(&inv.exe).is_file() {
+            crate::term::output::line(&format!(
+                "       FAILS: the program it runs, {}, is not there (moved or uninstalled); `stretch schedule upgrade` \
+                 points it at this one",
+                crate::term::visible::visible(&inv.exe)
+            ));
+        }
+        let added = form.added().and_then(|a| DateTime::parse_from_rfc3339(a).ok());
         for line in history(entry, inv, added, now) {
             crate::term::output::line(&format!("       {line}"));
         }
-        if matches!(form, Form::First(_)) {
+        if !matches!(form, Form::Current(..)) {
             crate::term::output::line("       written by an earlier version: `stretch schedule upgrade` rewrites it");
         }
         logs.insert(format!("{}/{LOG}", inv.data_dir));
@@ -498,8 +527,8 @@ pub(crate) fn missed_runs(paths: &Paths, env: &Env) -> Vec<DateTime<FixedOffset>
     let mut missed: Vec<_> = crontab
         .entries()
         .filter_map(|e| match invocation::parse(e.command()) {
-            Some(Form::Current(inv, Some(added))) if inv.data_dir == data_dir => {
-                let added = DateTime::parse_from_rfc3339(&added).ok()?;
+            Some(form) if form.invocation().data_dir == data_dir => {
+                let added = DateTime::parse_from_rfc3339(form.added()?).ok()?;
                 Some(runlog::missed(&events, e.time, e.days, added, now))
             }
             _ => None,
@@ -513,7 +542,7 @@ pub(crate) fn missed_runs(paths: &Paths, env: &Env) -> Vec<DateTime<FixedOffset>
 /// `22:30  daily     --reps 2`: the time, the days and the routine options.
 fn describe(entry: &Entry) -> String {
     let options = match invocation::parse(entry.command()) {
-        Some(Form::Current(inv, _) | Form::First(inv)) => inv.flag_words(),
+        Some(form) => form.invocation().flag_words(),
         None => entry.command().to_string(),
     };
     format!("{}  {:<9} {options}", entry.time, entry.days.to_string()).trim_end().to_string()

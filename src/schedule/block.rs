@@ -166,12 +166,14 @@ impl Entry {
 
 /// What ends every entry line stretch writes (a shell comment, so cron and
 /// `sh` pass over it): a line in the block without it is someone else's.
-pub(crate) const MARKER: &str = " # stretch:v2";
+pub(crate) const MARKER: &str = " # stretch:v3";
+/// The marker of the form before this one, still read (and upgraded).
+pub(crate) const EARLIER_MARKER: &str = " # stretch:v2";
 
 /// Whether `line` is one stretch wrote: this version's marker, or the form
 /// the first version wrote (`... tonight --source cron --skip-if-done ... >> LOG 2>&1`).
 pub(crate) fn is_ours(line: &str) -> bool {
-    if line.contains(MARKER) {
+    if line.contains(MARKER) || line.contains(EARLIER_MARKER) {
         return true;
     }
     let Some(entry) = Entry::parse(line) else { return false };

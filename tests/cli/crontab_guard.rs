@@ -41,7 +41,7 @@ fn a_crontab_saved_while_an_entry_is_proven_is_kept() {
     assert!(stdout.starts_with("added 22:30 daily\n"), "{stdout}");
     let installed = s.crontab().unwrap();
     assert!(installed.starts_with(&theirs), "the line saved meanwhile is kept:\n{installed}");
-    assert!(installed.contains("# stretch:v2"), "{installed}");
+    assert!(installed.contains("# stretch:v3"), "{installed}");
     // What was saved is exactly what was installed just before the change.
     let backups = s.data().join("crontab-backups");
     let saved = std::fs::read_dir(&backups).unwrap().next().unwrap().unwrap().path();

@@ -28,7 +28,7 @@ enum Edit {
     TabBeforeMarker,
 }
 
-const MARKER: &str = " # stretch:v2";
+const MARKER: &str = " # stretch:v3";
 
 /// The line with `edit` applied, and whether the edit makes it unreadable to stretch.
 fn apply(line: &str, edit: &Edit) -> (String, bool) {

@@ -20,6 +20,7 @@ mod place;
 mod report;
 mod routines;
 mod schedule;
+mod schedule_moved;
 mod servers;
 mod support;
 mod tonight;

@@ -154,7 +154,7 @@ fn add_list_remove_and_add_again(s: &Sandbox, tab: &Tab) {
     let uid = nix::unistd::getuid();
     let data = s.data().display().to_string();
     let expected = format!(
-        "5 7 * * 1-5 {{ umask 077 && mkdir -p {data} && exec env XDG_RUNTIME_DIR=/run/user/{uid} DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/{uid}/bus STRETCH_CONFIG_DIR={} TZ=UTC {} tonight --source cron --skip-if-done --data-dir {data} --reps 2 --prepare 0s >> {data}/schedule.log 2>&1; }} 2>> {}/.stretch-schedule-errors.log # stretch:v2 added=",
+        "5 7 * * 1-5 umask 077; {{ [ -x {1} ] || {{ echo 'stretch: the program is not there (moved or uninstalled): run `stretch schedule upgrade` with the one you use now, or `stretch schedule remove --all`' >&2; exit 127; }}; mkdir -p {data} && exec env XDG_RUNTIME_DIR=/run/user/{uid} DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/{uid}/bus STRETCH_CONFIG_DIR={0} TZ=UTC {1} tonight --source cron --skip-if-done --data-dir {data} --reps 2 --prepare 0s >> {data}/schedule.log 2>&1; }} 2>&1 | {{ IFS= read -r l || [ -n \"$l\" ] || exit 0; {{ echo \"$(date -Iseconds) $l\"; cat; }} >> {2}/.stretch-schedule-errors.log; }} # stretch:v3 added=",
         s.path().join("config").display(),
         env!("CARGO_BIN_EXE_stretch"),
         s.home().display(),
@@ -351,7 +351,7 @@ fn print_shows_the_block_and_never_runs_crontab() {
     assert_eq!(code, 0, "{stderr}");
     let lines: Vec<_> = stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{stdout}");
-    assert!(lines[1].starts_with("45 6 * * 0,6 { umask 077 && mkdir -p "), "{}", lines[1]);
+    assert!(lines[1].starts_with("45 6 * * 0,6 umask 077; { [ -x "), "{}", lines[1]);
     let options = format!(
         " tonight --source cron --skip-if-done --data-dir {} --sounds chime --volume 70 >> ",
         s.data().display()
@@ -490,7 +490,7 @@ fn a_line_of_someone_else_in_the_block_is_left_alone_with_a_warning() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("warning: the line \"30 22 * * * my own job\" in the stretch block"), "{stderr}");
     let text = s.crontab().unwrap();
-    assert!(text.contains("\n30 22 * * * my own job\n") && text.contains("# stretch:v2"), "{text}");
+    assert!(text.contains("\n30 22 * * * my own job\n") && text.contains("# stretch:v3"), "{text}");
 }
 
 #[test]
@@ -508,7 +508,7 @@ fn crontab_backups_are_private_and_the_last_ten_are_kept() {
         assert_eq!(std::fs::metadata(file).unwrap().permissions().mode() & 0o777, 0o600, "{}", file.display());
     }
     let newest = saved.iter().max().unwrap();
-    assert_eq!(std::fs::read_to_string(newest).unwrap().lines().filter(|l| l.contains("stretch:v2")).count(), 11);
+    assert_eq!(std::fs::read_to_string(newest).unwrap().lines().filter(|l| l.contains("stretch:v3")).count(), 11);
 }
 
 #[test]
@@ -575,12 +575,12 @@ fn first_version_entries_are_flagged_and_upgraded_with_their_settings() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.starts_with("upgraded 22:30 daily to this version's form (same settings)\n"), "{stdout}");
     let text = s.crontab().unwrap();
-    assert!(text.starts_with(OTHER_JOBS) && text.contains("# stretch:v2 added="), "{text}");
+    assert!(text.starts_with(OTHER_JOBS) && text.contains("# stretch:v3 added="), "{text}");
     assert!(text.contains(" --reps 1 --hold 1s --prepare 0s --rest 0s --sounds chime >> "), "{text}");
     let (_, stdout, _) = doctor(&s);
     assert!(!stdout.contains("earlier version"), "{stdout}");
     let (_, stdout, _) = s.run(schedule(&s, &["upgrade"]));
-    assert_eq!(stdout, "nothing to upgrade: every entry is in this version's form\n");
+    assert_eq!(stdout, "nothing to upgrade: every entry is in this version's form and runs this program\n");
 }
 
 #[test]
