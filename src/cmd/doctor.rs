@@ -109,21 +109,43 @@ fn schedule_checks(env: &Env) -> Vec<(String, Verdict)> {
     let fallbacks: std::collections::BTreeSet<String> = entries
         .iter()
         .filter_map(|e| match invocation::parse(e.command()) {
-            Some(Form::Current(inv, _)) if !inv.fallback.is_empty() => Some(inv.fallback),
+            Some(Form::Current(inv, _) | Form::Earlier(inv, _)) if !inv.fallback.is_empty() => Some(inv.fallback),
             _ => None,
         })
         .collect();
+    let now = env.now().ok();
     for file in fallbacks {
-        if let Some(last) = std::fs::read_to_string(&file).ok().and_then(|t| t.lines().last().map(str::to_string)) {
+        if let Some((when, last)) = now.and_then(|now| early_error(Path::new(&file), now)) {
             checks.push((
                 "schedule".into(),
                 Verdict::Warn(format!(
-                    "a scheduled run failed before stretch started; {file} (~/{FALLBACK}) ends with: {last}"
+                    "a scheduled run failed before stretch started, on {when}; {file} (~/{FALLBACK}) ends with: {last}"
                 )),
             ));
         }
     }
     checks
+}
+
+/// How long an error from before stretch started is worth a warning.
+const EARLY_ERROR_DAYS: i64 = 7;
+
+/// The last error in the early-errors file, with when it happened (its own
+/// date, or the file's for lines an earlier form wrote undated), if it is
+/// from the last week: an old error, long fixed, is not warned about forever.
+fn early_error(file: &Path, now: chrono::DateTime<chrono::FixedOffset>) -> Option<(String, String)> {
+    let text = crate::files::read_text(file).ok()?;
+    let last = text.lines().rev().find(|l| !l.trim().is_empty())?;
+    let (when, said) =
+        match last.split_once(' ').and_then(|(d, rest)| Some((chrono::DateTime::parse_from_rfc3339(d).ok()?, rest))) {
+            Some((when, said)) => (when, said),
+            None => {
+                let modified = std::fs::metadata(file).and_then(|m| m.modified()).ok()?;
+                (chrono::DateTime::<chrono::Local>::from(modified).fixed_offset(), last)
+            }
+        };
+    (now - when <= chrono::Duration::days(EARLY_ERROR_DAYS))
+        .then(|| (when.format("%Y-%m-%d %H:%M").to_string(), crate::term::visible::visible(said).to_string()))
 }
 
 /// One entry: its form, its check-mode run under cron's environment, its
@@ -173,15 +195,24 @@ fn entry_checks(entry: &schedule::Entry, env: &Env) -> Vec<(String, Verdict)> {
         None => Run::Fails("its command cannot be written for sh".into()),
     };
     // An entry with nothing to hear needs no sound server at night.
-    let silent_by_choice = matches!(&run, Run::Runs(Ok(how)) if how.contains("nothing to hear"));
+    let silent_by_choice = matches!(&run, Run::Runs(Ok(how), _) if how.contains("nothing to hear"));
+    let skip = match &run {
+        Run::Runs(_, Some(done)) => Some(format!("tonight: will skip, {done} (--skip-if-done)")),
+        _ => None,
+    };
     checks.push((
         name.clone(),
         match run {
-            Run::Runs(Ok(how)) => Verdict::Ok(format!("runs under cron's environment and is heard ({how})")),
-            Run::Runs(Err(why)) => Verdict::Fail(format!("runs under cron's environment but will not be heard: {why}")),
+            Run::Runs(Ok(how), _) => Verdict::Ok(format!("runs under cron's environment and is heard ({how})")),
+            Run::Runs(Err(why), _) => {
+                Verdict::Fail(format!("runs under cron's environment but will not be heard: {why}"))
+            }
             Run::Fails(why) => Verdict::Fail(format!("would fail under cron: {why}")),
         },
     ));
+    if let Some(skip) = skip {
+        checks.push((name.clone(), Verdict::Note(skip)));
+    }
     if !silent_by_choice {
         checks.push((name.clone(), runtime_dir(inv.var("XDG_RUNTIME_DIR"), env)));
     }
@@ -375,6 +406,19 @@ fn cron_daemon(proc: &Path) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_early_error_is_warned_about_for_a_week_with_its_date() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("errors.log");
+        std::fs::write(&file, "2026-11-01T22:30:00+00:00 stretch: the program is not there\n").unwrap();
+        let at = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap();
+        let (when, said) = early_error(&file, at("2026-11-03T09:00:00+00:00")).unwrap();
+        assert_eq!((when.as_str(), said.as_str()), ("2026-11-01 22:30", "stretch: the program is not there"));
+        assert_eq!(early_error(&file, at("2026-11-20T09:00:00+00:00")), None, "a month-old error is not warned about");
+        std::fs::write(&file, "").unwrap();
+        assert_eq!(early_error(&file, at("2026-11-03T09:00:00+00:00")), None);
+    }
 
     #[test]
     fn a_cron_daemon_is_found_by_its_process_name() {

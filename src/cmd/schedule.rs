@@ -119,8 +119,14 @@ impl<'a> Prover<'a> {
             ))
         })?;
         match check::run(&line, &home, &logname) {
-            Verdict::Runs(Ok(_)) => {}
-            Verdict::Runs(Err(why)) => warn_unheard(time, &why),
+            Verdict::Runs(heard, skip) => {
+                if let Err(why) = heard {
+                    warn_unheard(time, &why);
+                }
+                if let Some(done) = skip {
+                    crate::term::output::line(&format!("tonight: {time} will skip, {done} (--skip-if-done)"));
+                }
+            }
             Verdict::Fails(why) => {
                 return Err(Error::failure(format!(
                     "the entry at {time} would fail when cron runs it: {why}; fix that and add it again; nothing was changed"

@@ -25,11 +25,16 @@ use crate::time::duration;
 pub(crate) fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, paths: &Paths, env: &Env) -> Result<u8> {
     let routine = settings.routine(paths.routine_dir().as_deref())?;
     let slot = settings.slot_index()?;
-    if args.check {
-        return check(&routine.name, settings, paths, env);
-    }
     let now = env.now()?;
     let day_starts = settings.day_starts.value.naive();
+    if args.check {
+        // What `--skip-if-done` would do tonight, for `schedule add` and `doctor` to say.
+        let done = match args.skip_if_done {
+            true => completed_tonight(&paths.journal(), &now, day_starts, slot.map(|i| (&settings.slots[..], i)))?,
+            false => None,
+        };
+        return check(&routine.name, settings, paths, env, done);
+    }
     if args.skip_if_done
         && let Some(done) =
             completed_tonight(&paths.journal(), &now, day_starts, slot.map(|i| (&settings.slots[..], i)))?
@@ -185,7 +190,13 @@ fn note(paths: &Paths, env: &Env, kind: &str, text: &str) {
 /// `--check`: everything a run needs, resolved and opened, nothing played
 /// or written but the data directory: the routine (already resolved), the
 /// data directory, the journal, the schedule log and the sound path.
-fn check(routine: &str, settings: &Settings, paths: &Paths, env: &Env) -> Result<u8> {
+fn check(
+    routine: &str,
+    settings: &Settings,
+    paths: &Paths,
+    env: &Env,
+    done: Option<DateTime<FixedOffset>>,
+) -> Result<u8> {
     let dir = paths.create_data_dir()?;
     tempfile::tempfile_in(dir).map_err(|e| Error::io("write in", dir, &e))?;
     let journal = paths.journal();
@@ -207,6 +218,9 @@ fn check(routine: &str, settings: &Settings, paths: &Paths, env: &Env) -> Result
         Ok(how) => format!("heard: {how}"),
         Err(why) => format!("silent: {why}"),
     });
+    if let Some(done) = done {
+        crate::term::output::line(&format!("skip: done at {}", done.format("%H:%M")));
+    }
     Ok(code::OK)
 }
 

@@ -16,8 +16,9 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 /// What the check-mode run said.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Verdict {
-    /// It would run; `Err` says why nothing would be heard.
-    Runs(std::result::Result<String, String>),
+    /// It would run; `Err` says why nothing would be heard. The second
+    /// field, when tonight's run will skip: `done at 20:14`.
+    Runs(std::result::Result<String, String>, Option<String>),
     /// It would fail, with what it printed.
     Fails(String),
 }
@@ -90,9 +91,10 @@ pub(crate) fn run(sh_line: &str, home: &Path, logname: &str) -> Verdict {
         return Verdict::Fails(why);
     }
     let line = |prefix: &str| stdout.lines().find_map(|l| l.strip_prefix(prefix)).map(str::to_string);
+    let skip = line("skip: ");
     match (line("heard: "), line("silent: ")) {
-        (Some(how), _) => Verdict::Runs(Ok(how)),
-        (None, Some(why)) => Verdict::Runs(Err(why)),
+        (Some(how), _) => Verdict::Runs(Ok(how), skip),
+        (None, Some(why)) => Verdict::Runs(Err(why), skip),
         (None, None) => Verdict::Fails(format!("the check printed no verdict: {}", stdout.trim())),
     }
 }

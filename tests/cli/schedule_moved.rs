@@ -1,6 +1,7 @@
 //! Entries whose program moved, and entries whose time was changed by hand:
 //! `doctor` and `schedule list` say what is wrong and what changed, and
-//! `schedule upgrade` points every entry at the program that runs it.
+//! `schedule upgrade` points every entry at the program that runs it; and
+//! a run that will skip tonight, said before it does.
 
 use crate::schedule::schedule;
 use crate::support::Sandbox;
@@ -46,4 +47,17 @@ fn a_time_changed_by_hand_is_said_and_the_entry_still_read() {
     let said = "its time was changed by hand from 22:30 to 22:45, its days were changed by hand from daily to weekdays; cron runs it as it is now";
     assert!(stdout.contains(said), "{stdout}");
     assert!(doctor(&s).contains(&format!("warn  entry 22:45: {said}")));
+}
+
+#[test]
+fn add_and_doctor_say_tonights_run_will_skip_when_done_already() {
+    let s = Sandbox::new();
+    let started =
+        (chrono::Utc::now() - chrono::Duration::seconds(10)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    s.write_journal(&[crate::support::session_line("by-hand", &started, true)]);
+    let hhmm = chrono::DateTime::parse_from_rfc3339(&started).unwrap().format("%H:%M").to_string();
+    let (code, stdout, stderr) = s.run(schedule(&s, &["add", "23:59"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains(&format!("tonight: 23:59 will skip, done at {hhmm} (--skip-if-done)")), "{stdout}");
+    assert!(doctor(&s).contains(&format!("note  entry 23:59: tonight: will skip, done at {hhmm} (--skip-if-done)")));
 }
