@@ -144,18 +144,21 @@ pub(crate) fn logged(args: &TonightArgs, paths: &Paths, env: &Env, run: impl FnO
     note(paths, env, "started", &format!("stretch {}", env!("CARGO_PKG_VERSION")));
     let result = run();
     // The last session this run recorded (a confirmation may follow it).
-    let after = journal::read(&journal)
-        .ok()
-        .and_then(|r| r.records.into_iter().skip(before).rfind(|r| r.as_session().is_some()));
+    let records = journal::read(&journal).map(|r| r.records).unwrap_or_default();
+    let standing = journal::Standing::of_records(&records);
+    let after = records.iter().skip(before).rfind(|r| r.as_session().is_some());
     match (&result, after) {
         (Err(e), _) => note(paths, env, "failed", &e.message),
         (Ok(exit), Some(Record::Session(s))) => {
             let kind = if *exit == code::OK { "finished" } else { "stopped" };
+            // As `log` tells them apart: played with nobody there, or done.
+            let unattended = !standing.attended(&s.id, s.attended_as_written());
+            let played = if unattended { ", played, not confirmed" } else { "" };
             note(
                 paths,
                 env,
                 kind,
-                &format!("{} {} of {} reps; {}", s.routine, s.reps_done, s.reps_planned, heard(s.audio, env)),
+                &format!("{} {} of {} reps{played}; {}", s.routine, s.reps_done, s.reps_planned, heard(s.audio, env)),
             );
         }
         // Skipped (noted already), or nothing recorded.

@@ -531,7 +531,7 @@ fn scheduled_runs_note_what_happened_and_list_shows_the_last_run_and_the_missed_
     let kinds: Vec<_> = log.lines().map(|l| l.split(' ').nth(1).unwrap()).collect();
     // No desktop session bus here: the run says there was no notification.
     assert_eq!(kinds, ["started:", "notification:", "finished:", "started:", "skipped:"], "{log}");
-    assert!(log.contains(" finished: wall-calf 2 of 2 reps; silent: "), "{log}");
+    assert!(log.contains(" finished: wall-calf 2 of 2 reps, played, not confirmed; silent: "), "{log}");
     assert!(log.contains(" skipped: already done tonight: a session completed at 22:30"), "{log}");
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(s.data().join("schedule.log")).unwrap().permissions().mode() & 0o777, 0o600);
