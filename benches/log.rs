@@ -41,11 +41,11 @@ fn log_args(args: &[&str]) -> stretch::api::LogArgs {
     }
 }
 
-/// Reading only: every line into its brief record.
+/// Reading only: every line into its record.
 #[divan::bench]
 fn parse(bencher: divan::Bencher) {
     let bytes = journal();
-    bencher.counter(divan::counter::BytesCount::of_slice(bytes)).bench(|| stretch::api::parse_brief(bytes));
+    bencher.counter(divan::counter::BytesCount::of_slice(bytes)).bench(|| stretch::api::parse(bytes));
 }
 
 /// Reading, tallying and the view for a person.
@@ -60,11 +60,4 @@ fn view(bencher: divan::Bencher) {
 fn json(bencher: divan::Bencher) {
     let (bytes, args, now) = (journal(), log_args(&["--json"]), now());
     bencher.bench(|| view_of(&args, bytes, &now).expect("the export renders"));
-}
-
-/// The full reading every other command uses, for comparison.
-#[divan::bench]
-fn parse_full(bencher: divan::Bencher) {
-    let bytes = journal();
-    bencher.bench(|| stretch::api::parse(bytes));
 }

@@ -28,7 +28,7 @@ pub use env::Env;
 pub mod api {
     pub use crate::cli::{Cli, Command, LogArgs};
     pub use crate::cmd::log::view_of;
-    pub use crate::journal::{AudioUsed, Record, SCHEMA, Session, Source, parse, parse_brief};
+    pub use crate::journal::{AudioUsed, Record, SCHEMA, Session, Source, parse};
     pub use crate::routine::catalog::list as routines;
     pub use crate::routine::parse as parse_routine;
     pub use crate::schedule::{CrontabText, Days};

@@ -7,8 +7,7 @@ use std::path::Path;
 use crate::error::{Result, code};
 use crate::paths::Paths;
 use crate::routine::Routine;
-use crate::settings::{Layer, Setting, Settings};
-use crate::time::duration;
+use crate::settings::{Layer, Settings};
 
 /// Prints the effective settings to stdout.
 pub(crate) fn run(settings: &Settings, paths: &Paths) -> Result<u8> {
@@ -25,37 +24,9 @@ pub(crate) fn render(file: Option<&Path>, found: bool, settings: &Settings, rout
         (Some(path), false) => format!("Config file: {} (none yet; defaults apply)\n", path.display()),
         (None, _) => "Config file: none (no config directory; set STRETCH_CONFIG_DIR or use --config)\n".to_string(),
     };
-    let routine_value = |value: String| Setting { value, layer: Layer::Routine };
-    let or_routine = |setting: &Option<Setting<std::time::Duration>>, value| {
-        setting.as_ref().map_or_else(|| routine_value(duration::format(value)), |s| shown(s, |d| duration::format(*d)))
-    };
-    let rows = [
-        ("routine", shown(&settings.routine, String::clone)),
-        (
-            "reps",
-            settings
-                .reps
-                .as_ref()
-                .map_or_else(|| routine_value(routine.reps.to_string()), |s| shown(s, u32::to_string)),
-        ),
-        ("hold", or_routine(&settings.hold, routine.hold.length)),
-        ("rest", or_routine(&settings.rest, routine.rest.length)),
-        ("prepare", or_routine(&settings.prepare, routine.prepare.length)),
-        ("sounds", shown(&settings.sounds, |s| s.name().to_string())),
-        ("volume", shown(&settings.volume, |v| capped(*v, settings.max_volume.value))),
-        ("max_volume", shown(&settings.max_volume, u8::to_string)),
-        (
-            "device",
-            settings
-                .device
-                .as_ref()
-                .map_or_else(|| Setting { value: "-".into(), layer: Layer::Default }, |d| shown(d, String::clone)),
-        ),
-        ("day_starts", shown(&settings.day_starts, ToString::to_string)),
-        ("cramp_day_starts", shown(&settings.cramp_day_starts, ToString::to_string)),
-        ("confirm_wait", shown(&settings.confirm_wait, |d| duration::format(*d))),
-    ];
-    let width = rows.iter().map(|(_, s)| s.value.len()).max().unwrap_or(0);
+    let rows = settings.rows(routine);
+    // A long value (the day's slots) runs past the column rather than widen it.
+    let width = rows.iter().map(|(_, s)| s.value.len()).filter(|&n| n <= 32).max().unwrap_or(0);
     out.push('\n');
     for (name, setting) in rows {
         let source = match setting.layer {
@@ -65,17 +36,6 @@ pub(crate) fn render(file: Option<&Path>, found: bool, settings: &Settings, rout
         let _ = writeln!(out, "{name:<16}  {:<width$}  {source}", setting.value);
     }
     out
-}
-
-/// The volume asked for, and, if `max_volume` is lower, what is played, so
-/// a person who asked for 80 is not left wondering why it is quiet.
-fn capped(volume: u8, max_volume: u8) -> String {
-    if volume > max_volume { format!("{volume} (played at {max_volume}: max_volume)") } else { volume.to_string() }
-}
-
-/// A setting with its value as text.
-fn shown<T>(setting: &Setting<T>, text: impl Fn(&T) -> String) -> Setting<String> {
-    Setting { value: text(&setting.value), layer: setting.layer.clone() }
 }
 
 #[cfg(test)]

@@ -7,19 +7,20 @@ mod show;
 
 use std::path::Path;
 
-use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveTime};
+use chrono::{DateTime, Days, FixedOffset};
 
 use crate::cli::{LogAction, LogArgs};
 use crate::env::Env;
 use crate::error::{Error, Result, code};
-use crate::journal::nights::{CrampSummary, FIRST_NIGHT, Night, Tally, cramp_night_of, night_of};
-use crate::journal::{self, Brief, Fact, Problem, Stored};
+use crate::journal::ledger::{Entry, Ledger, Presence};
+use crate::journal::nights::{CrampSummary, Tally};
+use crate::journal::range::Range;
+use crate::journal::{self, Problem, Stored};
 use crate::paths::Paths;
 use crate::settings::Settings;
 use crate::term::look::{ColorChoice, Look, Stream};
 use crate::term::visible::visible;
 use crate::term::words;
-use crate::time::nights_ago::NightSpec;
 
 /// Nights in the default table.
 const TABLE_NIGHTS: u64 = 14;
@@ -41,18 +42,15 @@ pub(crate) fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths
         Some(LogAction::Retract(retract)) => return entry::retract(&retract.id, paths, &now),
         None => {}
     }
-    let mut range = Range::new(args, settings.day_starts.value.naive(), &now)?
+    let mut range = Range::of(args.since, args.until, settings.day_starts.value.naive(), &now)?
         .with_cramp_day_starts(settings.cramp_day_starts.value.naive());
-    range.slots = settings.slots.clone();
+    range.slots = settings.slots.value.clone();
     let path = paths.journal();
+    let loaded = journal::load(&path)?;
+    let reading = loaded.reading();
     if args.check {
-        let reading = journal::read_stored(&path)?;
         return Ok(check(&path, &reading.records, &reading.problems, &now));
     }
-    // The views read each line where it lies, keeping only what they show.
-    let (bytes, long) = journal::read_bytes(&path)?;
-    let mut reading = journal::parse_brief(&bytes);
-    journal::with_long_lines(&mut reading.problems, long);
     warn(&path, &reading.problems);
     if let Some(name) = &args.routine {
         warn_unknown_routine(&path, name, &reading.records);
@@ -119,164 +117,40 @@ fn page(text: &str, env: &Env) -> bool {
 /// the view without the file or the terminal, for the benchmarks.
 #[doc(hidden)]
 pub fn view_of(args: &LogArgs, bytes: &[u8], now: &DateTime<FixedOffset>) -> Result<String> {
-    let range = Range::new(args, crate::settings::DEFAULT_DAY_STARTS.naive(), now)?;
-    Ok(render(args, &range, &journal::parse_brief(bytes).records, false))
+    let range = Range::of(args.since, args.until, crate::settings::DEFAULT_DAY_STARTS.naive(), now)?;
+    Ok(render(args, &range, &journal::parse(bytes).records, false))
 }
 
-/// The nights asked for, and tonight, all under one day boundary.
-pub(crate) struct Range {
-    pub(crate) day_starts: NaiveTime,
-    pub(crate) cramp_day_starts: NaiveTime,
-    /// The day's slots, from the config file (never the crontab).
-    pub(crate) slots: Vec<journal::slots::Slot>,
-    pub(crate) tonight: NaiveDate,
-    pub(crate) since: Option<NaiveDate>,
-    pub(crate) until: Option<NaiveDate>,
+/// A session listed in `--json` or `--csv`: its record, its line as stored,
+/// and who was there, as the ledger decided.
+pub(crate) struct Listed<'a> {
+    /// The record.
+    pub session: &'a journal::Session,
+    /// Its line, passed on as stored.
+    pub text: &'a str,
+    /// Who was there.
+    pub presence: Presence,
 }
 
-impl Range {
-    /// `--since Nd` is the last N nights up to the `--until` night (tonight if
-    /// not given); `--until Nd` is the night N nights before tonight.
-    fn new(args: &LogArgs, day_starts: NaiveTime, now: &DateTime<FixedOffset>) -> Result<Range> {
-        Range::of(args.since, args.until, day_starts, now)
-    }
-
-    /// The range of `--since` and `--until` as given to any command.
-    pub(crate) fn of(
-        since: Option<NightSpec>,
-        until: Option<NightSpec>,
-        day_starts: NaiveTime,
-        now: &DateTime<FixedOffset>,
-    ) -> Result<Range> {
-        let tonight = night_of(now, day_starts);
-        let until = until.map(|spec| match spec {
-            NightSpec::Date(date) => Ok(date),
-            NightSpec::Nights(n) => back(tonight, n, "--until"),
-        });
-        let until = until.transpose()?;
-        let since = since.map(|spec| match spec {
-            NightSpec::Date(date) => Ok(date),
-            NightSpec::Nights(0) => Err(Error::usage("--since 0d is no nights at all; --since 1d is tonight alone")),
-            NightSpec::Nights(n) => back(until.unwrap_or(tonight), n - 1, "--since"),
-        });
-        let since = since.transpose()?;
-        for (flag, night) in [("--since", since), ("--until", until)] {
-            match night {
-                Some(night) if night < FIRST_NIGHT => {
-                    return Err(Error::usage(format!(
-                        "{flag} {night} is before {FIRST_NIGHT}, when stretch keeps no nights"
-                    )));
-                }
-                Some(night) if night > tonight + Days::new(1) => {
-                    return Err(Error::usage(format!("{flag} {night} is in the future; tonight is {tonight}")));
-                }
-                _ => {}
-            }
-        }
-        if let (Some(since), Some(until)) = (since, until)
-            && since > until
-        {
-            return Err(Error::usage(format!("--since {since} is after --until {until}; swap them")));
-        }
-        let cramp_day_starts = crate::settings::DEFAULT_CRAMP_DAY_STARTS.naive();
-        Ok(Range { day_starts, cramp_day_starts, slots: journal::slots::defaults(), tonight, since, until })
-    }
-
-    /// The same range, with cramps counted from `cramp_day_starts`.
-    pub(crate) fn with_cramp_day_starts(self, cramp_day_starts: NaiveTime) -> Range {
-        Range { cramp_day_starts, ..self }
-    }
-
-    /// Whether a session started `at` falls on a night in the range.
-    fn contains(&self, at: &DateTime<FixedOffset>) -> bool {
-        self.holds(night_of(at, self.day_starts))
-    }
-
-    /// Whether a cramp that struck `at` falls on a night in the range.
-    fn contains_cramp(&self, at: &DateTime<FixedOffset>) -> bool {
-        self.holds(cramp_night_of(at, self.cramp_day_starts))
-    }
-
-    fn holds(&self, night: NaiveDate) -> bool {
-        self.since.is_none_or(|d| night >= d) && self.until.is_none_or(|d| night <= d)
-    }
-
-    /// The nights counted: from `--since`, but never before `first_record`
-    /// (the night of the journal's first record: before it nothing was kept,
-    /// so no night there was "without a stretch"), to `--until` (else
-    /// tonight, or tomorrow night if a session is dated then). A record dated
-    /// years ahead (which `--check` flags) never stretches an export into
-    /// millions of empty nights.
-    pub(crate) fn counted_nights(&self, tally: &Tally, first_record: Option<NaiveDate>) -> Vec<Night> {
-        let span = tally.span();
-        let Some(first_record) = first_record.or(span.map(|(first, _)| first)) else { return Vec::new() };
-        let first = self.since.map_or(first_record, |since| since.max(first_record)).max(FIRST_NIGHT);
-        let latest = self.tonight + Days::new(1);
-        let last =
-            self.until.unwrap_or_else(|| span.map_or(self.tonight, |(_, last)| last.clamp(self.tonight, latest)));
-        tally.between(first, last)
-    }
-}
-
-/// The slots each day's attended sessions filled.
-#[derive(Default)]
-struct Filled(std::collections::BTreeMap<NaiveDate, std::collections::BTreeSet<usize>>);
-
-impl Filled {
-    fn add(&mut self, at: &DateTime<FixedOffset>, range: &Range) {
-        if let Some((day, slot)) = journal::slots::slot_of(at, &range.slots, range.day_starts) {
-            self.0.entry(day).or_default().insert(slot);
-        }
-    }
-
-    /// The nights with their filled slots counted.
-    fn mark(&self, mut nights: Vec<Night>) -> Vec<Night> {
-        for night in &mut nights {
-            night.slots = self.0.get(&night.night).map_or(0, |s| s.len() as u32);
-        }
-        nights
-    }
-}
-
-/// The output: JSON, CSV, or the view for a person. Streaks count every
-/// session of the chosen routine; the range chooses what is listed. Cramps
-/// count whatever the routine. A record whose id came before is left out.
-fn render(args: &LogArgs, range: &Range, records: &[Brief], color: bool) -> String {
-    let records = journal::unique::first_of_each(records);
-    let standing = journal::Standing::of_briefs(records.iter().copied());
-    let mut tally = Tally::default();
-    let mut filled = Filled::default();
+/// The output: JSON, CSV, or the view for a person, all from one ledger and
+/// one tally. Streaks count every session of the chosen routine; the range
+/// chooses what is listed. Cramps count whatever the routine.
+fn render(args: &LogArgs, range: &Range, records: &[Stored], color: bool) -> String {
+    let ledger = Ledger::of(records);
+    let tally = Tally::of(&ledger, &range.rules(args.routine.as_deref()));
     let (mut sessions, mut cramps, mut any_cramp) = (Vec::new(), Vec::new(), false);
-    let mut first_record = None::<NaiveDate>;
-    for brief in records.iter().copied() {
-        let night = match &brief.fact {
-            Fact::Session(s) => night_of(&s.started, range.day_starts),
-            Fact::Cramp { at, .. } => cramp_night_of(at, range.cramp_day_starts),
-            Fact::Confirm { .. } | Fact::Retract { .. } => continue,
-        };
-        first_record = Some(first_record.map_or(night, |first| first.min(night)));
-        match &brief.fact {
-            Fact::Session(s) if standing.retracted(&s.id) => {}
-            Fact::Session(s) if args.routine.as_ref().is_none_or(|r| *r == s.routine) => {
-                match (s.relief, standing.attended(&s.id, s.attended)) {
-                    (true, _) => {}
-                    (false, true) => {
-                        tally.add_session(&s.started, s.completed, s.hold_ms, range.day_starts);
-                        filled.add(&s.started, range);
-                    }
-                    (false, false) => tally.add_unattended(&s.started, range.day_starts),
-                }
-                if range.contains(&s.started) {
-                    sessions.push(brief);
+    for (index, entry) in &ledger.entries {
+        let text = records[*index].text;
+        match *entry {
+            Entry::Session(session, presence) => {
+                if args.routine.as_ref().is_none_or(|r| *r == session.routine) && range.contains(&session.started) {
+                    sessions.push(Listed { session, text, presence });
                 }
             }
-            Fact::Session(_) | Fact::Confirm { .. } | Fact::Retract { .. } => {}
-            Fact::Cramp { id, .. } if standing.retracted(id) => {}
-            Fact::Cramp { at, .. } => {
+            Entry::Cramp(cramp) => {
                 any_cramp = true;
-                tally.add_cramp(at, range.cramp_day_starts);
-                if range.contains_cramp(at) {
-                    cramps.push(brief);
+                if range.contains_cramp(&cramp.at) {
+                    cramps.push(text);
                 }
             }
         }
@@ -286,34 +160,31 @@ fn render(args: &LogArgs, range: &Range, records: &[Brief], color: bool) -> Stri
         longest: tally.longest_streak(),
         this_week: tally.this_week(range.tonight),
     };
-    let counted = filled.mark(range.counted_nights(&tally, first_record));
+    let counted = range.counted_nights(&tally);
     let cramp_summary = CrampSummary::of(&counted);
     if args.json {
-        show::json(&streaks, &counted, &cramp_summary, &sessions, &cramps, &standing, range.slots.len()) + "\n"
+        show::json(&streaks, &counted, &cramp_summary, &sessions, &cramps, range.slots.len()) + "\n"
     } else if args.csv {
         // In time order, whatever order they reached the journal in (an
         // import or `log add` appends earlier sessions after later ones).
-        let mut sessions = sessions;
-        sessions.sort_by_key(|brief| match &brief.fact {
-            Fact::Session(s) => Some(s.started),
-            _ => None,
-        });
-        show::csv(&sessions, range.day_starts, &standing)
+        sessions.sort_by_key(|listed| listed.session.started);
+        show::csv(&sessions, range.day_starts)
     } else if records.is_empty() {
         format!("{}\n", show::EMPTY)
     } else {
+        let first_record = tally.first_night();
         let last = range.until.unwrap_or(range.tonight);
         let first = range.since.unwrap_or(last - Days::new(TABLE_NIGHTS - 1));
         let first = first_record.map_or(first, |record| first.max(record));
         let mut calendar = tally.calendar(last, CALENDAR_WEEKS);
-        // Before the journal's first record nothing was kept: blank, not "none".
+        // Before the journal's first night nothing was kept: blank, not "none".
         for cell in calendar.iter_mut().flatten() {
             if cell.zip(first_record).is_some_and(|(night, record)| night.night < record) {
                 *cell = None;
             }
         }
         let view = show::View {
-            nights: filled.mark(tally.between(first, last)),
+            nights: tally.between(first, last),
             slots: range.slots.len(),
             streaks,
             calendar,
@@ -325,14 +196,9 @@ fn render(args: &LogArgs, range: &Range, records: &[Brief], color: bool) -> Stri
 
 /// Says on stderr when `--routine NAME` matches no session, naming the
 /// routines that do appear, instead of an empty history with no word.
-fn warn_unknown_routine(path: &Path, name: &str, records: &[Brief]) {
-    let mut known: Vec<&str> = records
-        .iter()
-        .filter_map(|b| match &b.fact {
-            Fact::Session(s) => Some(s.routine.as_ref()),
-            _ => None,
-        })
-        .collect();
+fn warn_unknown_routine(path: &Path, name: &str, records: &[Stored]) {
+    let mut known: Vec<&str> =
+        records.iter().filter_map(|s| s.record.as_session()).map(|s| s.routine.as_str()).collect();
     if known.contains(&name) {
         return;
     }
@@ -344,13 +210,6 @@ fn warn_unknown_routine(path: &Path, name: &str, records: &[Brief]) {
         format!("its routines are: {}", known.iter().map(|r| visible(r)).collect::<Vec<_>>().join(", "))
     };
     crate::errln!("stretch: warning: no session in {} is of the routine {:?}; {hint}", path.display(), visible(name));
-}
-
-/// The night `nights` before `from`, not before the first night stretch keeps.
-fn back(from: NaiveDate, nights: u32, flag: &str) -> Result<NaiveDate> {
-    from.checked_sub_days(Days::new(u64::from(nights)))
-        .filter(|d| *d >= FIRST_NIGHT)
-        .ok_or_else(|| Error::usage(format!("{flag} reaches back before {FIRST_NIGHT}, when stretch keeps no nights")))
 }
 
 /// How many warnings about bad lines are shown before the rest are counted.
@@ -448,7 +307,7 @@ mod tests {
             }
             let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(args).unwrap();
             let crate::cli::Command::Log(args) = cli.command else { unreachable!() };
-            Range::new(&args, crate::settings::DEFAULT_DAY_STARTS.naive(), &now)
+            Range::of(args.since, args.until, crate::settings::DEFAULT_DAY_STARTS.naive(), &now)
                 .map(|r| (r.since.unwrap().to_string(), r.until.map(|u| u.to_string())))
         };
         assert_eq!(range("1d", None).unwrap(), ("2026-11-26".into(), None), "tonight alone");

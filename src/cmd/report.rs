@@ -5,15 +5,14 @@
 use std::path::{Path, PathBuf};
 
 use askama::Template;
-use chrono::Days;
 
 use crate::cli::ReportArgs;
-use crate::cmd::log::Range;
 use crate::env::Env;
 use crate::error::{Error, Result, code};
 use crate::journal;
+use crate::journal::range::Range;
 use crate::paths::Paths;
-use crate::report::{Period, build};
+use crate::report::build;
 use crate::settings::Settings;
 use crate::time::nights_ago::NightSpec;
 
@@ -24,20 +23,14 @@ const DEFAULT_NIGHTS: u32 = 12 * 7;
 pub(crate) fn run(args: &ReportArgs, settings: &Settings, paths: &Paths, env: &Env) -> Result<u8> {
     let now = env.now()?;
     let since = args.since.or(Some(NightSpec::Nights(DEFAULT_NIGHTS)));
-    let range = Range::of(since, args.until, settings.day_starts.value.naive(), &now)?;
-    let until = range.until.unwrap_or(range.tonight);
-    let period = Period {
-        since: range.since.unwrap_or(until - Days::new(u64::from(DEFAULT_NIGHTS) - 1)),
-        until,
-        day_starts: range.day_starts,
-        cramp_day_starts: settings.cramp_day_starts.value.naive(),
-    };
+    let range = Range::of(since, args.until, settings.day_starts.value.naive(), &now)?
+        .with_cramp_day_starts(settings.cramp_day_starts.value.naive());
     let path = paths.journal();
     let reading = journal::read(&path)?;
     for problem in &reading.problems {
         crate::errln!("stretch: warning: {}:{}: {}; line skipped", path.display(), problem.line, problem.message);
     }
-    let page = build(&reading.records, period, &now)
+    let page = build(&reading.records, &range, &now)
         .render()
         .map_err(|e| Error::usage(format!("the report could not be laid out: {e}")))?;
     let out =

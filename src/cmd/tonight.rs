@@ -4,14 +4,17 @@
 use std::path::Path;
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, NaiveTime};
+use chrono::{DateTime, FixedOffset};
 
 use crate::audio::sounds::SoundSet;
 use crate::audio::{export, track};
 use crate::cli::TonightArgs;
 use crate::env::Env;
 use crate::error::{Error, Result, code};
-use crate::journal::nights;
+use crate::journal::ledger::Ledger;
+use crate::journal::marks::{self, Marked};
+use crate::journal::nights::{self, Tally};
+use crate::journal::tally::Rules;
 use crate::journal::{self, AudioUsed, Record, Source};
 use crate::paths::Paths;
 use crate::session::notify::{self, Answer};
@@ -26,23 +29,21 @@ pub(crate) fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, p
     let routine = settings.routine(paths.routine_dir().as_deref())?;
     let slot = settings.slot_index()?;
     let now = env.now()?;
-    let day_starts = settings.day_starts.value.naive();
     if args.check {
         // What `--skip-if-done` would do tonight, for `schedule add` and `doctor` to say.
         let done = match args.skip_if_done {
-            true => completed_tonight(&paths.journal(), &now, day_starts, slot.map(|i| (&settings.slots[..], i)))?,
+            true => completed_tonight(&journal::read(&paths.journal())?.records, &now, settings, slot),
             false => None,
         };
         return check(&routine.name, settings, paths, env, done);
     }
     if args.skip_if_done
-        && let Some(done) =
-            completed_tonight(&paths.journal(), &now, day_starts, slot.map(|i| (&settings.slots[..], i)))?
+        && let Some(done) = completed_tonight(&journal::read(&paths.journal())?.records, &now, settings, slot)
     {
         let why = match slot {
             Some(i) => format!(
                 "the {} slot is filled already: a session completed at {}",
-                settings.slots[i].name,
+                settings.slots.value[i].name,
                 done.format("%H:%M")
             ),
             None => format!("already done tonight: a session completed at {}", done.format("%H:%M")),
@@ -112,7 +113,9 @@ fn attend(request: &Request, wait: Duration, paths: &Paths, env: &Env) -> Result
         note(paths, env, "answered", answer.word());
         match answer {
             Answer::Done if request.log => {
-                crate::cmd::log::entry::confirm(Some(&performed.session.id), paths, &env.now()?)?;
+                if let Marked::Appended(what) = marks::confirm(paths, Some(&performed.session.id), &env.now()?)? {
+                    crate::term::output::line(&format!("Confirmed {what}, to {}", paths.journal().display()));
+                }
             }
             Answer::Done => {}
             Answer::Skip => {}
@@ -145,14 +148,14 @@ pub(crate) fn logged(args: &TonightArgs, paths: &Paths, env: &Env, run: impl FnO
     let result = run();
     // The last session this run recorded (a confirmation may follow it).
     let records = journal::read(&journal).map(|r| r.records).unwrap_or_default();
-    let standing = journal::Standing::of_records(&records);
+    let ledger = Ledger::of(&records);
     let after = records.iter().skip(before).rfind(|r| r.as_session().is_some());
     match (&result, after) {
         (Err(e), _) => note(paths, env, "failed", &e.message),
         (Ok(exit), Some(Record::Session(s))) => {
             let kind = if *exit == code::OK { "finished" } else { "stopped" };
             // As `log` tells them apart: played with nobody there, or done.
-            let unattended = !standing.attended(&s.id, s.attended_as_written());
+            let unattended = ledger.presence(s) == crate::journal::ledger::Presence::Alone;
             let played = if unattended { ", played, not confirmed" } else { "" };
             note(
                 paths,
@@ -271,28 +274,27 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path, env: &
     Ok(code::OK)
 }
 
-/// When tonight's completed session started, if a person attended one; with
-/// `slot` (the day's slots and one of them), only a session in that slot
-/// today. Unreadable journal lines are passed over: they cannot prove a
-/// session happened.
-fn completed_tonight(
-    journal: &Path,
+/// When tonight's stretch started, if a person attended one; with `slot`
+/// (one of the day's slots), only a stretch in that slot today. The one
+/// tally decides, as it does for `stretch log`. Unreadable journal lines are
+/// passed over: they cannot prove a session happened.
+pub(crate) fn completed_tonight(
+    records: &[Record],
     now: &DateTime<FixedOffset>,
-    day_starts: NaiveTime,
-    slot: Option<(&[crate::journal::slots::Slot], usize)>,
-) -> Result<Option<DateTime<FixedOffset>>> {
+    settings: &Settings,
+    slot: Option<usize>,
+) -> Option<DateTime<FixedOffset>> {
+    let day_starts = settings.day_starts.value.naive();
+    let rules = Rules {
+        day_starts,
+        cramp_day_starts: settings.cramp_day_starts.value.naive(),
+        slots: &settings.slots.value,
+        routine: None,
+    };
+    let tally = Tally::of(&Ledger::of(records), &rules);
     let tonight = nights::night_of(now, day_starts);
-    let records = journal::read(journal)?.records;
-    let standing = journal::Standing::of_records(&records);
-    // Only a session a person attended (and did not take back) is done.
-    let counts = |s: &journal::Session| !standing.retracted(&s.id) && standing.attended(&s.id, s.attended_as_written());
-    Ok(records.iter().filter_map(Record::as_session).find_map(|s| {
-        let when = match slot {
-            Some((slots, index)) => {
-                crate::journal::slots::slot_of(&s.started, slots, day_starts) == Some((tonight, index))
-            }
-            None => nights::night_of(&s.started, day_starts) == tonight,
-        };
-        (s.completed && !s.is_relief() && counts(s) && when).then_some(s.started)
-    }))
+    match slot {
+        Some(index) => tally.slot_filled(tonight, index),
+        None => tally.stretched(tonight),
+    }
 }

@@ -18,9 +18,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, NaiveTime};
 
-pub(crate) use crate::journal::FIRST_NIGHT;
 #[cfg(test)]
-use crate::journal::{Cramp, Session};
+use crate::journal::Cramp;
+pub(crate) use crate::journal::FIRST_NIGHT;
 
 /// The night a moment belongs to, by its own local time and offset.
 pub(crate) fn night_of(at: &DateTime<FixedOffset>, day_starts: NaiveTime) -> NaiveDate {
@@ -63,8 +63,11 @@ pub(crate) struct Night {
     /// Scheduled sessions nobody showed they were at: the routine played by
     /// itself. Counted apart, never as done, partial or held.
     pub unattended: u32,
-    /// The day's slots (from the config file) an attended session filled.
+    /// The day's slots (from the config file) a stretch filled.
     pub slots: u32,
+    /// Scheduled sessions a person answered with Skip or Snooze: there, and
+    /// not stretching. Counted apart from done, partial and alone.
+    pub answered: u32,
 }
 
 impl Night {
@@ -80,6 +83,7 @@ impl Night {
             last_cramp: None,
             unattended: 0,
             slots: 0,
+            answered: 0,
         }
     }
 
@@ -95,43 +99,21 @@ impl Night {
     }
 }
 
-/// Sessions gathered by night; nights without sessions are absent.
+/// Sessions and cramps gathered by night ([`Tally::of`], the one tally);
+/// nights without any are absent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Tally {
-    nights: BTreeMap<NaiveDate, Night>,
+    pub(super) nights: BTreeMap<NaiveDate, Night>,
+    /// The journal's first night (see [`Tally::of`]).
+    pub(super) first: Option<NaiveDate>,
+    /// When each filled slot's earliest stretch started, by day and slot.
+    pub(super) slot_done: BTreeMap<(NaiveDate, usize), DateTime<FixedOffset>>,
 }
 
 impl Tally {
-    /// Tallies sessions by the night each started in.
-    #[cfg(test)]
-    pub(crate) fn new<'a>(sessions: impl IntoIterator<Item = &'a Session>, day_starts: NaiveTime) -> Self {
-        let mut tally = Tally::default();
-        for s in sessions.into_iter().filter(|s| !s.is_relief()) {
-            if s.attended_as_written() {
-                tally.add_session(&s.started, counts(s.completed, s.is_relief()), s.hold_ms, day_starts);
-            } else {
-                tally.add_unattended(&s.started, day_starts);
-            }
-        }
-        tally
-    }
-
-    /// Adds cramps to the nights they woke you from (see [`cramp_night_of`]).
-    #[cfg(test)]
-    pub(crate) fn with_cramps<'a>(
-        mut self,
-        cramps: impl IntoIterator<Item = &'a Cramp>,
-        cramp_day_starts: NaiveTime,
-    ) -> Self {
-        for cramp in cramps {
-            self.add_cramp(&cramp.at, cramp_day_starts);
-        }
-        self
-    }
-
     /// Counts one session (not a relief) started `at`, on its night; `counts`
     /// is [`counts`] of it: whether it makes the night a stretched night.
-    pub(crate) fn add_session(
+    pub(super) fn add_session(
         &mut self,
         at: &DateTime<FixedOffset>,
         counts: bool,
@@ -149,18 +131,18 @@ impl Tally {
     }
 
     /// Counts one session that played with nobody there, on its night.
-    pub(crate) fn add_unattended(&mut self, at: &DateTime<FixedOffset>, day_starts: NaiveTime) {
+    pub(super) fn add_unattended(&mut self, at: &DateTime<FixedOffset>, day_starts: NaiveTime) {
         self.night_mut(night_of(at, day_starts)).unattended += 1;
     }
 
     /// Counts one cramp that struck `at`, on the night it woke you from.
-    pub(crate) fn add_cramp(&mut self, at: &DateTime<FixedOffset>, cramp_day_starts: NaiveTime) {
+    pub(super) fn add_cramp(&mut self, at: &DateTime<FixedOffset>, cramp_day_starts: NaiveTime) {
         let night = self.night_mut(cramp_night_of(at, cramp_day_starts));
         night.cramps += 1;
         night.last_cramp = Some(night.last_cramp.map_or(*at, |last| last.max(*at)));
     }
 
-    fn night_mut(&mut self, date: NaiveDate) -> &mut Night {
+    pub(super) fn night_mut(&mut self, date: NaiveDate) -> &mut Night {
         self.nights.entry(date).or_insert_with(|| Night::empty(date))
     }
 
@@ -367,7 +349,7 @@ mod tests {
                 if completed { n.completed += 1 } else { n.partial += 1 }
             }
         }
-        Tally { nights }
+        Tally { nights, ..Tally::default() }
     }
 
     fn cramp(at: &str) -> Cramp {
@@ -395,7 +377,10 @@ mod tests {
                 );
             }
         }
-        t.with_cramps(&cramps.iter().map(|c| cramp(c)).collect::<Vec<_>>(), NOON)
+        for c in cramps {
+            t.add_cramp(&cramp(c).at, NOON);
+        }
+        t
     }
 
     #[test]
@@ -552,7 +537,7 @@ mod tests {
                     }
                 }
             }
-            Tally { nights }
+            Tally { nights, ..Tally::default() }
         }
 
         fn run_ending_at(kept: &[bool], end: usize) -> u32 {

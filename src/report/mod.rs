@@ -6,31 +6,20 @@
 
 mod charts;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use askama::Template;
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 
+use crate::journal::ledger::{Entry, Ledger};
 use crate::journal::nights::{CrampSummary, Tally, counts, cramp_night_of, night_of};
+use crate::journal::range::Range;
 use crate::journal::weeks::{Week, weekly};
 use crate::journal::{Leg, Record};
 use crate::time::duration;
 
 /// How many notes the page lists, newest first.
 const NOTES: usize = 10;
-
-/// The rules and the period the page covers.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Period {
-    /// The first night wanted (the page starts later if the journal does).
-    pub since: NaiveDate,
-    /// The last night.
-    pub until: NaiveDate,
-    /// When sessions start counting for the coming night.
-    pub day_starts: NaiveTime,
-    /// When cramps start counting for the coming night.
-    pub cramp_day_starts: NaiveTime,
-}
 
 /// One routine's sessions in the period.
 pub(crate) struct RoutineUse {
@@ -94,55 +83,28 @@ pub(crate) struct Report {
     pub halves: Option<(Span, Span)>,
 }
 
-/// Builds the page from every record of the journal (a record whose id came
-/// before is left out), at `now`.
-pub(crate) fn build(records: &[Record], period: Period, now: &DateTime<FixedOffset>) -> Report {
-    let standing = crate::journal::Standing::of_records(records);
-    let mut seen = HashSet::new();
-    // Retracted records and the marks themselves are not the person's nights.
-    let records: Vec<&Record> = records
-        .iter()
-        .filter(|r| seen.insert(r.id()))
-        .filter(|r| !standing.retracted(r.id()) && matches!(r, Record::Session(_) | Record::Cramp(_)))
-        .collect();
-    let mut tally = Tally::default();
-    let mut first_record = None::<NaiveDate>;
-    for record in &records {
-        let night = match record {
-            Record::Session(s) => {
-                if s.is_relief() {
-                } else if standing.attended(&s.id, s.attended_as_written()) {
-                    tally.add_session(&s.started, counts(s.completed, s.is_relief()), s.hold_ms, period.day_starts);
-                } else {
-                    tally.add_unattended(&s.started, period.day_starts);
-                }
-                night_of(&s.started, period.day_starts)
-            }
-            Record::Cramp(c) => {
-                tally.add_cramp(&c.at, period.cramp_day_starts);
-                cramp_night_of(&c.at, period.cramp_day_starts)
-            }
-            Record::Confirm(_) | Record::Retract(_) => continue,
-        };
-        first_record = Some(first_record.map_or(night, |f| f.min(night)));
-    }
-    let from = first_record.map(|f| f.max(period.since)).filter(|f| *f <= period.until);
-    let nights = from.map(|f| tally.between(f, period.until)).unwrap_or_default();
+/// Builds the page from every record of the journal over `range`, at `now`:
+/// the same ledger, tally and counted nights as `stretch log`.
+pub(crate) fn build(records: &[Record], range: &Range, now: &DateTime<FixedOffset>) -> Report {
+    let ledger = Ledger::of(records);
+    let tally = Tally::of(&ledger, &range.rules(None));
+    let nights = range.counted_nights(&tally);
+    let from = nights.first().map(|n| n.night);
+    let until = range.last_night(&tally);
     let weeks = weekly(&nights);
-    let within = |night: NaiveDate| from.is_some_and(|f| night >= f && night <= period.until);
-    let mut cramps: Vec<_> = records
-        .iter()
-        .filter_map(|r| r.as_cramp())
-        .filter(|c| within(cramp_night_of(&c.at, period.cramp_day_starts)))
-        .collect();
+    let within = |night: NaiveDate| from.is_some_and(|f| night >= f && night <= until);
+    let mut cramps = Vec::new();
+    let mut sessions = Vec::new();
+    for (_, entry) in &ledger.entries {
+        match *entry {
+            Entry::Cramp(c) if within(cramp_night_of(&c.at, range.cramp_day_starts)) => cramps.push(c),
+            Entry::Session(s, _) if within(night_of(&s.started, range.day_starts)) => sessions.push(s),
+            Entry::Cramp(_) | Entry::Session(..) => {}
+        }
+    }
     cramps.sort_by_key(|c| c.at);
-    let sessions: Vec<_> = records
-        .iter()
-        .filter_map(|r| r.as_session())
-        .filter(|s| within(night_of(&s.started, period.day_starts)))
-        .collect();
     let points: Vec<_> =
-        cramps.iter().map(|c| (cramp_night_of(&c.at, period.cramp_day_starts), c.severity, c.leg)).collect();
+        cramps.iter().map(|c| (cramp_night_of(&c.at, range.cramp_day_starts), c.severity, c.leg)).collect();
     let leg_count = |leg: Leg| cramps.iter().filter(|c| c.leg == leg).count();
     let mut notes: Vec<Note> = cramps
         .iter()
@@ -154,7 +116,6 @@ pub(crate) fn build(records: &[Record], period: Period, now: &DateTime<FixedOffs
         .collect();
     let more_notes = notes.len().saturating_sub(NOTES);
     notes.truncate(NOTES);
-    let until = period.until;
     Report {
         made: now.format("%Y-%m-%d %H:%M").to_string(),
         from,

@@ -226,8 +226,16 @@ fn closing_the_terminal_records_the_session_and_releases_the_lock() {
     pane.tmux.close();
     let r = pane.wait("the record", || s.records().pop());
     assert_eq!((&r["completed"], &r["reps_done"]), (&Value::from(false), &Value::from(0)), "{r}");
-    // The lock went with the process: the next session runs.
-    let (code, _, stderr) = s.run(s.tonight(&["--sounds", "off"]));
+    // The lock goes with the process, which writes its record just before it
+    // exits: the next session runs once it has gone (75 means "still held").
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (code, stderr) = loop {
+        let (code, _, stderr) = s.run(s.tonight(&["--sounds", "off"]));
+        if code != 75 || Instant::now() > deadline {
+            break (code, stderr);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
     assert_eq!(code, 0, "{stderr}");
 }
 

@@ -8,6 +8,7 @@ use chrono::{DateTime, FixedOffset};
 use crate::cli::LogAddArgs;
 use crate::error::{Error, Result, code};
 use crate::journal::AudioUsed;
+use crate::journal::marks::{self, Marked};
 use crate::journal::nights::night_of;
 use crate::journal::{self, Record, SCHEMA, Session, Source};
 use crate::paths::Paths;
@@ -52,9 +53,23 @@ pub(crate) fn add(args: &LogAddArgs, settings: &Settings, paths: &Paths, now: &D
     let record = Record::Session(session.clone());
     record.validate(now).map_err(|e| Error::usage(format!("this session cannot be recorded: {e}")))?;
     let path = paths.journal();
-    // A journal that cannot be read is left to the append below, which says
-    // so and prints the record that could not be saved.
-    if let Ok(Some(line)) = already_recorded(&path, &session) {
+    let minute = |at: &DateTime<FixedOffset>| at.timestamp().div_euclid(60);
+    // The same routine in the same minute (the same instant, whatever offset
+    // each was written with) is a repeat, looked for under the journal's lock
+    // so that the same command run twice at once stores one record.
+    let repeat = |records: &[journal::Stored]| {
+        records.iter().find_map(|stored| match stored.record.as_session() {
+            Some(s) if s.routine == session.routine && minute(&s.started) == minute(&session.started) => {
+                Some(stored.line)
+            }
+            _ => None,
+        })
+    };
+    let stored =
+        paths.create_data_dir().and_then(|_| journal::append_unless(&path, &record, repeat)).inspect_err(|_| {
+            crate::errln!("stretch: this session was not saved; its record is:\n{}", record.to_line());
+        })?;
+    if let Some(line) = stored {
         // Running the same command twice (from history, or unsure the first
         // one worked) must not count one night's stretch twice; the journal
         // already says what the command wanted it to say, so this is no failure.
@@ -67,9 +82,6 @@ pub(crate) fn add(args: &LogAddArgs, settings: &Settings, paths: &Paths, now: &D
         );
         return Ok(code::OK);
     }
-    paths.create_data_dir().and_then(|_| journal::append(&path, std::slice::from_ref(&record))).inspect_err(|_| {
-        crate::errln!("stretch: this session was not saved; its record is:\n{}", record.to_line());
-    })?;
     crate::term::output::line(&format!(
         "Logged {}: {}, {} held, for the night of {}, to {}",
         session.routine,
@@ -79,16 +91,6 @@ pub(crate) fn add(args: &LogAddArgs, settings: &Settings, paths: &Paths, now: &D
         path.display()
     ));
     Ok(code::OK)
-}
-
-/// The line of a session of the same routine that started in the same minute
-/// as `session` (the same instant, whatever offset each was written with).
-fn already_recorded(path: &Path, session: &Session) -> Result<Option<usize>> {
-    let minute = |at: &DateTime<FixedOffset>| at.timestamp().div_euclid(60);
-    Ok(journal::read_stored(path)?.records.iter().find_map(|stored| match stored.record.as_session() {
-        Some(s) if s.routine == session.routine && minute(&s.started) == minute(&session.started) => Some(stored.line),
-        _ => None,
-    }))
 }
 
 /// How many bad lines in a row, before any record, show a file is not a
@@ -101,7 +103,8 @@ const NOT_A_JOURNAL: usize = 10;
 /// sound file, a letter) is refused in one line, not one line per line.
 pub(crate) fn import(file: &Path, paths: &Paths, now: &DateTime<FixedOffset>) -> Result<u8> {
     refuse_if_not_a_journal(file, first_line(file)?.as_deref())?;
-    let incoming = journal::read_foreign(file)?;
+    let loaded = journal::load_foreign(file)?;
+    let incoming = loaded.reading();
     let first_record = incoming.records.first().map_or(usize::MAX, |s| s.line);
     if incoming.problems.iter().take_while(|p| p.line < first_record).count() >= NOT_A_JOURNAL {
         return Err(not_a_journal(file, &format!("its first {NOT_A_JOURNAL} lines hold no record")));
@@ -170,94 +173,26 @@ fn not_a_journal(file: &Path, why: &str) -> Error {
     ))
 }
 
-/// Appends `record`; if that fails, prints it so it can be added by hand.
-fn append_one(paths: &Paths, record: &Record) -> Result<std::path::PathBuf> {
-    let path = paths.journal();
-    paths.create_data_dir().and_then(|_| journal::append(&path, std::slice::from_ref(record))).inspect_err(|_| {
-        crate::errln!("stretch: this was not saved; its record is:\n{}", record.to_line());
-    })?;
-    Ok(path)
-}
-
-/// The one record `id` names, in full or by its start.
-fn find<'a>(records: &'a [Record], id: &str, what: &str) -> Result<&'a Record> {
-    if let Some(exact) = records.iter().find(|r| r.id() == id) {
-        return Ok(exact);
-    }
-    let matches: Vec<&Record> = records.iter().filter(|r| !id.is_empty() && r.id().starts_with(id)).collect();
-    match matches.as_slice() {
-        [one] => Ok(one),
-        [] => Err(Error::usage(format!(
-            "no {what} has the id {:?}; `stretch log --csv` lists each session's id",
-            visible(id)
-        ))),
-        many => Err(Error::usage(format!(
-            "{} records have ids starting {:?}; give more of the id",
-            many.len(),
-            visible(id)
-        ))),
-    }
-}
-
-/// `stretch log confirm`: appends a confirmation that a person did the
-/// scheduled session `id` (by default the latest one nobody confirmed).
+/// `stretch log confirm`: confirms the scheduled session `id` (by default
+/// the latest one nobody confirmed).
 pub(crate) fn confirm(id: Option<&str>, paths: &Paths, now: &DateTime<FixedOffset>) -> Result<u8> {
-    let records = journal::read(&paths.journal())?.records;
-    let standing = journal::Standing::of_records(&records);
-    let session = match id {
-        Some(id) => find(&records, id, "session")?
-            .as_session()
-            .ok_or_else(|| Error::usage(format!("{id:?} is not a session; only a session can be confirmed")))?,
-        None => records
-            .iter()
-            .filter_map(Record::as_session)
-            .filter(|s| !s.skipped && !standing.retracted(&s.id) && !standing.attended(&s.id, s.attended_as_written()))
-            .max_by_key(|s| s.started)
-            .ok_or_else(|| {
-                Error::usage(
-                    "no scheduled session is waiting to be confirmed: every session in the journal counts already",
-                )
-            })?,
-    };
-    let when = session.started.format("%Y-%m-%d %H:%M");
-    if standing.retracted(&session.id) {
-        return Err(Error::usage(format!("the session of {when} was retracted; it cannot be confirmed")));
+    match marks::confirm(paths, id, now)? {
+        Marked::Appended(what) => {
+            crate::term::output::line(&format!("Confirmed {what}, to {}", paths.journal().display()));
+        }
+        Marked::Already(said) => crate::term::output::line(&said),
     }
-    if standing.attended(&session.id, session.attended_as_written()) {
-        crate::term::output::line(&format!("The session of {when} counts already; nothing to confirm"));
-        return Ok(code::OK);
-    }
-    let record =
-        Record::Confirm(journal::Confirm { v: SCHEMA, id: journal::new_id(), session: session.id.clone(), at: *now });
-    let path = append_one(paths, &record)?;
-    crate::term::output::line(&format!("Confirmed the {} session of {when}, to {}", session.routine, path.display()));
     Ok(code::OK)
 }
 
 /// `stretch log retract`: appends a retraction of the record `id`.
 pub(crate) fn retract(id: &str, paths: &Paths, now: &DateTime<FixedOffset>) -> Result<u8> {
-    let records = journal::read(&paths.journal())?.records;
-    let standing = journal::Standing::of_records(&records);
-    let target = find(&records, id, "record")?;
-    let what = match target {
-        Record::Session(s) => format!("the {} session of {}", s.routine, s.started.format("%Y-%m-%d %H:%M")),
-        Record::Cramp(c) => format!("the cramp of {}", c.at.format("%Y-%m-%d %H:%M")),
-        Record::Confirm(c) => format!("the confirmation of {}", c.at.format("%Y-%m-%d %H:%M")),
-        Record::Retract(_) => {
-            return Err(Error::usage("that is a retraction; a retraction cannot be taken back".to_string()));
-        }
-    };
-    if standing.retracted(target.id()) {
-        crate::term::output::line(&format!("{what} was retracted already; nothing to do"));
-        return Ok(code::OK);
+    match marks::retract(paths, id, now)? {
+        Marked::Appended(what) => crate::term::output::line(&format!(
+            "Retracted {what}, in {}; the journal keeps both lines",
+            paths.journal().display()
+        )),
+        Marked::Already(said) => crate::term::output::line(&said),
     }
-    let record = Record::Retract(journal::Retract {
-        v: SCHEMA,
-        id: journal::new_id(),
-        record: target.id().to_string(),
-        at: *now,
-    });
-    let path = append_one(paths, &record)?;
-    crate::term::output::line(&format!("Retracted {what}, in {}; the journal keeps both lines", path.display()));
     Ok(code::OK)
 }

@@ -7,9 +7,10 @@ use std::time::Duration;
 use chrono::{Datelike, NaiveDate, NaiveTime};
 use serde::Serialize;
 
+use super::Listed;
+use crate::journal::ledger::Presence;
 use crate::journal::nights::{CrampSummary, Night, night_of};
 use crate::journal::weeks::{Week, weekly};
-use crate::journal::{Brief, Fact, Record, Standing};
 use crate::term::words::count;
 use crate::time::duration;
 
@@ -216,6 +217,7 @@ struct JsonNight {
     partial: u32,
     cramps: u32,
     unattended: u32,
+    answered: u32,
     slots: u32,
 }
 
@@ -237,13 +239,12 @@ struct JsonHead<'a> {
 
 /// The `--json` object. Records are passed on exactly as stored: each is a
 /// line that parsed as JSON, so it is spliced in as it is, not parsed again.
-pub(crate) fn json<'a>(
+pub(crate) fn json(
     streaks: &Streaks,
     nights: &[Night],
-    cramp_summary: &'a CrampSummary,
-    sessions: &'a [&'a Brief<'a>],
-    cramps: &[&Brief],
-    standing: &Standing,
+    cramp_summary: &CrampSummary,
+    sessions: &[Listed],
+    cramps: &[&str],
     slots_per_day: usize,
 ) -> String {
     let head = JsonHead {
@@ -259,6 +260,7 @@ pub(crate) fn json<'a>(
                 partial: n.partial,
                 cramps: n.cramps,
                 unattended: n.unattended,
+                answered: n.answered,
                 slots: n.slots,
             })
             .collect(),
@@ -266,22 +268,22 @@ pub(crate) fn json<'a>(
         weeks: weekly(nights),
         confirmed: sessions
             .iter()
-            .filter_map(|b| match &b.fact {
-                Fact::Session(s) if !s.attended && standing.confirmed(&s.id) => Some(s.id.as_ref()),
-                _ => None,
-            })
+            .filter(|l| l.presence == Presence::Confirmed)
+            .map(|l| l.session.id.as_str())
             .collect(),
     };
     let mut out = serde_json::to_string(&head).expect("the log always serializes");
     out.pop(); // the closing brace: the records come last.
-    out.reserve(records_len(sessions) + records_len(cramps) + 32);
-    for (key, records) in [("sessions", sessions), ("cramps", cramps)] {
+    let texts = sessions.iter().map(|l| l.text.len() + 1).chain(cramps.iter().map(|t| t.len() + 1));
+    out.reserve(texts.sum::<usize>() + 32);
+    let session_texts: Vec<&str> = sessions.iter().map(|l| l.text).collect();
+    for (key, records) in [("sessions", &session_texts[..]), ("cramps", cramps)] {
         let _ = write!(out, ",\"{key}\":[");
         for (i, record) in records.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            out += record.text;
+            out += record;
         }
         out.push(']');
     }
@@ -289,21 +291,13 @@ pub(crate) fn json<'a>(
     out
 }
 
-/// The bytes the records' lines take, with their commas.
-fn records_len(records: &[&Brief]) -> usize {
-    records.iter().map(|r| r.text.len() + 1).sum()
-}
-
-/// The `--csv` export: a header, then one row per session. Each session is
-/// read in full from its line (which the brief reading only accepts when the
-/// full reading does).
-pub(crate) fn csv(sessions: &[&Brief], day_starts: NaiveTime, standing: &Standing) -> String {
+/// The `--csv` export: a header, then one row per session.
+pub(crate) fn csv(sessions: &[Listed], day_starts: NaiveTime) -> String {
     let mut out = String::from(
         "night,started,ended,routine,completed,reps_done,reps_planned,hold_ms,paused_ms,source,audio,id,attended\n",
     );
-    let records = sessions.iter().filter_map(|b| serde_json::from_str::<Record>(b.text).ok());
-    for record in records {
-        let Some(s) = record.as_session() else { continue };
+    for listed in sessions {
+        let s = listed.session;
         let fields = [
             night_of(&s.started, day_starts).to_string(),
             s.started.to_rfc3339(),
@@ -317,7 +311,7 @@ pub(crate) fn csv(sessions: &[&Brief], day_starts: NaiveTime, standing: &Standin
             word(&s.source),
             word(&s.audio),
             crate::term::visible::visible(&s.id).into_owned(),
-            standing.attended(&s.id, s.attended_as_written()).to_string(),
+            listed.presence.attended().to_string(),
         ];
         let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
         out += &row.join(",");
@@ -374,7 +368,7 @@ mod tests {
 
     #[test]
     fn the_colored_view() {
-        let tally = crate::journal::nights::Tally::new(&[], crate::settings::DEFAULT_DAY_STARTS.naive());
+        let tally = crate::journal::nights::Tally::default();
         let last = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
         let mut calendar = tally.calendar(last, 3);
         let night = |days: u64, completed, partial| {
@@ -397,7 +391,7 @@ mod tests {
 
     #[test]
     fn the_plain_view_with_cramps_and_wide_counts() {
-        let tally = crate::journal::nights::Tally::new(&[], crate::settings::DEFAULT_DAY_STARTS.naive());
+        let tally = crate::journal::nights::Tally::default();
         let last = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
         let mut calendar = tally.calendar(last, 3);
         let night = |days: u64, completed, partial, cramps| {
