@@ -88,4 +88,27 @@ mod tests {
         let kept: Vec<_> = std::fs::read_dir(dir.path().join(BACKUPS)).unwrap().flatten().collect();
         assert_eq!(kept.len(), KEPT);
     }
+
+    #[test]
+    #[ignore = "it mounts a 64 KiB tmpfs, which needs root"]
+    fn a_backup_that_does_not_fit_leaves_no_file_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .unwrap();
+        assert!(mounted.success(), "mount a tmpfs (run as root)");
+        let kept = save(dir.path(), "small\n").unwrap();
+        let result = save(dir.path(), &"x".repeat(200 * 1024));
+        let names: Vec<String> = std::fs::read_dir(dir.path().join(BACKUPS))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        let _ = std::process::Command::new("umount").arg(dir.path()).status();
+        let err = result.unwrap_err();
+        assert!(err.message.contains("write the crontab backup"), "{}", err.message);
+        assert_eq!(names, [kept.file_name().unwrap().to_string_lossy().into_owned()], "only the whole backup");
+    }
 }
