@@ -7,6 +7,10 @@ use chrono::{DateTime, Datelike, FixedOffset, Local};
 
 use crate::error::{Error, Result};
 
+mod sound_server;
+
+pub(crate) use sound_server::{NoSocket, SoundServer};
+
 /// The environment, read once at start-up.
 #[derive(Debug, Clone, Default)]
 pub struct Env {
@@ -49,6 +53,10 @@ pub struct Env {
     pub runtime_dir: Option<PathBuf>,
     /// `PULSE_SERVER`: a sound server named outright.
     pub pulse_server: Option<String>,
+    /// `PULSE_RUNTIME_PATH`: the sound server's own directory, if not under `XDG_RUNTIME_DIR`.
+    pub pulse_runtime_path: Option<PathBuf>,
+    /// `PULSE_COOKIE`: the sound server's authentication cookie, if not in its usual place.
+    pub pulse_cookie: Option<PathBuf>,
     /// `TZ`, carried into scheduled entries so that nights are counted in the same zone.
     pub tz: Option<String>,
     /// `DBUS_SESSION_BUS_ADDRESS`: the desktop's session bus, where a
@@ -90,6 +98,8 @@ impl Env {
             xdg_data_home: var("XDG_DATA_HOME").map(PathBuf::from),
             runtime_dir: var("XDG_RUNTIME_DIR").map(PathBuf::from),
             pulse_server: var("PULSE_SERVER").map(|v| v.to_string_lossy().into_owned()),
+            pulse_runtime_path: var("PULSE_RUNTIME_PATH").map(PathBuf::from),
+            pulse_cookie: var("PULSE_COOKIE").map(PathBuf::from),
             tz: var("TZ").map(|v| v.to_string_lossy().into_owned()),
             session_bus: var("DBUS_SESSION_BUS_ADDRESS").map(|v| v.to_string_lossy().into_owned()),
             snooze: seconds(var("STRETCH_SNOOZE")),

@@ -1,11 +1,12 @@
 //! stretch: a guided bedtime calf stretch.
 //!
-//! A routine file compiles into a [`timeline::Timeline`]; the audio track, the
+//! A routine file compiles into a [`routine::timeline::Timeline`]; the audio track, the
 //! runner, the display and the journal record are all derived from it. `main`
 //! only calls [`run`].
 
 mod audio;
 mod cli;
+mod clock;
 mod cmd;
 mod env;
 mod error;

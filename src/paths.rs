@@ -1,10 +1,23 @@
 //! Where stretch keeps things, decided once from the command line and the
-//! environment, so no command reads environment variables on its own.
+//! environment, so no command reads environment variables on its own; and
+//! the name of every file it keeps there.
 
 use std::path::{Path, PathBuf};
 
 use crate::env::Env;
 use crate::error::{Error, Result};
+
+/// The config file's name in the config directory.
+pub(crate) const CONFIG_FILE: &str = "config.toml";
+
+/// The journal's name in the data directory.
+const JOURNAL: &str = "journal.jsonl";
+
+/// The lock held while a session runs, in the data directory.
+const SESSION_LOCK: &str = "session.lock";
+
+/// The lock held while the schedule changes, in the data directory.
+pub(crate) const SCHEDULE_LOCK: &str = "schedule.lock";
 
 /// The directories stretch uses.
 #[derive(Debug, Clone)]
@@ -36,7 +49,22 @@ impl Paths {
 
     /// The session journal.
     pub(crate) fn journal(&self) -> PathBuf {
-        self.data_dir.join("journal.jsonl")
+        self.data_dir.join(JOURNAL)
+    }
+
+    /// The lock held while a session runs.
+    pub(crate) fn session_lock(&self) -> PathBuf {
+        self.data_dir.join(SESSION_LOCK)
+    }
+
+    /// The lock held while the schedule changes.
+    pub(crate) fn schedule_lock(&self) -> PathBuf {
+        self.data_dir.join(SCHEDULE_LOCK)
+    }
+
+    /// What scheduled runs write: each run's dated lines.
+    pub(crate) fn schedule_log(&self) -> PathBuf {
+        self.data_dir.join(crate::schedule::invocation::LOG)
     }
 
     /// The user's routine folder.
@@ -46,7 +74,7 @@ impl Paths {
 
     /// Where the config file is looked for, unless `--config` names one (`config_flag`).
     pub(crate) fn config_file(&self) -> Option<PathBuf> {
-        self.config_dir.as_ref().map(|d| d.join(crate::settings::FILE_NAME))
+        self.config_dir.as_ref().map(|d| d.join(CONFIG_FILE))
     }
 
     /// Creates the data dir (mode 0700: a journal of someone's nights is

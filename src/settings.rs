@@ -55,9 +55,6 @@ use define::settings;
 use file::Place;
 pub use file::parse;
 
-/// The file name inside the config directory.
-pub(crate) const FILE_NAME: &str = "config.toml";
-
 /// When a new night begins when nothing sets it: sessions before 04:00
 /// belong to the night before.
 pub(crate) const DEFAULT_DAY_STARTS: TimeOfDay = TimeOfDay::new(4, 0);
@@ -202,7 +199,11 @@ impl Config {
             let fix = if flag.is_some() { "; check --config" } else { "" };
             Error::usage(format!("{}{fix}", Error::io("read the config file", path, &e).message))
         })?;
-        let mut config = parse(&path.display().to_string(), &text).map_err(|e| Error::usage(e.to_string()))?;
+        let mut config = parse(&path.display().to_string(), &text).map_err(|mistakes| {
+            // One line each, as stretch prints every error.
+            let lines: Vec<String> = mistakes.0.iter().map(ToString::to_string).collect();
+            Error::usage(lines.join("\nstretch: "))
+        })?;
         // A routine file named in the config is found beside it, wherever stretch runs.
         if let (Some(spec), Some(dir)) = (&mut config.routine, path.parent())
             && catalog::is_path(spec)

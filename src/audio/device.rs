@@ -7,7 +7,8 @@ use std::time::Duration;
 use super::alsa_device;
 use super::pulse;
 use super::track::Playhead;
-use crate::session::clock::Origin;
+use crate::clock::Origin;
+use crate::env::SoundServer;
 
 /// A track playing on a device.
 pub(crate) enum Playback {
@@ -25,10 +26,15 @@ pub(crate) const ALSA_PART: &str = "; ALSA: ";
 /// Starts `track` on `device` (the default output if `None`) and returns once
 /// its first sample is heard, with `origin` set to that instant. On failure,
 /// says why, and how to get sound, in a few words.
-pub(crate) fn play(track: Playhead, device: Option<&str>, origin: &Origin) -> Result<Playback, String> {
+pub(crate) fn play(
+    track: Playhead,
+    device: Option<&str>,
+    origin: &Origin,
+    server: &SoundServer,
+) -> Result<Playback, String> {
     #[cfg(feature = "alsa")]
     let fallback = track.clone();
-    let why = match pulse::open(track, device, origin) {
+    let why = match pulse::open(track, device, origin, server) {
         Ok(stream) => return Ok(Playback::Server(stream)),
         Err(why) => why,
     };
@@ -46,8 +52,8 @@ pub(crate) fn play(track: Playhead, device: Option<&str>, origin: &Origin) -> Re
 
 /// Whether sound can play here, and on which devices: the sound server's
 /// sinks (`name`, description), the default first.
-pub(crate) fn probe() -> Result<Vec<(String, String)>, String> {
-    let why = match pulse::sinks() {
+pub(crate) fn probe(server: &SoundServer) -> Result<Vec<(String, String)>, String> {
+    let why = match pulse::sinks(server) {
         Ok(sinks) => return Ok(sinks),
         Err(why) => why,
     };

@@ -16,7 +16,7 @@ pub(crate) mod wav;
 
 use std::time::Duration;
 
-use crate::session::runner::Transport;
+use crate::clock::Transport;
 
 /// Where the cues go during a session.
 pub(crate) enum Output {

@@ -12,7 +12,6 @@
 
 use std::ffi::CString;
 use std::io;
-use std::path::PathBuf;
 use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
@@ -29,7 +28,8 @@ use rodio::Source as _;
 use super::quiet::{self, Rest};
 use super::sounds::RATE;
 use super::track::Playhead;
-use crate::session::clock::Origin;
+use crate::clock::Origin;
+use crate::env::{NoSocket, SoundServer};
 
 /// Bytes per frame: one f32 sample (the track is mono).
 const FRAME: usize = 4;
@@ -246,6 +246,8 @@ struct Line {
     timing: Mutex<Timing>,
     origin: Origin,
     rests: Vec<Rest>,
+    /// Where the server listens, to connect again if it goes and comes back.
+    place: SoundServer,
 }
 
 /// The track playing on a stream of the sound server.
@@ -258,11 +260,21 @@ pub(crate) struct Stream {
 /// Connects to the sound server the environment names, with the user's
 /// cookie. Without one (a new account whose desktop runs PipeWire, which
 /// ignores it), a blank cookie of the right length, as libpulse sends.
-fn connect() -> Result<Client, String> {
-    let path = socket_path(|name| std::env::var_os(name))?;
-    let cookie = pulseaudio::cookie_path_from_env().and_then(|path| std::fs::read(path).ok());
+fn connect(place: &SoundServer) -> Result<Client, String> {
+    let path = match &place.socket {
+        Ok(path) => path,
+        Err(NoSocket::Remote(servers)) => {
+            return Err(format!(
+                "PULSE_SERVER={servers:?} names no local socket; stretch plays through one (unix:PATH)"
+            ));
+        }
+        Err(NoSocket::Unset) => {
+            return Err(format!("no sound server: XDG_RUNTIME_DIR is not set; set it to /run/user/$UID or {HOW}"));
+        }
+    };
+    let cookie = place.cookie.as_ref().and_then(|path| std::fs::read(path).ok());
     let cookie = cookie.filter(|c| c.len() == COOKIE).unwrap_or_else(|| vec![0; COOKIE]);
-    let socket = std::os::unix::net::UnixStream::connect(&path)
+    let socket = std::os::unix::net::UnixStream::connect(path)
         .map_err(|e| format!("no sound server at {} ({}); {}", path.display(), crate::error::io_cause(&e), HOW))?;
     // The greeting is read and written blocking: bounded, like every request.
     for set in [std::os::unix::net::UnixStream::set_read_timeout, std::os::unix::net::UnixStream::set_write_timeout] {
@@ -279,33 +291,6 @@ fn connect() -> Result<Client, String> {
     })
 }
 
-/// Where the sound server listens, as libpulse finds it: the first of
-/// `$PULSE_SERVER`'s servers (`unix:PATH` or a path; a network server is
-/// refused by name), else `$PULSE_RUNTIME_PATH/native`, else
-/// `$XDG_RUNTIME_DIR/pulse/native`.
-fn socket_path(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> Result<PathBuf, String> {
-    let var = |name| env(name).filter(|v| !v.is_empty());
-    if let Some(servers) = var("PULSE_SERVER") {
-        let servers = servers.to_string_lossy().into_owned();
-        let first = servers.split_whitespace().next().unwrap_or_default();
-        // `{machine-id}` limits a server to one machine: this one, here.
-        let first = first.rsplit_once('}').map_or(first, |(_, server)| server);
-        let path = first.strip_prefix("unix:").unwrap_or(first);
-        return if path.starts_with('/') {
-            Ok(PathBuf::from(path))
-        } else {
-            Err(format!("PULSE_SERVER={servers:?} names no local socket; stretch plays through one (unix:PATH)"))
-        };
-    }
-    if let Some(dir) = var("PULSE_RUNTIME_PATH") {
-        return Ok(PathBuf::from(dir).join("native"));
-    }
-    match var("XDG_RUNTIME_DIR") {
-        Some(dir) => Ok(PathBuf::from(dir).join("pulse/native")),
-        None => Err(format!("no sound server: XDG_RUNTIME_DIR is not set; set it to /run/user/$UID or {HOW}")),
-    }
-}
-
 /// How to get sound when no server answers.
 const HOW: &str = if cfg!(feature = "alsa") {
     "start PulseAudio or PipeWire"
@@ -317,8 +302,8 @@ const HOW: &str = if cfg!(feature = "alsa") {
 const COOKIE: usize = 256;
 
 /// The sinks the server offers: `(name, description)`, the default first.
-pub(crate) fn sinks() -> Result<Vec<(String, String)>, String> {
-    let client = connect()?;
+pub(crate) fn sinks(place: &SoundServer) -> Result<Vec<(String, String)>, String> {
+    let client = connect(place)?;
     let default = within(client.server_info()).ok().and_then(|i| i.default_sink_name);
     let mut sinks: Vec<(String, String)> = within(client.list_sinks())
         .map_err(|e| describe(&e))?
@@ -338,8 +323,13 @@ pub(crate) fn sinks() -> Result<Vec<(String, String)>, String> {
 /// Opens a stream on `device` (a sink's name; the server's default if `None`),
 /// starts it, and returns once the track's first sample is heard, with
 /// `origin` set to that instant.
-pub(crate) fn open(track: Playhead, device: Option<&str>, origin: &Origin) -> Result<Stream, String> {
-    let client = connect()?;
+pub(crate) fn open(
+    track: Playhead,
+    device: Option<&str>,
+    origin: &Origin,
+    place: &SoundServer,
+) -> Result<Stream, String> {
+    let client = connect(place)?;
     let no_sink =
         || format!("the sound server has no sink named {:?}; `stretch doctor` lists them", device.unwrap_or(DEFAULT));
     let sink = match device {
@@ -368,7 +358,7 @@ pub(crate) fn open(track: Playhead, device: Option<&str>, origin: &Origin) -> Re
         check: now + KEEP_TIME,
         outages: Vec::new(),
     };
-    let line = Line { server, feed, timing: Mutex::new(timing), origin: origin.clone(), rests };
+    let line = Line { server, feed, timing: Mutex::new(timing), origin: origin.clone(), rests, place: place.clone() };
     let mut out = Stream { line: Arc::new(line), keeper: None };
     {
         let mut timing = out.line.lock_timing();
@@ -451,7 +441,7 @@ impl Line {
         };
         let stream = match open(timing) {
             Err(ClientError::Disconnected | ClientError::Io(_)) => {
-                timing.client = connect().map_err(|_| ClientError::Disconnected)?;
+                timing.client = connect(&self.place).map_err(|_| ClientError::Disconnected)?;
                 open(timing)?
             }
             Err(ClientError::ServerError(protocol::PulseError::NoEntity))
@@ -799,28 +789,5 @@ fn describe(err: &ClientError) -> String {
         ClientError::ServerUnavailable | ClientError::Io(_) => format!("the sound server has gone; {HOW}"),
         ClientError::ServerError(e) => format!("the sound server refused: {e:?}"),
         e => format!("the sound server failed: {e}"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn path(vars: &[(&str, &str)]) -> Result<PathBuf, String> {
-        socket_path(|name| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.into()))
-    }
-
-    #[test]
-    fn the_socket_is_found_as_libpulse_finds_it() {
-        let run = ("XDG_RUNTIME_DIR", "/run/user/1000");
-        assert_eq!(path(&[run]), Ok("/run/user/1000/pulse/native".into()));
-        assert_eq!(path(&[run, ("PULSE_RUNTIME_PATH", "/tmp/p")]), Ok("/tmp/p/native".into()));
-        for server in ["unix:/tmp/s", "/tmp/s", "{0123abcd}unix:/tmp/s tcp:elsewhere"] {
-            assert_eq!(path(&[run, ("PULSE_SERVER", server)]), Ok("/tmp/s".into()), "{server}");
-        }
-        let remote = path(&[run, ("PULSE_SERVER", "tcp:speaker.local")]).unwrap_err();
-        assert!(remote.contains("\"tcp:speaker.local\" names no local socket"), "{remote}");
-        assert!(path(&[]).unwrap_err().contains("XDG_RUNTIME_DIR is not set"));
-        assert_eq!(path(&[run, ("PULSE_SERVER", "")]), Ok("/run/user/1000/pulse/native".into()), "empty is unset");
     }
 }

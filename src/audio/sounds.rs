@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use crate::session::timeline::{CueSound, PhaseKind, Timeline};
+use crate::routine::timeline::{CueSound, PhaseKind, Timeline};
 
 use super::clip::Clip;
 use super::speech::{Speak, Unspoken};

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use rodio::source::SeekError;
 
-use crate::session::timeline::Timeline;
+use crate::routine::timeline::Timeline;
 
 use crate::env::Env;
 
@@ -219,7 +219,7 @@ mod tests {
     use super::*;
     use crate::audio::speech::Mute;
     use crate::routine::catalog;
-    use crate::session::timeline;
+    use crate::routine::timeline;
 
     fn render(timeline: &Timeline, set: SoundSet, volume: u8) -> Track {
         super::render(timeline, &sounds::cast(timeline, set, &Mute), volume)

@@ -9,7 +9,7 @@ use crate::error::{Error, Result, code};
 use crate::journal::{self, Cramp, Leg, Record, SCHEMA};
 use crate::paths::Paths;
 use crate::routine::catalog;
-use crate::session::timeline;
+use crate::routine::timeline;
 use crate::session::{self, Request};
 use crate::settings::{Config, Layer, Settings};
 use crate::term::look::ColorChoice;

@@ -31,7 +31,7 @@ enum Verdict {
 /// file as read: a mistake in it is a failed check, not the end of the others.
 pub(crate) fn run(config: Result<Config>, paths: &Paths, env: &Env) -> Result<u8> {
     // Tightened first, so the data dir and journal checks see the result.
-    let privacy = privacy(&paths.data_dir);
+    let privacy = privacy(paths);
     let device = configured_device(&config);
     let mut checks = vec![
         ("config file".to_string(), config_file(config, paths)),
@@ -291,7 +291,7 @@ fn configured_device(config: &Result<Config>) -> Option<String> {
 /// the fix for its cause: a server to start or a login to run from before
 /// speakers to connect.
 fn audio(configured: Option<String>, env: &Env) -> Verdict {
-    match device::probe() {
+    match device::probe(&env.sound_server()) {
         Ok(sinks) if sinks.is_empty() => Verdict::Fail("the sound server offers no output device".into()),
         Ok(sinks) if configured.as_ref().is_some_and(|d| !sinks.iter().any(|(name, _)| name == d)) => {
             let names: Vec<&str> = sinks.iter().map(|(name, _)| name.as_str()).collect();
@@ -315,9 +315,8 @@ fn audio(configured: Option<String>, env: &Env) -> Verdict {
 /// Why nothing plays and what to do, said once: a missing sound server
 /// names its own fix; speakers are the advice only when a server is there.
 fn no_sound(why: &str, env: &Env) -> String {
-    let (dir, server) = (env.runtime_dir.as_deref(), env.pulse_server.as_deref());
-    let said = crate::schedule::hearing::no_output(why, dir, server);
-    if crate::schedule::hearing::missing_server(dir, server).is_some() {
+    let said = crate::schedule::hearing::no_output(why, env);
+    if crate::schedule::hearing::missing_server(env).is_some() {
         format!("{said} (routines still run without sound)")
     } else {
         format!("{said}; connect speakers or headphones and unmute them (routines still run without sound)")
@@ -361,10 +360,11 @@ fn journal(path: &Path) -> Verdict {
 /// Tightens what stretch keeps in the data directory to private modes (0700
 /// for directories, 0600 for files), saying what it changed; what belongs to
 /// another user cannot be tightened and fails the check.
-fn privacy(dir: &Path) -> Verdict {
+fn privacy(place: &Paths) -> Verdict {
+    let dir = &place.data_dir;
     let backups = dir.join(crate::schedule::backup::BACKUPS);
     let mut paths = vec![dir.to_path_buf(), backups.clone()];
-    paths.extend(["journal.jsonl", "session.lock", "schedule.lock", invocation::LOG].map(|f| dir.join(f)));
+    paths.extend([place.journal(), place.session_lock(), place.schedule_lock(), place.schedule_log()]);
     paths.extend(std::fs::read_dir(&backups).into_iter().flatten().flatten().map(|e| e.path()));
     let (mut tightened, mut foreign) = (Vec::new(), Vec::new());
     for path in paths {

@@ -2,6 +2,8 @@
 //! JSON and CSV exports), `--check` of the journal, and the `add` and `import`
 //! actions. Reading the journal never changes it.
 
+#[cfg(test)]
+mod agree;
 pub(crate) mod entry;
 mod show;
 
@@ -13,8 +15,9 @@ use crate::cli::{LogAction, LogArgs};
 use crate::env::Env;
 use crate::error::{Error, Result, code};
 use crate::journal::ledger::{Entry, Ledger, Presence};
-use crate::journal::nights::{CrampSummary, Tally};
+use crate::journal::nights::CrampSummary;
 use crate::journal::range::Range;
+use crate::journal::tally::Tally;
 use crate::journal::{self, Problem, Stored};
 use crate::paths::Paths;
 use crate::settings::Settings;
@@ -47,7 +50,12 @@ pub(crate) fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths
     range.slots = settings.slots.value.clone();
     let path = paths.journal();
     let loaded = journal::load(&path)?;
-    let reading = loaded.reading();
+    // The views parse only what was appended since the last run; `--check`
+    // reads every line afresh.
+    let reading = match &env.cache_dir {
+        Some(dir) if !args.check => journal::cache::reading(&loaded, &journal::cache::file_for(dir, &path)),
+        _ => loaded.reading(),
+    };
     if args.check {
         return Ok(check(&path, &reading.records, &reading.problems, &now));
     }
@@ -59,7 +67,7 @@ pub(crate) fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths
     let missed: Vec<_> = if args.csv {
         Vec::new()
     } else {
-        crate::cmd::schedule::missed_runs(paths, env).into_iter().filter(|due| range.contains(due)).collect()
+        crate::schedule::missed::missed_runs(paths, env).into_iter().filter(|due| range.contains(due)).collect()
     };
     let mut text = render(args, &range, &reading.records, Look::of(Stream::Stdout, color, env).color);
     if args.json && !missed.is_empty() && text.ends_with("}\n") {

@@ -14,7 +14,7 @@ use crate::env::Env;
 use crate::error::{Error, Result, code};
 use crate::paths::Paths;
 use crate::schedule::check::{self, Verdict, cron_user};
-use crate::schedule::crontab::{CrontabProgram, ReadError, Unusable};
+use crate::schedule::crontab::CrontabProgram;
 use crate::schedule::guard::{self, Outcome};
 use crate::schedule::invocation::{self, FALLBACK, Form, Invocation, LOG};
 use crate::schedule::{self, BlockLine, Change, CrontabText, Days, Entry, runlog};
@@ -499,50 +499,6 @@ fn history(
         }
     }
     lines
-}
-
-/// How long a view (`stretch log`) waits for `crontab -l` before going on without it.
-const VIEW_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// The scheduled runs for the data dir of `paths` that were due and never
-/// started, as (when due, entry time); empty when the crontab cannot be read.
-pub(crate) fn missed_runs(paths: &Paths, env: &Env) -> Vec<DateTime<FixedOffset>> {
-    // Every entry of this version creates the log when it is added: without
-    // it nothing is scheduled here, and no `crontab` need run for `stretch log`.
-    if !paths.data_dir.join(LOG).exists() {
-        return Vec::new();
-    }
-    // A view waits on `crontab` only briefly, and says when it gave up.
-    let program = CrontabProgram::from_env(env);
-    let program = program.clone().with_timeout(program.timeout().min(VIEW_WAIT));
-    let text = match program.try_read() {
-        Ok(Some(text)) => text,
-        Err(ReadError::Unusable(Unusable::TimedOut(after))) => {
-            crate::errln!(
-                "stretch: warning: `crontab -l` did not answer within {} seconds, so runs the schedule missed are not shown",
-                after.as_secs_f32()
-            );
-            return Vec::new();
-        }
-        _ => return Vec::new(),
-    };
-    let Ok(now) = env.now() else { return Vec::new() };
-    let Ok(crontab) = CrontabText::parse(&text) else { return Vec::new() };
-    let Ok(data_dir) = absolute(&paths.data_dir) else { return Vec::new() };
-    let events = runlog::read(&paths.data_dir);
-    let mut missed: Vec<_> = crontab
-        .entries()
-        .filter_map(|e| match invocation::parse(e.command()) {
-            Some(form) if form.invocation().data_dir == data_dir => {
-                let added = DateTime::parse_from_rfc3339(form.added()?).ok()?;
-                Some(runlog::missed(&events, e.time, e.days, added, now))
-            }
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    missed.sort();
-    missed
 }
 
 /// `22:30  daily     --reps 2`: the time, the days and the routine options.

@@ -4,21 +4,18 @@
 use std::path::Path;
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset};
-
 use crate::audio::sounds::SoundSet;
 use crate::audio::{export, track};
 use crate::cli::TonightArgs;
 use crate::env::Env;
 use crate::error::{Error, Result, code};
-use crate::journal::ledger::Ledger;
 use crate::journal::marks::{self, Marked};
-use crate::journal::nights::{self, Tally};
-use crate::journal::tally::Rules;
+use crate::journal::nights;
+use crate::journal::tally::{Rules, done_tonight};
 use crate::journal::{self, AudioUsed, Record, Source};
 use crate::paths::Paths;
+use crate::routine::timeline::{self, Timeline};
 use crate::session::notify::{self, Answer};
-use crate::session::timeline::{self, Timeline};
 use crate::session::{Request, perform, perform_with};
 use crate::settings::Settings;
 use crate::term::look::ColorChoice;
@@ -29,16 +26,22 @@ pub(crate) fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, p
     let routine = settings.routine(paths.routine_dir().as_deref())?;
     let slot = settings.slot_index()?;
     let now = env.now()?;
+    let rules = Rules {
+        day_starts: settings.day_starts.value.naive(),
+        cramp_day_starts: settings.cramp_day_starts.value.naive(),
+        slots: &settings.slots.value,
+        routine: None,
+    };
     if args.check {
         // What `--skip-if-done` would do tonight, for `schedule add` and `doctor` to say.
         let done = match args.skip_if_done {
-            true => completed_tonight(&journal::read(&paths.journal())?.records, &now, settings, slot),
+            true => done_tonight(&journal::read(&paths.journal())?.records, &now, &rules, slot),
             false => None,
         };
         return check(&routine.name, settings, paths, env, done);
     }
     if args.skip_if_done
-        && let Some(done) = completed_tonight(&journal::read(&paths.journal())?.records, &now, settings, slot)
+        && let Some(done) = done_tonight(&journal::read(&paths.journal())?.records, &now, &rules, slot)
     {
         let why = match slot {
             Some(i) => format!(
@@ -148,7 +151,7 @@ pub(crate) fn logged(args: &TonightArgs, paths: &Paths, env: &Env, run: impl FnO
     let result = run();
     // The last session this run recorded (a confirmation may follow it).
     let records = journal::read(&journal).map(|r| r.records).unwrap_or_default();
-    let ledger = Ledger::of(&records);
+    let ledger = crate::journal::ledger::Ledger::of(&records);
     let after = records.iter().skip(before).rfind(|r| r.as_session().is_some());
     match (&result, after) {
         (Err(e), _) => note(paths, env, "failed", &e.message),
@@ -177,10 +180,7 @@ fn heard(audio: AudioUsed, env: &Env) -> String {
         AudioUsed::Bell => "heard: terminal bell".into(),
         AudioUsed::Off => "silent: sounds are off".into(),
         AudioUsed::Lost => "heard until the sound output went away".into(),
-        AudioUsed::None => format!(
-            "silent: {}",
-            crate::schedule::hearing::server(env.runtime_dir.as_deref(), env.pulse_server.as_deref())
-        ),
+        AudioUsed::None => format!("silent: {}", crate::schedule::hearing::server(env)),
     }
 }
 
@@ -201,7 +201,7 @@ fn check(
     settings: &Settings,
     paths: &Paths,
     env: &Env,
-    done: Option<DateTime<FixedOffset>>,
+    done: Option<chrono::DateTime<chrono::FixedOffset>>,
 ) -> Result<u8> {
     let dir = paths.create_data_dir()?;
     tempfile::tempfile_in(dir).map_err(|e| Error::io("write in", dir, &e))?;
@@ -218,7 +218,7 @@ fn check(
     let verdict = if settings.sounds.value == SoundSet::Off {
         Ok("nothing to hear: sounds are off".to_string())
     } else {
-        crate::schedule::hearing::probe(env.runtime_dir.as_deref(), env.pulse_server.as_deref())
+        crate::schedule::hearing::probe(env)
     };
     crate::term::output::line(&match verdict {
         Ok(how) => format!("heard: {how}"),
@@ -272,29 +272,4 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path, env: &
         ));
     }
     Ok(code::OK)
-}
-
-/// When tonight's stretch started, if a person attended one; with `slot`
-/// (one of the day's slots), only a stretch in that slot today. The one
-/// tally decides, as it does for `stretch log`. Unreadable journal lines are
-/// passed over: they cannot prove a session happened.
-pub(crate) fn completed_tonight(
-    records: &[Record],
-    now: &DateTime<FixedOffset>,
-    settings: &Settings,
-    slot: Option<usize>,
-) -> Option<DateTime<FixedOffset>> {
-    let day_starts = settings.day_starts.value.naive();
-    let rules = Rules {
-        day_starts,
-        cramp_day_starts: settings.cramp_day_starts.value.naive(),
-        slots: &settings.slots.value,
-        routine: None,
-    };
-    let tally = Tally::of(&Ledger::of(records), &rules);
-    let tonight = nights::night_of(now, day_starts);
-    match slot {
-        Some(index) => tally.slot_filled(tonight, index),
-        None => tally.stretched(tonight),
-    }
 }

@@ -14,8 +14,6 @@
 //! night has a completed session that started before it: an afternoon cramp
 //! before the evening's stretch does not.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, NaiveTime};
 
 #[cfg(test)]
@@ -99,107 +97,6 @@ impl Night {
     }
 }
 
-/// Sessions and cramps gathered by night ([`Tally::of`], the one tally);
-/// nights without any are absent.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Tally {
-    pub(super) nights: BTreeMap<NaiveDate, Night>,
-    /// The journal's first night (see [`Tally::of`]).
-    pub(super) first: Option<NaiveDate>,
-    /// When each filled slot's earliest stretch started, by day and slot.
-    pub(super) slot_done: BTreeMap<(NaiveDate, usize), DateTime<FixedOffset>>,
-}
-
-impl Tally {
-    /// Counts one session (not a relief) started `at`, on its night; `counts`
-    /// is [`counts`] of it: whether it makes the night a stretched night.
-    pub(super) fn add_session(
-        &mut self,
-        at: &DateTime<FixedOffset>,
-        counts: bool,
-        hold_ms: u64,
-        day_starts: NaiveTime,
-    ) {
-        let night = self.night_mut(night_of(at, day_starts));
-        if counts {
-            night.completed += 1;
-            night.first_completed = Some(night.first_completed.map_or(*at, |first| first.min(*at)));
-        } else {
-            night.partial += 1;
-        }
-        night.hold_ms = night.hold_ms.saturating_add(hold_ms);
-    }
-
-    /// Counts one session that played with nobody there, on its night.
-    pub(super) fn add_unattended(&mut self, at: &DateTime<FixedOffset>, day_starts: NaiveTime) {
-        self.night_mut(night_of(at, day_starts)).unattended += 1;
-    }
-
-    /// Counts one cramp that struck `at`, on the night it woke you from.
-    pub(super) fn add_cramp(&mut self, at: &DateTime<FixedOffset>, cramp_day_starts: NaiveTime) {
-        let night = self.night_mut(cramp_night_of(at, cramp_day_starts));
-        night.cramps += 1;
-        night.last_cramp = Some(night.last_cramp.map_or(*at, |last| last.max(*at)));
-    }
-
-    pub(super) fn night_mut(&mut self, date: NaiveDate) -> &mut Night {
-        self.nights.entry(date).or_insert_with(|| Night::empty(date))
-    }
-
-    /// The night on `date`, empty if nothing happened.
-    pub(crate) fn get(&self, date: NaiveDate) -> Night {
-        self.nights.get(&date).copied().unwrap_or(Night::empty(date))
-    }
-
-    /// The first and last nights with a session, if any.
-    pub(crate) fn span(&self) -> Option<(NaiveDate, NaiveDate)> {
-        Some((*self.nights.keys().next()?, *self.nights.keys().next_back()?))
-    }
-
-    /// Every night from `first` to `last` inclusive, oldest first, empty ones included.
-    pub(crate) fn between(&self, first: NaiveDate, last: NaiveDate) -> Vec<Night> {
-        first.iter_days().take_while(|d| *d <= last).map(|d| self.get(d)).collect()
-    }
-
-    /// Consecutive kept nights ending tonight if tonight is kept, else ending
-    /// last night; 0 if neither is kept.
-    pub(crate) fn current_streak(&self, tonight: NaiveDate) -> u32 {
-        let end = if self.get(tonight).kept() { tonight } else { tonight - Days::new(1) };
-        end.iter_days().rev().take_while(|d| self.get(*d).kept()).count() as u32
-    }
-
-    /// The most consecutive kept nights anywhere in the journal.
-    pub(crate) fn longest_streak(&self) -> u32 {
-        let (mut longest, mut run, mut previous) = (0, 0, None::<NaiveDate>);
-        for night in self.nights.values().filter(|n| n.kept()) {
-            run = if previous.and_then(|p| p.succ_opt()) == Some(night.night) { run + 1 } else { 1 };
-            longest = longest.max(run);
-            previous = Some(night.night);
-        }
-        longest
-    }
-
-    /// Kept nights in tonight's week (Monday to Sunday).
-    pub(crate) fn this_week(&self, tonight: NaiveDate) -> u32 {
-        let monday = week_start(tonight);
-        self.between(monday, monday + Days::new(6)).iter().filter(|n| n.kept()).count() as u32
-    }
-
-    /// The last `weeks` weeks up to `last`, one column per week (Monday
-    /// first); nights after `last` are `None`.
-    pub(crate) fn calendar(&self, last: NaiveDate, weeks: u64) -> Vec<[Option<Night>; 7]> {
-        let first = week_start(last) - Days::new(7 * weeks.saturating_sub(1));
-        (0..weeks)
-            .map(|week| {
-                std::array::from_fn(|day| {
-                    let date = first + Days::new(week * 7 + day as u64);
-                    (date <= last).then(|| self.get(date))
-                })
-            })
-            .collect()
-    }
-}
-
 /// How many nights had cramps, among nights after a completed stretch and
 /// nights without one. Counts only: what they mean is for the person to judge.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -253,7 +150,10 @@ mod tests {
     use chrono::{Duration, NaiveDateTime, TimeZone};
     use chrono_tz::{America::New_York, Europe::Berlin, Tz};
 
+    use std::collections::BTreeMap;
+
     use super::*;
+    use crate::journal::tally::Tally;
 
     /// The built-in day boundary, as the tally takes it.
     const DEFAULT_DAY_STARTS: NaiveTime = crate::settings::DEFAULT_DAY_STARTS.naive_const();
@@ -515,64 +415,5 @@ mod tests {
         assert_eq!(weeks[0][0].unwrap().night.weekday(), chrono::Weekday::Mon);
         assert!(weeks[15][3].unwrap().kept(), "Thursday 26");
         assert_eq!(weeks[15][4], None, "the future is blank");
-    }
-
-    mod streaks {
-        use proptest::prelude::*;
-
-        use super::*;
-
-        /// Night i of the model is 2026-01-01 + i; 0 none, 1 partial only, 2+ completed.
-        fn model_tally(days: &[u8]) -> Tally {
-            let mut nights = BTreeMap::new();
-            for (i, &kind) in days.iter().enumerate() {
-                let d = date("2026-01-01") + Days::new(i as u64);
-                match kind {
-                    0 => {}
-                    1 => {
-                        nights.insert(d, Night { partial: 1, ..Night::empty(d) });
-                    }
-                    n => {
-                        nights.insert(d, Night { completed: u32::from(n - 1), ..Night::empty(d) });
-                    }
-                }
-            }
-            Tally { nights, ..Tally::default() }
-        }
-
-        fn run_ending_at(kept: &[bool], end: usize) -> u32 {
-            kept[..=end].iter().rev().take_while(|k| **k).count() as u32
-        }
-
-        proptest! {
-            #[test]
-            fn streaks_match_a_day_by_day_count(days in prop::collection::vec(0u8..4, 1..120), tonight in 0usize..130) {
-                let t = model_tally(&days);
-                let kept: Vec<bool> = (0..=tonight.max(days.len())).map(|i| days.get(i).is_some_and(|k| *k >= 2)).collect();
-                let expected_current = match (kept[tonight], tonight) {
-                    (true, _) => run_ending_at(&kept, tonight),
-                    (false, 0) => 0,
-                    (false, _) => run_ending_at(&kept, tonight - 1),
-                };
-                let tonight_date = date("2026-01-01") + Days::new(tonight as u64);
-                prop_assert_eq!(t.current_streak(tonight_date), expected_current);
-                let expected_longest = (0..kept.len()).map(|i| run_ending_at(&kept, i)).max().unwrap_or(0);
-                prop_assert_eq!(t.longest_streak(), expected_longest);
-                prop_assert!(t.current_streak(tonight_date) <= t.longest_streak());
-            }
-
-            #[test]
-            fn partial_sessions_never_change_a_streak(days in prop::collection::vec(0u8..4, 1..60), extra in 0usize..60) {
-                let before = model_tally(&days);
-                let mut with_partial = days.clone();
-                if let Some(day) = with_partial.get_mut(extra) && *day == 0 {
-                    *day = 1;
-                }
-                let after = model_tally(&with_partial);
-                let tonight = date("2026-01-01") + Days::new(days.len() as u64);
-                prop_assert_eq!(before.longest_streak(), after.longest_streak());
-                prop_assert_eq!(before.current_streak(tonight), after.current_streak(tonight));
-            }
-        }
     }
 }

@@ -4,9 +4,10 @@
 
 use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveTime};
 
-use super::nights::{FIRST_NIGHT, Night, Tally, cramp_night_of, night_of};
+use super::nights::{FIRST_NIGHT, Night, cramp_night_of, night_of};
 use super::slots::Slot;
 use super::tally::Rules;
+use super::tally::Tally;
 use crate::error::{Error, Result};
 use crate::time::nights_ago::NightSpec;
 

@@ -71,9 +71,15 @@ pub(super) const BOM: &str = "\u{feff}";
 /// Parses journal bytes, line by line. A byte-order mark is passed over at
 /// the very start only; one further on is named in its line's problem.
 pub fn parse(bytes: &[u8]) -> Reading<Stored<'_>> {
-    let bytes = bytes.strip_prefix(BOM.as_bytes()).unwrap_or(bytes);
-    let mut reading = Reading { records: Vec::with_capacity(bytes.len() / 256), problems: Vec::new() };
-    for (line, number) in lines(bytes).zip(1..) {
+    parse_from(bytes.strip_prefix(BOM.as_bytes()).unwrap_or(bytes), 0, 1)
+}
+
+/// Parses the lines of `bytes` from the offset `start` (the start of a line),
+/// numbering them from `first_line`; each record's text borrows from `bytes`.
+pub(crate) fn parse_from(bytes: &[u8], start: usize, first_line: usize) -> Reading<Stored<'_>> {
+    let rest = &bytes[start.min(bytes.len())..];
+    let mut reading = Reading { records: Vec::with_capacity(rest.len() / 256), problems: Vec::new() };
+    for (line, number) in lines(rest).zip(first_line..) {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }

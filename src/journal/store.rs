@@ -19,7 +19,9 @@ pub(crate) struct Loaded {
     /// The bytes, a refused line left empty (keeping the line numbers).
     pub(crate) bytes: Vec<u8>,
     /// The lines refused for their length.
-    long: Vec<Problem>,
+    pub(super) long: Vec<Problem>,
+    /// The file's metadata when it was read (none for a missing journal).
+    pub(super) meta: Option<std::fs::Metadata>,
 }
 
 impl Loaded {
@@ -70,7 +72,8 @@ fn read_bytes_checked(path: &Path, own: bool) -> Result<Loaded> {
     // A shared lock waits out an append in progress, so its line is never
     // mistaken for a torn one.
     file.lock_shared().map_err(fail)?;
-    read_capped(file).map(|(bytes, long)| Loaded { bytes, long }).map_err(fail)
+    let meta = file.metadata().map_err(fail)?;
+    read_capped(file).map(|(bytes, long)| Loaded { bytes, long, meta: Some(meta) }).map_err(fail)
 }
 
 /// The journal's bytes, line by line, without its byte-order mark; a line over
@@ -191,7 +194,7 @@ fn read_locked(file: &mut File, path: &Path) -> Result<Loaded> {
     file.seek(SeekFrom::Start(0)).map_err(|e| Error::io("read the journal", path, &e))?;
     let clone = file.try_clone().map_err(|e| Error::io("read the journal", path, &e))?;
     let (bytes, long) = read_capped(clone).map_err(|e| Error::io("read the journal", path, &e))?;
-    Ok(Loaded { bytes, long })
+    Ok(Loaded { bytes, long, meta: None })
 }
 
 /// Opens the journal under an exclusive lock, lets `lines_for` decide which

@@ -12,8 +12,9 @@ use askama::Template;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use crate::journal::ledger::{Entry, Ledger};
-use crate::journal::nights::{CrampSummary, Tally, counts, cramp_night_of, night_of};
+use crate::journal::nights::{CrampSummary, counts, cramp_night_of, night_of};
 use crate::journal::range::Range;
+use crate::journal::tally::Tally;
 use crate::journal::weeks::{Week, weekly};
 use crate::journal::{Leg, Record};
 use crate::time::duration;

@@ -3,5 +3,6 @@
 
 pub(crate) mod catalog;
 mod format;
+pub(crate) mod timeline;
 
 pub use format::*;

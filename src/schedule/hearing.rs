@@ -2,15 +2,14 @@
 //! or, if not, why (where the user's sound server should be listening), said
 //! once, with the fix that matches the cause.
 
-use std::path::Path;
-
 use crate::audio::device;
+use crate::env::{Env, NoSocket};
 
 /// `Ok(how)` if the default output opens; `Err(why not)` with the fix.
-pub(crate) fn probe(runtime_dir: Option<&Path>, pulse_server: Option<&str>) -> Result<String, String> {
-    match device::probe() {
+pub(crate) fn probe(env: &Env) -> Result<String, String> {
+    match device::probe(&env.sound_server()) {
         Ok(_) => Ok("the default audio output opens".into()),
-        Err(why) => Err(no_output(&why, runtime_dir, pulse_server)),
+        Err(why) => Err(no_output(&why, env)),
     }
 }
 
@@ -18,47 +17,50 @@ pub(crate) fn probe(runtime_dir: Option<&Path>, pulse_server: Option<&str>) -> R
 /// missing server alone when there plainly is none (the device's own words
 /// would only say it again), else the device's words and what is at the
 /// server's place.
-pub(crate) fn no_output(why: &str, runtime_dir: Option<&Path>, pulse_server: Option<&str>) -> String {
-    match missing_server(runtime_dir, pulse_server) {
+pub(crate) fn no_output(why: &str, env: &Env) -> String {
+    match missing_server(env) {
         Some(cause) => match why.split_once(device::ALSA_PART) {
             Some((_, alsa)) => format!("no audio output: {cause}; ALSA: {alsa}"),
             None => format!("no audio output: {cause}"),
         },
-        None => format!("no audio output ({why}); {}", server(runtime_dir, pulse_server)),
+        None => format!("no audio output ({why}); {}", server(env)),
     }
 }
 
 /// Where the sound server should be, and what is missing there.
-pub(crate) fn server(runtime_dir: Option<&Path>, pulse_server: Option<&str>) -> String {
-    if let Some(server) = pulse_server {
-        return format!("PULSE_SERVER={server} names the sound server; check that it is running there");
-    }
-    missing_server(runtime_dir, None).unwrap_or_else(|| {
-        let socket = runtime_dir.map(|dir| dir.join("pulse/native")).unwrap_or_default();
-        format!("a sound server socket is at {}, but the output did not open through it", socket.display())
+pub(crate) fn server(env: &Env) -> String {
+    missing_server(env).unwrap_or_else(|| {
+        let socket = env.sound_server().socket.unwrap_or_default();
+        let named = if env.pulse_server.is_some() { " (PULSE_SERVER)" } else { "" };
+        format!("a sound server socket is at {}{named}, but the output did not open through it", socket.display())
     })
 }
 
 /// Why no sound server can be reached here, with the fix; `None` when its
-/// socket is there (or `PULSE_SERVER` names one elsewhere).
-pub(crate) fn missing_server(runtime_dir: Option<&Path>, pulse_server: Option<&str>) -> Option<String> {
-    if pulse_server.is_some() {
-        return None;
-    }
-    let Some(dir) = runtime_dir else {
-        return Some(
-            "XDG_RUNTIME_DIR is not set, so no sound server can be found; run it from your own login, \
-             or set XDG_RUNTIME_DIR=/run/user/$UID"
-                .into(),
-        );
+/// socket is there. The socket is the one the player connects to.
+pub(crate) fn missing_server(env: &Env) -> Option<String> {
+    let socket = match env.sound_server().socket {
+        Ok(socket) => socket,
+        Err(NoSocket::Remote(servers)) => {
+            return Some(format!(
+                "PULSE_SERVER={servers} names no local socket, and stretch plays through one: \
+                 set it to unix:PATH, or unset it"
+            ));
+        }
+        Err(NoSocket::Unset) => {
+            return Some(
+                "XDG_RUNTIME_DIR is not set, so no sound server can be found; run it from your own login, \
+                 or set XDG_RUNTIME_DIR=/run/user/$UID"
+                    .into(),
+            );
+        }
     };
-    if !dir.is_dir() {
+    if let Some(dir) = env.runtime_dir.as_deref().filter(|dir| socket.starts_with(dir) && !dir.is_dir()) {
         return Some(format!(
             "{} does not exist: it exists while you are logged in, or always with `loginctl enable-linger`",
             dir.display()
         ));
     }
-    let socket = dir.join("pulse/native");
     (!socket.exists()).then(|| {
         format!("no sound server listens at {}: start PulseAudio or PipeWire (its pulse server)", socket.display())
     })
@@ -72,23 +74,63 @@ mod tests {
     fn a_missing_server_is_said_once() {
         let dir = tempfile::tempdir().unwrap();
         let why = format!("no sound server at {}/pulse/native; start PulseAudio or PipeWire", dir.path().display());
-        let said = no_output(&why, Some(dir.path()), None);
+        let env = Env { runtime_dir: Some(dir.path().into()), ..Env::default() };
+        let said = no_output(&why, &env);
         assert_eq!(said.matches("pulse/native").count(), 1, "{said}");
         assert!(said.starts_with("no audio output: no sound server listens at "), "{said}");
-        let said = no_output(&format!("{why}{}device busy", device::ALSA_PART), Some(dir.path()), None);
+        let said = no_output(&format!("{why}{}device busy", device::ALSA_PART), &env);
         assert!(said.ends_with("; ALSA: device busy"), "{said}");
     }
 
     #[test]
     fn each_cause_has_its_own_fix() {
-        assert!(missing_server(None, None).unwrap().contains("set XDG_RUNTIME_DIR"));
-        assert!(missing_server(Some(Path::new("/nonexistent/run")), None).unwrap().contains("enable-linger"));
-        assert_eq!(missing_server(None, Some("tcp:host")), None);
+        let run = |dir: &str| Env { runtime_dir: Some(dir.into()), ..Env::default() };
+        assert!(missing_server(&Env::default()).unwrap().contains("set XDG_RUNTIME_DIR"));
+        assert!(missing_server(&run("/nonexistent/run")).unwrap().contains("enable-linger"));
+        let remote = Env { pulse_server: Some("tcp:host".into()), ..Env::default() };
+        assert!(missing_server(&remote).unwrap().starts_with("PULSE_SERVER=tcp:host names no local socket"));
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("pulse")).unwrap();
         std::fs::write(dir.path().join("pulse/native"), "").unwrap();
-        assert_eq!(missing_server(Some(dir.path()), None), None, "a server is there");
-        let said = no_output("the sound server refused", Some(dir.path()), None);
+        let env = run(dir.path().to_str().unwrap());
+        assert_eq!(missing_server(&env), None, "a server is there");
+        let said = no_output("the sound server refused", &env);
         assert!(said.starts_with("no audio output (the sound server refused); a sound server socket is at"), "{said}");
+    }
+}
+
+#[cfg(test)]
+mod agreement {
+    use super::*;
+
+    /// The place the player tried (its failure) and the place the checks name
+    /// agree, however the environment names it.
+    #[test]
+    fn the_player_and_the_checks_look_in_one_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |name: &str| dir.path().join(name);
+        std::fs::create_dir_all(at("run")).unwrap();
+        let cases = [
+            (Env { runtime_dir: Some(at("run")), ..Env::default() }, at("run/pulse/native")),
+            (
+                Env { runtime_dir: Some(at("run")), pulse_runtime_path: Some(at("rt")), ..Env::default() },
+                at("rt/native"),
+            ),
+            (
+                Env {
+                    runtime_dir: Some(at("run")),
+                    pulse_server: Some(format!("unix:{}", at("elsewhere").display())),
+                    ..Env::default()
+                },
+                at("elsewhere"),
+            ),
+        ];
+        for (env, socket) in cases {
+            let played = device::probe(&env.sound_server()).unwrap_err();
+            let checked = missing_server(&env).unwrap();
+            let named = format!("{}", socket.display());
+            assert!(played.contains(&format!("no sound server at {named} ")), "{played}");
+            assert!(checked.contains(&format!("no sound server listens at {named}:")), "{checked}");
+        }
     }
 }

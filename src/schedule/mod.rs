@@ -9,6 +9,7 @@ pub(crate) mod crontab;
 pub(crate) mod guard;
 pub(crate) mod hearing;
 pub(crate) mod invocation;
+pub(crate) mod missed;
 pub(crate) mod runlog;
 
 pub use block::*;

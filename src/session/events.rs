@@ -6,11 +6,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::clock::{Moment, Origin, StopReason};
 use crate::journal::Session;
 use crate::routine::Side;
-use crate::session::clock::{Origin, StopReason};
-use crate::session::runner::{Moment, Observer};
-use crate::session::timeline::{Phase, PhaseKind};
+use crate::routine::timeline::{Observer, Phase, PhaseKind};
 
 /// Writes events to a stream, one line each, flushed at once.
 pub(crate) struct JsonEvents<W: Write> {

@@ -14,15 +14,14 @@ pub(crate) struct SessionLock {
     _file: File,
 }
 
-/// Takes the session lock in `dir`, or fails with exit code 75 naming the holder.
-pub(crate) fn acquire(dir: &Path) -> Result<SessionLock> {
-    let path = dir.join("session.lock");
+/// Takes the session lock at `path`, or fails with exit code 75 naming the holder.
+pub(crate) fn acquire(path: &Path) -> Result<SessionLock> {
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     // Never through a link: the pid written below would land in its target.
     let mut file =
-        crate::files::open_no_follow(&path, &mut options).map_err(|e| Error::io("open the session lock", &path, &e))?;
+        crate::files::open_no_follow(path, &mut options).map_err(|e| Error::io("open the session lock", path, &e))?;
     match file.try_lock() {
         Ok(()) => {
             // Best effort: the pid only helps the message of a second session.
@@ -38,7 +37,7 @@ pub(crate) fn acquire(dir: &Path) -> Result<SessionLock> {
             };
             Err(Error::busy(format!("another session is running{holder}; wait for it to finish, or stop it first")))
         }
-        Err(std::fs::TryLockError::Error(e)) => Err(Error::io("lock", &path, &e)),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io("lock", path, &e)),
     }
 }
 
@@ -49,8 +48,8 @@ mod tests {
     #[test]
     fn a_second_holder_is_turned_away_with_the_first_ones_pid() {
         let dir = tempfile::tempdir().unwrap();
-        let first = acquire(dir.path()).unwrap();
-        let err = acquire(dir.path()).unwrap_err();
+        let first = acquire(&dir.path().join("session.lock")).unwrap();
+        let err = acquire(&dir.path().join("session.lock")).unwrap_err();
         assert_eq!(err.code, crate::error::code::BUSY);
         assert!(
             err.message.starts_with(&format!("another session is running (pid {})", std::process::id())),
@@ -58,6 +57,6 @@ mod tests {
             err.message
         );
         drop(first);
-        assert!(acquire(dir.path()).is_ok());
+        assert!(acquire(&dir.path().join("session.lock")).is_ok());
     }
 }

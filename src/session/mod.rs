@@ -2,14 +2,12 @@
 //! after `stretch cramp`): the lock, the cue track, the timer with its keys and
 //! signals, the display, and the journal record.
 
-pub(crate) mod clock;
 pub(crate) mod events;
 pub(crate) mod lock;
 pub(crate) mod notify;
 pub(crate) mod record;
 pub(crate) mod runner;
 pub(crate) mod signals;
-pub(crate) mod timeline;
 
 use std::path::Path;
 use std::sync::mpsc;
@@ -19,19 +17,19 @@ use chrono::Local;
 
 use crate::audio::sounds::SoundSet;
 use crate::audio::{Output, device, track};
+use crate::clock::{Clock, Moment, MonotonicClock, Origin, StopReason, Transport};
 use crate::env::Env;
 use crate::error::{Result, code};
 use crate::journal::AudioUsed;
 use crate::journal::{self, Record, Session, Source};
 use crate::paths::Paths;
+use crate::routine::timeline::{Cue, Observer, Phase, Timeline};
 use crate::term::display::{Human, Style, clock_face};
 use crate::term::look::{ColorChoice, Look, Stream};
 use crate::term::{keys, output};
-use clock::{Clock, MonotonicClock, Origin, StopReason};
 use events::JsonEvents;
 pub(crate) use record::run_session;
-use runner::{Moment, Observer, Outcome};
-use timeline::{Cue, Phase, Timeline};
+use runner::Outcome;
 
 /// A session to run, however it was asked for.
 pub(crate) struct Request {
@@ -83,11 +81,11 @@ pub(crate) fn perform_with(
     let timeline = &request.timeline;
     let journal = request.log.then(|| paths.journal());
     // One session at a time, logged or not: two would talk over each other.
-    let dir = paths.create_data_dir()?;
+    paths.create_data_dir()?;
     if let Some(journal) = &journal {
         journal::check_writable(journal)?;
     }
-    let _lock = lock::acquire(dir)?;
+    let _lock = lock::acquire(&paths.session_lock())?;
     let (controls, inbox) = mpsc::channel();
     if let Some(asking) = asking {
         asking.stop_with(controls.clone());
@@ -189,7 +187,7 @@ fn open_output(request: &Request, origin: &Origin, terminal: bool, env: &Env) ->
     }
     let track = track::for_routine(&request.timeline, request.sounds, request.volume, env);
     let sounding = track.sounding_until();
-    match device::play(track.play(), request.device.as_deref(), origin) {
+    match device::play(track.play(), request.device.as_deref(), origin, &env.sound_server()) {
         Ok(playback) => (Output::Device(playback), AudioUsed::Device, sounding),
         Err(why) => {
             let fallback = if terminal { "the terminal bell will ring instead" } else { "the routine runs silently" };
@@ -261,7 +259,7 @@ fn finish_audio(mut output: Output, clock: &mut MonotonicClock, timeline: &Timel
     if output.heard().is_none() {
         // A device that cannot say what is heard: wait by the system clock.
         match clock.wait_until(Some(timeline.length())) {
-            Some(_) => runner::Transport::stop(&mut output),
+            Some(_) => Transport::stop(&mut output),
             None => output.finish(),
         }
         return;
@@ -276,5 +274,5 @@ fn finish_audio(mut output: Output, clock: &mut MonotonicClock, timeline: &Timel
             break;
         }
     }
-    runner::Transport::stop(&mut output);
+    Transport::stop(&mut output);
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use zbus::blocking::{Connection, MessageIterator};
 
-use super::clock::{Control, StopReason};
+use crate::clock::{Control, StopReason};
 
 const NAME: &str = "org.freedesktop.Notifications";
 const PATH: &str = "/org/freedesktop/Notifications";

@@ -9,11 +9,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone};
 
+use crate::clock::{Clock, Transport};
 use crate::journal::AudioUsed;
 use crate::journal::{self, SCHEMA, Session, Source};
+use crate::routine::timeline::Observer;
 use crate::session::Request;
-use crate::session::clock::Clock;
-use crate::session::runner::{self, Observer, Outcome, Transport};
+use crate::session::runner::{self, Outcome};
 use crate::time::duration;
 
 /// Runs the session `request` asks for, from `now` (the wall-clock time the
@@ -79,11 +80,11 @@ mod tests {
     use super::*;
     use crate::audio::Output;
     use crate::audio::sounds::SoundSet;
+    use crate::clock::{Control, FakeClock, StopReason};
     use crate::journal::Source;
     use crate::routine::catalog;
-    use crate::session::clock::{Control, FakeClock, StopReason};
+    use crate::routine::timeline;
     use crate::session::events::JsonEvents;
-    use crate::session::timeline;
     use chrono::{DateTime, FixedOffset};
 
     fn secs(s: u64) -> Duration {

@@ -6,56 +6,8 @@
 
 use std::time::Duration;
 
-use crate::session::clock::{Clock, Control, StopReason};
-use crate::session::timeline::{Cue, Phase, PhaseKind, Timeline};
-
-/// A moment of the session: when it was planned and when it happened, both as
-/// offsets from the start of the routine on the monotonic clock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Moment {
-    /// The deadline (planned offset, moved by pauses and skips).
-    pub planned: Duration,
-    /// When the runner acted on it.
-    pub actual: Duration,
-}
-
-/// What watches the session: the display and the event stream.
-pub(crate) trait Observer {
-    /// A phase began.
-    fn phase(&mut self, phase: &Phase, at: Moment);
-    /// The routine stopped early, during `phase`.
-    fn stopped(&mut self, phase: &Phase, at: Moment, reason: StopReason);
-    /// Time to redraw within a phase, `left` before it ends (only if
-    /// [`Observer::redraw_every`] asks for it).
-    fn redraw(&mut self, _phase: &Phase, _left: Duration) {}
-    /// A cue's moment came (only if [`Observer::wants_cues`]).
-    fn cue(&mut self, _cue: &Cue) {}
-    /// The session was paused or resumed, in `phase`.
-    fn paused(&mut self, _phase: &Phase, _at: Moment, _paused: bool) {}
-    /// The rest of `phase` was skipped.
-    fn skipped(&mut self, _phase: &Phase, _at: Moment) {}
-    /// How often to call [`Observer::redraw`]; `None` for never. Each
-    /// redraw wakes the process, which otherwise sleeps to the next deadline.
-    fn redraw_every(&self) -> Option<Duration> {
-        None
-    }
-    /// Whether to wake for each cue.
-    fn wants_cues(&self) -> bool {
-        false
-    }
-}
-
-/// The audio player, driven in step with the timer.
-pub(crate) trait Transport {
-    /// Pause playback.
-    fn pause(&mut self);
-    /// Resume playback.
-    fn resume(&mut self);
-    /// Jump to an offset of the track.
-    fn seek(&mut self, offset: Duration);
-    /// Stop playback now.
-    fn stop(&mut self);
-}
+use crate::clock::{Clock, Control, Moment, StopReason, Transport};
+use crate::routine::timeline::{Observer, Phase, PhaseKind, Timeline};
 
 /// What the session did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -288,9 +240,9 @@ impl Walk<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::FakeClock;
     use crate::routine::catalog;
-    use crate::session::clock::FakeClock;
-    use crate::session::timeline;
+    use crate::routine::timeline::{self, Cue};
 
     fn secs(s: u64) -> Duration {
         Duration::from_secs(s)

@@ -15,8 +15,8 @@ use nix::sys::signal::{SigSet, Signal};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use signal_hook::iterator::Signals;
 
+use crate::clock::{Control, StopReason};
 use crate::error::{Error, Result};
-use crate::session::clock::{Control, StopReason};
 
 /// Blocks SIGTTOU and SIGTTIN in this thread and every thread it starts
 /// from now on (the key reader among them): call it before starting any.

@@ -232,7 +232,7 @@ macro_rules! settings {
         }
 
         /// The file's format, each value as written, before its check.
-        #[derive(Debug, ::serde::Deserialize)]
+        #[derive(Debug, Default, ::serde::Deserialize)]
         #[serde(deny_unknown_fields)]
         struct FileConfig {$($(
             $name: Option<$raw>,
@@ -269,15 +269,32 @@ macro_rules! settings {
             vec![$((stringify!($name), $crate::settings::define::text::<$t>(&$example, $text)),)*]
         }
 
-        /// Checks each value of the file, in the table's order.
-        fn check_file(at: &Place<'_>, raw: FileConfig) -> ::std::result::Result<Config, RoutineError> {
-            Ok(Config {
+        impl FileConfig {
+            /// Takes each value `other` gives.
+            fn merge(&mut self, other: FileConfig) {
+                $($(
+                    if let Some(value) = other.$name {
+                        let _: &Option<$raw> = &self.$name;
+                        self.$name = Some(value);
+                    }
+                )?)*
+            }
+        }
+
+        /// Checks each value of the file, in the table's order, collecting
+        /// every mistake into `mistakes`.
+        fn check_file(at: &Place<'_>, raw: FileConfig, mistakes: &mut Vec<RoutineError>) -> Config {
+            Config {
                 path: None,
                 routine_at: None,
                 $($(
-                    $name: $crate::settings::define::check::<$raw, $t>(at, stringify!($name), raw.$name, $check)?,
+                    $name: $crate::settings::define::check::<$raw, $t>(at, stringify!($name), raw.$name, $check)
+                        .unwrap_or_else(|mistake| {
+                            mistakes.push(mistake);
+                            None
+                        }),
                 )?)*
-            })
+            }
         }
 
         /// The settings in effect: flags over the config file over defaults.

@@ -2,9 +2,13 @@
 //! and each mistake located (`file:line:col`) with its fix. Which keys
 //! exist and how each is checked is the table's, in [`super`].
 
+use std::fmt;
 use std::time::Duration;
 
+use serde::Deserialize;
+use serde::de::IntoDeserializer;
 use toml::Spanned;
+use toml::de::{DeString, DeTable};
 
 use super::{Config, FileConfig, KEYS, check_file};
 use crate::audio::sounds::SoundSet;
@@ -12,32 +16,86 @@ use crate::journal::slots::Slot;
 use crate::routine::{FileDuration, RoutineError, limits};
 use crate::time::duration;
 
-/// Parses and checks a config file's text; `file` names it in errors.
-pub fn parse(file: &str, text: &str) -> std::result::Result<Config, RoutineError> {
+/// Every mistake in a config file, in the order they are written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mistakes(pub Vec<RoutineError>);
+
+impl fmt::Display for Mistakes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lines: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        f.write_str(&lines.join("\n"))
+    }
+}
+
+impl Mistakes {
+    /// The mistakes in the order of the file; one without a place last.
+    fn in_file_order(mut mistakes: Vec<RoutineError>) -> Self {
+        mistakes.sort_by_key(|m| m.at.unwrap_or((usize::MAX, usize::MAX)));
+        Mistakes(mistakes)
+    }
+}
+
+/// Parses and checks a config file's text; `file` names it in errors. Every
+/// mistake is reported, not only the first: a person fixes them in one go.
+pub fn parse(file: &str, text: &str) -> std::result::Result<Config, Mistakes> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let raw: FileConfig = toml::from_str(text).map_err(|e| explain(file, text, &e))?;
+    let (document, syntax) = DeTable::parse_recoverable(text);
+    if !syntax.is_empty() {
+        // What follows a slip of syntax cannot be trusted to mean anything.
+        return Err(Mistakes::in_file_order(syntax.iter().map(|e| explain(file, text, e)).collect()));
+    }
+    let mut raw = FileConfig::default();
+    let mut mistakes = Vec::new();
+    for (key, value) in document.into_inner() {
+        if !KEYS.contains(&key.get_ref().as_ref()) {
+            mistakes.push(unknown(file, text, &key));
+            continue;
+        }
+        // One key at a time, so that one wrong value does not hide the next.
+        let mut one = DeTable::new();
+        one.insert(key, value);
+        match FileConfig::deserialize(Spanned::new(0..text.len(), one).into_deserializer()) {
+            Ok(part) => raw.merge(part),
+            Err(e) => mistakes.push(explain(file, text, &e)),
+        }
+    }
     let routine_at = raw.routine.as_ref().map(|r| {
         let (line, col) = crate::routine::line_col(text, r.span().start);
         format!("{file}:{line}:{col}")
     });
-    Ok(Config { routine_at, ..check_file(&Place { file, text }, raw)? })
+    let config = check_file(&Place { file, text }, raw, &mut mistakes);
+    if !mistakes.is_empty() {
+        return Err(Mistakes::in_file_order(mistakes));
+    }
+    Ok(Config { routine_at, ..config })
 }
 
-/// toml's error, located, with the fix for the two commonest slips: a
-/// `[section]` (the file has none) and a misspelt key.
+/// A key the file cannot hold, with the likeliest fix: the file has no
+/// `[section]`, or the key is one slip from a real one.
+fn unknown(file: &str, text: &str, key: &Spanned<DeString<'_>>) -> RoutineError {
+    let name = key.get_ref();
+    let message = if text[..key.span().start].trim_end().ends_with('[') {
+        format!("unknown key {name}; the config file has no [sections]: write each key at the top")
+    } else if let Some(near) = KEYS.iter().find(|k| strsim_close(k, name)) {
+        format!("unknown key {name}; did you mean {near}? The keys are {}", KEYS.join(", "))
+    } else {
+        format!("unknown key {name}, expected one of {}", KEYS.join(", "))
+    };
+    RoutineError::at(file, text, Some(key.span()), message)
+}
+
+/// toml's error, located, in plain words: a value toml cannot read as
+/// sounds, or a key written twice, named.
 fn explain(file: &str, text: &str, e: &toml::de::Error) -> RoutineError {
     let mut error = RoutineError::from_toml(file, text, e);
-    let key = e.span().map(|span| &text[span]).unwrap_or_default();
+    let got = e.span().and_then(|span| text.get(span)).unwrap_or_default();
     if error.message.starts_with("sounds must be a word") {
         // toml cannot name the words when the value is not text at all.
         let names: Vec<&str> = <SoundSet as clap::ValueEnum>::value_variants().iter().map(|s| s.name()).collect();
-        error.message = format!("sounds must be one of {} (got {key})", names.join(", "));
-    } else if e.span().is_some_and(|span| text[..span.start].ends_with('[')) {
-        error.message += "; the config file has no [sections]: write each key at the top";
-    } else if error.message.starts_with("unknown key")
-        && let Some(near) = KEYS.iter().find(|k| strsim_close(k, key))
-    {
-        error.message = format!("unknown key {key}; did you mean {near}? The keys are {}", KEYS.join(", "));
+        error.message = format!("sounds must be one of {} (got {got})", names.join(", "));
+    } else if error.message.starts_with("duplicate key") {
+        let key = got.trim().trim_matches('"');
+        error.message = format!("{key} is set twice; keep one line for it");
     }
     error
 }
@@ -45,22 +103,7 @@ fn explain(file: &str, text: &str, e: &toml::de::Error) -> RoutineError {
 /// Whether two keys are one slip apart (a letter added, dropped, changed or
 /// two swapped), as in `volum` for `volume` or `hodl` for `hold`.
 pub(super) fn strsim_close(a: &str, b: &str) -> bool {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous + usize::from(ca != cb);
-            previous = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
-        }
-    }
-    let swapped = a.len() == b.len() && {
-        let differ: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
-        differ.len() == 2 && differ[1] == differ[0] + 1 && a[differ[0]] == b[differ[1]] && a[differ[1]] == b[differ[0]]
-    };
-    row[b.len()] <= 2.min(b.len() / 3 + 1) || swapped
+    strsim::osa_distance(a, b) <= 2.min(b.chars().count() / 3 + 1)
 }
 
 /// Checks values against their limits, pointing at them in the file.

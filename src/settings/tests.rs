@@ -164,7 +164,7 @@ fn an_unknown_routine_in_the_file_is_located_there() {
 #[test]
 fn a_routine_file_is_found_beside_the_config() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(FILE_NAME);
+    let path = dir.path().join(crate::paths::CONFIG_FILE);
     std::fs::write(&path, "routine = \"mine.toml\"\n").unwrap();
     let config = Config::load(None, Some(&path)).unwrap();
     assert_eq!(config.routine, Some(dir.path().join("mine.toml").display().to_string()));
@@ -175,7 +175,7 @@ fn a_routine_file_is_found_beside_the_config() {
 #[test]
 fn a_missing_default_file_is_no_config_but_a_missing_named_one_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
-    let absent = dir.path().join(FILE_NAME);
+    let absent = dir.path().join(crate::paths::CONFIG_FILE);
     assert_eq!(Config::load(None, Some(&absent)).unwrap(), Config::default());
     let err = Config::load(Some(&absent), None).unwrap_err();
     assert!(err.message.contains(&absent.display().to_string()) && err.message.contains("--config"), "{err}");
@@ -242,4 +242,28 @@ fn a_setting_left_unset_shows_the_routines_own_value_or_none() {
     assert_eq!(row("reps"), Setting { value: routine.reps.to_string(), layer: Layer::Routine });
     assert_eq!(row("device"), Setting { value: "-".into(), layer: Layer::Default });
     assert_eq!(row("slots").value, "morning 06:00-11:00, afternoon 11:00-17:00, evening 17:00-21:00, bedtime 21:00-");
+}
+
+#[test]
+fn every_mistake_is_reported_in_file_order() {
+    let text = "volume = 150\nholds = 5\nreps = -1\nsounds = \"loud\"\n";
+    let err = parse_err(text);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 4, "{err}");
+    assert!(lines[0].starts_with("c.toml:1:10: volume must be between 0 and 100"), "{err}");
+    assert!(lines[1].starts_with("c.toml:2:1: unknown key holds; did you mean hold?"), "{err}");
+    assert!(lines[2].starts_with("c.toml:3:8: reps must be between 1 and 20"), "{err}");
+    assert!(lines[3].starts_with("c.toml:4:10: sounds must be one of"), "{err}");
+}
+
+#[test]
+fn a_key_set_twice_is_named() {
+    let err = parse_err("volume = 30\nhold = 5\nvolume = 40\n");
+    assert_eq!(err, "c.toml:3:1: volume is set twice; keep one line for it");
+}
+
+#[test]
+fn a_slip_of_syntax_is_reported_alone() {
+    let err = parse_err("volume = 30\nhold = \n");
+    assert!(err.starts_with("c.toml:2:"), "{err}");
 }

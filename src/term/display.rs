@@ -7,9 +7,8 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::session::clock::StopReason;
-use crate::session::runner::{Moment, Observer};
-use crate::session::timeline::{Cue, Phase, PhaseKind};
+use crate::clock::{Moment, StopReason};
+use crate::routine::timeline::{Cue, Observer, Phase, PhaseKind};
 use crate::term::look::{Look, Stream};
 use crate::term::output;
 

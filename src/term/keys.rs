@@ -16,7 +16,7 @@ use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use signal_hook::SigId;
 use signal_hook::consts::SIGCONT;
 
-use crate::session::clock::{Control, StopReason};
+use crate::clock::{Control, StopReason};
 use crate::term::mode::{self as terminal, KeyMode};
 
 /// The line shown when keys are live.

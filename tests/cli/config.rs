@@ -205,3 +205,34 @@ fn max_volume_caps_what_a_flag_asks_for_and_config_shows_it() {
     let rows = settings(&s, &["--volume", "90"]);
     assert!(rows.contains(&("max_volume".into(), "20".into(), file.display().to_string())), "{rows:?}");
 }
+
+#[test]
+fn every_mistake_in_the_file_is_named_in_file_order_and_a_repeated_key_by_its_name() {
+    let s = Sandbox::new();
+    let file = write_config(&s, "volume = 150\nhold = \"15s\"\nvolum = 30\n");
+    let (code, stdout, stderr) = s.run(s.cmd(&["config"]));
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    let at = |place: &str| format!("stretch: {}:{place}: ", file.display());
+    assert!(lines[0].starts_with(&format!("{}volume must be between 0 and 100", at("1:10"))), "{stderr}");
+    assert!(lines[1].starts_with(&format!("{}unknown key volum; did you mean volume?", at("3:1"))), "{stderr}");
+
+    write_config(&s, "hold = 5\nhold = 6\n");
+    let (code, _, stderr) = s.run(s.cmd(&["config"]));
+    assert_eq!(code, 2);
+    assert_eq!(stderr, format!("{}hold is set twice; keep one line for it\n", at("2:1")));
+}
+
+#[test]
+fn config_shows_the_days_slots() {
+    let s = Sandbox::new();
+    let rows = settings(&s, &[]);
+    assert_eq!(
+        row(&rows, "slots"),
+        ("morning 06:00-11:00, afternoon 11:00-17:00, evening 17:00-21:00, bedtime 21:00-", "default")
+    );
+    let file = write_config(&s, "[slots]\nwake = \"06:30-09:00\"\nnight = \"22:00-\"\n");
+    let rows = settings(&s, &[]);
+    assert_eq!(row(&rows, "slots"), ("night 22:00-, wake 06:30-09:00", file.to_str().unwrap()), "by name");
+}

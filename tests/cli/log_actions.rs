@@ -83,6 +83,40 @@ fn adding_a_session_already_recorded_warns_and_adds_nothing() {
 }
 
 #[test]
+fn the_same_session_added_six_times_at_once_is_stored_once() {
+    for _ in 0..5 {
+        let s = Sandbox::new();
+        std::fs::create_dir_all(s.data()).unwrap();
+        let children: Vec<_> =
+            (0..6).map(|_| crate::support::spawn(s.log(NOW, "Europe/Berlin", &["add", "--at", "22:30"]))).collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        }
+        assert_eq!(s.records().len(), 1, "the repeat is looked for under the journal's lock");
+    }
+}
+
+#[test]
+fn the_same_id_in_another_spelling_counts_once_and_check_calls_it_a_repeat() {
+    let s = Sandbox::new();
+    let line = session_line("ab", "2026-11-25T22:00:00+00:00", true);
+    let respelled = line.replacen("\"id\":\"ab\"", "\"id\": \"a\\u0062\"", 1).replace(",\"", ", \"");
+    assert_ne!(line, respelled);
+    s.write_journal(&[line, respelled]);
+    let (_, json, _) = s.run(s.log(NOW, "UTC", &["--json"]));
+    let log: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(log["sessions"].as_array().unwrap().len(), 1, "{json}");
+    let night = log["nights"].as_array().unwrap().iter().find(|n| n["night"] == "2026-11-25").unwrap();
+    assert_eq!(night["completed"], 1, "{json}");
+    let (_, csv, _) = s.run(s.log(NOW, "UTC", &["--csv"]));
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    let (code, _, stderr) = s.run(s.log(NOW, "UTC", &["--check"]));
+    assert_eq!(code, 1);
+    assert!(stderr.contains(":2: id used before, on line 1"), "{stderr}");
+}
+
+#[test]
 fn csv_rows_are_in_time_order_whatever_the_journal_order() {
     let s = Sandbox::new();
     s.write_journal(&[

@@ -158,6 +158,17 @@ fn skip_stops_the_routine_and_records_it_skipped() {
     assert_eq!((all[0]["skipped"].as_bool(), all[0]["attended"].as_bool()), (Some(true), Some(false)));
     assert_eq!(all[0]["completed"].as_bool(), Some(false));
     assert_eq!(s.records().len(), 1, "no confirmation");
+    assert_eq!(answered_and_alone(&s), (1, 0), "a night the person answered is not a night it played alone");
+}
+
+/// Sessions answered and sessions played alone, over every night of `log --json`.
+fn answered_and_alone(s: &Sandbox) -> (u64, u64) {
+    let now = chrono::Local::now().to_rfc3339();
+    let (_, json, stderr) = s.run(s.log(&now, "UTC", &["--json"]));
+    let log: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|_| panic!("{json}{stderr}"));
+    let nights = log["nights"].as_array().unwrap();
+    let sum = |key: &str| nights.iter().map(|n| n[key].as_u64().unwrap()).sum();
+    (sum("answered"), sum("unattended"))
 }
 
 #[test]
@@ -178,6 +189,8 @@ fn snooze_stops_the_routine_and_plays_it_again_later() {
     assert!(all.iter().all(|r| r["skipped"].as_bool() == Some(true)), "{all:?}");
     assert!(server.calls.lock().unwrap().len() >= 2, "a new notification each time");
     assert!(schedule_log(&s).contains("answered: snooze"));
+    let (answered, alone) = answered_and_alone(&s);
+    assert_eq!((answered, alone), (all.len() as u64, 0), "each snooze was answered, none played alone");
 }
 
 #[test]

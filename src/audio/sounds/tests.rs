@@ -3,7 +3,7 @@ use crate::audio::clip::decode_all;
 use crate::audio::loudness;
 use crate::audio::speech::Mute;
 use crate::routine::catalog;
-use crate::session::timeline::{self, Timeline};
+use crate::routine::timeline::{self, Timeline};
 
 fn embedded() -> impl Iterator<Item = &'static [u8]> {
     VOICE.iter().map(|(_, b)| *b).chain([READY, HOLD, RELEASE, TICK, FINISH])

@@ -12,7 +12,7 @@ use crate::journal::marks::{self, Marked};
 use crate::journal::nights::night_of;
 use crate::journal::{self, Record, SCHEMA, Session, Source};
 use crate::paths::Paths;
-use crate::session::timeline;
+use crate::routine::timeline;
 use crate::settings::Settings;
 use crate::term::visible::visible;
 use crate::time::duration;

@@ -368,7 +368,7 @@ mod tests {
 
     #[test]
     fn the_colored_view() {
-        let tally = crate::journal::nights::Tally::default();
+        let tally = crate::journal::tally::Tally::default();
         let last = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
         let mut calendar = tally.calendar(last, 3);
         let night = |days: u64, completed, partial| {
@@ -391,7 +391,7 @@ mod tests {
 
     #[test]
     fn the_plain_view_with_cramps_and_wide_counts() {
-        let tally = crate::journal::nights::Tally::default();
+        let tally = crate::journal::tally::Tally::default();
         let last = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
         let mut calendar = tally.calendar(last, 3);
         let night = |days: u64, completed, partial, cramps| {

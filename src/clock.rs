@@ -1,13 +1,39 @@
 //! Time for the runner: a monotonic clock that sleeps to absolute deadlines and
 //! wakes early for controls (Ctrl-C, keys), and a fake one for tests, built
 //! only for this crate's tests, so the program itself cannot run on a clock
-//! that does not tell the time.
+//! that does not tell the time. Beside it, the small types the runner shares
+//! with what it drives and what it tells (audio, display, signals): a
+//! [`Moment`], a [`Control`], a [`StopReason`], the [`Origin`] of the
+//! routine's time and the audio [`Transport`]. This module imports nothing of
+//! the program's own, so any layer may use it.
 
 #[cfg(test)]
 use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
+
+/// A moment of the session: when it was planned and when it happened, both as
+/// offsets from the start of the routine on the monotonic clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Moment {
+    /// The deadline (planned offset, moved by pauses and skips).
+    pub planned: Duration,
+    /// When the runner acted on it.
+    pub actual: Duration,
+}
+
+/// The audio player, driven in step with the timer.
+pub(crate) trait Transport {
+    /// Pause playback.
+    fn pause(&mut self);
+    /// Resume playback.
+    fn resume(&mut self);
+    /// Jump to an offset of the track.
+    fn seek(&mut self, offset: Duration);
+    /// Stop playback now.
+    fn stop(&mut self);
+}
 
 /// Why a routine stops before its end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

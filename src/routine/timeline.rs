@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::clock::{Moment, StopReason};
+
 use crate::routine::{Routine, Side};
 
 /// What the person is doing.
@@ -219,6 +221,32 @@ impl Plan {
                 self.cues.push(Cue { at, phase, sound: CueSound::Countdown(left) });
             }
         }
+    }
+}
+
+/// What watches the session: the display and the event stream.
+pub(crate) trait Observer {
+    /// A phase began.
+    fn phase(&mut self, phase: &Phase, at: Moment);
+    /// The routine stopped early, during `phase`.
+    fn stopped(&mut self, phase: &Phase, at: Moment, reason: StopReason);
+    /// Time to redraw within a phase, `left` before it ends (only if
+    /// [`Observer::redraw_every`] asks for it).
+    fn redraw(&mut self, _phase: &Phase, _left: Duration) {}
+    /// A cue's moment came (only if [`Observer::wants_cues`]).
+    fn cue(&mut self, _cue: &Cue) {}
+    /// The session was paused or resumed, in `phase`.
+    fn paused(&mut self, _phase: &Phase, _at: Moment, _paused: bool) {}
+    /// The rest of `phase` was skipped.
+    fn skipped(&mut self, _phase: &Phase, _at: Moment) {}
+    /// How often to call [`Observer::redraw`]; `None` for never. Each
+    /// redraw wakes the process, which otherwise sleeps to the next deadline.
+    fn redraw_every(&self) -> Option<Duration> {
+        None
+    }
+    /// Whether to wake for each cue.
+    fn wants_cues(&self) -> bool {
+        false
     }
 }
 
