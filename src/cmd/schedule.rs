@@ -3,8 +3,7 @@
 //! is run in check mode, as cron would run it, before it is written; the old
 //! crontab is saved before each change, and what was installed is read back.
 
-use std::cell::RefCell;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset};
@@ -13,10 +12,11 @@ use crate::cli::{ScheduleAction, ScheduleRemove, ScheduleTimes};
 use crate::env::Env;
 use crate::error::{Error, Result, code};
 use crate::paths::Paths;
-use crate::schedule::check::{self, Verdict, cron_user};
+use crate::schedule::check::cron_user;
 use crate::schedule::crontab::CrontabProgram;
 use crate::schedule::guard::{self, Outcome};
 use crate::schedule::invocation::{self, FALLBACK, Form, Invocation, LOG};
+use crate::schedule::prove::Prover;
 use crate::schedule::{self, BlockLine, Change, CrontabText, Days, Entry, runlog};
 use crate::settings::{Flags, Settings};
 use crate::time::of_day::TimeOfDay;
@@ -82,60 +82,6 @@ fn entry(time: TimeOfDay, days: Days, invocation: &Invocation, added: &str) -> R
         )));
     }
     Ok(Entry::new(time, days, &command))
-}
-
-/// Check-mode runs of entries, each line at most once per command: a change
-/// made again on a crontab someone wrote meanwhile proves nothing twice.
-struct Prover<'a> {
-    env: &'a Env,
-    proven: RefCell<HashSet<String>>,
-}
-
-impl<'a> Prover<'a> {
-    fn new(env: &'a Env) -> Prover<'a> {
-        Prover { env, proven: RefCell::default() }
-    }
-
-    /// Runs `invocation` in check mode as cron would: `Ok` if it runs (with a
-    /// warning if it would not be heard), `Err` if it would fail.
-    fn prove(&self, time: TimeOfDay, invocation: &Invocation) -> Result<()> {
-        let line = invocation.render_sh(true).map_err(Error::usage)?;
-        if self.proven.borrow().contains(&line) {
-            return Ok(());
-        }
-        let (home, logname) = cron_user(self.env)?;
-        // The check's own output is captured; the file that takes the real run's
-        // early errors must be writable, or sh runs nothing at all.
-        let fallback = Path::new(&invocation.fallback);
-        let writable = if fallback.exists() {
-            std::fs::OpenOptions::new().append(true).open(fallback).map(drop)
-        } else {
-            tempfile::tempfile_in(fallback.parent().unwrap_or(Path::new("/"))).map(drop)
-        };
-        writable.map_err(|e| {
-            Error::failure(format!(
-                "the entry at {time} could not write its errors to {} ({e}); make your home directory writable; nothing was changed",
-                fallback.display()
-            ))
-        })?;
-        match check::run(&line, &home, &logname) {
-            Verdict::Runs(heard, skip) => {
-                if let Err(why) = heard {
-                    warn_unheard(time, &why);
-                }
-                if let Some(done) = skip {
-                    crate::term::output::line(&format!("tonight: {time} will skip, {done} (--skip-if-done)"));
-                }
-            }
-            Verdict::Fails(why) => {
-                return Err(Error::failure(format!(
-                    "the entry at {time} would fail when cron runs it: {why}; fix that and add it again; nothing was changed"
-                )));
-            }
-        }
-        self.proven.borrow_mut().insert(line);
-        Ok(())
-    }
 }
 
 /// The entry's command for these settings: the environment that decides
@@ -327,10 +273,6 @@ fn kept(old: &Invocation, new: &Invocation, named: Named) -> Invocation {
         flags: invocation::merge_flags(&old.flags, &new.flags),
         ..new.clone()
     }
-}
-
-fn warn_unheard(time: TimeOfDay, why: &str) {
-    crate::errln!("stretch: warning: the entry at {time} will run but will not be heard: {why}");
 }
 
 /// Rewrites every entry of an earlier version in this version's form,
