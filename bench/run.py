@@ -122,6 +122,38 @@ def finish(proc, report):
     )
 
 
+def stacks(pid):
+    """Every thread's stack of the running process `pid` (the kernel's
+    `/proc/PID/task/*/stack` and `wchan`, then gdb's backtraces), logged
+    before a process that overran is killed, so a hang seen once under load
+    can be explained afterwards."""
+    lines = []
+    for task in sorted(Path(f"/proc/{pid}/task").glob("*")):
+        def read(name):
+            try:
+                return (task / name).read_text().strip()
+            except OSError as e:
+                return f"({e.strerror})"
+        lines.append(f"thread {task.name} ({read('comm')}) wchan {read('wchan')}")
+        lines.extend("    " + line for line in read("stack").splitlines())
+    try:
+        gdb = subprocess.run(["gdb", "-batch", "-p", str(pid), "-ex", "thread apply all bt"],
+                             capture_output=True, text=True, timeout=60)
+        lines.append(gdb.stdout.strip())
+    except (OSError, subprocess.TimeoutExpired) as e:
+        lines.append(f"(gdb: {e})")
+    text = "\n".join(lines)
+    log(f"threads of pid {pid}:\n{text}")
+    return text
+
+
+def kill_overrun(proc):
+    """Saves `proc`'s stacks, then kills it and waits for it."""
+    stacks(proc.pid)
+    proc.kill()
+    proc.wait()
+
+
 def spawn(argv, env, *, tty=False, window=None, timeout=120.0, end=None, quit=b"q"):
     """Runs `argv` to its end, its stdout on a pipe (or all of stdin, stdout
     and stderr on a pseudo-terminal with `tty`), timestamping each read on
@@ -148,6 +180,7 @@ def spawn(argv, env, *, tty=False, window=None, timeout=120.0, end=None, quit=b"
         if now > timeout and not killed:
             # Shown as exit code -9 in the report; the run goes on.
             log(f"{argv[0]} ran past {timeout} s: killed")
+            stacks(pid)
             os.kill(pid, signal.SIGKILL)
             killed = True
         if marks and now >= marks[0]:
@@ -282,8 +315,7 @@ class PulseServer:
         try:
             self.proc.wait(5)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+            kill_overrun(self.proc)
         self.log.close()
 
 
@@ -640,7 +672,11 @@ live display). Peak RSS is `ru_maxrss`.
             argv = [str(self.alsa_binary()), "tonight", "--json", *chime, *self.routine, "--no-log"]
             procs.append((raw, subprocess.Popen(argv, env=self.env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
         for raw, p in procs:
-            out, err = p.communicate(timeout=180)
+            try:
+                out, err = p.communicate(timeout=180)
+            except subprocess.TimeoutExpired:
+                kill_overrun(p)
+                raise
             if p.returncode != 0 or b"cannot play" in err:
                 raise RuntimeError(f"capture run failed ({p.returncode}): {err.decode(errors='replace')}")
             events = [json.loads(x) for x in out.decode().splitlines() if x.startswith("{")]

@@ -108,8 +108,7 @@ class Server:
             try:
                 p.wait(5)
             except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+                harness.kill_overrun(p)
 
 
 class PulseAudio(Server):

@@ -13,8 +13,10 @@
 # -3 dBFS, so a chime is as loud as the words and --volume means the same for
 # both, and fades in over 5 ms and out over 20 ms, so nothing clicks.
 #
-# Needs (Debian): apt-get install flite sox; pip install pyloudnorm numpy.
-# The versions that made the committed set are in sounds/README.md.
+# Needs: apt-get install sox; and, in a Python virtual environment on PATH,
+#   pip install -r sounds/requirements.txt
+# (hibari-tts, its onnxruntime, numpy and scipy, and pyloudnorm, pinned at the
+# versions that made the committed set; see sounds/README.md).
 set -euo pipefail
 # No dither: silence stays exactly zero, so onsets can be found sample-exact.
 sox() { command sox -D "$@"; }
@@ -27,8 +29,10 @@ trap 'rm -rf "$tmp"' EXIT
 
 slug() { tr 'A-Z' 'a-z' <<<"$1" | tr -c 'a-z0-9' '-' | sed -E 's/-+/-/g; s/^-//; s/-$//' | cut -c1-48 | sed -E 's/-$//'; }
 
-# The voice: see sounds/README.md for why this one.
-speak() { flite -voice kal16 -t "$1" -o "$2"; }
+# The voice: see sounds/README.md for why this one. The seed fixes the model's
+# noise, so the same machine makes the same bytes; src/audio/speech.rs speaks a
+# routine's own words with the same voice and seed.
+speak() { hibari --voice heart --seed 0 -o "$2" "$1" >/dev/null; }
 
 # Fades a 48 kHz WAV's ends, levels it as faded, and writes it as FLAC.
 finish() {
@@ -38,6 +42,16 @@ finish() {
   sox "$tmp/faded.wav" "$2" vol "${gain}dB"
 }
 
+# Like finish, for words: the levelled clip is rounded to 15 bits (a floor at
+# -90 dBFS, 67 dB under the speech), which keeps the embedded set a tenth smaller.
+finish_words() {
+  local gain
+  sox "$1" "$tmp/faded.wav" fade t 0.005 -0 0.02
+  gain=$(python3 level.py "$tmp/faded.wav")
+  python3 level.py "$tmp/faded.wav" --apply "$gain" "$tmp/levelled.wav"
+  sox "$tmp/levelled.wav" "$2"
+}
+
 rm -f voice/*.wav voice/*.flac chime/*.wav chime/*.flac
 : > voice/index.tsv
 while IFS= read -r phrase; do
@@ -45,7 +59,7 @@ while IFS= read -r phrase; do
   speak "$phrase" "$tmp/raw.wav"
   sox "$tmp/raw.wav" "${out[@]}" "$tmp/trimmed.wav" "${trim[@]}"
   file="$(slug "$phrase").flac"
-  finish "$tmp/trimmed.wav" "voice/$file"
+  finish_words "$tmp/trimmed.wav" "voice/$file"
   printf '%s\t%s\n' "$file" "$phrase" >> voice/index.tsv
 done < voice/phrases.txt
 

@@ -249,6 +249,10 @@ pub struct TonightArgs {
     #[arg(long)]
     pub no_log: bool,
 
+    /// A few words to keep with this session's record, shown by `stretch log` and the report
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+
     /// Print one JSON object per event on stdout (human output goes to stderr)
     #[arg(long)]
     pub json: bool,
@@ -440,6 +444,10 @@ pub struct LogArgs {
     #[arg(long, conflicts_with = "check")]
     pub csv: bool,
 
+    /// With --csv: one row per cramp instead (night, time, leg, severity, how long, note)
+    #[arg(long, requires = "csv")]
+    pub cramps: bool,
+
     /// Validate every line of the journal; exit 1 if anything is wrong
     #[arg(long)]
     pub check: bool,
@@ -518,6 +526,10 @@ pub struct LogAddArgs {
     /// Number of holds you did (per leg, for one-leg routines), 1-20 [default: the routine's]
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = limits::reps)]
     pub reps: Option<u32>,
+
+    /// A few words to keep with this session's record
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
 }
 
 /// Options of `stretch log import`.
@@ -573,6 +585,10 @@ pub struct CrampArgs {
     /// A few words to remember it by
     #[arg(long, value_name = "TEXT")]
     pub note: Option<String>,
+
+    /// How long it lasted: 30s, 5m, 1m30s; 1s-2h [default: not recorded, or asked on a terminal]
+    #[arg(long, value_name = "DUR", value_parser = limits::lasted)]
+    pub lasted: Option<std::time::Duration>,
 
     /// Guide me through relief now: pull the toes up, stand on the leg, massage
     #[arg(long)]

@@ -1,7 +1,7 @@
 //! The process environment, read once at start-up, so no command reads
 //! environment variables on its own.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Datelike, FixedOffset, Local};
 
@@ -67,6 +67,8 @@ pub struct Env {
     pub snooze: Option<std::time::Duration>,
     /// `PAGER` as set, even empty (which, as for git, means no pager).
     pub pager: Option<String>,
+    /// `PATH`: where the speech engine for a routine's own words is looked for.
+    pub search_path: Option<std::ffi::OsString>,
 }
 
 impl Env {
@@ -78,9 +80,11 @@ impl Env {
             config_dir: var("STRETCH_CONFIG_DIR").map(PathBuf::from),
             cache_dir: var("STRETCH_CACHE_DIR")
                 .map(PathBuf::from)
-                .or_else(|| dirs::cache_dir().map(|d| d.join("stretch"))),
-            platform_data_dir: dirs::data_dir(),
-            platform_config_dir: dirs::config_dir(),
+                .or_else(|| dirs::cache_dir().filter(|d| d.is_absolute()).map(|d| d.join("stretch"))),
+            // A relative HOME would put the journal under whatever directory
+            // stretch was started in: it counts as no HOME.
+            platform_data_dir: dirs::data_dir().filter(|d| d.is_absolute()),
+            platform_config_dir: dirs::config_dir().filter(|d| d.is_absolute()),
             no_color: var("NO_COLOR").is_some(),
             dumb_terminal: var("TERM").is_none_or(|t| t == "dumb"),
             now: var("STRETCH_NOW").map(|t| t.to_string_lossy().into_owned()),
@@ -88,7 +92,7 @@ impl Env {
             crontab_timeout: seconds(var("STRETCH_CRONTAB_TIMEOUT")),
             exe: std::env::current_exe().ok(),
             uid: nix::unistd::getuid().as_raw(),
-            home: var("HOME").map(PathBuf::from),
+            home: var("HOME").map(PathBuf::from).filter(|h| h.is_absolute()),
             logname: nix::unistd::User::from_uid(nix::unistd::getuid())
                 .ok()
                 .flatten()
@@ -104,6 +108,7 @@ impl Env {
             session_bus: var("DBUS_SESSION_BUS_ADDRESS").map(|v| v.to_string_lossy().into_owned()),
             snooze: seconds(var("STRETCH_SNOOZE")),
             pager: std::env::var_os("PAGER").map(|v| v.to_string_lossy().into_owned()),
+            search_path: var("PATH"),
         }
     }
 }
@@ -122,7 +127,7 @@ impl Env {
     /// back is ever written with it.
     pub fn now(&self) -> Result<DateTime<FixedOffset>> {
         let now = match &self.now {
-            None => Local::now().fixed_offset(),
+            None => wall_clock(std::time::SystemTime::now())?.fixed_offset(),
             Some(text) => DateTime::parse_from_rfc3339(text.trim())
                 .map_err(|e| {
                     Error::usage(format!(
@@ -132,9 +137,11 @@ impl Env {
                 .with_timezone(&Local)
                 .fixed_offset(),
         };
-        if !(2000..=9999).contains(&now.year()) {
+        // Through 9998 only: a session or a night that starts then still ends
+        // in a year the journal can hold (four digits), in any zone.
+        if !(2000..=9998).contains(&now.year()) {
             return Err(Error::failure(format!(
-                "the clock says {}, outside the years 2000-9999; set the system time (or STRETCH_NOW)",
+                "the clock says {}, outside the years 2000-9998; set the system time (or STRETCH_NOW)",
                 now.format("%Y-%m-%d %H:%M")
             )));
         }
@@ -142,9 +149,24 @@ impl Env {
     }
 }
 
+/// The wall clock's `now` in the local zone, or an error a person can act
+/// on: the clock library panics on a clock set before 1970.
+pub(crate) fn wall_clock(now: std::time::SystemTime) -> Result<DateTime<Local>> {
+    let wrong = |when: &str| {
+        Error::failure(format!("the system clock is set {when}; set the system time (or STRETCH_NOW) and try again"))
+    };
+    let since = now.duration_since(std::time::UNIX_EPOCH).map_err(|_| wrong("before 1970"))?;
+    let secs = i64::try_from(since.as_secs()).map_err(|_| wrong("too far ahead"))?;
+    let utc = DateTime::from_timestamp(secs, since.subsec_nanos()).ok_or_else(|| wrong("too far ahead"))?;
+    Ok(utc.with_timezone(&Local))
+}
+
 /// The largest time-zone file read: the biggest in the IANA database is a
 /// few kilobytes.
 const MAX_ZONE_FILE: u64 = 1 << 20;
+
+/// Where the clock library (chrono) looks for a relative `TZ`, in order.
+const ZONE_DIRS: [&str; 4] = ["/usr/share/zoneinfo", "/share/zoneinfo", "/etc/zoneinfo", "/usr/share/lib/zoneinfo"];
 
 impl Env {
     /// Why `TZ` cannot be used, if it names a file that is not a time-zone
@@ -153,8 +175,14 @@ impl Env {
     pub fn tz_problem(&self) -> Option<String> {
         let tz = self.tz.as_deref()?;
         let name = tz.strip_prefix(':').unwrap_or(tz);
-        let dir = std::env::var_os("TZDIR").map_or_else(|| PathBuf::from("/usr/share/zoneinfo"), PathBuf::from);
-        let path = if name.starts_with('/') { PathBuf::from(name) } else { dir.join(name) };
+        // The files the clock library opens, in its order (it reads no `TZDIR`).
+        let path = if tz == "localtime" {
+            PathBuf::from("/etc/localtime")
+        } else if name.starts_with('/') {
+            PathBuf::from(name)
+        } else {
+            ZONE_DIRS.iter().map(|dir| Path::new(dir).join(name)).find(|path| std::fs::metadata(path).is_ok())?
+        };
         // A name that is not a file is a rule like `UTC+3`, or unknown: the library falls back to UTC.
         let meta = std::fs::metadata(&path).ok()?;
         (!meta.is_file() || meta.len() > MAX_ZONE_FILE).then(|| {
@@ -178,6 +206,19 @@ mod tests {
         let env = Env { now: Some("tomorrow".into()), ..Env::default() };
         assert!(env.now().unwrap_err().message.starts_with("STRETCH_NOW=\"tomorrow\" is not a time"));
         let env = Env { now: Some("1970-01-01T00:00:00Z".into()), ..Env::default() };
-        assert!(env.now().unwrap_err().message.contains("outside the years 2000-9999"));
+        assert!(env.now().unwrap_err().message.contains("outside the years 2000-9998"));
+        // The last hours of 9999 are refused: a record begun then would end in 10000.
+        let env = Env { now: Some("9999-12-31T23:59:00-12:00".into()), ..Env::default() };
+        assert!(env.now().unwrap_err().message.contains("outside the years 2000-9998"));
+    }
+
+    #[test]
+    fn a_wall_clock_before_1970_is_an_error_not_a_panic() {
+        let before = std::time::UNIX_EPOCH - std::time::Duration::from_secs(86_400);
+        let err = wall_clock(before).unwrap_err();
+        assert!(err.message.contains("before 1970") && err.message.contains("set the system time"), "{}", err.message);
+        let far = std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::MAX / 2);
+        assert!(wall_clock(far).unwrap_err().message.contains("too far ahead"));
+        assert!(wall_clock(std::time::SystemTime::now()).is_ok());
     }
 }

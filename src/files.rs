@@ -24,6 +24,8 @@ pub(crate) fn open_no_follow(path: &Path, options: &mut OpenOptions) -> io::Resu
     options.custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK);
     let file = options.open(path).map_err(|e| match e.raw_os_error() {
         Some(nix::libc::ELOOP) => io::Error::other("it is a symbolic link; stretch does not follow links here"),
+        // Opening a FIFO to write without blocking fails so when nobody reads it.
+        Some(nix::libc::ENXIO) => io::Error::other("it is a FIFO or a device, not a regular file"),
         _ => e,
     })?;
     regular(&file.metadata()?)?;
@@ -67,6 +69,79 @@ pub(crate) fn read_text(path: &Path) -> io::Result<String> {
         return Err(io::Error::other(format!("it is larger than {MAX_TEXT_WORDS}, the limit for this file")));
     }
     String::from_utf8(bytes).map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "it is not UTF-8 text"))
+}
+
+/// Reads a whole regular file of at most `max` bytes (following links),
+/// refusing a larger one: a cookie or a cached clip, never `/dev/zero`.
+pub(crate) fn read_bytes(path: &Path, max: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    open_to_read(path)?.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(io::Error::other(format!("it is larger than {max} bytes, the limit for this file")));
+    }
+    Ok(bytes)
+}
+
+/// The last [`MAX_TEXT`] of a log that only grows (following links, only a
+/// regular file), from the first whole line in it; bytes that are not UTF-8
+/// are replaced, so a damaged line costs only itself.
+pub(crate) fn read_log(path: &Path) -> io::Result<String> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = open_to_read(path)?;
+    let len = file.metadata()?.len();
+    let cut = len > MAX_TEXT;
+    if cut {
+        file.seek(SeekFrom::Start(len - MAX_TEXT))?;
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_TEXT).read_to_end(&mut bytes)?;
+    let text = String::from_utf8_lossy(&bytes);
+    Ok(if cut { text.split_once('\n').map_or("", |(_, rest)| rest).to_string() } else { text.into_owned() })
+}
+
+/// Opens `path` to append one whole line at a time, creating it private
+/// (0600): never through a link, never a FIFO or device.
+pub(crate) fn open_append(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.append(true).create(true).mode(0o600);
+    open_no_follow(path, &mut options)
+}
+
+/// Opens `path` to be written from its start, creating it private (0600):
+/// an existing regular file is emptied only once it is known to be one, a
+/// link is refused rather than its target replaced, a FIFO or device is
+/// refused rather than waited on.
+pub(crate) fn create_private(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(false).mode(0o600);
+    let file = open_no_follow(path, &mut options)?;
+    file.set_len(0)?;
+    Ok(file)
+}
+
+/// How long a lock held by another process is waited for: far longer than any
+/// write of stretch's own holds it, short enough that a stuck holder costs a
+/// session its record on stderr rather than the night.
+pub(crate) const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Takes `file`'s exclusive lock, waiting at most `limit` for another holder.
+pub(crate) fn lock_within(file: &File, limit: std::time::Duration) -> io::Result<()> {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(()),
+            Err(std::fs::TryLockError::Error(e)) => return Err(e),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("another program has held its lock for {} s", limit.as_secs()),
+                ));
+            }
+        }
+    }
 }
 
 /// The effective user id, whose files stretch may use.
@@ -141,6 +216,21 @@ mod tests {
         std::os::unix::fs::symlink(&big, &link).unwrap();
         let err = open_no_follow(&link, OpenOptions::new().read(true)).unwrap_err();
         assert!(err.to_string().contains("symbolic link"), "{err}");
+    }
+
+    #[test]
+    fn a_lock_held_elsewhere_is_waited_for_a_bounded_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let holder = File::create(&path).unwrap();
+        holder.lock().unwrap();
+        let waiter = File::open(&path).unwrap();
+        let started = std::time::Instant::now();
+        let err = lock_within(&waiter, std::time::Duration::from_millis(100)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        drop(holder);
+        lock_within(&waiter, std::time::Duration::from_millis(100)).unwrap();
     }
 
     #[test]

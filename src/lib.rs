@@ -50,9 +50,14 @@ use crate::settings::{Config, Flags, Settings};
 /// Parses `args`, runs the command, prints any error once, and returns the exit code.
 pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> u8 {
     term::mode::restore_on_panic();
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
+            if let Some(text) = foreign_flag(&e, &args) {
+                crate::errprint!("stretch: {text}");
+                return code::USAGE;
+            }
             // One voice for every error: clap's start like stretch's own.
             let text = e.render().to_string();
             let text = text.strip_prefix("error: ").unwrap_or(&text);
@@ -65,7 +70,11 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> u8 {
             // --help and --version follow the one stdout policy: a full disk is an error.
             let styled = e.render();
             let color = std::io::IsTerminal::is_terminal(&std::io::stdout());
-            term::output::text(&if color { styled.ansi().to_string() } else { styled.to_string() });
+            if color {
+                term::output::painted(&styled.ansi().to_string());
+            } else {
+                term::output::text(&styled.to_string());
+            }
             return term::output::finish(code::OK);
         }
     };
@@ -100,6 +109,45 @@ fn stray_word_tip(e: &clap::Error) -> Option<String> {
         return None;
     };
     Some(format!("did you mean {flag} {word}?"))
+}
+
+/// For a flag that another command has (`stretch cramp --json`), a refusal
+/// that says this command has no such flag and which ones do, instead of
+/// clap's guess at a similar-looking flag of this command.
+fn foreign_flag(e: &clap::Error, args: &[OsString]) -> Option<String> {
+    use clap::CommandFactory;
+    use clap::error::{ContextKind, ContextValue};
+    if e.kind() != clap::error::ErrorKind::UnknownArgument {
+        return None;
+    }
+    let Some(ContextValue::String(word)) = e.get(ContextKind::InvalidArg) else { return None };
+    let long = word.strip_prefix("--")?.split('=').next()?;
+    let root = Cli::command();
+    let mut typed = &root;
+    let mut name = vec!["stretch".to_string()];
+    for arg in args.iter().skip(1).filter_map(|a| a.to_str()) {
+        if let Some(sub) = typed.find_subcommand(arg) {
+            name.push(sub.get_name().to_string());
+            typed = sub;
+        }
+    }
+    let mut owners = Vec::new();
+    let mut stack: Vec<(String, &clap::Command)> = vec![("stretch".to_string(), &root)];
+    while let Some((path, command)) = stack.pop() {
+        if command.get_arguments().any(|a| a.get_long() == Some(long) && !a.is_hide_set()) {
+            owners.push(path.clone());
+        }
+        stack.extend(command.get_subcommands().map(|sub| (format!("{path} {}", sub.get_name()), sub)));
+    }
+    if owners.is_empty() {
+        return None;
+    }
+    owners.sort();
+    let name = name.join(" ");
+    Some(format!(
+        "`{name}` has no --{long} option (it belongs to {})\n\nFor its options, try '{name} --help'.\n",
+        owners.join(", ")
+    ))
 }
 
 fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {

@@ -39,7 +39,8 @@ impl Paths {
             (None, None, Some(platform)) => platform.join("stretch"),
             (None, None, None) => {
                 return Err(Error::failure(
-                    "cannot tell where to keep the journal: HOME is not set; pass --data-dir DIR or set STRETCH_DATA_DIR",
+                    "cannot tell where to keep the journal: HOME is not set, or not an absolute path; \
+                     pass --data-dir DIR or set STRETCH_DATA_DIR",
                 ));
             }
         };

@@ -184,6 +184,12 @@ settings! {
         text: |d| duration::format(*d),
         example: Duration::from_secs(300) => "\"5m\"",
     }
+    /// Whose journal it is, written at the top of `stretch report`'s page.
+    name: String {
+        file: Spanned<String> => |at, key, raw| at.named(key, raw, "be the name to show on the report, or be left out"),
+        text: String::clone,
+        example: "Ada Lovelace".to_string() => "\"Ada Lovelace\"",
+    }
 }
 
 impl Config {

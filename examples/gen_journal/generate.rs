@@ -87,5 +87,6 @@ fn session(n: u64, started: chrono::DateTime<chrono::FixedOffset>, completed: bo
         cramp: None,
         attended: Some(true),
         skipped: false,
+        note: None,
     })
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use crate::routine::timeline::{CueSound, PhaseKind, Timeline};
 
 use super::clip::Clip;
-use super::speech::{Speak, Unspoken};
+use super::speech::{GET_MATCHING_VOICE, Speak, Spoken, Unspoken};
 
 /// The sample rate of every embedded sound and of the cue track.
 pub(crate) const RATE: u32 = 48_000;
@@ -33,7 +33,7 @@ const FINISH: &[u8] = include_bytes!("../../sounds/chime/finish.flac");
 const COUNTDOWN_ROOM: Duration = Duration::from_secs(1);
 
 /// How to get speech for a routine's own words, said once when none is installed.
-pub(crate) const GET_SPEECH: &str = "apt-get install flite";
+pub(crate) const GET_SPEECH: &str = "pipx install hibari-tts (the recorded voice), or apt-get install flite";
 
 /// Which sounds mark the cues; written in lower case in the config file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, clap::ValueEnum)]
@@ -72,7 +72,7 @@ impl Cast {
     /// Prints the notices on stderr, one line each.
     pub(crate) fn tell(&self) {
         for notice in &self.notices {
-            crate::errln!("stretch: {notice}");
+            crate::errln!("{}", crate::term::fit::for_stderr(&format!("stretch: {notice}")));
         }
     }
 }
@@ -85,6 +85,8 @@ impl Cast {
 pub(crate) fn cast(timeline: &Timeline, set: SoundSet, speaker: &dyn Speak) -> Cast {
     let mut cast = Cast::default();
     let mut no_engine = Vec::new();
+    // The engine that spoke some of the routine's own words in another voice than the recordings'.
+    let mut other_voice = None;
     // Until when the phase's opening sound plays: (phase, end).
     let mut opening = (usize::MAX, Duration::ZERO);
     for (i, cue) in timeline.cues.iter().enumerate() {
@@ -96,8 +98,14 @@ pub(crate) fn cast(timeline: &Timeline, set: SoundSet, speaker: &dyn Speak) -> C
             (SoundSet::Chime, CueSound::Countdown(_)) => Some(tick()),
             (SoundSet::Voice, CueSound::Countdown(n)) => Some(countdown(*n, countdown_room(timeline, i))),
             (SoundSet::Voice, CueSound::PhaseStart { kind, say: Some(text) }) => {
-                let spoken = match recorded(text).map(Ok).unwrap_or_else(|| speaker.say(text)) {
-                    Ok(clip) => Some(clip),
+                let spoken = match recorded(text)
+                    .map(|clip| Ok(Spoken { clip, other_voice: None }))
+                    .unwrap_or_else(|| speaker.say(text))
+                {
+                    Ok(Spoken { clip, other_voice: engine }) => {
+                        other_voice = other_voice.or(engine);
+                        Some(clip)
+                    }
                     Err(Unspoken::NoEngine) => {
                         if !no_engine.contains(&text.as_str()) {
                             no_engine.push(text.as_str());
@@ -117,6 +125,11 @@ pub(crate) fn cast(timeline: &Timeline, set: SoundSet, speaker: &dyn Speak) -> C
             opening = (cue.phase, cue.at + clip.length());
         }
         cast.clips.push(clip);
+    }
+    if let Some(engine) = other_voice {
+        cast.notices.push(format!(
+            "this routine's own words are spoken by {engine}, not in the recorded voice (for the same voice: {GET_MATCHING_VOICE})"
+        ));
     }
     if let Some(first) = no_engine.first() {
         cast.notices.push(format!(

@@ -3,7 +3,12 @@
 //! linked in), its output is brought to the embedded clips' rate and level,
 //! and the result is cached, keyed by engine, voice and text, so each phrase
 //! is synthesised once.
+//!
+//! The first choice is `hibari` with the voice and seed that made the
+//! recorded set, so a routine's own words sound like the rest of it; flite
+//! and espeak-ng are the fallbacks a Debian system already has.
 
+use std::ffi::{OsStr, OsString};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -12,6 +17,9 @@ use super::clip::Clip;
 use super::loudness;
 use super::sounds::RATE;
 use super::wav;
+
+/// How to get the voice of the recorded set for a routine's own words.
+pub(crate) const GET_MATCHING_VOICE: &str = "pipx install hibari-tts";
 
 /// Why words could not be spoken.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,10 +30,19 @@ pub(crate) enum Unspoken {
     Failed(String),
 }
 
+/// Words made into a clip, and by which engine.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Spoken {
+    /// The words at the embedded clips' rate and level.
+    pub clip: Clip,
+    /// Whether they are in the recorded set's voice; if not, the engine that spoke them.
+    pub other_voice: Option<&'static str>,
+}
+
 /// Something that turns words into a clip.
 pub(crate) trait Speak {
     /// The words as a clip at the embedded clips' rate and level.
-    fn say(&self, text: &str) -> Result<Clip, Unspoken>;
+    fn say(&self, text: &str) -> Result<Spoken, Unspoken>;
 }
 
 /// Speaks nothing: for callers with no words of their own to say.
@@ -34,26 +51,40 @@ pub(crate) struct Mute;
 
 #[cfg(test)]
 impl Speak for Mute {
-    fn say(&self, _: &str) -> Result<Clip, Unspoken> {
+    fn say(&self, _: &str) -> Result<Spoken, Unspoken> {
         Err(Unspoken::NoEngine)
     }
 }
 
 /// A speech program and the voice it speaks with.
 #[derive(Debug, Clone, Copy)]
-struct Engine {
-    program: &'static str,
-    voice: &'static str,
-    /// The arguments that read the text from `text` and write a WAV to `out`.
+pub(crate) struct Engine {
+    /// The program's name, looked up on the search path.
+    pub program: &'static str,
+    /// The voice, as the program names it.
+    pub voice: &'static str,
+    /// The arguments that read the text from `text` (also given on stdin)
+    /// and write a WAV to `out`.
     args: fn(voice: &str, text: &Path, out: &Path) -> Vec<String>,
 }
 
-/// The engines tried in turn: the one that made the built-in set first, so
-/// the routine's own words sound like the rest, then the common fallbacks.
+/// The engines tried in turn: the one that made the built-in set first, with
+/// its voice and seed (as `sounds/generate.sh` runs it), so the routine's own
+/// words sound like the rest; then the common fallbacks.
 const ENGINES: &[Engine] = &[
+    Engine { program: "hibari", voice: "heart", args: hibari },
     Engine { program: "flite", voice: "kal16", args: flite },
     Engine { program: "espeak-ng", voice: "en-gb+f3", args: espeak },
 ];
+
+/// The seed of hibari's noise: the same text makes the same speech.
+const SEED: &str = "0";
+
+/// hibari reads its text from stdin (`-`): text on its command line that
+/// began with a dash would be taken for an option.
+fn hibari(voice: &str, _: &Path, out: &Path) -> Vec<String> {
+    ["--voice", voice, "--seed", SEED, "-o", &out.to_string_lossy(), "-"].map(String::from).to_vec()
+}
 
 fn flite(voice: &str, text: &Path, out: &Path) -> Vec<String> {
     ["-voice", voice, "-f", &text.to_string_lossy(), "-o", &out.to_string_lossy()].map(String::from).to_vec()
@@ -63,29 +94,53 @@ fn espeak(voice: &str, text: &Path, out: &Path) -> Vec<String> {
     ["-v", voice, "-s", "135", "-f", &text.to_string_lossy(), "-w", &out.to_string_lossy()].map(String::from).to_vec()
 }
 
+/// The engine that will speak a routine's own words, found on `search_path`
+/// (the `PATH` stretch runs with), and where it is.
+pub(crate) fn engine(search_path: Option<&OsStr>) -> Option<(Engine, PathBuf)> {
+    ENGINES.iter().find_map(|e| locate(e.program, search_path).map(|path| (*e, path)))
+}
+
+/// Whether `engine` speaks in the recorded set's voice.
+pub(crate) fn matches_recordings(engine: &Engine) -> bool {
+    engine.program == ENGINES[0].program
+}
+
+/// The executable file `program` in the first directory of `search_path` that has one.
+fn locate(program: &str, search_path: Option<&OsStr>) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::split_paths(search_path?)
+        .map(|dir| dir.join(program))
+        .find(|path| std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0))
+}
+
 /// The installed speech engines, with a cache of what they said.
 #[derive(Debug, Clone)]
 pub(crate) struct Speaker {
     /// Where clips are kept (`<cache>/voice`); `None` keeps nothing.
     cache: Option<PathBuf>,
+    /// Where programs are looked for (`PATH`).
+    search_path: Option<OsString>,
 }
 
 impl Speaker {
     /// A speaker that caches under `cache_dir` (the user's cache directory
-    /// for stretch), or nowhere.
-    pub(crate) fn new(cache_dir: Option<&Path>) -> Self {
-        Speaker { cache: cache_dir.map(|d| d.join("voice")) }
+    /// for stretch), or nowhere, and finds engines on `search_path`.
+    pub(crate) fn new(cache_dir: Option<&Path>, search_path: Option<&OsStr>) -> Self {
+        Speaker { cache: cache_dir.map(|d| d.join("voice")), search_path: search_path.map(OsStr::to_os_string) }
     }
 
-    /// The clip for `text` by `engine`: from the cache, else synthesised and cached.
+    /// The clip for `text` by `engine`: from the cache, else synthesised and
+    /// cached; `NotFound` if neither cached nor installed.
     fn by(&self, engine: &Engine, text: &str) -> io::Result<Clip> {
         let cached = self.cache.as_ref().map(|dir| dir.join(format!("{:016x}.wav", key(engine, text))));
-        if let Some(bytes) = cached.as_ref().and_then(|path| std::fs::read(path).ok())
+        if let Some(bytes) = cached.as_ref().and_then(|path| crate::files::read_bytes(path, MAX_CLIP).ok())
             && let Ok((RATE, pcm)) = wav::pcm_mono_i16(&bytes)
         {
             return Ok(Clip::from_samples(&wav::samples_i16(pcm)));
         }
-        let samples = synthesise(engine, text)?;
+        let program = locate(engine.program, self.search_path.as_deref())
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, engine.program))?;
+        let samples = synthesise(engine, &program, text)?;
         if let Some(path) = &cached {
             // A cache that cannot be written only costs time on the next run.
             let _ = store(path, &samples);
@@ -95,10 +150,11 @@ impl Speaker {
 }
 
 impl Speak for Speaker {
-    fn say(&self, text: &str) -> Result<Clip, Unspoken> {
+    fn say(&self, text: &str) -> Result<Spoken, Unspoken> {
         for engine in ENGINES {
+            let other_voice = (!matches_recordings(engine)).then_some(engine.program);
             match self.by(engine, text) {
-                Ok(clip) if !clip.is_empty() => return Ok(clip),
+                Ok(clip) if !clip.is_empty() => return Ok(Spoken { clip, other_voice }),
                 Ok(_) => return Err(Unspoken::Failed(format!("{} made no sound", engine.program))),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(Unspoken::Failed(format!("{}: {e}", engine.program))),
@@ -108,11 +164,16 @@ impl Speak for Speaker {
     }
 }
 
+/// The largest cached clip read: minutes of speech, far beyond any cue.
+const MAX_CLIP: u64 = 16 * 1024 * 1024;
+
 /// A stable name for engine + voice + text (64-bit FNV-1a; the standard
 /// library's hasher may change between releases, which would orphan the cache).
+/// hibari's seed is part of its voice: another seed is other speech.
 fn key(engine: &Engine, text: &str) -> u64 {
+    let seed = if engine.program == "hibari" { SEED } else { "" };
     let mut hash = 0xcbf2_9ce4_8422_2325u64;
-    for part in ["v1", engine.program, engine.voice, text] {
+    for part in ["v1", engine.program, engine.voice, seed, text] {
         for &b in part.as_bytes().iter().chain(&[0]) {
             hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
         }
@@ -120,40 +181,55 @@ fn key(engine: &Engine, text: &str) -> u64 {
     hash
 }
 
-/// Runs the engine and shapes its output like the embedded clips.
-fn synthesise(engine: &Engine, text: &str) -> io::Result<Vec<i16>> {
+/// Runs the engine at `program` and shapes its output like the embedded clips.
+fn synthesise(engine: &Engine, program: &Path, text: &str) -> io::Result<Vec<i16>> {
     let dir = tempfile::tempdir()?;
     let (input, output) = (dir.path().join("text.txt"), dir.path().join("speech.wav"));
     std::fs::write(&input, text)?;
-    let done = Command::new(engine.program)
+    let done = Command::new(program)
         .args((engine.args)(engine.voice, &input, &output))
-        .stdin(Stdio::null())
+        .stdin(std::fs::File::open(&input)?)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .output()?;
     if !done.status.success() {
         let why = String::from_utf8_lossy(&done.stderr);
-        return Err(io::Error::other(format!("{}: {}", done.status, why.lines().next().unwrap_or("no message"))));
+        let last = why.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no message");
+        return Err(io::Error::other(format!("{}: {last}", done.status)));
     }
-    let bytes = std::fs::read(&output)?;
+    let bytes = crate::files::read_bytes(&output, MAX_CLIP)?;
     let (rate, pcm) = wav::pcm_mono_i16(&bytes).map_err(io::Error::other)?;
     let samples: Vec<f32> = wav::samples_i16(pcm).iter().map(|&s| f32::from(s) / 32768.0).collect();
     Ok(shape(&resample(&samples, rate)).into_iter().map(wav::to_i16).collect())
 }
 
-/// Linear interpolation to [`RATE`]: plain, but speech engines' rates are low
-/// and their output has little above 8 kHz to alias.
+/// Band-limited interpolation to [`RATE`] (a Lanczos-windowed sinc, cut off
+/// at the lower of the two Nyquist frequencies), so a 24 kHz voice gains no
+/// hiss of mirrored treble on its way up to 48 kHz.
 fn resample(samples: &[f32], rate: u32) -> Vec<f32> {
+    /// Input samples weighed on each side of an output sample.
+    const LOBES: f64 = 16.0;
     if rate == RATE || samples.is_empty() {
         return samples.to_vec();
     }
+    let step = f64::from(rate) / f64::from(RATE);
+    // Going down, the kernel widens so that nothing above the new Nyquist folds back.
+    let scale = step.max(1.0);
+    let reach = LOBES * scale;
+    let sinc = |x: f64| if x == 0.0 { 1.0 } else { (std::f64::consts::PI * x).sin() / (std::f64::consts::PI * x) };
     let len = samples.len() as u64 * u64::from(RATE) / u64::from(rate);
     (0..len)
         .map(|n| {
-            let x = n as f64 * f64::from(rate) / f64::from(RATE);
-            let (i, frac) = (x as usize, (x.fract()) as f32);
-            let next = samples.get(i + 1).copied().unwrap_or(0.0);
-            samples[i] * (1.0 - frac) + next * frac
+            let x = n as f64 * step;
+            let first = (x - reach).ceil().max(0.0) as usize;
+            let last = ((x + reach).floor() as usize).min(samples.len() - 1);
+            let sum: f64 = (first..=last)
+                .map(|k| {
+                    let d = (x - k as f64) / scale;
+                    f64::from(samples[k]) * sinc(d) * sinc(d / LOBES)
+                })
+                .sum();
+            (sum / scale) as f32
         })
         .collect()
 }
@@ -198,18 +274,31 @@ mod tests {
     #[test]
     fn the_key_depends_on_engine_voice_and_text() {
         let [a, b] = [ENGINES[0], ENGINES[1]];
+        assert_ne!(key(&a, "Hold."), key(&Engine { voice: "other", ..a }, "Hold."));
         assert_ne!(key(&a, "Hold."), key(&b, "Hold."));
         assert_ne!(key(&a, "Hold."), key(&a, "Hold"));
         assert_eq!(key(&a, "Hold."), key(&a, "Hold."));
     }
 
     #[test]
-    fn resampling_keeps_duration_and_shape() {
+    fn resampling_keeps_duration_and_every_original_sample() {
         let ramp: Vec<f32> = (0..160).map(|i| i as f32 / 160.0).collect();
         let up = resample(&ramp, 16_000);
         assert_eq!(up.len(), 480);
-        assert_eq!(up[3], ramp[1]);
-        assert!((up[4] - (ramp[1] + (ramp[2] - ramp[1]) / 3.0)).abs() < 1e-6);
+        for k in [0, 1, 80, 159] {
+            assert!((up[3 * k] - ramp[k]).abs() < 1e-6, "sample {k}");
+        }
+    }
+
+    #[test]
+    fn resampling_draws_a_tone_between_its_samples() {
+        let tone =
+            |rate: f64, n: usize| (0..n).map(move |i| (i as f64 * 2.0 * std::f64::consts::PI * 1000.0 / rate).sin());
+        let up = resample(&tone(24_000.0, 2400).map(|s| s as f32).collect::<Vec<_>>(), 24_000);
+        // Away from the ends, where the kernel runs out of samples.
+        let worst = up.iter().zip(tone(48_000.0, 4800)).skip(100).take(4600).map(|(&a, b)| (f64::from(a) - b).abs());
+        assert!(worst.fold(0.0, f64::max) < 1e-3);
+        // A linear blend misses by nearly one percent between samples here.
     }
 
     #[test]
@@ -227,10 +316,34 @@ mod tests {
     #[test]
     fn a_cached_clip_is_used_without_running_any_engine() {
         let dir = tempfile::tempdir().unwrap();
-        let speaker = Speaker::new(Some(dir.path()));
+        let speaker = Speaker::new(Some(dir.path()), None);
         let samples: Vec<i16> = (1..=4800).map(|i| (i % 100) as i16 + 1).collect();
         let path = dir.path().join("voice").join(format!("{:016x}.wav", key(&ENGINES[0], "Own words")));
         store(&path, &samples).unwrap();
         assert_eq!(speaker.by(&ENGINES[0], "Own words").unwrap().samples(), samples);
+        assert_eq!(speaker.by(&ENGINES[1], "Own words").unwrap_err().kind(), io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn engines_are_found_on_the_search_path_in_order_of_preference() {
+        use std::os::unix::fs::PermissionsExt;
+        let [first, second] = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+        let install = |dir: &Path, program: &str, mode: u32| {
+            let path = dir.join(program);
+            std::fs::write(&path, "#!/bin/sh\n").unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        };
+        let path = std::env::join_paths([first.path(), second.path()]).unwrap();
+        assert!(engine(Some(&path)).is_none());
+        assert!(engine(None).is_none());
+        install(second.path(), "espeak-ng", 0o755);
+        install(first.path(), "hibari", 0o644);
+        let (found, at) = engine(Some(&path)).unwrap();
+        assert_eq!((found.program, at), ("espeak-ng", second.path().join("espeak-ng")), "not executable: passed over");
+        assert!(!matches_recordings(&found));
+        install(second.path(), "hibari", 0o755);
+        let (found, _) = engine(Some(&path)).unwrap();
+        assert_eq!((found.program, found.voice), ("hibari", "heart"));
+        assert!(matches_recordings(&found));
     }
 }

@@ -73,7 +73,7 @@ pub(crate) fn render(timeline: &Timeline, cast: &Cast, volume: u8) -> Track {
 /// words spoken by an installed engine, cached under the user's cache
 /// directory), with a line on stderr for each phrase that gave way to a chime.
 pub(crate) fn for_routine(timeline: &Timeline, set: SoundSet, volume: u8, env: &Env) -> Track {
-    let cast = sounds::cast(timeline, set, &Speaker::new(env.cache_dir.as_deref()));
+    let cast = sounds::cast(timeline, set, &Speaker::new(env.cache_dir.as_deref(), env.search_path.as_deref()));
     cast.tell();
     render(timeline, &cast, volume)
 }

@@ -15,6 +15,7 @@ use crate::schedule::crontab::{CrontabProgram, ReadError};
 use crate::schedule::invocation::{self, FALLBACK, Form};
 use crate::schedule::{self, runlog};
 use crate::settings::Config;
+use crate::term::visible::Outside;
 use crate::term::words;
 
 /// How one check went: what was found, or what is wrong and how to fix it.
@@ -36,6 +37,7 @@ pub(crate) fn run(config: Result<Config>, paths: &Paths, env: &Env) -> Result<u8
     let mut checks = vec![
         ("config file".to_string(), config_file(config, paths)),
         ("audio output".to_string(), audio(device, env)),
+        ("own words".to_string(), own_words(env)),
         ("data dir".to_string(), data_dir(paths)),
         ("journal".to_string(), journal(&paths.journal())),
         ("privacy".to_string(), privacy),
@@ -134,7 +136,7 @@ const EARLY_ERROR_DAYS: i64 = 7;
 /// date, or the file's for lines an earlier form wrote undated), if it is
 /// from the last week: an old error, long fixed, is not warned about forever.
 fn early_error(file: &Path, now: chrono::DateTime<chrono::FixedOffset>) -> Option<(String, String)> {
-    let text = crate::files::read_text(file).ok()?;
+    let text = crate::files::read_log(file).ok()?;
     let last = text.lines().rev().find(|l| !l.trim().is_empty())?;
     let (when, said) =
         match last.split_once(' ').and_then(|(d, rest)| Some((chrono::DateTime::parse_from_rfc3339(d).ok()?, rest))) {
@@ -291,10 +293,16 @@ fn configured_device(config: &Result<Config>) -> Option<String> {
 /// the fix for its cause: a server to start or a login to run from before
 /// speakers to connect.
 fn audio(configured: Option<String>, env: &Env) -> Verdict {
-    match device::probe(&env.sound_server()) {
+    // Sink names and descriptions are the sound server's (any program, or a
+    // Bluetooth device, names them), and the device is the config file's.
+    let configured = configured.map(Outside::from);
+    let sinks = device::probe(&env.sound_server()).map(|sinks| {
+        sinks.into_iter().map(|(name, about)| (Outside::from(name), Outside::from(about))).collect::<Vec<_>>()
+    });
+    match sinks {
         Ok(sinks) if sinks.is_empty() => Verdict::Fail("the sound server offers no output device".into()),
         Ok(sinks) if configured.as_ref().is_some_and(|d| !sinks.iter().any(|(name, _)| name == d)) => {
-            let names: Vec<&str> = sinks.iter().map(|(name, _)| name.as_str()).collect();
+            let names: Vec<String> = sinks.iter().map(|(name, _)| name.to_string()).collect();
             Verdict::Fail(format!(
                 "the config file's device = {:?} is not among the sound server's outputs ({}); set one of them, or remove the key for the default",
                 configured.unwrap_or_default(),
@@ -304,7 +312,11 @@ fn audio(configured: Option<String>, env: &Env) -> Verdict {
         Ok(sinks) => {
             let list: Vec<String> = sinks
                 .iter()
-                .map(|(name, about)| if about.is_empty() { name.clone() } else { format!("{name} ({about})") })
+                .map(
+                    |(name, about)| {
+                        if about.unescaped().is_empty() { name.to_string() } else { format!("{name} ({about})") }
+                    },
+                )
                 .collect();
             Verdict::Ok(format!("{} (default); choose with --device NAME", list.join(", ")))
         }
@@ -312,9 +324,32 @@ fn audio(configured: Option<String>, env: &Env) -> Verdict {
     }
 }
 
+/// Which engine speaks the words of a user's routine that no recording covers.
+fn own_words(env: &Env) -> Verdict {
+    use crate::audio::speech::{self, GET_MATCHING_VOICE};
+    match speech::engine(env.search_path.as_deref()) {
+        Some((engine, at)) if speech::matches_recordings(&engine) => Verdict::Ok(format!(
+            "a routine's own words are spoken by {} (voice {}, the recorded voice), at {}",
+            engine.program,
+            engine.voice,
+            at.display()
+        )),
+        Some((engine, at)) => Verdict::Note(format!(
+            "a routine's own words are spoken by {} (voice {}) at {}, not in the recorded voice; for the same voice: {GET_MATCHING_VOICE}",
+            engine.program,
+            engine.voice,
+            at.display()
+        )),
+        None => Verdict::Note(format!(
+            "no speech engine: a routine's own words are marked by chimes (the built-in routines are recorded); for speech: {}",
+            crate::audio::sounds::GET_SPEECH
+        )),
+    }
+}
+
 /// Why nothing plays and what to do, said once: a missing sound server
 /// names its own fix; speakers are the advice only when a server is there.
-fn no_sound(why: &str, env: &Env) -> String {
+fn no_sound(why: &device::NoOutput, env: &Env) -> String {
     let said = crate::schedule::hearing::no_output(why, env);
     if crate::schedule::hearing::missing_server(env).is_some() {
         format!("{said} (routines still run without sound)")

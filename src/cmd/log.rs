@@ -60,6 +60,7 @@ pub(crate) fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths
         return Ok(check(&path, &reading.records, &reading.problems, &now));
     }
     warn(&path, &reading.problems);
+    journal::ahead::warn(&path, reading.records.iter().map(|r| *r.record.at()), &now);
     if let Some(name) = &args.routine {
         warn_unknown_routine(&path, name, &reading.records);
     }
@@ -69,7 +70,8 @@ pub(crate) fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths
     } else {
         crate::schedule::missed::missed_runs(paths, env).into_iter().filter(|due| range.contains(due)).collect()
     };
-    let mut text = render(args, &range, &reading.records, Look::of(Stream::Stdout, color, env).color);
+    let color = Look::of(Stream::Stdout, color, env).color;
+    let mut text = render(args, &range, &reading.records, color);
     if args.json && !missed.is_empty() && text.ends_with("}\n") {
         // The scheduled nights that never started, beside the nights.
         let list: Vec<String> = missed.iter().map(|d| format!("{:?}", d.to_rfc3339())).collect();
@@ -83,8 +85,17 @@ pub(crate) fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths
             );
         }
     }
+    // Painted, the text's outside parts were made visible where they were read.
+    let painted = color && !args.json && !args.csv;
+    let text = if painted {
+        text
+    } else if args.json {
+        crate::term::visible::visible_json(&text).into_owned()
+    } else {
+        crate::term::visible::visible_lines(&text).into_owned()
+    };
     if args.json || args.csv || args.no_pager || !page(&text, env) {
-        crate::term::output::text(&text);
+        crate::term::output::painted(&text);
     }
     Ok(code::OK)
 }
@@ -100,7 +111,8 @@ const DEFAULT_PAGER: &str = "less -FRX";
 fn page(text: &str, env: &Env) -> bool {
     use std::io::{IsTerminal, Write};
     let pager = env.pager.as_deref().unwrap_or(DEFAULT_PAGER);
-    if pager.trim().is_empty() || !std::io::stdout().is_terminal() {
+    // A pager on a dumb terminal (less: "Press RETURN to continue") would wait for a key.
+    if pager.trim().is_empty() || env.dumb_terminal || !std::io::stdout().is_terminal() {
         return false;
     }
     let Some((rows, _)) = console::Term::stdout().size_checked() else { return false };
@@ -147,6 +159,7 @@ fn render(args: &LogArgs, range: &Range, records: &[Stored], color: bool) -> Str
     let ledger = Ledger::of(records);
     let tally = Tally::of(&ledger, &range.rules(args.routine.as_deref()));
     let (mut sessions, mut cramps, mut any_cramp) = (Vec::new(), Vec::new(), false);
+    let mut cramp_records = Vec::new();
     for (index, entry) in &ledger.entries {
         let text = records[*index].text;
         match *entry {
@@ -159,6 +172,7 @@ fn render(args: &LogArgs, range: &Range, records: &[Stored], color: bool) -> Str
                 any_cramp = true;
                 if range.contains_cramp(&cramp.at) {
                     cramps.push(text);
+                    cramp_records.push(cramp);
                 }
             }
         }
@@ -176,7 +190,11 @@ fn render(args: &LogArgs, range: &Range, records: &[Stored], color: bool) -> Str
         // In time order, whatever order they reached the journal in (an
         // import or `log add` appends earlier sessions after later ones).
         sessions.sort_by_key(|listed| listed.session.started);
-        show::csv(&sessions, range.day_starts)
+        if args.cramps {
+            show::cramps_csv(&cramp_records, range.cramp_day_starts)
+        } else {
+            show::csv(&sessions, range.day_starts)
+        }
     } else if records.is_empty() {
         format!("{}\n", show::EMPTY)
     } else {
@@ -199,6 +217,7 @@ fn render(args: &LogArgs, range: &Range, records: &[Stored], color: bool) -> Str
             cramps: any_cramp.then(|| (counted.first().map(|n| n.night), cramp_summary)),
         };
         show::human(&view, color)
+            + &show::notes(&sessions, &cramp_records, (first, last), range.day_starts, range.cramp_day_starts)
     }
 }
 

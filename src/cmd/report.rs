@@ -12,7 +12,7 @@ use crate::error::{Error, Result, code};
 use crate::journal;
 use crate::journal::range::Range;
 use crate::paths::Paths;
-use crate::report::build;
+use crate::report::{Context, Plan, build};
 use crate::settings::Settings;
 use crate::time::nights_ago::NightSpec;
 
@@ -30,7 +30,16 @@ pub(crate) fn run(args: &ReportArgs, settings: &Settings, paths: &Paths, env: &E
     for problem in &reading.problems {
         crate::errln!("stretch: warning: {}:{}: {}; line skipped", path.display(), problem.line, problem.message);
     }
-    let page = build(&reading.records, &range, &now)
+    crate::journal::ahead::warn(&path, reading.records.iter().map(|r| *r.at()), &now);
+    let routine_dir = paths.routine_dir();
+    let plan = |name: &str| {
+        crate::routine::catalog::resolve(name, routine_dir.as_deref()).ok().map(|(routine, _)| Plan {
+            sides: u32::try_from(routine.sides.len()).unwrap_or(1).max(1),
+            hold: routine.hold.length,
+        })
+    };
+    let context = Context { name: settings.name.as_ref().map(|n| n.value.clone()), plan: &plan };
+    let page = build(&reading.records, &range, &context, &now)
         .render()
         .map_err(|e| Error::usage(format!("the report could not be laid out: {e}")))?;
     let out =
@@ -39,7 +48,12 @@ pub(crate) fn run(args: &ReportArgs, settings: &Settings, paths: &Paths, env: &E
         crate::term::output::text(&page);
         return Ok(code::OK);
     }
-    std::fs::write(&out, page).map_err(|e| Error::io("write the report", &out, &e))?;
+    // Private, as the journal is: a page of someone's nights and cramps.
+    let written = crate::files::create_private(&out).and_then(|mut file| {
+        std::io::Write::write_all(&mut file, page.as_bytes())?;
+        file.sync_all()
+    });
+    written.map_err(|e| Error::io("write the report", &out, &e))?;
     crate::errln!("stretch: wrote {}; open it in a browser to read or print it", out.display());
     Ok(code::OK)
 }

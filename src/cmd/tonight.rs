@@ -77,6 +77,7 @@ pub(crate) fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, p
         json: args.json,
         log: !args.no_log,
         cramp: None,
+        note: args.note.clone(),
         source: args.source,
         color,
     };
@@ -101,6 +102,8 @@ fn attend(request: &Request, wait: Duration, paths: &Paths, env: &Env) -> Result
         let performed = perform_with(request, paths, env, asking.as_ref())?;
         let Some(asking) = asking else { return Ok(performed.exit) };
         let answer = asking.wait(wait);
+        // "Done" pressed while the routine played is recorded when it was pressed.
+        let answered = env.now()? - asking.answered_ago();
         // Withdrawn before anything else is done or waited for.
         drop(asking);
         let Some(answer) = answer else {
@@ -116,7 +119,7 @@ fn attend(request: &Request, wait: Duration, paths: &Paths, env: &Env) -> Result
         note(paths, env, "answered", answer.word());
         match answer {
             Answer::Done if request.log => {
-                if let Marked::Appended(what) = marks::confirm(paths, Some(&performed.session.id), &env.now()?)? {
+                if let Marked::Appended(what) = marks::confirm(paths, Some(&performed.session.id), &answered)? {
                     crate::term::output::line(&format!("Confirmed {what}, to {}", paths.journal().display()));
                 }
             }
@@ -209,10 +212,7 @@ fn check(
     journal::check_writable(&journal)?;
     journal::read(&journal)?;
     let log = dir.join(crate::schedule::invocation::LOG);
-    let mut options = std::fs::OpenOptions::new();
-    options.append(true).create(true);
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(&log).map_err(|e| Error::io("open", &log, &e))?;
+    crate::files::open_append(&log).map_err(|e| Error::io("open", &log, &e))?;
     let config = settings_source(paths);
     crate::term::output::line(&format!("ok: {routine} would run ({config}); journal {}", journal.display()));
     let verdict = if settings.sounds.value == SoundSet::Off {

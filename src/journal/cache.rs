@@ -22,7 +22,7 @@ use super::record::{AudioUsed, Confirm, Cramp, Leg, Record, Retract, Session, So
 use super::store::Loaded;
 
 /// The format's name and version: a cache of another version is rebuilt.
-const MAGIC: &[u8; 8] = b"stretch\x01";
+const MAGIC: &[u8; 8] = b"stretch\x02";
 
 /// The largest cache read: far beyond any journal's.
 const MAX_CACHE: u64 = 1 << 30;
@@ -182,6 +182,16 @@ impl Writer {
         }
     }
 
+    fn opt_u64(&mut self, n: Option<u64>) {
+        match n {
+            Some(n) => {
+                self.u8(1);
+                self.u64(n);
+            }
+            None => self.u8(0),
+        }
+    }
+
     fn time(&mut self, t: &DateTime<FixedOffset>) {
         self.i64(t.timestamp());
         self.u64(t.timestamp_subsec_nanos().into());
@@ -206,6 +216,7 @@ impl Writer {
                 cramp,
                 attended,
                 skipped,
+                note,
             }) => {
                 self.u8(0);
                 self.u64((*v).into());
@@ -237,8 +248,9 @@ impl Writer {
                     Some(true) => 2,
                 });
                 self.u8((*skipped).into());
+                self.opt_str(note.as_deref());
             }
-            Record::Cramp(Cramp { v, id, at, leg, severity, note }) => {
+            Record::Cramp(Cramp { v, id, at, leg, severity, note, lasted_ms }) => {
                 self.u8(1);
                 self.u64((*v).into());
                 self.str(id);
@@ -250,6 +262,7 @@ impl Writer {
                 });
                 self.u8(*severity);
                 self.opt_str(note.as_deref());
+                self.opt_u64(*lasted_ms);
             }
             Record::Confirm(Confirm { v, id, session, at }) => {
                 self.u8(2);
@@ -318,6 +331,14 @@ impl Reader<'_> {
         }
     }
 
+    fn opt_u64(&mut self) -> Option<Option<u64>> {
+        match self.u8()? {
+            0 => Some(None),
+            1 => Some(Some(self.u64()?)),
+            _ => None,
+        }
+    }
+
     fn time(&mut self) -> Option<DateTime<FixedOffset>> {
         let (secs, nanos, offset) = (self.i64()?, self.u64()?, self.i64()?);
         let offset = FixedOffset::east_opt(i32::try_from(offset).ok()?)?;
@@ -359,6 +380,7 @@ impl Reader<'_> {
                     _ => return None,
                 },
                 skipped: self.bool()?,
+                note: self.opt_str()?,
             }),
             1 => Record::Cramp(Cramp {
                 v: self.u32()?,
@@ -372,6 +394,7 @@ impl Reader<'_> {
                 },
                 severity: self.u8()?,
                 note: self.opt_str()?,
+                lasted_ms: self.opt_u64()?,
             }),
             2 => Record::Confirm(Confirm { v: self.u32()?, id: self.str()?, session: self.str()?, at: self.time()? }),
             3 => Record::Retract(Retract { v: self.u32()?, id: self.str()?, record: self.str()?, at: self.time()? }),
@@ -388,7 +411,7 @@ mod tests {
 
     fn session(id: &str, day: u32) -> String {
         format!(
-            r#"{{"type":"session","v":1,"id":"{id}","routine":"wall-calf","started":"2026-11-{day:02}T22:30:00.000+01:00","ended":"2026-11-{day:02}T22:31:00.000+01:00","reps_planned":3,"reps_done":3,"hold_ms":90000,"completed":true,"source":"cron","audio":"device","paused_ms":0,"attended":false,"cramp":"c\u00e9","skipped":true}}"#
+            r#"{{"type":"session","v":1,"id":"{id}","routine":"wall-calf","started":"2026-11-{day:02}T22:30:00.000+01:00","ended":"2026-11-{day:02}T22:31:00.000+01:00","reps_planned":3,"reps_done":3,"hold_ms":90000,"completed":true,"source":"cron","audio":"device","paused_ms":0,"attended":false,"cramp":"c\u00e9","skipped":true,"note":"sore \u00e9"}}"#
         )
     }
 
@@ -399,7 +422,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let journal = dir.path().join("journal.jsonl");
         let cache = file_for(&dir.path().join("cache"), &journal);
-        let cramp = r#"{"type":"cramp","v":1,"id":"c1","at":"2026-11-27T03:10:00.000+01:00","leg":"both","severity":3,"note":"a \"bad\" one"}"#;
+        let cramp = r#"{"type":"cramp","v":1,"id":"c1","at":"2026-11-27T03:10:00.000+01:00","leg":"both","severity":3,"note":"a \"bad\" one","lasted_ms":300000}"#;
         let mark = r#"{"type":"retract","v":1,"id":"r1","record":"s1","at":"2026-11-27T08:00:00.000-05:00"}"#;
         type Step = Box<dyn Fn(&Path)>;
         let steps: Vec<Step> = vec![

@@ -3,6 +3,7 @@
 //! of each other ([`ledger`]), and the one tally of the nights they make
 //! ([`tally`]), over the nights a view covers ([`range`]).
 
+pub(crate) mod ahead;
 pub(crate) mod cache;
 pub(crate) mod ledger;
 pub(crate) mod marks;

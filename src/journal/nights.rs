@@ -260,6 +260,7 @@ mod tests {
             leg: crate::journal::Leg::Left,
             severity: 3,
             note: None,
+            lasted_ms: None,
         }
     }
 

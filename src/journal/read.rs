@@ -170,6 +170,8 @@ struct Line<'a> {
     severity: Option<u8>,
     #[serde(borrow, default)]
     note: Option<Cow<'a, str>>,
+    #[serde(default)]
+    lasted_ms: Option<u64>,
 }
 
 impl Line<'_> {
@@ -215,6 +217,7 @@ impl Line<'_> {
                 cramp: self.cramp.map(Cow::into_owned),
                 attended: self.attended,
                 skipped: self.skipped.unwrap_or(false),
+                note: self.note.map(Cow::into_owned),
             }),
             "cramp" => Record::Cramp(Cramp {
                 v,
@@ -223,6 +226,7 @@ impl Line<'_> {
                 leg: self.leg.ok_or_else(|| missing("leg"))?,
                 severity: self.severity.ok_or_else(|| missing("severity"))?,
                 note: self.note.map(Cow::into_owned),
+                lasted_ms: self.lasted_ms,
             }),
             "confirm" => {
                 Record::Confirm(Confirm { v, id, session: text(self.session, "session")?, at: time(self.at, "at")? })

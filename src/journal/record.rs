@@ -69,6 +69,10 @@ pub struct Session {
     /// The person answered "Skip" to the scheduled session: it was stopped.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub skipped: bool,
+    /// The person's own words about it (`--note`), if any; missing in
+    /// records written before notes could be given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// A person's word, given afterwards, that they did a scheduled session
@@ -131,6 +135,17 @@ pub enum Leg {
     Both,
 }
 
+impl Leg {
+    /// In words: `left leg`, `right leg`, `both legs`.
+    pub fn words(self) -> &'static str {
+        match self {
+            Leg::Left => "left leg",
+            Leg::Right => "right leg",
+            Leg::Both => "both legs",
+        }
+    }
+}
+
 /// A cramp that woke someone, recorded by `stretch cramp`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Cramp {
@@ -147,6 +162,10 @@ pub struct Cramp {
     pub severity: u8,
     /// The person's own words, if any.
     pub note: Option<String>,
+    /// How long it lasted, in milliseconds, if the person said
+    /// (`--lasted`); missing in records written before it could be given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lasted_ms: Option<u64>,
 }
 
 /// Times written as RFC 3339 with milliseconds and an explicit offset

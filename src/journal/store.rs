@@ -209,7 +209,7 @@ fn with_lock(path: &Path, lines_for: impl FnOnce(&mut File) -> Result<Vec<String
     let fail = |e: io::Error| Error::io("write the journal", path, &e);
     ignore_file_size_signal();
     let mut file = open_for_append(path)?;
-    file.lock().map_err(fail)?;
+    files::lock_within(&file, files::LOCK_WAIT).map_err(fail)?;
     let lines = lines_for(&mut file)?;
     if lines.is_empty() {
         return Ok(());
@@ -290,6 +290,7 @@ mod tests {
             cramp: None,
             attended: Some(true),
             skipped: false,
+            note: None,
         })
     }
 

@@ -3,17 +3,17 @@
 //! `<title>` and a `<desc>` that say in words what it shows, and tells its
 //! series apart by pattern and shape, so it reads in black and white.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use svg::Document;
 use svg::node::element::{Circle, Description, Group, Line, Path, Pattern, Rectangle, Text, Title};
 
 use crate::journal::Leg;
 use crate::journal::weeks::Week;
+use crate::report::dates;
 
 const WIDTH: f64 = 700.0;
 const LEFT: f64 = 34.0;
 const RIGHT: f64 = 8.0;
-const TOP: f64 = 14.0;
 
 /// How a bar is filled: solid, or hatched (the second series, in black and white).
 #[derive(Debug, Clone, Copy)]
@@ -24,15 +24,47 @@ pub(crate) enum Fill {
     Hatched,
 }
 
-/// Nights per week as bars, 0 to 7, each labelled with its count.
-pub(crate) fn weekly_bars(id: &str, weeks: &[Week], value: fn(&Week) -> u32, title: &str, fill: Fill) -> String {
-    let height = 84.0;
-    let bottom = height - 22.0;
+/// The weeks a bar chart shows, and the nights they are cut to.
+pub(crate) struct Bars<'a> {
+    /// The weeks, oldest first.
+    pub weeks: &'a [Week],
+    /// The first night counted.
+    pub from: NaiveDate,
+    /// The last night counted.
+    pub until: NaiveDate,
+    /// Whether the last week is still going on (its last night is tonight).
+    pub so_far: bool,
+}
+
+/// Nights per week as bars, 0 to 7, each labelled with its count of the
+/// nights counted that week ("so far" on a week still going on) and, below,
+/// the nights it covers.
+pub(crate) fn weekly_bars(id: &str, bars: &Bars, value: fn(&Week) -> u32, title: &str, fill: Fill) -> String {
+    let weeks = bars.weeks;
+    let top = 24.0;
+    let height = 96.0;
+    let bottom = height - 24.0;
     let plot = WIDTH - LEFT - RIGHT;
-    let slot = plot / weeks.len().max(1) as f64;
-    let y = |v: f64| bottom - (bottom - TOP) * v / 7.0;
-    let words: Vec<String> =
-        weeks.iter().map(|w| format!("{}: {} of {} nights", w.label(), value(w), w.nights)).collect();
+    // A few weeks make bars of a usual width, from the left, not a wall.
+    let slot = (plot / weeks.len().max(1) as f64).min(70.0);
+    let y = |v: f64| bottom - (bottom - top) * v / 7.0;
+    let nights = |w: &Week| dates::week_nights(w.week, bars.from, bars.until);
+    let still = |i: usize| bars.so_far && i + 1 == weeks.len() && nights(&weeks[i]).1 < w_end(&weeks[i]);
+    let words: Vec<String> = weeks
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let (first, last) = nights(w);
+            let so_far = if still(i) { " so far" } else { "" };
+            format!(
+                "nights of {} ({}): {} of {} nights{so_far}",
+                dates::span(first, last),
+                w.label(),
+                value(w),
+                w.nights
+            )
+        })
+        .collect();
     let mut doc = frame(id, height, title, &words.join("; "));
     let paint = match fill {
         Fill::Solid => "#2f5d8a".to_string(),
@@ -42,9 +74,12 @@ pub(crate) fn weekly_bars(id: &str, weeks: &[Week], value: fn(&Week) -> u32, tit
         }
     };
     doc = doc.add(axis(&[0, 7], y, bottom));
+    // Dates under every bar where they fit, else under every other one.
+    let every = if slot >= 34.0 { 1 } else { 2 };
     for (i, week) in weeks.iter().enumerate() {
         let v = f64::from(value(week));
         let x = LEFT + slot * i as f64;
+        let (first, last) = nights(week);
         doc = doc
             .add(
                 Rectangle::new()
@@ -56,43 +91,74 @@ pub(crate) fn weekly_bars(id: &str, weeks: &[Week], value: fn(&Week) -> u32, tit
                     .set("stroke", "#000")
                     .set("stroke-width", 0.8),
             )
-            .add(label(x + slot / 2.0, y(v) - 2.0, &value(week).to_string(), "middle"))
-            .add(label(x + slot / 2.0, bottom + 12.0, &format!("W{}", &week.label()[6..]), "middle"));
+            .add(small(
+                x + slot / 2.0,
+                y(v) - if still(i) { 12.0 } else { 3.0 },
+                &format!("{} of {}", value(week), week.nights),
+                "middle",
+            ));
+        if still(i) {
+            doc = doc.add(small(x + slot / 2.0, y(v) - 3.0, "so far", "middle"));
+        }
+        // The first night, and under it the last: `28 Sep` / `–4 Oct`.
+        if i % every == 0 {
+            doc = doc.add(small(x + slot / 2.0, bottom + 11.0, &first.format("%-d %b").to_string(), "middle"));
+            if last > first {
+                doc = doc.add(small(x + slot / 2.0, bottom + 20.0, &last.format("–%-d %b").to_string(), "middle"));
+            }
+        }
     }
     doc.to_string()
 }
 
+/// A week's Sunday.
+fn w_end(week: &Week) -> NaiveDate {
+    week.week + chrono::Days::new(6)
+}
+
 /// Each cramp's severity (1 to 5) on its night; the leg by marker shape.
 pub(crate) fn severity(id: &str, first: NaiveDate, last: NaiveDate, cramps: &[(NaiveDate, u8, Leg)]) -> String {
-    let height = 96.0;
+    let top = 26.0;
+    let height = 104.0;
     let bottom = height - 22.0;
     let days = (last - first).num_days().max(1) as f64;
     let x = |d: NaiveDate| LEFT + (WIDTH - LEFT - RIGHT - 8.0) * (d - first).num_days() as f64 / days + 4.0;
-    let y = |v: f64| bottom - (bottom - TOP) * (v - 1.0) / 4.0;
-    let words: Vec<String> =
-        cramps.iter().map(|(d, s, leg)| format!("{d}: severity {s}, {} leg", leg_word(*leg))).collect();
+    let y = |v: f64| bottom - (bottom - top) * (v - 1.0) / 4.0;
+    let words: Vec<String> = cramps
+        .iter()
+        .map(|(d, s, leg)| format!("{}: severity {s}, {} leg", dates::night(*d), leg_word(*leg)))
+        .collect();
     let desc = if words.is_empty() { "No cramps recorded in this period.".to_string() } else { words.join("; ") };
-    let mut doc = frame(id, height, "Severity of each cramp (1 mild to 5 worst), by night", &desc);
+    let mut doc = frame(id, height, "Severity of each cramp (1 mild to 5 worst), by the night it woke", &desc);
     doc = doc.add(axis(&[1, 3, 5], y, bottom));
-    doc = doc.add(label(LEFT, bottom + 12.0, &first.format("%-d %b").to_string(), "start")).add(label(
+    doc = doc.add(label(LEFT, bottom + 14.0, &first.format("night of %-d %b").to_string(), "start")).add(label(
         WIDTH - RIGHT,
-        bottom + 12.0,
-        &last.format("%-d %b %Y").to_string(),
+        bottom + 14.0,
+        &last.format("night of %-d %b %Y").to_string(),
         "end",
     ));
+    // The first night of each month between, for bearings.
+    let mut month = first.with_day(1).and_then(|d| d.checked_add_months(chrono::Months::new(1)));
+    while let Some(m) = month.filter(|m| *m < last) {
+        if x(m) - x(first) > 70.0 && x(last) - x(m) > 90.0 {
+            doc = doc.add(small(x(m), bottom + 14.0, &m.format("%-d %b").to_string(), "middle"));
+        }
+        month = m.checked_add_months(chrono::Months::new(1));
+    }
     for (date, sev, leg) in cramps {
         doc = doc.add(marker(x(*date), y(f64::from(*sev)), *leg));
     }
-    // The legend: shapes, not colours.
-    let mut legend = Group::new();
+    // The legend, above the plot where no point can be: shapes, not colours.
+    let mut legend = Group::new().add(label(WIDTH - RIGHT - 250.0, 10.0, "Leg:", "end"));
     for (i, leg) in [Leg::Left, Leg::Right, Leg::Both].into_iter().enumerate() {
-        let lx = LEFT + 220.0 + 90.0 * i as f64;
-        legend = legend.add(marker(lx, bottom + 9.0, leg)).add(label(lx + 8.0, bottom + 12.0, leg_word(leg), "start"));
+        let lx = WIDTH - RIGHT - 236.0 + 80.0 * i as f64;
+        legend = legend.add(marker(lx, 7.0, leg)).add(label(lx + 8.0, 10.0, leg_word(leg), "start"));
     }
     doc.add(legend).to_string()
 }
 
-fn leg_word(leg: Leg) -> &'static str {
+/// The leg in a word: `left`, `right`, `both`.
+pub(crate) fn leg_word(leg: Leg) -> &'static str {
     match leg {
         Leg::Left => "left",
         Leg::Right => "right",
@@ -181,4 +247,8 @@ fn axis(values: &[u32], y: impl Fn(f64) -> f64, bottom: f64) -> Group {
 
 fn label(x: f64, y: f64, text: &str, anchor: &str) -> Text {
     Text::new(text).set("x", x).set("y", y).set("font-size", 10).set("text-anchor", anchor)
+}
+
+fn small(x: f64, y: f64, text: &str, anchor: &str) -> Text {
+    Text::new(text).set("x", x).set("y", y).set("font-size", 9).set("text-anchor", anchor)
 }

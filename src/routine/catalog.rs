@@ -15,6 +15,8 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("wall-calf", include_str!("../../routines/wall-calf.toml")),
     ("wall-calf-single", include_str!("../../routines/wall-calf-single.toml")),
     ("cramp-relief", include_str!("../../routines/cramp-relief.toml")),
+    ("seated-towel", include_str!("../../routines/seated-towel.toml")),
+    ("wall-calf-bent-knee", include_str!("../../routines/wall-calf-bent-knee.toml")),
 ];
 
 /// Where a routine was found.
@@ -189,8 +191,11 @@ mod tests {
         std::fs::write(dir.path().join("extra.toml"), "[hold]\nduration = 5\n").unwrap();
         let entries = list(Some(dir.path())).unwrap();
         let names: Vec<_> = entries.iter().map(|e| e.name.as_str()).collect();
-        assert_eq!(names, ["cramp-relief", "extra", "wall-calf", "wall-calf-single"]);
-        let mine = &entries[2];
+        assert_eq!(
+            names,
+            ["cramp-relief", "extra", "seated-towel", "wall-calf", "wall-calf-bent-knee", "wall-calf-single"]
+        );
+        let mine = &entries[3];
         assert!(mine.overrides_built_in);
         assert_eq!(mine.routine.as_ref().unwrap().summary, "mine");
         let (r, origin) = resolve("wall-calf", Some(dir.path())).unwrap();

@@ -58,6 +58,14 @@ pub(crate) mod limits {
         whole("volume", text, &VOLUME)
     }
 
+    /// How long a cramp can have lasted (`stretch cramp --lasted`).
+    pub(crate) const LASTED: RangeInclusive<Duration> = Duration::from_secs(1)..=Duration::from_secs(2 * 3600);
+
+    /// `--lasted`: a duration within [`LASTED`].
+    pub(crate) fn lasted(text: &str) -> Result<Duration, String> {
+        length("lasted", text, &LASTED)
+    }
+
     /// `--severity`: a whole number from 1 (mild) to 5 (worst).
     pub(crate) fn severity(text: &str) -> Result<u8, String> {
         whole("severity", text, &(1..=5))

@@ -33,7 +33,7 @@ pub(crate) fn save(data_dir: &Path, text: &str) -> Result<PathBuf> {
     file.write_all(text.as_bytes())
         .and_then(|()| file.as_file().sync_all())
         .map_err(|e| Error::io("write the crontab backup in", &backups, &e))?;
-    let stamp = chrono::Local::now().format("%Y-%m-%dT%H%M%S%.3f");
+    let stamp = crate::env::wall_clock(std::time::SystemTime::now())?.format("%Y-%m-%dT%H%M%S%.3f");
     for attempt in 0.. {
         let name = if attempt == 0 { format!("{PREFIX}{stamp}") } else { format!("{PREFIX}{stamp}-{attempt}") };
         let path = backups.join(name);

@@ -37,7 +37,7 @@ impl<'a> Prover<'a> {
         // early errors must be writable, or sh runs nothing at all.
         let fallback = Path::new(&invocation.fallback);
         let writable = if fallback.exists() {
-            std::fs::OpenOptions::new().append(true).open(fallback).map(drop)
+            crate::files::open_no_follow(fallback, std::fs::OpenOptions::new().append(true)).map(drop)
         } else {
             tempfile::tempfile_in(fallback.parent().unwrap_or(Path::new("/"))).map(drop)
         };

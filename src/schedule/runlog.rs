@@ -34,10 +34,7 @@ const KINDS: [&str; 5] = ["started", "skipped", "finished", "stopped", "failed"]
 /// made 0600), as one whole line.
 pub(crate) fn append(data_dir: &Path, at: DateTime<FixedOffset>, kind: &str, text: &str) -> Result<()> {
     let path = data_dir.join(LOG);
-    let mut options = std::fs::OpenOptions::new();
-    options.append(true).create(true);
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&path).map_err(|e| Error::io("open", &path, &e))?;
+    let mut file = crate::files::open_append(&path).map_err(|e| Error::io("open", &path, &e))?;
     let line =
         format!("{} {kind}: {}\n", at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false), text.replace('\n', " "));
     file.write_all(line.as_bytes()).map_err(|e| Error::io("write", &path, &e))
@@ -46,7 +43,7 @@ pub(crate) fn append(data_dir: &Path, at: DateTime<FixedOffset>, kind: &str, tex
 /// The events in the data dir's `schedule.log`; other lines (the runs' own
 /// output) are passed over. No log: no events.
 pub(crate) fn read(data_dir: &Path) -> Vec<Event> {
-    std::fs::read_to_string(data_dir.join(LOG)).map_or_else(|_| Vec::new(), |text| parse(&text))
+    crate::files::read_log(&data_dir.join(LOG)).map_or_else(|_| Vec::new(), |text| parse(&text))
 }
 
 /// The events among the lines of a log.

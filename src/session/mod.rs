@@ -47,6 +47,8 @@ pub(crate) struct Request {
     pub log: bool,
     /// The cramp this session relieves, if any.
     pub cramp: Option<String>,
+    /// The person's words about the session (`--note`), kept in its record.
+    pub note: Option<String>,
     /// Who started it.
     pub source: Source,
     /// `--color`.
@@ -116,6 +118,7 @@ pub(crate) fn perform_with(
     // In the local zone, so a session across a clock change ends with the new offset.
     let now = env.now()?.with_timezone(&Local);
     let mut clock = MonotonicClock::from_origin(origin, inbox);
+    signals::runner_started();
     let (mut session, outcome) = run_session(request, audio, &mut clock, now, &mut watchers, &mut output);
     if tell_outages(&output.outages()) {
         session.audio = AudioUsed::Lost;
@@ -191,7 +194,19 @@ fn open_output(request: &Request, origin: &Origin, terminal: bool, env: &Env) ->
         Ok(playback) => (Output::Device(playback), AudioUsed::Device, sounding),
         Err(why) => {
             let fallback = if terminal { "the terminal bell will ring instead" } else { "the routine runs silently" };
-            crate::errln!("stretch: cues cannot play: no audio output ({why}); {fallback}");
+            if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                // A person reads it: what happens instead first, then why,
+                // broken between words to the terminal's width.
+                let fit = crate::term::fit::for_stderr;
+                crate::errln!(
+                    "{}\n  {}",
+                    fit(&format!("stretch: cues cannot play: {fallback}.")),
+                    fit(&format!("Why: {why}."))
+                );
+            } else {
+                // A log keeps it to one line.
+                crate::errln!("stretch: cues cannot play: no audio output ({why}); {fallback}");
+            }
             (Output::Silent, if terminal { AudioUsed::Bell } else { AudioUsed::None }, Duration::ZERO)
         }
     }
@@ -246,7 +261,10 @@ impl Observer for Watchers<'_> {
 fn save(journal: &Path, session: &Session) -> Result<()> {
     let record = Record::Session(session.clone());
     journal::append(journal, std::slice::from_ref(&record)).inspect_err(|_| {
-        crate::errln!("stretch: this session was not saved; its record is:\n{}", record.to_line());
+        crate::errln!(
+            "stretch: this session was not saved; its record is:\n{}",
+            crate::term::visible::visible_json(&record.to_line())
+        );
     })
 }
 

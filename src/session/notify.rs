@@ -66,6 +66,8 @@ impl Answer {
 #[derive(Default)]
 struct State {
     answer: Option<Answer>,
+    /// When the answer came, so it is recorded then, not when it is read.
+    answered: Option<Instant>,
     /// The notification was closed (or the bus went away): no answer will come.
     over: bool,
     /// Where a stopping answer stops the routine, while it plays.
@@ -94,8 +96,44 @@ pub(crate) struct Asking {
 
 /// Shows the notification for `routine` on the session bus at `address`, or
 /// says in words why it cannot be shown (no bus, no notification server).
+/// Everything up to the notification's showing is given [`SETUP_LIMIT`]: a
+/// bus daemon that is stopped, or a socket that accepts and never answers,
+/// costs the routine that long and no more.
 pub(crate) fn ask(address: Option<&str>, routine: &str) -> Result<Asking, String> {
-    let address = address.ok_or("no desktop session bus (DBUS_SESSION_BUS_ADDRESS is not set)")?;
+    ask_within(address, routine, SETUP_LIMIT)
+}
+
+/// How long connecting, authenticating and showing the notification may take.
+const SETUP_LIMIT: Duration = Duration::from_secs(5);
+
+/// [`ask`], waiting at most `limit` for the bus. The bus is reached on a
+/// thread of its own, since connecting and authenticating have no time limit
+/// of their own; one that never returns is left behind, and ends with the
+/// process. One that returns late withdraws its notification.
+fn ask_within(address: Option<&str>, routine: &str, limit: Duration) -> Result<Asking, String> {
+    let address = address.ok_or("no desktop session bus (DBUS_SESSION_BUS_ADDRESS is not set)")?.to_string();
+    let routine = routine.to_string();
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let shown = address.clone();
+    std::thread::Builder::new()
+        .name("notification".into())
+        .spawn(move || {
+            // A late answer finds no receiver: the notification is dropped, so withdrawn.
+            let _ = tx.send(show(&address, &routine));
+        })
+        .map_err(|e| format!("the notification could not be started ({e})"))?;
+    match rx.recv_timeout(limit) {
+        Ok(asked) => asked,
+        Err(_) => Err(format!(
+            "the session bus at {} did not answer within {} (a stopped bus daemon?)",
+            crate::term::visible::visible(&shown),
+            crate::time::duration::format(limit)
+        )),
+    }
+}
+
+/// Connects to the bus at `address` and shows the notification, blocking.
+fn show(address: &str, routine: &str) -> Result<Asking, String> {
     // A server that never answers must not keep the routine from starting.
     let connection = zbus::blocking::connection::Builder::address(address)
         .and_then(|b| b.method_timeout(CALL_TIMEOUT).build())
@@ -161,6 +199,7 @@ fn listen(signals: MessageIterator, id: u32, shared: &Shared) {
         };
         let mut state = shared.lock();
         state.answer = answer;
+        state.answered = Some(Instant::now());
         state.over = true;
         if let (Some(answer), Some(stopper)) = (answer, &state.stopper)
             && answer.stops()
@@ -188,6 +227,11 @@ impl Asking {
     /// The answer given so far, if any.
     pub(crate) fn answer(&self) -> Option<Answer> {
         self.shared.lock().answer
+    }
+
+    /// How long ago the answer was given (zero if none was).
+    pub(crate) fn answered_ago(&self) -> Duration {
+        self.shared.lock().answered.map_or(Duration::ZERO, |at| at.elapsed())
     }
 
     /// The answer, waiting for it up to `wait`; `None` if none came (or the
@@ -225,6 +269,19 @@ mod tests {
         assert!(why.contains("DBUS_SESSION_BUS_ADDRESS is not set"), "{why}");
         let why = ask(Some("unix:path=/nonexistent/bus"), "wall-calf").err().unwrap();
         assert!(why.contains("cannot be reached"), "{why}");
+    }
+
+    #[test]
+    fn a_bus_that_never_answers_costs_the_limit_and_no_more() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bus");
+        // Connections are accepted by the kernel and never answered, as by a stopped daemon.
+        let _listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let address = format!("unix:path={}", path.display());
+        let started = Instant::now();
+        let why = ask_within(Some(&address), "wall-calf", Duration::from_millis(300)).err().unwrap();
+        assert!(why.contains("did not answer within"), "{why}");
+        assert!(started.elapsed() < Duration::from_secs(3), "waited {:?}", started.elapsed());
     }
 
     #[test]

@@ -55,6 +55,7 @@ fn record<Tz: TimeZone>(request: &Request, audio: AudioUsed, outcome: &Outcome, 
         // A scheduled session is attended once someone shows they were there.
         attended: Some(request.source != Source::Cron),
         skipped: false,
+        note: request.note.clone(),
     }
 }
 
@@ -101,6 +102,7 @@ mod tests {
             json: true,
             log: true,
             cramp: cramp.map(String::from),
+            note: None,
             source,
             color: crate::term::look::ColorChoice::Never,
         }
@@ -146,6 +148,7 @@ mod tests {
             cramp: None,
             attended: Some(true),
             skipped: false,
+            note: None,
         }
     }
 

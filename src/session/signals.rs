@@ -9,6 +9,7 @@
 //! background proceeds (and [`crate::term::mode`] only touches modes from the
 //! foreground), and reading keys there fails instead of stopping the process.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 
 use nix::sys::signal::{SigSet, Signal};
@@ -27,8 +28,19 @@ pub(crate) fn survive_the_background() -> Result<()> {
     background.thread_block().map_err(|e| Error::failure(format!("could not prepare for the background: {e}")))
 }
 
+/// Whether the runner walks the timeline yet: before it does (the sound
+/// server is still being reached), there is nothing to stop gracefully and
+/// nothing to record, so a signal ends the program at once.
+static RUNNING: AtomicBool = AtomicBool::new(false);
+
+/// The runner is about to walk the timeline: signals ask it to stop from now on.
+pub(crate) fn runner_started() {
+    RUNNING.store(true, Ordering::SeqCst);
+}
+
 /// Forwards SIGINT, SIGTERM, SIGHUP and SIGQUIT to the runner as stop
-/// controls, from now on. The same signal twice (Ctrl-C pressed again)
+/// controls, from now on, once it runs ([`runner_started`]); before, a
+/// signal exits at once. The same signal twice (Ctrl-C pressed again)
 /// exits at once; another signal while the stop is under way (systemd
 /// sends SIGTERM, then SIGHUP) is passed over, so the record is still written.
 pub(crate) fn forward_to(controls: Sender<Control>) -> Result<()> {
@@ -48,6 +60,7 @@ pub(crate) fn forward_to(controls: Sender<Control>) -> Result<()> {
                 match asked {
                     Some(first) if first != signal => continue,
                     Some(_) => {}
+                    None if !RUNNING.load(Ordering::SeqCst) => {}
                     None if controls.send(Control::Stop(reason)).is_ok() => {
                         asked = Some(signal);
                         continue;

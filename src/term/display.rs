@@ -28,8 +28,57 @@ pub(crate) struct Human {
     /// Whether each hold is a step of its own (see `Timeline::stepped`).
     stepped: bool,
     bar: Option<ProgressBar>,
+    /// The bar's width in its style now (0: no bar, the line is too narrow).
+    bar_cols: Option<usize>,
+    /// The current phase's title, before the bar.
+    title: String,
     /// The current phase's words, repeated beside the bar.
     words: String,
+}
+
+/// The live line laid out for a terminal's width: the title, the bar (0
+/// columns when there is no room for one) and the message after it.
+#[derive(Debug, PartialEq, Eq)]
+struct Layout {
+    prefix: String,
+    bar: usize,
+    msg: String,
+}
+
+/// The bar's widest and narrowest.
+const BAR: (usize, usize) = (30, 10);
+
+/// Lays out the live line in `width` columns (one spare, so the terminal
+/// never wraps it): the bar narrows first, then the words are shortened with
+/// an ellipsis, then dropped, then the bar goes, then the title is shortened.
+fn layout(width: usize, title: &str, lead: &str, words: &str) -> Layout {
+    use crate::term::fit::shorten;
+    let room = width.saturating_sub(1);
+    let (title_w, lead_w) = (console::measure_text_width(title), console::measure_text_width(lead));
+    let with_words = |words: &str| match (lead.is_empty(), words.is_empty()) {
+        (_, true) => lead.to_string(),
+        (true, false) => words.to_string(),
+        (false, false) => format!("{lead}  {words}"),
+    };
+    // Title, bar and lead with their spaces; what is left goes to the words.
+    let fixed = |bar: usize| title_w + 1 + bar + 1 + lead_w;
+    let words_w = console::measure_text_width(words);
+    let gap = if words.is_empty() { 0 } else { 2 };
+    if fixed(BAR.1) + gap + words_w <= room {
+        let bar = (room - fixed(0) - gap - words_w).min(BAR.0);
+        return Layout { prefix: title.to_string(), bar, msg: with_words(words) };
+    }
+    // Words shortened to fewer than this many columns say nothing.
+    const WORDS_AT_LEAST: usize = 8;
+    if fixed(BAR.1) + 2 + WORDS_AT_LEAST <= room {
+        let short = shorten(words, room - fixed(BAR.1) - 2);
+        return Layout { prefix: title.to_string(), bar: BAR.1, msg: with_words(&short) };
+    }
+    if fixed(5) <= room {
+        let bar = (room - fixed(0)).min(BAR.1);
+        return Layout { prefix: title.to_string(), bar, msg: lead.to_string() };
+    }
+    Layout { prefix: shorten(title, room.saturating_sub(1 + lead_w)), bar: 0, msg: shorten(lead, room) }
 }
 
 /// How often the live bar is redrawn: once a second, on the whole second, so
@@ -41,7 +90,7 @@ impl Human {
     /// A display for a routine of `reps` reps.
     pub(crate) fn new(style: Style, reps: u32, stepped: bool) -> Self {
         let bar = style.look.live.then(|| new_bar(style));
-        Human { style, reps, stepped, bar, words: String::new() }
+        Human { style, reps, stepped, bar, bar_cols: None, title: String::new(), words: String::new() }
     }
 
     /// Rings the bell at each cue from now on (when no device plays them).
@@ -51,8 +100,15 @@ impl Human {
 
     /// Prints a line, above the bar if there is one.
     pub(crate) fn line(&self, text: &str) {
+        // Lines are words (a journal's path among them); only `write` paints.
+        let text = &crate::term::visible::visible_lines(text);
         match &self.bar {
-            Some(bar) => bar.println(text),
+            // Broken between words, not wherever the terminal's edge falls.
+            Some(bar) => {
+                // A phase's lines continue under its words, after "[m:ss] ".
+                let indent = text.strip_prefix('[').and_then(|t| t.find("] ")).map_or(2, |at| at + 3);
+                bar.println(crate::term::fit::wrap(text, self.width().saturating_sub(1), indent));
+            }
             None => self.write(&format!("{text}\n")),
         }
     }
@@ -60,7 +116,7 @@ impl Human {
     fn write(&self, text: &str) {
         // Output that cannot be shown (a closed pipe) must not stop the routine.
         match self.style.look.stream {
-            Stream::Stdout => output::text(text),
+            Stream::Stdout => output::painted(text),
             Stream::Stderr => {
                 let _ = std::io::stderr().lock().write_all(text.as_bytes());
             }
@@ -74,8 +130,32 @@ impl Human {
         }
     }
 
-    fn left_message(&self, left: Duration) -> String {
-        format!("{}s left  {}", seconds_left(left), self.words)
+    /// The terminal's width where the bar is drawn (80 if it cannot be told).
+    fn width(&self) -> usize {
+        match self.style.look.stream {
+            Stream::Stdout => crate::term::fit::stdout_width(),
+            Stream::Stderr => crate::term::fit::stderr_width(),
+        }
+        .unwrap_or(80)
+    }
+
+    /// Shows `lead` and `words` beside the bar, all fitted to the terminal's
+    /// width as it is now (it may have been resized).
+    fn show(&mut self, lead: &str, words: &str) {
+        let Some(bar) = &self.bar else { return };
+        let fitted = layout(self.width(), &self.title, lead, words);
+        if self.bar_cols != Some(fitted.bar) {
+            bar.set_style(bar_style(self.style, fitted.bar));
+            self.bar_cols = Some(fitted.bar);
+        }
+        bar.set_prefix(fitted.prefix);
+        bar.set_message(fitted.msg);
+    }
+
+    fn show_left(&mut self, left: Duration) {
+        let words = std::mem::take(&mut self.words);
+        self.show(&format!("{}s left", seconds_left(left)), &words);
+        self.words = words;
     }
 
     fn title(&self, phase: &Phase) -> String {
@@ -96,11 +176,21 @@ fn new_bar(style: Style) -> ProgressBar {
         Stream::Stdout => ProgressDrawTarget::stdout(),
         Stream::Stderr => ProgressDrawTarget::stderr(),
     };
-    let template =
-        if style.look.color { "{prefix:.bold.cyan} {bar:30.cyan/blue} {msg}" } else { "{prefix} {bar:30} {msg}" };
     let bar = ProgressBar::with_draw_target(Some(1), target);
-    bar.set_style(ProgressStyle::with_template(template).expect("the template is valid").progress_chars("█▉ "));
+    crate::term::mode::cursor_may_be_hidden();
+    bar.set_style(bar_style(style, BAR.0));
     bar
+}
+
+/// The bar's style with a bar `cols` wide (none when 0).
+fn bar_style(style: Style, cols: usize) -> ProgressStyle {
+    let template = match (style.look.color, cols) {
+        (true, 0) => "{prefix:.bold.cyan} {msg}".to_string(),
+        (false, 0) => "{prefix} {msg}".to_string(),
+        (true, n) => format!("{{prefix:.bold.cyan}} {{bar:{n}.cyan/blue}} {{msg}}"),
+        (false, n) => format!("{{prefix}} {{bar:{n}}} {{msg}}"),
+    };
+    ProgressStyle::with_template(&template).expect("the template is valid").progress_chars("█▉ ")
 }
 
 /// `m:ss` of an offset.
@@ -139,16 +229,16 @@ impl Observer for Human {
             }
             bar.set_length(phase.length.as_millis() as u64);
             bar.set_position(0);
-            bar.set_prefix(self.title(phase));
+            self.title = self.title(phase);
             self.words.clone_from(&phase.words);
-            bar.set_message(self.left_message(phase.length));
+            self.show_left(phase.length);
         }
     }
 
     fn redraw(&mut self, phase: &Phase, left: Duration) {
         if let Some(bar) = &self.bar {
             bar.set_position(elapsed_shown(phase.length, left).as_millis() as u64);
-            bar.set_message(self.left_message(left));
+            self.show_left(left);
         }
     }
 
@@ -170,8 +260,8 @@ impl Observer for Human {
 
     fn paused(&mut self, _phase: &Phase, at: Moment, paused: bool) {
         let text = if paused { "paused; press space to resume" } else { "resumed" };
-        if let Some(bar) = &self.bar {
-            bar.set_message(text);
+        if self.bar.is_some() {
+            self.show(text, "");
         } else {
             self.line(&format!("[{}] {text}", clock_face(at.actual)));
         }
@@ -219,6 +309,34 @@ mod tests {
         assert_eq!(elapsed_shown(ten, Duration::from_millis(7_000)), Duration::from_secs(3));
         assert_eq!(elapsed_shown(ten, Duration::from_millis(6_500)), Duration::from_secs(3));
         assert_eq!(elapsed_shown(Duration::from_millis(2_500), Duration::from_millis(2_400)), Duration::ZERO);
+    }
+
+    #[test]
+    fn the_live_line_fits_the_terminal() {
+        let words = "Hold. Heels on the floor, knees straight.";
+        let title = "Hold, rep 1 of 3, left leg";
+        let line = |l: &Layout| {
+            let bar = if l.bar == 0 { String::new() } else { format!(" {}", "#".repeat(l.bar)) };
+            format!("{}{bar} {}", l.prefix, l.msg)
+        };
+        let wide = layout(120, title, "8s left", words);
+        assert_eq!((wide.bar, wide.msg.as_str()), (BAR.0, "8s left  Hold. Heels on the floor, knees straight."));
+        let hundred = layout(100, title, "8s left", words);
+        assert_eq!((hundred.bar, hundred.msg.as_str()), (21, wide.msg.as_str()), "the bar gives way first");
+        let mid = layout(70, title, "8s left", words);
+        assert_eq!(mid.bar, BAR.1);
+        assert_eq!(mid.msg, "8s left  Hold. Heels on the…");
+        let narrow = layout(40, title, "8s left", words);
+        assert_eq!((narrow.prefix.as_str(), narrow.msg.as_str()), (title, "8s left"), "{narrow:?}");
+        let tiny = layout(20, title, "8s left", words);
+        assert_eq!(tiny.bar, 0);
+        assert!(tiny.prefix.ends_with('…'), "{tiny:?}");
+        for width in 10..140 {
+            for (lead, words) in [("8s left", words), ("", "paused; press space to resume"), ("10s left", "")] {
+                let l = layout(width, title, lead, words);
+                assert!(console::measure_text_width(&line(&l)) < width, "{width}: {l:?}");
+            }
+        }
     }
 
     #[test]

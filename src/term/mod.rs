@@ -3,6 +3,7 @@
 //! coloured), and the one way to stdout.
 
 pub(crate) mod display;
+pub(crate) mod fit;
 pub(crate) mod keys;
 pub(crate) mod look;
 pub(crate) mod mode;

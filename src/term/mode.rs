@@ -84,6 +84,14 @@ fn in_foreground(stdin: &std::io::Stdin) -> bool {
     nix::unistd::tcgetpgrp(stdin) == Ok(nix::unistd::getpgrp())
 }
 
+/// Whether a progress bar was started, which hides the cursor while it draws.
+static CURSOR_HIDDEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A progress bar is about to draw: [`restore`] shows the cursor again.
+pub(crate) fn cursor_may_be_hidden() {
+    CURSOR_HIDDEN.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
 /// Leaves key mode and shows the cursor again, if a progress bar
 /// hid it. Safe to call at any time, from any thread, any number of times.
 pub(crate) fn restore() {
@@ -94,6 +102,10 @@ pub(crate) fn restore() {
             // Queued keys belong to the session, not to the shell that comes next.
             let _ = termios::tcsetattr(std::io::stdin(), SetArg::TCSAFLUSH, &found);
         }
+    }
+    // Only a live bar hides the cursor; a dumb terminal is sent no codes.
+    if !CURSOR_HIDDEN.load(std::sync::atomic::Ordering::SeqCst) {
+        return;
     }
     let mut err = std::io::stderr();
     if err.is_terminal() {

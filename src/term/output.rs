@@ -4,12 +4,15 @@
 //! the pipe (`stretch log | head`) silently ends the output, so a report
 //! ends quietly and a session runs on and records itself. Any other failure
 //! (a full disk) is remembered, and [`finish`] reports it once and makes the
-//! exit code 1, so an export cut short never looks like a success.
+//! exit code 1, so an export cut short never looks like a success. Words are
+//! written with their control characters escaped ([`visible_lines`]); only
+//! [`painted`] and [`bytes`] write escape codes, stretch's own.
 
 use std::io::{ErrorKind, Write};
 use std::sync::Mutex;
 
 use crate::error::{code, io_cause};
+use crate::term::visible::visible_lines;
 
 /// What has happened to stdout so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,15 +27,24 @@ enum State {
 
 static STATE: Mutex<State> = Mutex::new(State::Open);
 
-/// Writes `text` to stdout as it is.
+/// Writes `text` to stdout, its control characters but line breaks and tabs
+/// escaped: whatever came from outside in it cannot drive the terminal.
 pub(crate) fn text(text: &str) {
-    bytes(text.as_bytes());
+    bytes(visible_lines(text).as_bytes());
 }
 
-/// Writes `text` and a newline to stdout.
+/// Writes `text` and a newline to stdout, escaped as [`text`] does.
 pub(crate) fn line(text: &str) {
+    let text = visible_lines(text);
     let mut out = std::io::stdout().lock();
     write_with(&mut out, |out| out.write_all(text.as_bytes()).and_then(|()| out.write_all(b"\n")));
+}
+
+/// Writes `text` to stdout as it is, with the escape codes stretch paints
+/// itself (colours, clearing a line): only for text whose outside parts were
+/// made [`visible`](crate::term::visible::visible) where they were read.
+pub(crate) fn painted(text: &str) {
+    bytes(text.as_bytes());
 }
 
 /// Writes `bytes` to stdout as they are.
@@ -90,11 +102,11 @@ pub(crate) fn finish(exit: u8) -> u8 {
     if exit == code::OK { code::FAILURE } else { exit }
 }
 
-/// Writes `text` to stderr as it is. A message is never worth a panic: a
+/// Writes `text` to stderr, escaped as [`text`] does. A message is never worth a panic: a
 /// stderr that cannot be written (a full disk under cron, a closed pipe) is
 /// passed over, and the session or the record it reports goes on.
 pub(crate) fn err(text: &str) {
-    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    let _ = std::io::stderr().lock().write_all(visible_lines(text).as_bytes());
 }
 
 /// Like `eprintln!`, through [`err`]: never panics.

@@ -1,26 +1,104 @@
 //! Text that comes from files (routine words and summaries, notes, routine
 //! names from the journal) reaches the terminal only with its control
 //! characters made visible: a routine file or an imported journal must never
-//! be able to move the cursor, retitle the window or clear the screen.
+//! be able to move the cursor, retitle the window or clear the screen. Text
+//! from outside is held as an [`Outside`], which shows only escaped, and the
+//! program's ways to the terminal ([`crate::term::output`], an error's
+//! message) escape what they write, but for the colours stretch paints itself.
 
 use std::borrow::Cow;
+use std::fmt;
 
 /// `text` with every control character (C0, DEL, C1, and the bidirectional
 /// overrides that reorder what is shown) written as a visible escape
 /// (`\x1b`, `\u{202e}`), so escape sequences print as text.
 pub(crate) fn visible(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(hidden) {
+    escaped(text, |_| false)
+}
+
+/// [`visible`], keeping line breaks and tabs: for whole messages and pages,
+/// whose lines are stretch's own.
+pub(crate) fn visible_lines(text: &str) -> Cow<'_, str> {
+    escaped(text, |c| matches!(c, '\n' | '\t'))
+}
+
+/// JSON text with every character a terminal acts on (but line breaks and
+/// tabs between values) written as a JSON escape (`\u009b`): still the same
+/// JSON, since such characters can stand only inside its strings.
+pub(crate) fn visible_json(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| hidden(c) && c != '\n' && c != '\t') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hidden(c) && c != '\n' && c != '\t' {
+            out += &format!("\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn escaped(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
+    let shown = |c: char| !hidden(c) || keep(c);
+    if text.chars().all(shown) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         match c {
-            c if !hidden(c) => out.push(c),
+            c if shown(c) => out.push(c),
             c if (c as u32) < 0x100 => out += &format!("\\x{:02x}", c as u32),
             c => out += &format!("\\u{{{:x}}}", c as u32),
         }
     }
     Cow::Owned(out)
+}
+
+/// Text that came from outside the program (a file, the environment, the
+/// sound server, the command line): it can only be shown escaped, since its
+/// one way to the screen is its [`Display`](fmt::Display), which is
+/// [`visible`]. The text as given is there for comparing and storing, under
+/// a name that says what it is.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub(crate) struct Outside(String);
+
+impl Outside {
+    /// A path, as text.
+    pub(crate) fn path(path: &std::path::Path) -> Self {
+        Outside(path.to_string_lossy().into_owned())
+    }
+
+    /// The text as it came, unescaped: never for the screen.
+    pub(crate) fn unescaped(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Outside {
+    fn from(text: &str) -> Self {
+        Outside(text.to_string())
+    }
+}
+
+impl From<String> for Outside {
+    fn from(text: String) -> Self {
+        Outside(text)
+    }
+}
+
+impl fmt::Display for Outside {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&visible(&self.0))
+    }
+}
+
+impl fmt::Debug for Outside {
+    /// Quoted, as `{:?}` of a string is, and escaped the same way.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{}\"", visible(&self.0).replace('"', "\\\""))
+    }
 }
 
 /// Characters a terminal acts on rather than shows.
@@ -39,6 +117,22 @@ mod tests {
         assert_eq!(visible("\x1b]0;owned\x07hi\r\n"), "\\x1b]0;owned\\x07hi\\x0d\\x0a");
         assert_eq!(visible("a\u{9b}2Jb\u{202e}"), "a\\x9b2Jb\\u{202e}");
         assert_eq!(visible("Wadenmuskel dehnen – 30 s"), "Wadenmuskel dehnen – 30 s");
+        assert_eq!(visible_lines("a\x1b[2J\tb\nc\r"), "a\\x1b[2J\tb\nc\\x0d");
+        let json = "{\"note\":\"a\u{9b}2J\u{202e}\"}\n";
+        let shown = visible_json(json);
+        assert_eq!(shown, "{\"note\":\"a\\u009b2J\\u202e\"}\n");
+        let back: serde_json::Value = serde_json::from_str(&shown).unwrap();
+        assert_eq!(back["note"], "a\u{9b}2J\u{202e}", "the same JSON");
+    }
+
+    #[test]
+    fn outside_text_shows_only_escaped() {
+        let sink = Outside::from("Speakers\x1b]0;owned\x07");
+        assert_eq!(sink.to_string(), "Speakers\\x1b]0;owned\\x07");
+        assert_eq!(format!("{sink:?}"), "\"Speakers\\x1b]0;owned\\x07\"");
+        assert_eq!(sink.unescaped(), "Speakers\x1b]0;owned\x07");
+        let path = Outside::path(std::path::Path::new("/run/\x1b[31m"));
+        assert_eq!(format!("at {path}"), "at /run/\\x1b[31m");
     }
 
     proptest! {

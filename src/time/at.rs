@@ -6,7 +6,7 @@
 
 use std::str::FromStr;
 
-use chrono::{DateTime, Days, FixedOffset, Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{DateTime, Days, FixedOffset, Local, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 
 use super::of_day::TimeOfDay;
 
@@ -33,7 +33,7 @@ impl FromStr for At {
         if let Ok(at) = DateTime::parse_from_rfc3339(text) {
             return Ok(At::Exact(at));
         }
-        let bad = || format!("invalid time {text:?}: {FORMS}");
+        let bad = || format!("invalid time {text:?}: not understood as a time; {FORMS}");
         if let Some((date, time)) = dated(text) {
             let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| bad())?;
             // Seconds are taken too, as RFC 3339 without its offset has them.
@@ -65,13 +65,24 @@ impl At {
             At::Exact(at) => at,
             At::Local(local) => in_local_zone(local)?,
             At::Recent(time) => {
+                // Every moment the clock showed it today and yesterday (two in
+                // the repeated hour): the latest that is past.
                 let today = now.with_timezone(&Local).date_naive();
-                let candidate = in_local_zone(today.and_time(time.naive()))?;
-                if candidate <= *now {
-                    candidate
-                } else {
-                    let yesterday = today.checked_sub_days(Days::new(1)).ok_or("the date is out of range")?;
-                    in_local_zone(yesterday.and_time(time.naive()))?
+                let yesterday = today.checked_sub_days(Days::new(1)).ok_or("the date is out of range")?;
+                let shown = |day: NaiveDate| match Local.from_local_datetime(&day.and_time(time.naive())) {
+                    LocalResult::Single(at) => vec![at],
+                    LocalResult::Ambiguous(a, b) => vec![a, b],
+                    LocalResult::None => Vec::new(),
+                };
+                let reading = today.and_time(time.naive());
+                if shown(today).is_empty() && reading <= now.with_timezone(&Local).naive_local() {
+                    // Skipped this morning: said so, not taken from yesterday.
+                    in_local_zone(reading)?;
+                }
+                let past = [today, yesterday].into_iter().flat_map(shown).map(|at| at.fixed_offset());
+                match past.filter(|at| at <= now).max() {
+                    Some(at) => at,
+                    None => in_local_zone(today.and_time(time.naive()))?,
                 }
             }
         };
@@ -83,13 +94,30 @@ impl At {
     }
 }
 
+/// `local` in the zone of `TZ`: in the repeated autumn hour, the first of
+/// the two moments (compared as instants, whatever order the zone library
+/// gives them in); in the skipped spring hour, a refusal that shows the same
+/// clock reading with the offsets in force on either side of the change.
 fn in_local_zone(local: NaiveDateTime) -> Result<DateTime<FixedOffset>, String> {
-    Local.from_local_datetime(&local).earliest().map(|t| t.fixed_offset()).ok_or_else(|| {
-        format!(
-            "{} does not exist here (the clocks skipped it); give the offset, like 2026-03-29T02:30:00+01:00",
-            local.format("%Y-%m-%d %H:%M")
-        )
-    })
+    match Local.from_local_datetime(&local) {
+        LocalResult::Single(at) => Ok(at.fixed_offset()),
+        LocalResult::Ambiguous(a, b) => Ok(a.min(b).fixed_offset()),
+        LocalResult::None => {
+            let offset_at = |hours: i64| {
+                let near = local.checked_add_signed(chrono::Duration::hours(hours))?;
+                Local.from_local_datetime(&near).earliest().map(|t| t.fixed_offset().offset().to_string())
+            };
+            let reading = local.format("%Y-%m-%dT%H:%M:%S");
+            let like = match (offset_at(-3), offset_at(3)) {
+                (Some(before), Some(after)) => format!("like {reading}{before} or {reading}{after}"),
+                _ => format!("like {reading}+01:00"),
+            };
+            Err(format!(
+                "{} does not exist here (the clocks skipped it); give the offset, {like}",
+                local.format("%Y-%m-%d %H:%M")
+            ))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -53,7 +53,13 @@ impl TimeOfDay {
         let (h, m) = match clock.split_once([':', '.']) {
             Some((h, m)) => (h, Some(m)),
             None if half.is_some() => (clock, None),
-            None => return Err(bad("no minutes")),
+            // Only a bare hour lacks minutes; anything else (`22h30`, `half
+            // ten`) was not read as a time at all, and saying "no minutes"
+            // would send the person looking for minutes that are there.
+            None if !clock.is_empty() && clock.len() <= 2 && clock.bytes().all(|b| b.is_ascii_digit()) => {
+                return Err(bad("an hour alone needs its minutes too (or am/pm)"));
+            }
+            None => return Err(bad("not understood as a time")),
         };
         let digits = |s: &str, most: usize| !s.is_empty() && s.len() <= most && s.bytes().all(|b| b.is_ascii_digit());
         if !digits(h, 2) || m.is_some_and(|m| m.len() != 2 || !digits(m, 2)) {
@@ -135,11 +141,21 @@ mod tests {
 
     #[test]
     fn refusals_say_which_forms_work() {
-        for bad in ["", "22", "24:00", "12:60", "1:5", "123:00", "13pm", "0am", "ten", "22:30:00", "-1:00", "2２:00"] {
+        for bad in ["22", "24:00", "12:60", "1:5", "123:00", "13pm", "0am", "22:30:00", "-1:00", "2２:00"] {
             let err = TimeOfDay::parse(bad).unwrap_err();
             assert!(err.starts_with(&format!("invalid time {bad:?}: ")), "{err}");
             assert!(err.ends_with(FORMS), "{err}");
         }
+    }
+
+    #[test]
+    fn words_that_are_not_a_time_are_not_understood_rather_than_missing_minutes() {
+        for bad in ["22h30", "half ten", "ten", "", "noon"] {
+            let err = TimeOfDay::parse(bad).unwrap_err();
+            assert_eq!(err, format!("invalid time {bad:?}: not understood as a time; {FORMS}"));
+            assert!(!err.contains("minutes"), "{err}");
+        }
+        assert!(TimeOfDay::parse("22").unwrap_err().contains("an hour alone needs its minutes"));
     }
 
     #[test]

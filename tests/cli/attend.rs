@@ -70,7 +70,7 @@ fn a_scheduled_session_nobody_answered_is_shown_apart_and_never_counts() {
     assert!(table.contains("2026-10-28  Wed     0        0    ○ 1    0/4          -\n"), "{table}");
     assert!(table.contains("○ alone"), "the calendar's legend: {table}");
     let (_, csv, _) = stretch_log(&s, &["--csv"]);
-    assert!(csv.lines().nth(2).unwrap().ends_with(",b,false"), "{csv}");
+    assert!(csv.lines().nth(2).unwrap().ends_with(",b,false,"), "{csv}");
 }
 
 #[test]

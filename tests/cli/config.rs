@@ -80,7 +80,7 @@ fn a_mistake_in_the_file_names_file_line_and_fix_and_runs_nothing() {
         assert_eq!(code, 2, "{args:?}");
         assert_eq!(stdout, "");
         let expected = format!(
-            "stretch: {}:3:1: unknown key volum; did you mean volume? The keys are routine, reps, hold, rest, prepare, sounds, volume, max_volume, device, day_starts, cramp_day_starts, slots, confirm_wait\n",
+            "stretch: {}:3:1: unknown key volum; did you mean volume? The keys are routine, reps, hold, rest, prepare, sounds, volume, max_volume, device, day_starts, cramp_day_starts, slots, confirm_wait, name\n",
             file.display()
         );
         assert_eq!(stderr, expected);

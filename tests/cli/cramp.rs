@@ -18,17 +18,20 @@ fn a_cramp_is_recorded_from_flags() {
         "4",
         "--note",
         "after a long walk",
+        "--lasted",
+        "1m30s",
         "--data-dir",
         data.to_str().unwrap(),
     ];
     let (code, stdout, stderr) = s.run(s.cmd(&args));
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.starts_with("Recorded a cramp (left leg, severity 4)"), "{stdout}");
+    assert!(stdout.starts_with("Recorded a cramp (left leg, severity 4, lasted 1m30s)"), "{stdout}");
     let c = &cramps(&s)[0];
     assert_eq!(c["v"], 1);
     assert_eq!(c["leg"], "left");
     assert_eq!(c["severity"], 4);
     assert_eq!(c["note"], "after a long walk");
+    assert_eq!(c["lasted_ms"], 90_000);
     assert!(chrono::DateTime::parse_from_rfc3339(c["at"].as_str().unwrap()).is_ok());
     assert_eq!(s.records().len(), 1, "no relief unless asked");
 }
@@ -37,18 +40,78 @@ fn a_cramp_is_recorded_from_flags() {
 fn without_a_terminal_the_defaults_are_recorded_without_asking() {
     let s = Sandbox::new();
     let data = s.data();
-    let (code, _, stderr) = s.run(s.cmd(&["cramp", "--data-dir", data.to_str().unwrap()]));
-    assert_eq!(code, 0, "{stderr}");
-    assert_eq!(stderr, "");
+    let mut cmd = s.cmd(&["cramp", "--data-dir", data.to_str().unwrap()]);
+    cmd.stdin(std::process::Stdio::piped());
+    let mut child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    // An answer piped in is not taken for one, and the person is told.
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"r\n4\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        stderr,
+        "stretch: not a terminal, so nothing was asked and stdin was not read; recording both legs, severity 3 \
+         (give --leg and --severity to say otherwise)\n"
+    );
     let c = &cramps(&s)[0];
     assert_eq!((c["leg"].as_str(), c["severity"].as_u64()), (Some("both"), Some(3)));
+    let (code, _, stderr) = s.run(s.cmd(&["cramp", "--leg", "left", "--data-dir", data.to_str().unwrap()]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("recording severity 3 (give"), "only the default taken is named: {stderr}");
+    let (_, _, stderr) =
+        s.run(s.cmd(&["cramp", "--leg", "left", "--severity", "2", "--data-dir", data.to_str().unwrap()]));
+    assert_eq!(stderr, "", "nothing was left to ask");
+}
+
+#[test]
+fn a_cramp_at_an_earlier_time_says_when_and_for_which_night_and_offers_no_relief() {
+    let s = Sandbox::new();
+    let bin = shell_quote(env!("CARGO_BIN_EXE_stretch"));
+    let data = shell_quote(s.data().to_str().unwrap());
+    let term = Tmux::start(
+        &s,
+        &format!(
+            "STRETCH_NOW=2026-11-26T08:10:00+01:00 TZ=Europe/Berlin {bin} cramp --at 05:40 --data-dir {data}; \
+             echo EXIT=$?; sleep 30"
+        ),
+    );
+    term.wait_for("Which leg?");
+    term.keys(&["l"]);
+    term.wait_for("How bad");
+    term.keys(&["3"]);
+    term.wait_for("How long did it last?");
+    term.keys(&["Enter"]);
+    term.wait_for("A few words to remember it by?");
+    term.keys(&["Enter"]);
+    let screen = term.wait_for("EXIT=");
+    assert!(
+        screen.contains("Recorded a cramp (left leg, severity 3) at 2026-11-26 05:40, for the night of 2026-11-25, in"),
+        "{screen}"
+    );
+    assert!(!screen.contains("relief"), "a cramp hours ago is over: {screen}");
+    assert!(screen.contains("EXIT=0"), "{screen}");
+}
+
+#[test]
+fn a_flag_of_another_command_is_named_as_such() {
+    let s = Sandbox::new();
+    let (code, _, stderr) = s.run(s.cmd(&["cramp", "--json"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr
+            .starts_with("stretch: `stretch cramp` has no --json option (it belongs to stretch log, stretch tonight)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("--sounds"), "no guess at a look-alike: {stderr}");
 }
 
 #[test]
 fn bad_values_are_refused_and_nothing_is_recorded() {
     let s = Sandbox::new();
     let data = s.data();
-    for args in [["--severity", "6"], ["--severity", "0"], ["--leg", "middle"]] {
+    for args in
+        [["--severity", "6"], ["--severity", "0"], ["--leg", "middle"], ["--lasted", "3h"], ["--lasted", "soon"]]
+    {
         let mut all = vec!["cramp", "--data-dir", data.to_str().unwrap()];
         all.extend_from_slice(&args);
         let (code, _, stderr) = s.run(s.cmd(&all));
@@ -114,14 +177,20 @@ fn two_keypresses_record_a_cramp_half_asleep() {
     term.keys(&["r"]);
     term.wait_for("How bad");
     term.keys(&["4"]);
+    term.wait_for("How long did it last?");
+    term.keys(&["5"]);
+    term.wait_for("A few words to remember it by?");
+    term.keys(&["calf knotted", "Enter"]);
     term.wait_for("Guide you through relief now?");
     term.keys(&["Enter"]);
     let screen = term.wait_for("EXIT=");
     assert!(screen.contains("(Enter: both) right\n"), "the answer is echoed: {screen}");
-    assert!(screen.contains("Recorded a cramp (right leg, severity 4)"), "{screen}");
+    assert!(screen.contains("Recorded a cramp (right leg, severity 4, lasted 5m)"), "{screen}");
     assert!(screen.contains("EXIT=0"), "{screen}");
     let c = &cramps(&s)[0];
     assert_eq!((c["leg"].as_str(), c["severity"].as_u64()), (Some("right"), Some(4)));
+    assert_eq!(c["lasted_ms"], 300_000);
+    assert_eq!(c["note"], "calf knotted");
     assert_eq!(s.records().len(), 1, "Enter declines relief");
 }
 
@@ -144,10 +213,16 @@ fn enter_takes_the_defaults_and_escape_cancels() {
     term.wait_for("(Enter: both) (l/r/b?) both");
     term.keys(&["Enter"]);
     term.wait_for("(Enter: 3) 3");
+    term.keys(&["Enter"]);
+    term.wait_for("(Enter: skip) skipped");
+    term.wait_for("A few words to remember it by?");
+    term.keys(&["Enter"]);
+    term.wait_for("Guide you through relief now?");
     term.keys(&["n"]);
     term.wait_for("EXIT=0");
     let c = &cramps(&s)[0];
     assert_eq!((c["leg"].as_str(), c["severity"].as_u64()), (Some("both"), Some(3)));
+    assert!(c.get("lasted_ms").is_none() && c["note"].is_null(), "Enter skips both: {c}");
 }
 
 #[test]

@@ -118,7 +118,7 @@ impl Drop for SoundServer {
 }
 
 #[test]
-#[ignore = "starts a private PulseAudio server (needs pulseaudio and libasound2-plugins)"]
+#[ignore = "starts a private PulseAudio server and plays through it in real time; CI runs it (--include-ignored)"]
 fn under_cron_sound_reaches_the_users_sound_server_through_xdg_runtime_dir() {
     let s = Sandbox::new();
     let run = s.path().join("run");

@@ -164,9 +164,81 @@ fn csv_has_a_header_and_one_row_per_session() {
     let (code, stdout, _) = s.run(s.log(NOW, BERLIN, &["--csv", "--since", "2026-10-28"]));
     assert_eq!(code, 0);
     insta::assert_snapshot!(stdout, @r"
-    night,started,ended,routine,completed,reps_done,reps_planned,hold_ms,paused_ms,source,audio,id,attended
-    2026-10-28,2026-10-29T03:00:00+09:00,2026-10-29T03:01:00+09:00,wall-calf,true,3,3,30000,0,terminal,device,g,true
+    night,started,ended,routine,completed,reps_done,reps_planned,hold_ms,paused_ms,source,audio,id,attended,note
+    2026-10-28,2026-10-29T03:00:00+09:00,2026-10-29T03:01:00+09:00,wall-calf,true,3,3,30000,0,terminal,device,g,true,
     ");
+}
+
+#[test]
+fn notes_and_how_long_a_cramp_lasted_reach_the_log_and_both_exports() {
+    let s = Sandbox::new();
+    let data = s.data();
+    let dir = data.to_str().unwrap();
+    let at = |cmd: &mut std::process::Command| {
+        cmd.env("STRETCH_NOW", "2026-11-26T21:00:00+01:00").env("TZ", BERLIN);
+    };
+    let mut add = s.cmd(&["log", "add", "--at", "22:30", "--note", "tight, left calf", "--data-dir", dir]);
+    at(&mut add);
+    assert_eq!(s.run(add).0, 0);
+    let mut cramp = s.cmd(&[
+        "cramp",
+        "--at",
+        "03:40",
+        "--leg",
+        "right",
+        "--severity",
+        "4",
+        "--lasted",
+        "5m",
+        "--note",
+        "=1+1",
+        "--data-dir",
+        dir,
+    ]);
+    at(&mut cramp);
+    assert_eq!(s.run(cramp).0, 0);
+    let mut old = s.records();
+    assert_eq!((old[0]["note"].as_str(), old[1]["lasted_ms"].as_u64()), (Some("tight, left calf"), Some(300_000)));
+    // A journal written before either existed reads as before.
+    old[0].as_object_mut().unwrap().remove("note");
+    old[1].as_object_mut().unwrap().remove("lasted_ms");
+    let now = "2026-11-26T21:00:00+01:00";
+    let (_, human, _) = s.run(s.log(now, BERLIN, &[]));
+    assert!(
+        human.ends_with(
+            "\nNotes:\n  night of 2026-11-25, Wed 22:30 wall-calf: tight, left calf\n  \
+         night of 2026-11-25, Thu 03:40 cramp, right leg, severity 4, lasted 5m: =1+1\n"
+        ),
+        "{human}"
+    );
+    let (_, csv, _) = s.run(s.log(now, BERLIN, &["--csv"]));
+    assert!(csv.lines().nth(1).unwrap().ends_with(",true,\"tight, left calf\""), "{csv}");
+    let (_, cramps, _) = s.run(s.log(now, BERLIN, &["--csv", "--cramps"]));
+    let rows: Vec<&str> = cramps.lines().collect();
+    assert_eq!(rows[0], "night,at,leg,severity,lasted_ms,note,id");
+    assert!(
+        rows[1].starts_with("2026-11-25,2026-11-26T03:40:00+01:00,right,4,300000,'=1+1,"),
+        "formula-safe: {cramps}"
+    );
+    let (_, json, _) = s.run(s.log(now, BERLIN, &["--json"]));
+    let log: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        (log["sessions"][0]["note"].as_str(), log["cramps"][0]["lasted_ms"].as_u64()),
+        (Some("tight, left calf"), Some(300_000))
+    );
+    s.write_journal(&old.iter().map(ToString::to_string).collect::<Vec<_>>());
+    let (code, _, stderr) = s.run(s.log(now, BERLIN, &["--check"]));
+    assert_eq!(code, 0, "{stderr}");
+    let (_, human, _) = s.run(s.log(now, BERLIN, &[]));
+    assert!(
+        human.ends_with("\nNotes:\n  night of 2026-11-25, Thu 03:40 cramp, right leg, severity 4: =1+1\n"),
+        "{human}"
+    );
+    let (_, cramps, _) = s.run(s.log(now, BERLIN, &["--csv", "--cramps"]));
+    assert!(
+        cramps.lines().nth(1).unwrap().starts_with("2026-11-25,2026-11-26T03:40:00+01:00,right,4,,'=1+1,"),
+        "{cramps}"
+    );
 }
 
 #[test]
@@ -226,7 +298,7 @@ fn add_records_an_entered_session_with_the_routines_plan() {
     for (args, message) in [
         (&["--at", "2026-10-30T22:00:00+01:00"][..], "is in the future"),
         (&["--at", "2026-03-29 02:30"], "does not exist"),
-        (&["--at", "tuesday"], "invalid time \"tuesday\": write a time like"),
+        (&["--at", "tuesday"], "invalid time \"tuesday\": not understood as a time; write a time like"),
         (&["--routine", "nope"], "no routine named \"nope\""),
         (&["--reps", "0"], "reps must be a whole number from 1 to 20 (got 0)"),
     ] {

@@ -125,7 +125,7 @@ fn schedule_log(s: &Sandbox) -> String {
 }
 
 #[test]
-#[ignore = "needs dbus-daemon (apt-get install dbus); CI installs it and runs this"]
+#[ignore = "starts a real session bus and notification server and answers it in real time; CI runs it (--include-ignored)"]
 fn done_confirms_the_session_after_the_routine() {
     let (s, bus) = (Sandbox::new(), Bus::start());
     let server = serve(&bus, "done", Duration::from_millis(1500));
@@ -146,7 +146,23 @@ fn done_confirms_the_session_after_the_routine() {
 }
 
 #[test]
-#[ignore = "needs dbus-daemon (apt-get install dbus); CI installs it and runs this"]
+#[ignore = "starts a real session bus and notification server and answers it in real time; CI runs it (--include-ignored)"]
+fn done_pressed_while_the_routine_plays_is_recorded_when_it_was_pressed() {
+    let (s, bus) = (Sandbox::new(), Bus::start());
+    let _server = serve(&bus, "done", Duration::from_millis(200));
+    let (code, stdout, stderr) = s.run(scheduled(&s, Some(&bus), "1s"));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let session = &sessions(&s)[0];
+    let records = s.records();
+    let confirm = records.iter().find(|r| r.get("session").is_some()).expect("a confirmation");
+    let time = |v: &serde_json::Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+    let (started, ended, at) = (time(&session["started"]), time(&session["ended"]), time(&confirm["at"]));
+    assert!(ended - started >= chrono::Duration::seconds(2), "two holds of 1s: {session}");
+    assert!(at - started < chrono::Duration::milliseconds(1500), "pressed ~0.2 s in, not at the end: {confirm}");
+}
+
+#[test]
+#[ignore = "starts a real session bus and notification server and answers it in real time; CI runs it (--include-ignored)"]
 fn skip_stops_the_routine_and_records_it_skipped() {
     let (s, bus) = (Sandbox::new(), Bus::start());
     let _server = serve(&bus, "skip", Duration::from_millis(400));
@@ -172,7 +188,7 @@ fn answered_and_alone(s: &Sandbox) -> (u64, u64) {
 }
 
 #[test]
-#[ignore = "needs dbus-daemon (apt-get install dbus); CI installs it and runs this"]
+#[ignore = "starts a real session bus and notification server and answers it in real time; CI runs it (--include-ignored)"]
 fn snooze_stops_the_routine_and_plays_it_again_later() {
     let (s, bus) = (Sandbox::new(), Bus::start());
     // Snoozed again and again: the third time it is left to time out.
@@ -194,7 +210,7 @@ fn snooze_stops_the_routine_and_plays_it_again_later() {
 }
 
 #[test]
-#[ignore = "needs dbus-daemon (apt-get install dbus); CI installs it and runs this"]
+#[ignore = "starts a real session bus and notification server and answers it in real time; CI runs it (--include-ignored)"]
 fn without_a_server_the_session_is_as_before_with_one_line_in_the_log() {
     let (s, bus) = (Sandbox::new(), Bus::start());
     let (code, stdout, stderr) = s.run(scheduled(&s, Some(&bus), "200ms"));
@@ -216,7 +232,7 @@ fn without_a_bus_the_session_is_as_before_with_one_line_in_the_log() {
 }
 
 #[test]
-#[ignore = "needs dbus-daemon (apt-get install dbus); CI installs it and runs this"]
+#[ignore = "starts a real session bus and notification server and answers it in real time; CI runs it (--include-ignored)"]
 fn no_answer_withdraws_the_notification_after_the_wait() {
     let (s, bus) = (Sandbox::new(), Bus::start());
     let server = serve(&bus, "nothing-offered", Duration::from_millis(100));
@@ -228,7 +244,7 @@ fn no_answer_withdraws_the_notification_after_the_wait() {
 }
 
 #[test]
-#[ignore = "needs dbus-daemon (apt-get install dbus); CI installs it and runs this"]
+#[ignore = "starts a real session bus and notification server and answers it in real time; CI runs it (--include-ignored)"]
 fn while_the_answer_is_awaited_a_session_can_be_started_by_hand() {
     let (s, bus) = (Sandbox::new(), Bus::start());
     let _server = serve(&bus, "nothing-offered", Duration::from_millis(100));

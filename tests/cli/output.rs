@@ -121,3 +121,28 @@ fn help_and_version_follow_the_same_policy() {
         assert_eq!((code, stderr.as_str()), (0, ""), "stretch {args:?}");
     }
 }
+
+#[test]
+fn the_live_display_fits_narrow_and_wide_terminals_between_words() {
+    for columns in [40, 100] {
+        let s = Sandbox::new();
+        let bin = crate::support::shell_quote(env!("CARGO_BIN_EXE_stretch"));
+        let data = crate::support::shell_quote(s.data().to_str().unwrap());
+        let script = format!(
+            "env -u XDG_RUNTIME_DIR -u PULSE_SERVER {bin} tonight --data-dir {data} --prepare 1s --hold 3s --reps 1; sleep 30"
+        );
+        let term = crate::support::Tmux::start_wide(&s, &script, columns);
+        // A second into the hold, its bar has begun to fill.
+        let screen = term.wait_for("█");
+        // The terminal wrapped nothing (its first part would fill the width):
+        // every line was broken by stretch, between words.
+        for line in screen.lines() {
+            assert!(line.chars().count() < usize::from(columns), "{columns}: {line:?}");
+        }
+        for word in ["straight,", "instead.", "XDG_RUNTIME_DIR"] {
+            assert!(screen.split_whitespace().any(|w| w == word), "{word} whole at {columns}: {screen}");
+        }
+        let bar = screen.lines().find(|l| l.contains("s left")).unwrap();
+        assert!(bar.contains("Hold, rep 1 of 1") && bar.contains('█'), "{columns}: {bar}");
+    }
+}

@@ -257,7 +257,7 @@ fn every_cue_is_heard_when_shown(server: &Server, s: &Sandbox, stopped: bool) {
 }
 
 #[test]
-#[ignore = "needs pulseaudio"]
+#[ignore = "starts a real PulseAudio server and plays through it in real time; CI runs it (--include-ignored)"]
 fn through_pulseaudio_every_cue_is_heard_when_it_is_shown() {
     let s = Sandbox::new();
     let server = Server::pulseaudio(&s);
@@ -265,7 +265,7 @@ fn through_pulseaudio_every_cue_is_heard_when_it_is_shown() {
 }
 
 #[test]
-#[ignore = "needs pulseaudio"]
+#[ignore = "starts a real PulseAudio server and plays through it in real time; CI runs it (--include-ignored)"]
 fn through_pulseaudio_every_cue_is_heard_after_the_process_is_stopped_and_continued() {
     let s = Sandbox::new();
     let server = Server::pulseaudio(&s);
@@ -273,7 +273,7 @@ fn through_pulseaudio_every_cue_is_heard_after_the_process_is_stopped_and_contin
 }
 
 #[test]
-#[ignore = "needs pipewire"]
+#[ignore = "starts a real PipeWire server, WirePlumber and a session bus, and plays in real time; CI runs it (--include-ignored)"]
 fn through_pipewire_every_cue_is_heard_when_it_is_shown() {
     let s = Sandbox::new();
     let server = Server::pipewire(&s);
@@ -283,7 +283,7 @@ fn through_pipewire_every_cue_is_heard_when_it_is_shown() {
 const SHORT: &[&str] = &["--sounds", "chime", "--device", SINK, "--prepare", "0", "--reps", "1", "--rest", "0"];
 
 #[test]
-#[ignore = "needs pipewire"]
+#[ignore = "starts a real PipeWire server, WirePlumber and a session bus, and plays in real time; CI runs it (--include-ignored)"]
 fn through_pipewire_a_user_with_no_cookie_yet_is_heard() {
     let s = Sandbox::new();
     let server = Server::pipewire(&s);
@@ -301,7 +301,7 @@ fn through_pipewire_a_user_with_no_cookie_yet_is_heard() {
 }
 
 #[test]
-#[ignore = "needs pipewire"]
+#[ignore = "starts a real PipeWire server, WirePlumber and a session bus, and plays in real time; CI runs it (--include-ignored)"]
 fn through_pipewire_a_sink_removed_mid_session_does_not_hold_the_exit() {
     let s = Sandbox::new();
     let server = Server::pipewire(&s);
@@ -317,8 +317,9 @@ fn through_pipewire_a_sink_removed_mid_session_does_not_hold_the_exit() {
             break status;
         }
         if Instant::now() > deadline {
+            let stacks = crate::support::stacks(child.id());
             let _ = child.kill();
-            panic!("still running {:?} after it began a 3 s routine", started.elapsed());
+            panic!("still running {:?} after it began a 3 s routine; its threads:\n{stacks}", started.elapsed());
         }
         std::thread::sleep(Duration::from_millis(50));
     };
@@ -328,7 +329,7 @@ fn through_pipewire_a_sink_removed_mid_session_does_not_hold_the_exit() {
 }
 
 #[test]
-#[ignore = "needs pulseaudio"]
+#[ignore = "starts a real PulseAudio server and plays through it in real time; CI runs it (--include-ignored)"]
 fn doctor_fails_a_configured_device_the_server_does_not_have() {
     let s = Sandbox::new();
     let server = Server::pulseaudio(&s);
@@ -339,6 +340,20 @@ fn doctor_fails_a_configured_device_the_server_does_not_have() {
     assert_eq!(code, 1, "{stdout}");
     let line = stdout.lines().find(|l| l.contains("audio output")).unwrap();
     assert!(line.starts_with("FAIL") && line.contains("\"nosuch\"") && line.contains(SINK), "{line}");
+}
+
+#[test]
+#[ignore = "needs pulseaudio"]
+fn sink_names_and_descriptions_from_the_server_are_shown_escaped() {
+    let s = Sandbox::new();
+    let server = Server::pulseaudio(&s);
+    // Any program of the user (or a Bluetooth device) names a sink.
+    let description = "device.description='Speakers\x1b]0;owned\x07\x1b[2J'";
+    server.pactl(&s, &["load-module", "module-null-sink", "sink_name=evil", &format!("sink_properties={description}")]);
+    let (_, stdout, stderr) = s.run(server.env(&s, s.cmd(&["doctor"])));
+    let line = stdout.lines().find(|l| l.contains("audio output")).unwrap();
+    assert!(line.contains("Speakers\\x1b]0;owned\\x07\\x1b[2J"), "{line}");
+    assert!(!stdout.contains('\x1b') && !stderr.contains('\x1b'), "{stdout}{stderr}");
 }
 
 /// Runs a 9 s session through PulseAudio, killing the server 1.2 s in and,
@@ -359,7 +374,7 @@ fn session_through_a_server_crash(s: &Sandbox, back: bool) -> String {
 }
 
 #[test]
-#[ignore = "needs pulseaudio"]
+#[ignore = "starts a real PulseAudio server and plays through it in real time; CI runs it (--include-ignored)"]
 fn through_pulseaudio_a_server_that_restarts_mid_session_is_heard_again_and_said() {
     let s = Sandbox::new();
     let stderr = session_through_a_server_crash(&s, true);
@@ -372,7 +387,7 @@ fn through_pulseaudio_a_server_that_restarts_mid_session_is_heard_again_and_said
 }
 
 #[test]
-#[ignore = "needs pulseaudio"]
+#[ignore = "starts a real PulseAudio server and plays through it in real time; CI runs it (--include-ignored)"]
 fn through_pulseaudio_a_server_gone_for_good_is_said_and_recorded() {
     let s = Sandbox::new();
     let stderr = session_through_a_server_crash(&s, false);
@@ -381,7 +396,7 @@ fn through_pulseaudio_a_server_gone_for_good_is_said_and_recorded() {
 }
 
 #[test]
-#[ignore = "needs pulseaudio"]
+#[ignore = "starts a real PulseAudio server and plays through it in real time; CI runs it (--include-ignored)"]
 fn through_pulseaudio_a_named_sink_that_goes_away_gives_way_to_the_default() {
     let s = Sandbox::new();
     let server = Server::pulseaudio(&s);
@@ -407,7 +422,7 @@ fn through_pulseaudio_a_named_sink_that_goes_away_gives_way_to_the_default() {
 }
 
 #[test]
-#[ignore = "needs pipewire"]
+#[ignore = "starts a real PipeWire server, WirePlumber and a session bus, and plays in real time; CI runs it (--include-ignored)"]
 fn through_pipewire_a_mistyped_device_is_named_not_played_elsewhere() {
     let s = Sandbox::new();
     let server = Server::pipewire(&s);

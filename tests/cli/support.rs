@@ -249,11 +249,17 @@ pub(crate) struct Tmux {
 impl Tmux {
     /// Starts `shell_command` in a new 100x30 terminal.
     pub(crate) fn start(sandbox: &Sandbox, shell_command: &str) -> Tmux {
+        Tmux::start_wide(sandbox, shell_command, 100)
+    }
+
+    /// Starts `shell_command` in a new terminal `columns` wide and 30 high.
+    pub(crate) fn start_wide(sandbox: &Sandbox, shell_command: &str, columns: u16) -> Tmux {
         static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let socket = format!("stretch-test-{}-{n}", std::process::id());
         let status = Command::new("tmux")
-            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "30", shell_command])
+            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-x", &columns.to_string(), "-y", "30"])
+            .arg(shell_command)
             .env("HOME", sandbox.home())
             .env("PATH", sandbox.path_var())
             .env("STRETCH_CRONTAB", sandbox.fake_crontab())
@@ -305,4 +311,32 @@ impl Drop for Tmux {
 /// Single-quotes a string for a POSIX shell.
 pub(crate) fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// Every thread's stack of the running process `pid`, as the kernel and gdb
+/// see them: saved before a test kills a process that overran, so a hang
+/// seen once can be explained.
+pub(crate) fn stacks(pid: u32) -> String {
+    let mut out = String::new();
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten();
+    for task in tasks {
+        let path = task.path();
+        let read = |name: &str| std::fs::read_to_string(path.join(name)).unwrap_or_else(|e| format!("({e})"));
+        out += &format!(
+            "thread {} ({}) wchan {}\n{}",
+            task.file_name().to_string_lossy(),
+            read("comm").trim(),
+            read("wchan").trim(),
+            read("stack")
+        );
+    }
+    let gdb = Command::new("gdb")
+        .args(["-batch", "-p", &pid.to_string(), "-ex", "thread apply all bt"])
+        .stdin(Stdio::null())
+        .output();
+    match gdb {
+        Ok(done) => out += &String::from_utf8_lossy(&done.stdout),
+        Err(e) => out += &format!("(gdb could not run: {e})\n"),
+    }
+    out
 }

@@ -144,15 +144,32 @@ fn a_countdown_has_a_second_before_the_next_number_and_the_hold_end() {
 fn own_words_are_spoken_by_the_speaker_or_else_chimed_with_one_line() {
     struct Echo;
     impl Speak for Echo {
-        fn say(&self, text: &str) -> Result<Clip, Unspoken> {
-            Ok(Clip::from_samples(&vec![1000; 100 * text.len()]))
+        fn say(&self, text: &str) -> Result<Spoken, Unspoken> {
+            let clip = Clip::from_samples(&vec![1000; 100 * text.len()]);
+            Ok(Spoken { clip, other_voice: (text == "Breathe out").then_some("flite") })
         }
     }
     let mut r = wall_calf();
     r.prepare.say = Some("My own words".into());
     r.rest.say = Some("Breathe out".into());
     let t = timeline::build(&r);
-    assert_eq!(first(&t, &cast(&t, SoundSet::Voice, &Echo), PhaseKind::Prepare).len(), 1200);
+    let echoed = cast(&t, SoundSet::Voice, &Echo);
+    assert_eq!(first(&t, &echoed, PhaseKind::Prepare).len(), 1200);
+    // Words in another voice than the recordings' are said once, with how to get it.
+    assert_eq!(
+        echoed.notices,
+        [format!(
+            "this routine's own words are spoken by flite, not in the recorded voice (for the same voice: {})",
+            crate::audio::speech::GET_MATCHING_VOICE
+        )]
+    );
+    r.rest.say = Some("Breathe in".into());
+    assert_eq!(
+        cast(&timeline::build(&r), SoundSet::Voice, &Echo).notices,
+        Vec::<String>::new(),
+        "all in the recorded voice"
+    );
+    r.rest.say = Some("Breathe out".into());
     let mute = cast(&t, SoundSet::Voice, &Mute);
     assert_eq!(first(&t, &mute, PhaseKind::Prepare), chime(PhaseKind::Prepare));
     assert_eq!(first(&t, &mute, PhaseKind::Rest), chime(PhaseKind::Rest));

@@ -370,7 +370,8 @@ proptest! {
         // nights as `log --since 84d`.
         let report_range = Range::of(Some(NightSpec::Nights(84)), None, day_starts, &now).unwrap();
         let plain: Vec<crate::journal::Record> = records.iter().map(|s| s.record.clone()).collect();
-        let report = crate::report::build(&plain, &report_range, &now);
+        let context = crate::report::Context { name: None, plan: &|_| None };
+        let report = crate::report::build(&plain, &report_range, &context, &now);
         let all = reference(&lines, None);
         let since = tonight - Days::new(83);
         let report_nights = all.counted(Some(since), tonight);
@@ -417,7 +418,8 @@ fn a_retracted_first_record_starts_nothing_in_log_or_report() {
     assert!(human.contains("Cramps: 1 of 7 nights, counted from 2026-11-20"), "{human}");
     let report_range = Range::of(Some(NightSpec::Nights(84)), None, day_starts, &now).unwrap();
     let plain: Vec<_> = records.iter().map(|s| s.record.clone()).collect();
-    let report = crate::report::build(&plain, &report_range, &now);
+    let context = crate::report::Context { name: None, plan: &|_| None };
+    let report = crate::report::build(&plain, &report_range, &context, &now);
     assert_eq!((report.summary.nights, report.summary.cramp_nights), (7, 1));
     assert_eq!(report.from, "2026-11-20".parse().ok());
 }

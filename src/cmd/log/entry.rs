@@ -49,6 +49,7 @@ pub(crate) fn add(args: &LogAddArgs, settings: &Settings, paths: &Paths, now: &D
         // The person typed it in.
         attended: Some(true),
         skipped: false,
+        note: args.note.clone(),
     };
     let record = Record::Session(session.clone());
     record.validate(now).map_err(|e| Error::usage(format!("this session cannot be recorded: {e}")))?;
@@ -67,7 +68,10 @@ pub(crate) fn add(args: &LogAddArgs, settings: &Settings, paths: &Paths, now: &D
     };
     let stored =
         paths.create_data_dir().and_then(|_| journal::append_unless(&path, &record, repeat)).inspect_err(|_| {
-            crate::errln!("stretch: this session was not saved; its record is:\n{}", record.to_line());
+            crate::errln!(
+                "stretch: this session was not saved; its record is:\n{}",
+                crate::term::visible::visible_json(&record.to_line())
+            );
         })?;
     if let Some(line) = stored {
         // Running the same command twice (from history, or unsure the first

@@ -8,9 +8,11 @@ use chrono::{Datelike, NaiveDate, NaiveTime};
 use serde::Serialize;
 
 use super::Listed;
+use crate::journal::Cramp;
 use crate::journal::ledger::Presence;
 use crate::journal::nights::{CrampSummary, Night, night_of};
 use crate::journal::weeks::{Week, weekly};
+use crate::term::visible::visible;
 use crate::term::words::count;
 use crate::time::duration;
 
@@ -294,7 +296,7 @@ pub(crate) fn json(
 /// The `--csv` export: a header, then one row per session.
 pub(crate) fn csv(sessions: &[Listed], day_starts: NaiveTime) -> String {
     let mut out = String::from(
-        "night,started,ended,routine,completed,reps_done,reps_planned,hold_ms,paused_ms,source,audio,id,attended\n",
+        "night,started,ended,routine,completed,reps_done,reps_planned,hold_ms,paused_ms,source,audio,id,attended,note\n",
     );
     for listed in sessions {
         let s = listed.session;
@@ -312,12 +314,72 @@ pub(crate) fn csv(sessions: &[Listed], day_starts: NaiveTime) -> String {
             word(&s.audio),
             crate::term::visible::visible(&s.id).into_owned(),
             listed.presence.attended().to_string(),
+            crate::term::visible::visible(s.note.as_deref().unwrap_or_default()).into_owned(),
         ];
         let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
         out += &row.join(",");
         out.push('\n');
     }
     out
+}
+
+/// `--csv --cramps`: a header, then one row per cramp, in time order; text
+/// fields are as safe as the sessions'.
+pub(crate) fn cramps_csv(cramps: &[&Cramp], cramp_day_starts: NaiveTime) -> String {
+    let mut out = String::from("night,at,leg,severity,lasted_ms,note,id\n");
+    let mut cramps = cramps.to_vec();
+    cramps.sort_by_key(|c| c.at);
+    for c in cramps {
+        let fields = [
+            night_of(&c.at, cramp_day_starts).to_string(),
+            c.at.to_rfc3339(),
+            word(&c.leg),
+            c.severity.to_string(),
+            c.lasted_ms.map(|ms| ms.to_string()).unwrap_or_default(),
+            visible(c.note.as_deref().unwrap_or_default()).into_owned(),
+            visible(&c.id).into_owned(),
+        ];
+        let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        out += &row.join(",");
+        out.push('\n');
+    }
+    out
+}
+
+/// The notes of the nights `first..=last`: a session's or a cramp's own
+/// words, and how long a cramp lasted, oldest first; empty when there are none.
+pub(crate) fn notes(
+    sessions: &[Listed],
+    cramps: &[&Cramp],
+    (first, last): (NaiveDate, NaiveDate),
+    day_starts: NaiveTime,
+    cramp_day_starts: NaiveTime,
+) -> String {
+    let said = |note: &Option<String>| note.as_deref().is_some_and(|n| !n.trim().is_empty());
+    let mut lines: Vec<(chrono::DateTime<chrono::FixedOffset>, String)> = Vec::new();
+    let mut add = |at: chrono::DateTime<chrono::FixedOffset>, night: NaiveDate, what: String, note: &Option<String>| {
+        if night >= first && night <= last {
+            let note = note.as_deref().map(|n| format!(": {}", visible(n.trim()))).unwrap_or_default();
+            lines.push((at, format!("  night of {night}, {} {what}{note}\n", at.format("%a %H:%M"))));
+        }
+    };
+    for s in sessions.iter().map(|l| l.session).filter(|s| said(&s.note)) {
+        add(s.started, night_of(&s.started, day_starts), visible(&s.routine).into_owned(), &s.note);
+    }
+    for c in cramps.iter().filter(|c| said(&c.note) || c.lasted_ms.is_some()) {
+        let lasted = c
+            .lasted_ms
+            .map(|ms| format!(", lasted {}", duration::format(Duration::from_millis(ms))))
+            .unwrap_or_default();
+        let what = format!("cramp, {}, severity {}{lasted}", c.leg.words(), c.severity);
+        let note = if said(&c.note) { c.note.clone() } else { None };
+        add(c.at, night_of(&c.at, cramp_day_starts), what, &note);
+    }
+    if lines.is_empty() {
+        return String::new();
+    }
+    lines.sort_by_key(|(at, _)| *at);
+    "\nNotes:\n".to_string() + &lines.into_iter().map(|(_, line)| line).collect::<String>()
 }
 
 /// A value's name as written in the journal (`terminal`, `device`).
