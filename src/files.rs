@@ -107,16 +107,28 @@ pub(crate) fn open_append(path: &Path) -> io::Result<File> {
     open_no_follow(path, &mut options)
 }
 
-/// Opens `path` to be written from its start, creating it private (0600):
-/// an existing regular file is emptied only once it is known to be one, a
-/// link is refused rather than its target replaced, a FIFO or device is
-/// refused rather than waited on.
-pub(crate) fn create_private(path: &Path) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(false).mode(0o600);
-    let file = open_no_follow(path, &mut options)?;
-    file.set_len(0)?;
-    Ok(file)
+/// Replaces `path` with `bytes`, private (0600), through a temporary file
+/// beside it that is synced and renamed into place: a full disk or a killed
+/// process never leaves a half file, nor costs the file that was there. A
+/// link, FIFO, device or directory at `path` is refused, never replaced.
+pub(crate) fn replace_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let check = || match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            Err(io::Error::other("it is a symbolic link; stretch does not follow links here"))
+        }
+        Ok(meta) => regular(&meta),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    };
+    check()?;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut temp = tempfile::Builder::new().prefix(".stretch-").suffix(".partial").tempfile_in(dir)?;
+    io::Write::write_all(&mut temp, bytes)?;
+    temp.as_file().sync_all()?;
+    // Checked again just before the rename: the name may have changed meanwhile.
+    check()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// How long a lock held by another process is waited for: far longer than any
