@@ -138,9 +138,21 @@ pub(crate) const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs
 
 /// Takes `file`'s exclusive lock, waiting at most `limit` for another holder.
 pub(crate) fn lock_within(file: &File, limit: std::time::Duration) -> io::Result<()> {
+    wait_for_lock(limit, || file.try_lock())
+}
+
+/// Takes `file`'s shared lock, waiting at most `limit` for a writer holding it.
+pub(crate) fn lock_shared_within(file: &File, limit: std::time::Duration) -> io::Result<()> {
+    wait_for_lock(limit, || file.try_lock_shared())
+}
+
+fn wait_for_lock(
+    limit: std::time::Duration,
+    try_lock: impl Fn() -> std::result::Result<(), std::fs::TryLockError>,
+) -> io::Result<()> {
     let deadline = std::time::Instant::now() + limit;
     loop {
-        match file.try_lock() {
+        match try_lock() {
             Ok(()) => return Ok(()),
             Err(std::fs::TryLockError::Error(e)) => return Err(e),
             Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
@@ -241,6 +253,8 @@ mod tests {
         let err = lock_within(&waiter, std::time::Duration::from_millis(100)).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::TimedOut);
         assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        let err = lock_shared_within(&waiter, std::time::Duration::from_millis(100)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
         drop(holder);
         lock_within(&waiter, std::time::Duration::from_millis(100)).unwrap();
     }
