@@ -107,16 +107,28 @@ pub(crate) fn open_append(path: &Path) -> io::Result<File> {
     open_no_follow(path, &mut options)
 }
 
-/// Opens `path` to be written from its start, creating it private (0600):
-/// an existing regular file is emptied only once it is known to be one, a
-/// link is refused rather than its target replaced, a FIFO or device is
-/// refused rather than waited on.
-pub(crate) fn create_private(path: &Path) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(false).mode(0o600);
-    let file = open_no_follow(path, &mut options)?;
-    file.set_len(0)?;
-    Ok(file)
+/// Replaces `path` with `bytes`, private (0600), through a temporary file
+/// beside it that is synced and renamed into place: a full disk or a killed
+/// process never leaves a half file, nor costs the file that was there. A
+/// link, FIFO, device or directory at `path` is refused, never replaced.
+pub(crate) fn replace_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let check = || match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            Err(io::Error::other("it is a symbolic link; stretch does not follow links here"))
+        }
+        Ok(meta) => regular(&meta),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    };
+    check()?;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut temp = tempfile::Builder::new().prefix(".stretch-").suffix(".partial").tempfile_in(dir)?;
+    io::Write::write_all(&mut temp, bytes)?;
+    temp.as_file().sync_all()?;
+    // Checked again just before the rename: the name may have changed meanwhile.
+    check()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// How long a lock held by another process is waited for: far longer than any
@@ -126,9 +138,21 @@ pub(crate) const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs
 
 /// Takes `file`'s exclusive lock, waiting at most `limit` for another holder.
 pub(crate) fn lock_within(file: &File, limit: std::time::Duration) -> io::Result<()> {
+    wait_for_lock(limit, || file.try_lock())
+}
+
+/// Takes `file`'s shared lock, waiting at most `limit` for a writer holding it.
+pub(crate) fn lock_shared_within(file: &File, limit: std::time::Duration) -> io::Result<()> {
+    wait_for_lock(limit, || file.try_lock_shared())
+}
+
+fn wait_for_lock(
+    limit: std::time::Duration,
+    try_lock: impl Fn() -> std::result::Result<(), std::fs::TryLockError>,
+) -> io::Result<()> {
     let deadline = std::time::Instant::now() + limit;
     loop {
-        match file.try_lock() {
+        match try_lock() {
             Ok(()) => return Ok(()),
             Err(std::fs::TryLockError::Error(e)) => return Err(e),
             Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
@@ -229,6 +253,8 @@ mod tests {
         let err = lock_within(&waiter, std::time::Duration::from_millis(100)).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::TimedOut);
         assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        let err = lock_shared_within(&waiter, std::time::Duration::from_millis(100)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
         drop(holder);
         lock_within(&waiter, std::time::Duration::from_millis(100)).unwrap();
     }

@@ -199,7 +199,8 @@ fn render(args: &LogArgs, range: &Range, records: &[Stored], color: bool) -> Str
         format!("{}\n", show::EMPTY)
     } else {
         let first_record = tally.first_night();
-        let last = range.until.unwrap_or(range.tonight);
+        // The same last night as `--json` and the report: tomorrow's, when a session is dated then.
+        let last = range.last_night(&tally);
         let first = range.since.unwrap_or(last - Days::new(TABLE_NIGHTS - 1));
         let first = first_record.map_or(first, |record| first.max(record));
         let mut calendar = tally.calendar(last, CALENDAR_WEEKS);

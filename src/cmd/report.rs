@@ -48,12 +48,9 @@ pub(crate) fn run(args: &ReportArgs, settings: &Settings, paths: &Paths, env: &E
         crate::term::output::text(&page);
         return Ok(code::OK);
     }
-    // Private, as the journal is: a page of someone's nights and cramps.
-    let written = crate::files::create_private(&out).and_then(|mut file| {
-        std::io::Write::write_all(&mut file, page.as_bytes())?;
-        file.sync_all()
-    });
-    written.map_err(|e| Error::io("write the report", &out, &e))?;
+    // Private, as the journal is: a page of someone's nights and cramps; a
+    // failed write keeps the report that was there.
+    crate::files::replace_private(&out, page.as_bytes()).map_err(|e| Error::io("write the report", &out, &e))?;
     crate::errln!("stretch: wrote {}; open it in a browser to read or print it", out.display());
     Ok(code::OK)
 }

@@ -1,8 +1,9 @@
 //! A cache of the journal's reading, so `stretch log` parses only the lines
 //! appended since its last run. It is never trusted over the journal: it is
 //! used only while the journal is the same file (device and inode), no
-//! shorter than the part the cache covers, with as many lines in that part,
-//! and unchanged (same modification time) if no longer; otherwise, or if the
+//! shorter than the part the cache covers, with the same bytes in that part
+//! (by a checksum: an edit in place followed by an append is seen), and
+//! unchanged (same modification time) if no longer; otherwise, or if the
 //! cache cannot be read, the journal is read in full and the cache rebuilt.
 //! The records, lines and problems given are those [`super::parse`] gives.
 //!
@@ -22,7 +23,7 @@ use super::record::{AudioUsed, Confirm, Cramp, Leg, Record, Retract, Session, So
 use super::store::Loaded;
 
 /// The format's name and version: a cache of another version is rebuilt.
-const MAGIC: &[u8; 8] = b"stretch\x02";
+const MAGIC: &[u8; 8] = b"stretch\x03";
 
 /// The largest cache read: far beyond any journal's.
 const MAX_CACHE: u64 = 1 << 30;
@@ -47,6 +48,15 @@ struct Key {
     lines: u64,
     /// The journal's modification time when the cache was written.
     mtime: (i64, i64),
+    sum: u64, // a checksum of the bytes covered
+}
+
+/// A checksum of `bytes`, far cheaper than parsing them (fixed keys).
+fn checksum(bytes: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    hasher.write(bytes);
+    hasher.finish()
 }
 
 /// The journal's reading, through the cache file `cache` when it holds; the
@@ -59,13 +69,14 @@ pub(crate) fn reading<'a>(loaded: &'a Loaded, cache: &Path) -> Reading<Stored<'a
     let cached = read_cache(cache).and_then(|data| {
         let mut r = Reader { data: &data, at: 0 };
         (r.take(MAGIC.len())? == MAGIC).then_some(())?;
-        let key = Key { dev: r.u64()?, ino: r.u64()?, len: r.u64()?, lines: r.u64()?, mtime: (r.i64()?, r.i64()?) };
+        let (dev, ino, len, lines, mtime) = (r.u64()?, r.u64()?, r.u64()?, r.u64()?, (r.i64()?, r.i64()?));
+        let key = Key { dev, ino, len, lines, mtime, sum: r.u64()? };
         let len = usize::try_from(key.len).ok()?;
         let prefix = bytes.get(..len)?;
         let same = key.dev == dev && key.ino == ino && (len < bytes.len() || key.mtime == mtime);
         let whole =
             prefix.last().is_none_or(|b| *b == b'\n') && memchr::memchr_iter(b'\n', prefix).count() as u64 == key.lines;
-        (same && whole).then_some(())?;
+        (same && whole && checksum(prefix) == key.sum).then_some(())?;
         Some((key, body(&mut r, bytes)?))
     });
     let fresh = cached.is_none();
@@ -79,7 +90,7 @@ pub(crate) fn reading<'a>(loaded: &'a Loaded, cache: &Path) -> Reading<Stored<'a
     let end = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |at| at + 1);
     if fresh || end > covered {
         let lines = lines as u64 + memchr::memchr_iter(b'\n', &bytes[covered..end]).count() as u64;
-        let key = Key { dev, ino, len: end as u64, lines, mtime };
+        let key = Key { dev, ino, len: end as u64, lines, mtime, sum: checksum(&bytes[..end]) };
         let _ = write(cache, &key, &reading, bytes);
     }
     reading
@@ -111,6 +122,7 @@ fn write(cache: &Path, key: &Key, reading: &Reading<Stored>, bytes: &[u8]) -> st
     }
     w.i64(key.mtime.0);
     w.i64(key.mtime.1);
+    w.u64(key.sum);
     let records: Vec<&Stored> = reading.records.iter().filter(|s| offset(s.text, bytes) < end).collect();
     let problems: Vec<&Problem> = reading.problems.iter().filter(|p| p.line as u64 <= key.lines).collect();
     w.u64(records.len() as u64);
@@ -456,28 +468,29 @@ mod tests {
         assert_eq!(reading(&loaded, &cache), loaded.reading(), "a damaged cache is rebuilt");
     }
 
-    /// The cache is what is read while the file looks the same (same file,
-    /// length, lines and modification time): a change made behind its back
-    /// with the time set back is not seen until the file changes again.
+    /// A cache that holds is what is read (its copy of an id, changed, shows);
+    /// an edit in place at the same length, then an append, reads as the new
+    /// bytes, never as the cached copy of the old ones.
     #[test]
-    fn the_cache_is_read_while_the_file_looks_the_same() {
+    fn an_edit_in_place_is_seen_though_the_file_then_grew() {
         let dir = tempfile::tempdir().unwrap();
         let journal = dir.path().join("journal.jsonl");
         let cache = file_for(&dir.path().join("cache"), &journal);
         std::fs::write(&journal, format!("{}\n", session("s1", 1))).unwrap();
         let loaded = crate::journal::load(&journal).unwrap();
-        assert_eq!(reading(&loaded, &cache).records[0].record.id(), "s1");
-        let modified = std::fs::metadata(&journal).unwrap().modified().unwrap();
+        reading(&loaded, &cache);
+        let (id, mut data) = ([&2u64.to_le_bytes()[..], b"s1"].concat(), std::fs::read(&cache).unwrap());
+        let at = data.windows(id.len()).position(|w| w == id).unwrap() + 8;
+        data[at] = b'x';
+        std::fs::write(&cache, data).unwrap();
+        assert_eq!(reading(&loaded, &cache).records[0].record.id(), "x1", "read from the cache");
         let file = std::fs::OpenOptions::new().write(true).open(&journal).unwrap();
         file.write_all_at(session("s2", 1).as_bytes(), 0).unwrap();
-        file.set_modified(modified).unwrap();
-        let loaded = crate::journal::load(&journal).unwrap();
-        assert_eq!(loaded.reading().records[0].record.id(), "s2");
-        assert_eq!(reading(&loaded, &cache).records[0].record.id(), "s1", "read from the cache");
         append(&journal, &format!("{}\n", session("s3", 3)));
         let loaded = crate::journal::load(&journal).unwrap();
         let ids: Vec<_> = reading(&loaded, &cache).records.iter().map(|s| s.record.id().to_string()).collect();
-        assert_eq!(ids, ["s1", "s3"], "only the appended line is parsed");
+        assert_eq!(ids, ["s2", "s3"], "the edited line is read again");
+        assert_eq!(reading(&loaded, &cache), loaded.reading());
     }
 
     fn append(path: &Path, text: &str) {

@@ -70,8 +70,14 @@ fn read_bytes_checked(path: &Path, own: bool) -> Result<Loaded> {
         files::check_owner_and_mode(path, &file.metadata().map_err(fail)?, "journal")?;
     }
     // A shared lock waits out an append in progress, so its line is never
-    // mistaken for a torn one.
-    file.lock_shared().map_err(fail)?;
+    // mistaken for a torn one; a holder stuck past the bound (a stopped
+    // process) is not waited on: the journal is read as it is.
+    match files::lock_shared_within(&file, files::LOCK_WAIT) {
+        Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+            crate::errln!("stretch: warning: {}: {e}; read as it is", path.display());
+        }
+        locked => locked.map_err(fail)?,
+    }
     let meta = file.metadata().map_err(fail)?;
     read_capped(file).map(|(bytes, long)| Loaded { bytes, long, meta: Some(meta) }).map_err(fail)
 }

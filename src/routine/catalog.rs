@@ -95,7 +95,9 @@ pub(crate) fn resolve(spec: &str, routine_dir: Option<&Path>) -> Result<(Routine
     }
     if let Some(dir) = routine_dir {
         let path = dir.join(format!("{spec}.toml"));
-        if path.is_file() {
+        // Anything there by that name is the person's routine, as `routines`
+        // lists it: a FIFO or a dangling link is an error, not the built-in.
+        if path.symlink_metadata().is_ok() {
             let routine = read_file(spec, &path).map_err(|e| Error::usage(e.to_string()))?;
             return Ok((routine, Origin::User(path)));
         }

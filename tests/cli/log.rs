@@ -361,3 +361,22 @@ fn cramps_are_marked_on_their_nights_but_never_count_as_sessions() {
     assert_eq!(log["current_streak"], 1);
     assert_eq!(s.run(s.log(NOW, BERLIN, &["--check"])).0, 0);
 }
+
+/// A session dated tomorrow night (a clock ahead, a flight east) is counted
+/// alike by the table, `--json` and the report: the table ends at that night too.
+#[test]
+fn a_session_dated_tomorrow_night_is_in_the_table_as_in_json() {
+    let s = Sandbox::new();
+    let (now, tz) = ("2026-11-26T12:00:00+01:00", "Europe/Berlin");
+    s.write_journal(&[
+        session_line("s1", "2026-11-25T22:00:00+01:00", true),
+        session_line("s2", "2026-11-27T22:00:00+01:00", true),
+    ]);
+    let (log, _) = json(&s, now, tz, &[]);
+    assert_eq!(nights(&log).last().unwrap(), &("2026-11-27".to_string(), 1, 0));
+    let (code, table, stderr) = s.run(s.log(now, tz, &["--no-pager"]));
+    assert_eq!(code, 0, "{stderr}");
+    let row = table.lines().find(|l| l.starts_with("2026-11-27")).unwrap_or_else(|| panic!("no row:\n{table}"));
+    assert_eq!(row.split_whitespace().nth(2), Some("1"), "{row}");
+    assert_eq!(table.lines().filter(|l| l.starts_with("2026-11-")).count(), nights(&log).len(), "{table}");
+}

@@ -235,3 +235,26 @@ fn a_browser_prints_the_report_on_one_page() {
     chromium(&html, &["--window-size=900,1300", &format!("--screenshot={}", png.display())]);
     assert!(std::fs::metadata(&png).unwrap().len() > 10_000, "a screenshot with something on it");
 }
+
+/// A write that fails part way (here the file-size limit; a full disk alike)
+/// keeps the report that was there and leaves no half file beside it.
+#[test]
+fn a_failed_write_keeps_the_report_that_was_there() {
+    let s = Sandbox::new();
+    s.write_journal(&journal());
+    let dir = s.path().join("out");
+    std::fs::create_dir_all(&dir).unwrap();
+    let html = dir.join("report.html");
+    std::fs::write(&html, "the last report\n").unwrap();
+    let mut cmd = Command::new("sh");
+    // Ignored, SIGXFSZ makes a write past the limit fail with EFBIG rather than kill.
+    cmd.args(["-c", "trap '' XFSZ; ulimit -f 4; exec \"$0\" \"$@\""]);
+    let inner = report(&s, &["--out", html.to_str().unwrap()]);
+    cmd.arg(inner.get_program()).args(inner.get_args());
+    cmd.env_clear().envs(inner.get_envs().filter_map(|(k, v)| v.map(|v| (k, v)))).stdin(std::process::Stdio::null());
+    let (code, _, stderr) = s.run(cmd);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("report.html"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&html).unwrap(), "the last report\n");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no half file left");
+}

@@ -60,3 +60,21 @@ fn user_routines_add_to_and_override_the_built_in_ones() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(s.records()[0]["routine"], "quick");
 }
+
+/// A file of the person's that cannot be read (a FIFO, a link to nothing)
+/// under a built-in routine's name is the error `routines` lists, never the
+/// built-in run and recorded in its place.
+#[test]
+fn an_unreadable_routine_file_is_an_error_not_the_built_in_one() {
+    let s = Sandbox::new();
+    let dir = s.path().join("config/routines");
+    std::fs::create_dir_all(&dir).unwrap();
+    assert!(std::process::Command::new("mkfifo").arg(dir.join("wall-calf.toml")).status().unwrap().success());
+    std::os::unix::fs::symlink(s.path().join("gone.toml"), dir.join("seated-towel.toml")).unwrap();
+    for (routine, what) in [("wall-calf", "FIFO"), ("seated-towel", "No such file")] {
+        let (code, _, stderr) = s.run(s.tonight(&["--routine", routine]));
+        assert_eq!(code, 2, "{routine}: {stderr}");
+        assert!(stderr.contains(&format!("{routine}.toml")) && stderr.contains(what), "{stderr}");
+    }
+    assert!(!s.journal().exists() || s.records().is_empty(), "nothing recorded");
+}

@@ -5,7 +5,7 @@
 use std::os::unix::net::UnixListener;
 use std::time::{Duration, Instant};
 
-use crate::support::{Sandbox, signal, spawn};
+use crate::support::{Sandbox, session_line, signal, spawn};
 
 #[test]
 fn a_bus_that_never_answers_still_lets_a_scheduled_run_play_and_record() {
@@ -52,4 +52,22 @@ fn a_signal_while_the_sound_server_is_waited_on_ends_the_program_at_once() {
     // Not left for the runner to stop: nothing had begun, so nothing is recorded.
     assert!(s.records().is_empty(), "{:?}", s.records());
     assert!(signalled.elapsed() < Duration::from_secs(2), "ended {:?} after the signal", signalled.elapsed());
+}
+
+/// A program stuck holding the journal's lock (stopped mid-write) delays a
+/// reading by the bounded wait only: `log` then reads the journal as it is.
+#[test]
+fn a_journal_lock_held_for_ever_delays_a_reading_only_by_the_bound() {
+    let s = Sandbox::new();
+    s.write_journal(&[session_line("s1", "2026-11-25T22:00:00+01:00", true)]);
+    let holder = std::fs::OpenOptions::new().append(true).open(s.journal()).unwrap();
+    holder.lock().unwrap();
+    let started = std::time::Instant::now();
+    let (code, stdout, stderr) = s.run(s.log("2026-11-26T12:00:00+01:00", "Europe/Berlin", &["--json"]));
+    assert!(started.elapsed() < std::time::Duration::from_secs(15), "waited {:?}", started.elapsed());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("lock") && stderr.contains("journal.jsonl"), "{stderr}");
+    let log: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(log["sessions"].as_array().unwrap().len(), 1);
+    drop(holder);
 }
