@@ -19,9 +19,32 @@ pub(crate) enum Playback {
     Alsa(alsa_device::Playback),
 }
 
-/// Joins the sound server's reason to ALSA's in a failure message, so a
-/// caller that explains the server itself can keep ALSA's part alone.
-pub(crate) const ALSA_PART: &str = "; ALSA: ";
+/// Why no output opened: the sound server's reason and, when ALSA was tried
+/// after it, ALSA's, apart, so a caller that explains the server itself can
+/// keep ALSA's part alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NoOutput {
+    /// Why the sound server could not play.
+    pub server: String,
+    /// Why ALSA could not either, if it was tried.
+    pub alsa: Option<String>,
+}
+
+impl std::fmt::Display for NoOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.server)?;
+        match &self.alsa {
+            Some(alsa) => write!(f, "; ALSA: {alsa}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl From<pulse::Failure> for NoOutput {
+    fn from(why: pulse::Failure) -> Self {
+        NoOutput { server: why.to_string(), alsa: None }
+    }
+}
 
 /// Starts `track` on `device` (the default output if `None`) and returns once
 /// its first sample is heard, with `origin` set to that instant. On failure,
@@ -31,7 +54,7 @@ pub(crate) fn play(
     device: Option<&str>,
     origin: &Origin,
     server: &SoundServer,
-) -> Result<Playback, String> {
+) -> Result<Playback, NoOutput> {
     #[cfg(feature = "alsa")]
     let fallback = track.clone();
     let why = match pulse::open(track, device, origin, server) {
@@ -39,34 +62,34 @@ pub(crate) fn play(
         Err(why) => why,
     };
     #[cfg(feature = "alsa")]
-    if device.is_none() && !pulse::hung(&why) {
+    if device.is_none() && !matches!(why, pulse::Failure::Hung(_)) {
         return alsa_device::play(fallback)
             .map(|playback| {
                 origin.set(std::time::Instant::now());
                 Playback::Alsa(playback)
             })
-            .map_err(|alsa| format!("{why}{ALSA_PART}{alsa}"));
+            .map_err(|alsa| NoOutput { server: why.to_string(), alsa: Some(alsa) });
     }
-    Err(why)
+    Err(why.into())
 }
 
 /// Whether sound can play here, and on which devices: the sound server's
 /// sinks (`name`, description), the default first.
-pub(crate) fn probe(server: &SoundServer) -> Result<Vec<(String, String)>, String> {
+pub(crate) fn probe(server: &SoundServer) -> Result<Vec<(String, String)>, NoOutput> {
     let why = match pulse::sinks(server) {
         Ok(sinks) => return Ok(sinks),
         Err(why) => why,
     };
     #[cfg(feature = "alsa")]
-    if pulse::hung(&why) {
-        return Err(why);
+    if let pulse::Failure::Hung(_) = why {
+        return Err(why.into());
     }
     #[cfg(feature = "alsa")]
     return alsa_device::probe()
         .map(|()| vec![("default".to_string(), "ALSA's default output".to_string())])
-        .map_err(|alsa| format!("{why}{ALSA_PART}{alsa}"));
+        .map_err(|alsa| NoOutput { server: why.to_string(), alsa: Some(alsa) });
     #[cfg(not(feature = "alsa"))]
-    Err(why)
+    Err(why.into())
 }
 
 impl Playback {

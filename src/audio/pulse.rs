@@ -260,16 +260,18 @@ pub(crate) struct Stream {
 /// Connects to the sound server the environment names, with the user's
 /// cookie. Without one (a new account whose desktop runs PipeWire, which
 /// ignores it), a blank cookie of the right length, as libpulse sends.
-fn connect(place: &SoundServer) -> Result<Client, String> {
+fn connect(place: &SoundServer) -> Result<Client, Failure> {
     let path = match &place.socket {
         Ok(path) => path,
         Err(NoSocket::Remote(servers)) => {
-            return Err(format!(
+            return Err(Failure::Failed(format!(
                 "PULSE_SERVER={servers:?} names no local socket; stretch plays through one (unix:PATH)"
-            ));
+            )));
         }
         Err(NoSocket::Unset) => {
-            return Err(format!("no sound server: XDG_RUNTIME_DIR is not set; set it to /run/user/$UID or {HOW}"));
+            return Err(Failure::Failed(format!(
+                "no sound server: XDG_RUNTIME_DIR is not set; set it to /run/user/$UID or {HOW}"
+            )));
         }
     };
     // Bounded like every file stretch reads: a FIFO or /dev/zero in its
@@ -277,19 +279,20 @@ fn connect(place: &SoundServer) -> Result<Client, String> {
     let cookie = place.cookie.as_ref().and_then(|path| crate::files::read_bytes(path, COOKIE as u64).ok());
     let cookie = cookie.filter(|c| c.len() == COOKIE).unwrap_or_else(|| vec![0; COOKIE]);
     let socket = connect_within(path, REPLY)
-        .map_err(|e| format!("no sound server at {} ({}); {}", path.display(), crate::error::io_cause(&e), HOW))?;
+        .map_err(|e| format!("no sound server at {} ({}); {}", path.display(), crate::error::io_cause(&e), HOW))
+        .map_err(Failure::Failed)?;
     // The greeting is read and written blocking: bounded, like every request.
     for set in [std::os::unix::net::UnixStream::set_read_timeout, std::os::unix::net::UnixStream::set_write_timeout] {
-        set(&socket, Some(REPLY)).map_err(|e| describe(&ClientError::Io(e)))?;
+        set(&socket, Some(REPLY)).map_err(|e| failure(&ClientError::Io(e)))?;
     }
     Client::new_unix(c"stretch", socket, Some(cookie)).map_err(|e| match e {
-        ClientError::Protocol(protocol::ProtocolError::Io(e)) if timed_out(&e) => describe(&ClientError::Io(e)),
-        ClientError::Protocol(_) | ClientError::ServerError(protocol::PulseError::AccessDenied) => {
+        ClientError::Protocol(protocol::ProtocolError::Io(e)) if timed_out(&e) => failure(&ClientError::Io(e)),
+        ClientError::Protocol(_) | ClientError::ServerError(protocol::PulseError::AccessDenied) => Failure::Failed(
             "the sound server refused this user: run stretch as the user whose desktop plays the sound, \
              with that user's ~/.config/pulse/cookie"
-                .to_string()
-        }
-        e => describe(&e),
+                .to_string(),
+        ),
+        e => failure(&e),
     })
 }
 
@@ -319,11 +322,11 @@ const HOW: &str = if cfg!(feature = "alsa") {
 const COOKIE: usize = 256;
 
 /// The sinks the server offers: `(name, description)`, the default first.
-pub(crate) fn sinks(place: &SoundServer) -> Result<Vec<(String, String)>, String> {
+pub(crate) fn sinks(place: &SoundServer) -> Result<Vec<(String, String)>, Failure> {
     let client = connect(place)?;
     let default = within(client.server_info()).ok().and_then(|i| i.default_sink_name);
     let mut sinks: Vec<(String, String)> = within(client.list_sinks())
-        .map_err(|e| describe(&e))?
+        .map_err(|e| failure(&e))?
         .into_iter()
         .map(|s| {
             let name = s.name.to_string_lossy().into_owned();
@@ -345,7 +348,7 @@ pub(crate) fn open(
     device: Option<&str>,
     origin: &Origin,
     place: &SoundServer,
-) -> Result<Stream, String> {
+) -> Result<Stream, Failure> {
     let client = connect(place)?;
     let no_sink =
         || format!("the sound server has no sink named {:?}; `stretch doctor` lists them", device.unwrap_or(DEFAULT));
@@ -353,7 +356,7 @@ pub(crate) fn open(
         // PipeWire plays a stream for a sink it does not have on its default
         // one: a mistyped name is caught here, on either server.
         Some(name) => {
-            let sinks = within(client.list_sinks()).map_err(|e| describe(&e))?;
+            let sinks = within(client.list_sinks()).map_err(|e| failure(&e))?;
             sinks.into_iter().map(|s| s.name).find(|s| s.as_bytes() == name.as_bytes()).ok_or_else(no_sink)?
         }
         None => default_sink(),
@@ -380,8 +383,10 @@ pub(crate) fn open(
     {
         let mut timing = out.line.lock_timing();
         out.line.start(&mut timing, 0, WAKE).map_err(|e| match e {
-            ClientError::ServerError(protocol::PulseError::NoEntity | protocol::PulseError::Invalid) => no_sink(),
-            e => describe(&e),
+            ClientError::ServerError(protocol::PulseError::NoEntity | protocol::PulseError::Invalid) => {
+                Failure::Failed(no_sink())
+            }
+            e => failure(&e),
         })?;
         origin.set(timing.anchor.map_or(now, |(at, _)| at));
         // The first start may have woken a suspended sink: that says
@@ -782,14 +787,36 @@ fn keep_time(line: Arc<Line>) -> (Sender<()>, JoinHandle<()>) {
     (stop, thread)
 }
 
-/// How a failure begins when a server is there but does not answer.
-const HUNG: &str = "the sound server does not answer";
+/// Why the sound server could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// A server is there but does not answer: ALSA's default device would go
+    /// through that same server, and hang with it.
+    Hung(String),
+    /// Any other failure, in words, with how to get sound.
+    Failed(String),
+}
 
-/// Whether `why` (a failure to open) says a server is there but hung: ALSA's
-/// default device would go through that same server, and hang with it.
-#[cfg(feature = "alsa")]
-pub(crate) fn hung(why: &str) -> bool {
-    why.starts_with(HUNG)
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Hung(why) | Failure::Failed(why) => f.write_str(why),
+        }
+    }
+}
+
+impl From<String> for Failure {
+    fn from(why: String) -> Self {
+        Failure::Failed(why)
+    }
+}
+
+/// The client's error as a [`Failure`]: a reply that never came is a hung server.
+fn failure(err: &ClientError) -> Failure {
+    match err {
+        ClientError::Io(e) if timed_out(e) => Failure::Hung(describe(err)),
+        _ => Failure::Failed(describe(err)),
+    }
 }
 
 /// Whether a read or write gave up waiting (blocking reads say `WouldBlock`).
@@ -801,7 +828,7 @@ fn timed_out(e: &io::Error) -> bool {
 fn describe(err: &ClientError) -> String {
     match err {
         ClientError::Io(e) if timed_out(e) => {
-            format!("{HUNG} within {} s; restart it", REPLY.as_secs())
+            format!("the sound server does not answer within {} s; restart it", REPLY.as_secs())
         }
         ClientError::ServerUnavailable | ClientError::Io(_) => format!("the sound server has gone; {HOW}"),
         ClientError::ServerError(e) => format!("the sound server refused: {e:?}"),

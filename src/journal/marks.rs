@@ -1,7 +1,9 @@
 //! Confirming and retracting: the records that speak of other records,
 //! appended after checking, against the ledger, what the named record is and
 //! whether the mark would change anything. `stretch log confirm`, `stretch
-//! log retract` and the notification's "Done" all come here.
+//! log retract` and the notification's "Done" all come here. Ids from the
+//! journal are quoted with `{:?}`, which escapes control characters, so no
+//! escape sequence in an id reaches the terminal.
 
 use chrono::{DateTime, FixedOffset};
 
@@ -10,7 +12,6 @@ use super::record::{Confirm, Record, Retract, SCHEMA, new_id};
 use super::store::{append, read};
 use crate::error::{Error, Result};
 use crate::paths::Paths;
-use crate::term::visible::visible;
 
 /// What a mark did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,15 +30,8 @@ fn find<'a>(records: &'a [Record], id: &str, what: &str) -> Result<&'a Record> {
     let matches: Vec<&Record> = records.iter().filter(|r| !id.is_empty() && r.id().starts_with(id)).collect();
     match matches.as_slice() {
         [one] => Ok(one),
-        [] => Err(Error::usage(format!(
-            "no {what} has the id {:?}; `stretch log --csv` lists each session's id",
-            visible(id)
-        ))),
-        many => Err(Error::usage(format!(
-            "{} records have ids starting {:?}; give more of the id",
-            many.len(),
-            visible(id)
-        ))),
+        [] => Err(Error::usage(format!("no {what} has the id {id:?}; `stretch log --csv` lists each session's id"))),
+        many => Err(Error::usage(format!("{} records have ids starting {id:?}; give more of the id", many.len()))),
     }
 }
 
@@ -69,7 +63,7 @@ pub(crate) fn confirm(paths: &Paths, id: Option<&str>, now: &DateTime<FixedOffse
         return Ok(Marked::Already(format!("The session of {when} counts already; nothing to confirm")));
     }
     let record = Record::Confirm(Confirm { v: SCHEMA, id: new_id(), session: session.id.clone(), at: *now });
-    append_or_print(paths, &record)?;
+    append_or_carry(paths, &record)?;
     Ok(Marked::Appended(format!("the {} session of {when}", session.routine)))
 }
 
@@ -90,16 +84,15 @@ pub(crate) fn retract(paths: &Paths, id: &str, now: &DateTime<FixedOffset>) -> R
         return Ok(Marked::Already(format!("{what} was retracted already; nothing to do")));
     }
     let record = Record::Retract(Retract { v: SCHEMA, id: new_id(), record: target.id().to_string(), at: *now });
-    append_or_print(paths, &record)?;
+    append_or_carry(paths, &record)?;
     Ok(Marked::Appended(what))
 }
 
-/// Appends `record`; if that fails, prints it so it can be added by hand.
-fn append_or_print(paths: &Paths, record: &Record) -> Result<()> {
-    paths.create_data_dir().and_then(|_| append(&paths.journal(), std::slice::from_ref(record))).inspect_err(|_| {
-        crate::errln!(
-            "stretch: this was not saved; its record is:\n{}",
-            crate::term::visible::visible_json(&record.to_line())
-        );
+/// Appends `record`; if that fails, the error carries it, so it can be
+/// added by hand.
+fn append_or_carry(paths: &Paths, record: &Record) -> Result<()> {
+    paths.create_data_dir().and_then(|_| append(&paths.journal(), std::slice::from_ref(record))).map_err(|e| Error {
+        message: format!("{}; this was not saved; its record is:\n{}", e.message, record.to_line()),
+        ..e
     })
 }

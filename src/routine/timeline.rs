@@ -123,7 +123,7 @@ pub(crate) fn build(routine: &Routine) -> Timeline {
 /// it just now, so it invites rather than instructs.
 pub(crate) const INVITATION: &str = "It's time for your bedtime stretch. Face a wall when you're ready.";
 
-/// How long the invitation lasts: its recording (4.4 s) and a breath.
+/// How long the invitation lasts: its recording (3.7 s) and a breath.
 pub(crate) const INVITATION_LENGTH: Duration = Duration::from_secs(7);
 
 /// Like [`build`], for a scheduled session: a gentle spoken invitation (a

@@ -2,7 +2,7 @@
 //! or, if not, why (where the user's sound server should be listening), said
 //! once, with the fix that matches the cause.
 
-use crate::audio::device;
+use crate::audio::device::{self, NoOutput};
 use crate::env::{Env, NoSocket};
 
 /// `Ok(how)` if the default output opens; `Err(why not)` with the fix.
@@ -17,10 +17,10 @@ pub(crate) fn probe(env: &Env) -> Result<String, String> {
 /// missing server alone when there plainly is none (the device's own words
 /// would only say it again), else the device's words and what is at the
 /// server's place.
-pub(crate) fn no_output(why: &str, env: &Env) -> String {
+pub(crate) fn no_output(why: &NoOutput, env: &Env) -> String {
     match missing_server(env) {
-        Some(cause) => match why.split_once(device::ALSA_PART) {
-            Some((_, alsa)) => format!("no audio output: {cause}; ALSA: {alsa}"),
+        Some(cause) => match &why.alsa {
+            Some(alsa) => format!("no audio output: {cause}; ALSA: {alsa}"),
             None => format!("no audio output: {cause}"),
         },
         None => format!("no audio output ({why}); {}", server(env)),
@@ -73,12 +73,13 @@ mod tests {
     #[test]
     fn a_missing_server_is_said_once() {
         let dir = tempfile::tempdir().unwrap();
-        let why = format!("no sound server at {}/pulse/native; start PulseAudio or PipeWire", dir.path().display());
+        let server = format!("no sound server at {}/pulse/native; start PulseAudio or PipeWire", dir.path().display());
+        let why = NoOutput { server, alsa: None };
         let env = Env { runtime_dir: Some(dir.path().into()), ..Env::default() };
         let said = no_output(&why, &env);
         assert_eq!(said.matches("pulse/native").count(), 1, "{said}");
         assert!(said.starts_with("no audio output: no sound server listens at "), "{said}");
-        let said = no_output(&format!("{why}{}device busy", device::ALSA_PART), &env);
+        let said = no_output(&NoOutput { alsa: Some("device busy".into()), ..why }, &env);
         assert!(said.ends_with("; ALSA: device busy"), "{said}");
     }
 
@@ -94,7 +95,7 @@ mod tests {
         std::fs::write(dir.path().join("pulse/native"), "").unwrap();
         let env = run(dir.path().to_str().unwrap());
         assert_eq!(missing_server(&env), None, "a server is there");
-        let said = no_output("the sound server refused", &env);
+        let said = no_output(&NoOutput { server: "the sound server refused".into(), alsa: None }, &env);
         assert!(said.starts_with("no audio output (the sound server refused); a sound server socket is at"), "{said}");
     }
 }
@@ -126,7 +127,7 @@ mod agreement {
             ),
         ];
         for (env, socket) in cases {
-            let played = device::probe(&env.sound_server()).unwrap_err();
+            let played = device::probe(&env.sound_server()).unwrap_err().server;
             let checked = missing_server(&env).unwrap();
             let named = format!("{}", socket.display());
             assert!(played.contains(&format!("no sound server at {named} ")), "{played}");

@@ -23,9 +23,7 @@ fn the_seated_and_bent_knee_routines_are_listed_in_plain_words_and_play_every_ph
     let s = Sandbox::new();
     let (code, stdout, _) = s.run(s.cmd(&["routines"]));
     assert_eq!(code, 0);
-    for (name, plainly) in
-        [("seated-towel", "Sitting down, no wall: a towel"), ("wall-calf-bent-knee", "back knee bent")]
-    {
+    for (name, plainly) in [("seated-towel", "Sitting, no wall: a towel"), ("wall-calf-bent-knee", "back knee bent")] {
         let row = stdout.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap_or_else(|| panic!("{stdout}"));
         assert!(row.contains(plainly) && row.ends_with("[built-in]"), "{row}");
         let lower = row.to_lowercase();
