@@ -130,8 +130,9 @@ pub enum Command {
     Report(ReportArgs),
     /// Record a leg cramp that woke you, and be guided through relief if you like.
     ///
-    /// On a terminal with no options, two single-key questions (which leg, how
-    /// bad) take the details; Enter accepts the default.
+    /// On a terminal with no options, three single-key questions (which leg,
+    /// how bad, roughly how long it lasted) and a few typed words take the
+    /// details; Enter accepts the default, or skips the last two.
     #[command(after_help = KEYS)]
     Cramp(CrampArgs),
     /// Run the routine by itself at set times, from your crontab.

@@ -199,12 +199,8 @@ fn open_output(request: &Request, origin: &Origin, terminal: bool, env: &Env) ->
             if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
                 // A person reads it: what happens instead first, then why,
                 // broken between words to the terminal's width.
-                let fit = crate::term::fit::for_stderr;
-                crate::errln!(
-                    "{}\n  {}",
-                    fit(&format!("stretch: cues cannot play: {fallback}.")),
-                    fit(&format!("Why: {why}."))
-                );
+                let notice = format!("stretch: cues cannot play: {fallback}.\nWhy: {why}.");
+                crate::errln!("{}", crate::term::fit::for_stderr(&notice));
             } else {
                 // A log keeps it to one line.
                 crate::errln!("stretch: cues cannot play: no audio output ({why}); {fallback}");

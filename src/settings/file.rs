@@ -40,12 +40,13 @@ impl Mistakes {
 pub fn parse(file: &str, text: &str) -> std::result::Result<Config, Mistakes> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let (document, syntax) = DeTable::parse_recoverable(text);
-    if !syntax.is_empty() {
-        // What follows a slip of syntax cannot be trusted to mean anything.
-        return Err(Mistakes::in_file_order(syntax.iter().map(|e| explain(file, text, e)).collect()));
+    let mut mistakes: Vec<RoutineError> = syntax.iter().map(|e| explain(file, text, e)).collect();
+    if syntax.iter().any(|e| !e.message().starts_with("duplicate key")) {
+        // What follows a slip of syntax cannot be trusted to mean anything;
+        // a key set twice is no such slip, so the rest is still checked.
+        return Err(Mistakes::in_file_order(mistakes));
     }
     let mut raw = FileConfig::default();
-    let mut mistakes = Vec::new();
     for (key, value) in document.into_inner() {
         if !KEYS.contains(&key.get_ref().as_ref()) {
             mistakes.push(unknown(file, text, &key));

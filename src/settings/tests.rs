@@ -263,6 +263,16 @@ fn a_key_set_twice_is_named() {
 }
 
 #[test]
+fn a_key_set_twice_hides_no_other_mistake() {
+    let err = parse_err("reps = 2\nvolum = 60\nhold = \"15x\"\nreps = 3\n");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    assert!(lines[0].starts_with("c.toml:2:1: unknown key volum; did you mean volume?"), "{err}");
+    assert!(lines[1].starts_with("c.toml:3:8: invalid duration \"15x\""), "{err}");
+    assert_eq!(lines[2], "c.toml:4:1: reps is set twice; keep one line for it");
+}
+
+#[test]
 fn a_slip_of_syntax_is_reported_alone() {
     let err = parse_err("volume = 30\nhold = \n");
     assert!(err.starts_with("c.toml:2:"), "{err}");

@@ -102,13 +102,16 @@ impl Human {
     pub(crate) fn line(&self, text: &str) {
         // Lines are words (a journal's path among them); only `write` paints.
         let text = &crate::term::visible::visible_lines(text);
+        // Broken between words, not wherever the terminal's edge falls; a
+        // phase's lines continue under its words, after "[m:ss] ".
+        let fitted = || {
+            let indent = text.strip_prefix('[').and_then(|t| t.find("] ")).map_or(2, |at| at + 3);
+            crate::term::fit::wrap(text, self.width().saturating_sub(1), indent)
+        };
         match &self.bar {
-            // Broken between words, not wherever the terminal's edge falls.
-            Some(bar) => {
-                // A phase's lines continue under its words, after "[m:ss] ".
-                let indent = text.strip_prefix('[').and_then(|t| t.find("] ")).map_or(2, |at| at + 3);
-                bar.println(crate::term::fit::wrap(text, self.width().saturating_sub(1), indent));
-            }
+            Some(bar) => bar.println(fitted()),
+            // The closing line comes after the bar is gone, on the same terminal.
+            None if self.style.look.live => self.write(&format!("{}\n", fitted())),
             None => self.write(&format!("{text}\n")),
         }
     }

@@ -28,28 +28,33 @@ pub(crate) fn for_stderr(text: &str) -> String {
 }
 
 /// `text` in lines of at most `width` columns, broken between words; lines
-/// after the first start with `indent` spaces. A word longer than a line
-/// (a path) stays whole on a line of its own. Newlines in `text` are kept.
+/// after the first start with `indent` spaces, counted in the width. A word
+/// longer than a line (a path) stays whole on a line of its own. Newlines in
+/// `text` are kept, each starting an indented line.
 pub(crate) fn wrap(text: &str, width: usize, indent: usize) -> String {
     let pad = " ".repeat(indent);
     let mut out = String::with_capacity(text.len() + 16);
     for (n, paragraph) in text.split('\n').enumerate() {
+        // Columns used on this line, and whether a word has been put on it.
+        let (mut used, mut fresh) = (0, true);
         if n > 0 {
             out.push('\n');
+            out.push_str(&pad);
+            used = indent;
         }
-        let mut used = 0;
         for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
             let w = columns(word);
-            if used > 0 && used + 1 + w > width {
+            if !fresh && used + 1 + w > width {
                 out.push('\n');
                 out.push_str(&pad);
                 used = indent;
-            } else if used > 0 {
+            } else if !fresh {
                 out.push(' ');
                 used += 1;
             }
             out.push_str(word);
             used += w;
+            fresh = false;
         }
     }
     out
@@ -96,6 +101,17 @@ mod tests {
         assert_eq!(wrap(text, 30, 2), "stretch: cues cannot play: no\n  sound server is running here");
         assert_eq!(wrap("a /very/long/path/that/is/long b", 10, 0), "a\n/very/long/path/that/is/long\nb");
         assert_eq!(wrap("one\ntwo three", 5, 0), "one\ntwo\nthree");
+    }
+
+    #[test]
+    fn a_line_after_a_newline_is_indented_within_the_width() {
+        let text = "stretch: cues cannot play.\nWhy: no sound server at /run/user/1000/pulse/native here";
+        let wrapped = wrap(text, 30, 2);
+        assert_eq!(
+            wrapped,
+            "stretch: cues cannot play.\n  Why: no sound server at\n  /run/user/1000/pulse/native\n  here"
+        );
+        assert!(wrapped.lines().all(|l| columns(l) <= 30), "{wrapped}");
     }
 
     #[test]

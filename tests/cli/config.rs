@@ -180,6 +180,7 @@ fn help_says_the_exit_codes_and_what_doctor_checks() {
     assert!(stdout.contains("Usage: stretch tonight"), "{stdout}");
     let (_, stdout, _) = s.run(s.cmd(&["cramp", "--help"]));
     assert!(!stdout.contains("facing a wall"), "the sound sets' words fit cramp relief too: {stdout}");
+    assert!(stdout.contains("three single-key questions") && stdout.contains("roughly how long"), "{stdout}");
 }
 
 /// The loudest sample of a 16-bit WAV file.

@@ -144,5 +144,13 @@ fn the_live_display_fits_narrow_and_wide_terminals_between_words() {
         }
         let bar = screen.lines().find(|l| l.contains("s left")).unwrap();
         assert!(bar.contains("Hold, rep 1 of 1") && bar.contains('█'), "{columns}: {bar}");
+        // The closing line, printed once the bar is gone, is broken the same way.
+        let screen = term.wait_for("journal.jsonl");
+        for line in screen.lines() {
+            // A path longer than the line stays whole on a line of its own.
+            let alone = !line.trim().contains(' ');
+            assert!(line.chars().count() < usize::from(columns) || alone, "{columns}: {line:?}");
+        }
+        assert!(screen.split_whitespace().any(|w| w == "held;"), "held; whole at {columns}: {screen}");
     }
 }
