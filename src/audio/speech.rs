@@ -133,10 +133,14 @@ impl Speaker {
     /// cached; `NotFound` if neither cached nor installed.
     fn by(&self, engine: &Engine, text: &str) -> io::Result<Clip> {
         let cached = self.cache.as_ref().map(|dir| dir.join(format!("{:016x}.wav", key(engine, text))));
+        // Only a clip with sound is trusted: an engine's output is never empty,
+        // so an empty one was damaged, and is spoken and stored again.
         if let Some(bytes) = cached.as_ref().and_then(|path| crate::files::read_bytes(path, MAX_CLIP).ok())
             && let Ok((RATE, pcm)) = wav::pcm_mono_i16(&bytes)
+            && let clip = Clip::from_samples(&wav::samples_i16(pcm))
+            && !clip.is_empty()
         {
-            return Ok(Clip::from_samples(&wav::samples_i16(pcm)));
+            return Ok(clip);
         }
         let program = locate(engine.program, self.search_path.as_deref())
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, engine.program))?;
@@ -322,6 +326,16 @@ mod tests {
         store(&path, &samples).unwrap();
         assert_eq!(speaker.by(&ENGINES[0], "Own words").unwrap().samples(), samples);
         assert_eq!(speaker.by(&ENGINES[1], "Own words").unwrap_err().kind(), io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn an_empty_cached_clip_is_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let speaker = Speaker::new(Some(dir.path()), None);
+        let path = dir.path().join("voice").join(format!("{:016x}.wav", key(&ENGINES[0], "Own words")));
+        store(&path, &[]).unwrap();
+        // Passed over, as if nothing were cached: the engine would speak it again.
+        assert_eq!(speaker.by(&ENGINES[0], "Own words").unwrap_err().kind(), io::ErrorKind::NotFound);
     }
 
     #[test]
