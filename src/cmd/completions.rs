@@ -77,7 +77,14 @@ _stretch_values() {
     if [[ -n $what ]]; then
         local IFS=$'
 '
-        COMPREPLY=($(compgen -W "$(command "${COMP_WORDS[0]}" complete "$what" 2>/dev/null)" -- "$cur"))
+        # bash splits 22:30 at the colon (COMP_WORDBREAKS): complete the
+        # whole word as typed, and answer with what follows its last colon.
+        local line=${COMP_LINE:0:COMP_POINT} word
+        word=${line##*[[:space:]]}
+        COMPREPLY=($(compgen -W "$(command "${COMP_WORDS[0]}" complete "$what" 2>/dev/null)" -- "$word"))
+        if [[ $word == *:* && $COMP_WORDBREAKS == *:* ]]; then
+            COMPREPLY=("${COMPREPLY[@]#"${word%"${word##*:}"}"}")
+        fi
         return 0
     fi
     _stretch "$@"

@@ -6,13 +6,12 @@
 use std::path::Path;
 
 use crate::audio::device;
-use crate::cmd::schedule::check_line;
 use crate::env::Env;
 use crate::error::{Result, code};
 use crate::journal;
 use crate::paths::Paths;
-use crate::schedule::check::Verdict as Run;
-use crate::schedule::crontab::CrontabProgram;
+use crate::schedule::check::{Verdict as Run, run_as_cron};
+use crate::schedule::crontab::{CrontabProgram, ReadError};
 use crate::schedule::invocation::{self, FALLBACK, Form};
 use crate::schedule::{self, runlog};
 use crate::settings::Config;
@@ -62,8 +61,16 @@ pub(crate) fn run(config: Result<Config>, paths: &Paths, env: &Env) -> Result<u8
 
 /// The crontab, the cron daemon, and each entry.
 fn schedule_checks(env: &Env) -> Vec<(String, Verdict)> {
-    let crontab = match CrontabProgram::from_env(env).read() {
-        Err(e) => return vec![("crontab".into(), Verdict::Fail(e.message))],
+    let crontab = match CrontabProgram::from_env(env).try_read() {
+        // No cron here: nothing is scheduled, so nothing scheduled is broken.
+        Err(ReadError::Unusable(why)) if why.no_cron() => {
+            return vec![("schedule".into(), Verdict::Note(format!("nothing can be scheduled: {}", why.message())))];
+        }
+        Err(ReadError::Unusable(why)) => return vec![("crontab".into(), Verdict::Fail(why.message()))],
+        Err(ReadError::NotText) => {
+            let why = "your crontab is not UTF-8 text, so stretch cannot read its entries; fix it with `crontab -e`";
+            return vec![("crontab".into(), Verdict::Fail(why.into()))];
+        }
         Ok(text) => match schedule::CrontabText::parse(&text.unwrap_or_default()) {
             Err(why) => {
                 let fix = format!("the stretch block is damaged ({why}); fix it with `crontab -e`");
@@ -104,18 +111,17 @@ fn schedule_checks(env: &Env) -> Vec<(String, Verdict)> {
     let fallbacks: std::collections::BTreeSet<String> = entries
         .iter()
         .filter_map(|e| match invocation::parse(e.command()) {
-            Some(Form::Current(inv, _)) if !inv.fallback.is_empty() => Some(inv.fallback),
+            Some(Form::Current(inv, _) | Form::Earlier(inv, _)) if !inv.fallback.is_empty() => Some(inv.fallback),
             _ => None,
         })
         .collect();
+    let now = env.now().ok();
     for file in fallbacks {
-        if let Some(last) =
-            crate::files::read_log(Path::new(&file)).ok().and_then(|t| t.lines().last().map(str::to_string))
-        {
+        if let Some((when, last)) = now.and_then(|now| early_error(Path::new(&file), now)) {
             checks.push((
                 "schedule".into(),
                 Verdict::Warn(format!(
-                    "a scheduled run failed before stretch started; {file} (~/{FALLBACK}) ends with: {last}"
+                    "a scheduled run failed before stretch started, on {when}; {file} (~/{FALLBACK}) ends with: {last}"
                 )),
             ));
         }
@@ -123,44 +129,114 @@ fn schedule_checks(env: &Env) -> Vec<(String, Verdict)> {
     checks
 }
 
+/// How long an error from before stretch started is worth a warning.
+const EARLY_ERROR_DAYS: i64 = 7;
+
+/// The last error in the early-errors file, with when it happened (its own
+/// date, or the file's for lines an earlier form wrote undated), if it is
+/// from the last week: an old error, long fixed, is not warned about forever.
+fn early_error(file: &Path, now: chrono::DateTime<chrono::FixedOffset>) -> Option<(String, String)> {
+    let text = crate::files::read_log(file).ok()?;
+    let last = text.lines().rev().find(|l| !l.trim().is_empty())?;
+    let (when, said) =
+        match last.split_once(' ').and_then(|(d, rest)| Some((chrono::DateTime::parse_from_rfc3339(d).ok()?, rest))) {
+            Some((when, said)) => (when, said),
+            None => {
+                let modified = std::fs::metadata(file).and_then(|m| m.modified()).ok()?;
+                (chrono::DateTime::<chrono::Local>::from(modified).fixed_offset(), last)
+            }
+        };
+    (now - when <= chrono::Duration::days(EARLY_ERROR_DAYS))
+        .then(|| (when.format("%Y-%m-%d %H:%M").to_string(), crate::term::visible::visible(said).to_string()))
+}
+
 /// One entry: its form, its check-mode run under cron's environment, its
 /// runtime directory, and how its last run went.
 fn entry_checks(entry: &schedule::Entry, env: &Env) -> Vec<(String, Verdict)> {
     let name = format!("entry {}", entry.time);
     let form = invocation::parse(entry.command());
-    let (line, inv) = match &form {
-        Some(Form::Current(inv, _)) => (inv.render_sh(true).ok(), inv),
-        Some(Form::First(inv)) => (invocation::first_version_check(entry.command()), inv),
-        None => {
-            return vec![(name, Verdict::Fail("stretch cannot read this entry; remove it and add it again".into()))];
-        }
+    let Some(form) = form else {
+        return vec![(name, Verdict::Fail(edited_by_hand(entry)))];
+    };
+    let inv = form.invocation();
+    let line = match &form {
+        Form::First(_) => invocation::first_version_check(entry.command()),
+        _ => inv.render_sh(true).ok(),
     };
     let mut checks = Vec::new();
-    if matches!(form, Some(Form::First(_))) {
-        let why = "written by an earlier version, which leaves no trace when the data directory is missing; \
-                   `stretch schedule upgrade` rewrites it with the same settings";
-        checks.push((name.clone(), Verdict::Fail(why.into())));
+    if let Some(changed) = invocation::moved_by_hand(entry) {
+        checks.push((name.clone(), Verdict::Warn(changed)));
     }
-    let run = match line.map(|line| check_line(&line, env)) {
+    match form {
+        Form::First(_) => {
+            let why = "written by an earlier version, which leaves no trace when the data directory is missing; \
+                       `stretch schedule upgrade` rewrites it with the same settings";
+            checks.push((name.clone(), Verdict::Fail(why.into())));
+        }
+        Form::Earlier(..) => {
+            let why = "written by an earlier version, which makes the data directory even when the program is gone \
+                       and its errors file on every run; `stretch schedule upgrade` rewrites it with the same settings";
+            checks.push((name.clone(), Verdict::Warn(why.into())));
+        }
+        Form::Current(..) => {}
+    }
+    if !Path::new(&inv.exe).is_file() {
+        checks.push((
+            name,
+            Verdict::Fail(format!(
+                "the program it runs, {}, is not there (moved or uninstalled): run `stretch schedule upgrade` with the \
+                 stretch you use now (it points every entry at itself), or `stretch schedule remove --all`",
+                crate::term::visible::visible(&inv.exe)
+            )),
+        ));
+        return checks;
+    }
+    let run = match line.map(|line| run_as_cron(&line, env)) {
         Some(Ok(run)) => run,
         Some(Err(e)) => Run::Fails(e.message),
         None => Run::Fails("its command cannot be written for sh".into()),
     };
     // An entry with nothing to hear needs no sound server at night.
-    let silent_by_choice = matches!(&run, Run::Runs(Ok(how)) if how.contains("nothing to hear"));
+    let silent_by_choice = matches!(&run, Run::Runs(Ok(how), _) if how.contains("nothing to hear"));
+    let skip = match &run {
+        Run::Runs(_, Some(done)) => Some(format!("tonight: will skip, {done} (--skip-if-done)")),
+        _ => None,
+    };
     checks.push((
         name.clone(),
         match run {
-            Run::Runs(Ok(how)) => Verdict::Ok(format!("runs under cron's environment and is heard ({how})")),
-            Run::Runs(Err(why)) => Verdict::Fail(format!("runs under cron's environment but will not be heard: {why}")),
+            Run::Runs(Ok(how), _) => Verdict::Ok(format!("runs under cron's environment and is heard ({how})")),
+            Run::Runs(Err(why), _) => {
+                Verdict::Fail(format!("runs under cron's environment but will not be heard: {why}"))
+            }
             Run::Fails(why) => Verdict::Fail(format!("would fail under cron: {why}")),
         },
     ));
+    if let Some(skip) = skip {
+        checks.push((name.clone(), Verdict::Note(skip)));
+    }
     if !silent_by_choice {
         checks.push((name.clone(), runtime_dir(inv.var("XDG_RUNTIME_DIR"), env)));
     }
     checks.extend(last_run(entry, inv).into_iter().map(|v| (name.clone(), v)));
     checks
+}
+
+/// What a hand edit did to an entry stretch can no longer read, as far as
+/// can be told, and the way back.
+fn edited_by_hand(entry: &schedule::Entry) -> String {
+    let words = entry.command_words();
+    let missing: Vec<&str> = invocation::TONIGHT.iter().copied().filter(|w| !words.iter().any(|x| x == w)).collect();
+    let what = if missing.is_empty() {
+        "its command was edited by hand after stretch wrote it".to_string()
+    } else {
+        format!("its command was edited by hand: {} was taken out", missing.join(" "))
+    };
+    format!(
+        "{what}, so stretch cannot tell what it runs; `stretch schedule add {} --replace` writes it anew with the \
+         settings you give, or change it back with `crontab -e`",
+        entry.time
+    )
 }
 
 /// Whether the entry's runtime directory is this user's and will be there at
@@ -321,7 +397,7 @@ fn journal(path: &Path) -> Verdict {
 /// another user cannot be tightened and fails the check.
 fn privacy(place: &Paths) -> Verdict {
     let dir = &place.data_dir;
-    let backups = dir.join(crate::cmd::schedule::BACKUPS);
+    let backups = dir.join(crate::schedule::backup::BACKUPS);
     let mut paths = vec![dir.to_path_buf(), backups.clone()];
     paths.extend([place.journal(), place.session_lock(), place.schedule_lock(), place.schedule_log()]);
     paths.extend(std::fs::read_dir(&backups).into_iter().flatten().flatten().map(|e| e.path()));
@@ -365,6 +441,19 @@ fn cron_daemon(proc: &Path) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_early_error_is_warned_about_for_a_week_with_its_date() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("errors.log");
+        std::fs::write(&file, "2026-11-01T22:30:00+00:00 stretch: the program is not there\n").unwrap();
+        let at = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap();
+        let (when, said) = early_error(&file, at("2026-11-03T09:00:00+00:00")).unwrap();
+        assert_eq!((when.as_str(), said.as_str()), ("2026-11-01 22:30", "stretch: the program is not there"));
+        assert_eq!(early_error(&file, at("2026-11-20T09:00:00+00:00")), None, "a month-old error is not warned about");
+        std::fs::write(&file, "").unwrap();
+        assert_eq!(early_error(&file, at("2026-11-03T09:00:00+00:00")), None);
+    }
 
     #[test]
     fn a_cron_daemon_is_found_by_its_process_name() {

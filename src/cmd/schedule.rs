@@ -4,26 +4,22 @@
 //! crontab is saved before each change, and what was installed is read back.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{DateTime, FixedOffset};
 
 use crate::cli::{ScheduleAction, ScheduleRemove, ScheduleTimes};
 use crate::env::Env;
 use crate::error::{Error, Result, code};
-use crate::paths::{self, Paths};
-use crate::schedule::check::{self, Verdict};
+use crate::paths::Paths;
+use crate::schedule::check::cron_user;
 use crate::schedule::crontab::CrontabProgram;
-use crate::schedule::invocation::{self, FALLBACK, Form, Invocation};
+use crate::schedule::guard::{self, Outcome};
+use crate::schedule::invocation::{self, FALLBACK, Form, Invocation, LOG};
+use crate::schedule::prove::Prover;
 use crate::schedule::{self, BlockLine, Change, CrontabText, Days, Entry, runlog};
 use crate::settings::{Flags, Settings};
 use crate::time::of_day::TimeOfDay;
-
-pub(crate) use crate::schedule::invocation::LOG;
-/// Where the crontab is saved before each change, in the data dir.
-pub(crate) const BACKUPS: &str = "crontab-backups";
-/// How many saved crontabs are kept; older ones are deleted.
-const BACKUPS_KEPT: usize = 10;
 
 /// Runs a `stretch schedule` subcommand; returns the exit code. `settings`
 /// resolves the settings of `add` and `print`, which read the config file.
@@ -69,53 +65,23 @@ fn stamp(env: &Env) -> Result<String> {
     Ok(env.now()?.to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
 }
 
+/// The longest command (after the five time fields) cron takes on a line:
+/// Debian's `crontab` refuses one more byte with "command too long".
+const COMMAND_LIMIT: usize = 998;
+
+/// The crontab entry at `time`; one whose command is longer than cron reads
+/// is refused before anything is made or written.
 fn entry(time: TimeOfDay, days: Days, invocation: &Invocation, added: &str) -> Result<Entry> {
-    Ok(Entry::new(time, days, &invocation.render_cron(added).map_err(Error::usage)?))
-}
-
-/// The user as cron runs their jobs: home directory and login name.
-fn cron_user(env: &Env) -> Result<(PathBuf, String)> {
-    let home = env.home.clone().ok_or_else(|| {
-        Error::failure(
-            "HOME is not set; cron runs jobs in your home directory, so stretch cannot check an entry without it",
-        )
-    })?;
-    let logname = env.logname.clone().unwrap_or_else(|| env.uid.to_string());
-    Ok((home, logname))
-}
-
-/// Runs a check-mode line as cron would, for `doctor`.
-pub(crate) fn check_line(line: &str, env: &Env) -> Result<Verdict> {
-    let (home, logname) = cron_user(env)?;
-    Ok(check::run(line, &home, &logname))
-}
-
-/// Runs `invocation` in check mode as cron would: `Ok(None)` if it runs and
-/// is heard, `Ok(Some(why))` if it runs unheard, `Err` if it would fail.
-fn prove(time: TimeOfDay, invocation: &Invocation, env: &Env) -> Result<Option<String>> {
-    let (home, logname) = cron_user(env)?;
-    let line = invocation.render_sh(true).map_err(Error::usage)?;
-    // The check's own output is captured; the file that takes the real run's
-    // early errors must be writable, or sh runs nothing at all.
-    let fallback = Path::new(&invocation.fallback);
-    let writable = if fallback.exists() {
-        crate::files::open_no_follow(fallback, std::fs::OpenOptions::new().append(true)).map(drop)
-    } else {
-        tempfile::tempfile_in(fallback.parent().unwrap_or(Path::new("/"))).map(drop)
-    };
-    writable.map_err(|e| {
-        Error::failure(format!(
-            "the entry at {time} could not write its errors to {} ({e}); make your home directory writable; nothing was changed",
-            fallback.display()
-        ))
-    })?;
-    match check::run(&line, &home, &logname) {
-        Verdict::Runs(Ok(_)) => Ok(None),
-        Verdict::Runs(Err(why)) => Ok(Some(why)),
-        Verdict::Fails(why) => Err(Error::failure(format!(
-            "the entry at {time} would fail when cron runs it: {why}; fix that and add it again; nothing was changed"
-        ))),
+    let command = invocation.render_cron(added, time, days).map_err(Error::usage)?;
+    if command.len() > COMMAND_LIMIT {
+        return Err(Error::usage(format!(
+            "the entry at {time} would be {} characters long, and cron takes at most {COMMAND_LIMIT}: its paths \
+             are too long; a shorter data directory (--data-dir or STRETCH_DATA_DIR), config file or routine path \
+             fits; nothing was changed",
+            command.len()
+        )));
     }
+    Ok(Entry::new(time, days, &command))
 }
 
 /// The entry's command for these settings: the environment that decides
@@ -203,22 +169,28 @@ fn add(args: &ScheduleTimes, settings: &Settings, paths: &Paths, env: &Env) -> R
     // Every value must fit a crontab line before the crontab is read.
     new.render_sh(false).map_err(Error::usage)?;
     let added = stamp(env)?;
+    for time in times(args) {
+        entry(time, args.days.unwrap_or(Days::DAILY), &new, &added)?;
+    }
     // A data directory or config file not named now is the entry's own to keep.
     let named = Named {
         data_dir: Paths::resolve(None, env).ok().is_none_or(|default| default.data_dir != paths.data_dir),
         config: paths.config_flag.is_some(),
     };
+    let prover = Prover::new(env);
     edit(paths, env, |crontab| {
         let mut report = Report::new();
         for time in times(args) {
-            report.push(add_one(crontab, time, args, &new, named, &added, env)?);
+            report.push(add_one(crontab, time, args, &new, named, &added, &prover)?);
         }
-        report.extend(upgrade_all(crontab, env, &added)?);
+        report.extend(upgrade_all(crontab, env, &added, &prover, false)?);
         Ok(report)
     })
 }
 
 /// Adds (or updates) the entry at `time`, proven by a check-mode run first.
+/// A line at that time that stretch cannot read (edited by hand, or someone
+/// else's) is the user's: replaced only with `--replace`.
 fn add_one(
     crontab: &mut CrontabText,
     time: TimeOfDay,
@@ -226,14 +198,23 @@ fn add_one(
     new: &Invocation,
     named: Named,
     added: &str,
-    env: &Env,
+    prover: &Prover,
 ) -> Result<(bool, String)> {
     let old = crontab.entries().find(|e| e.time == time).cloned();
     let old_form = old.as_ref().and_then(|e| invocation::parse(e.command()));
+    let unreadable = unreadable_at(crontab, Some(time));
+    if let Some(line) = unreadable.first()
+        && !args.replace
+    {
+        let shown = crate::term::visible::visible(line);
+        return Err(Error::failure(format!(
+            "the line at {time} in your crontab's stretch block is not one stretch can read (edited by hand, or \
+             someone else's): {shown:?}; `stretch schedule add {time} --replace` puts a new entry in its place, \
+             or change it with `crontab -e`; nothing was changed"
+        )));
+    }
     let (days, wanted) = match (&old, &old_form) {
-        (Some(e), Some(Form::Current(inv, _) | Form::First(inv))) if !args.replace => {
-            (args.days.unwrap_or(e.days), kept(inv, new, named))
-        }
+        (Some(e), Some(form)) if !args.replace => (args.days.unwrap_or(e.days), kept(form.invocation(), new, named)),
         _ => (args.days.unwrap_or(Days::DAILY), new.clone()),
     };
     if let (Some(e), Some(Form::Current(inv, _))) = (&old, &old_form)
@@ -242,18 +223,28 @@ fn add_one(
     {
         return Ok((false, format!("{time} {days} is already scheduled; nothing to change")));
     }
-    if let Some(why) = prove(time, &wanted, env)? {
-        warn_unheard(time, &why);
-    }
+    let line = entry(time, days, &wanted, added)?;
+    prover.prove(time, &wanted)?;
     let what = format!("{time} {days}");
-    Ok(match crontab.add(entry(time, days, &wanted, added)?) {
-        Change::Added => (true, format!("added {what}")),
-        Change::Unchanged => (false, format!("{what} is already scheduled; nothing to change")),
-        Change::Replaced => {
-            let (old, old_form) = (old.expect("a replaced entry existed"), old_form.expect("it was ours"));
-            let (Form::Current(inv, _) | Form::First(inv)) = old_form;
-            (true, format!("updated {time}: was {} {}; now {days} {}", old.days, inv.flag_words(), wanted.flag_words()))
+    if !unreadable.is_empty() {
+        crontab.remove_others_at(Some(time));
+        crontab.remove(Some(time));
+        crontab.add(line);
+        let was: Vec<String> = unreadable.iter().map(|l| format!("{:?}", crate::term::visible::visible(l))).collect();
+        return Ok((
+            true,
+            format!("replaced the line at {time} that stretch could not read ({}); now {what}", was.join(", ")),
+        ));
+    }
+    Ok(match (crontab.add(line), &old_form) {
+        (Change::Added, _) => (true, format!("added {what}")),
+        (Change::Unchanged, _) => (false, format!("{what} is already scheduled; nothing to change")),
+        (Change::Replaced, Some(form)) => {
+            let old_days = old.map_or(days, |e| e.days);
+            let was = form.invocation().flag_words();
+            (true, format!("updated {time}: was {old_days} {was}; now {days} {}", wanted.flag_words()))
         }
+        (Change::Replaced, None) => (true, format!("replaced {time}; now {what}")),
     })
 }
 
@@ -284,23 +275,26 @@ fn kept(old: &Invocation, new: &Invocation, named: Named) -> Invocation {
     }
 }
 
-fn warn_unheard(time: TimeOfDay, why: &str) {
-    crate::errln!("stretch: warning: the entry at {time} will run but will not be heard: {why}");
-}
-
 /// Rewrites every entry of an earlier version in this version's form,
 /// keeping its environment and settings, each proven by a check-mode run.
-fn upgrade_all(crontab: &mut CrontabText, env: &Env, added: &str) -> Result<Report> {
-    let old: Vec<(Entry, Invocation)> = crontab
-        .entries()
-        .filter_map(|e| match invocation::parse(e.command()) {
-            Some(Form::First(inv)) => Some((e.clone(), inv)),
-            _ => None,
-        })
-        .collect();
+fn upgrade_all(crontab: &mut CrontabText, env: &Env, added: &str, prover: &Prover, repoint: bool) -> Result<Report> {
+    let exe = text(env.exe.as_ref().ok_or_else(|| Error::failure("cannot tell where the stretch program is"))?)?;
+    let old: Vec<(Entry, Form)> =
+        crontab.entries().filter_map(|e| invocation::parse(e.command()).map(|f| (e.clone(), f))).collect();
     let (home, _) = cron_user(env)?;
     let mut report = Report::new();
-    for (entry, mut inv) in old {
+    for (entry, form) in old {
+        let mut inv = form.invocation().clone();
+        let earlier = !matches!(form, Form::Current(..));
+        let gone = !Path::new(&inv.exe).is_file();
+        let elsewhere = inv.exe != exe && (gone || repoint);
+        if !earlier && !elsewhere {
+            continue;
+        }
+        let was = inv.exe.clone();
+        if elsewhere {
+            inv.exe.clone_from(&exe);
+        }
         inv.fallback = format!("{}/{FALLBACK}", absolute(&home)?);
         let runtime = inv.var("XDG_RUNTIME_DIR").map_or_else(|| format!("/run/user/{}", env.uid), str::to_string);
         for (name, value) in [
@@ -311,21 +305,30 @@ fn upgrade_all(crontab: &mut CrontabText, env: &Env, added: &str) -> Result<Repo
                 inv.env.push((name.to_string(), value));
             }
         }
-        if let Some(why) = prove(entry.time, &inv, env)? {
-            warn_unheard(entry.time, &why);
-        }
-        crontab.add(self::entry(entry.time, entry.days, &inv, added)?);
-        report.push((true, format!("upgraded {} {} to this version's form (same settings)", entry.time, entry.days)));
+        // Runs it missed are still counted from when it was first added.
+        let line = self::entry(entry.time, entry.days, &inv, form.added().unwrap_or(added))?;
+        prover.prove(entry.time, &inv)?;
+        crontab.add(line);
+        let what = format!("{} {}", entry.time, entry.days);
+        report.push((
+            true,
+            match (earlier, elsewhere) {
+                (_, true) if gone => format!("{what} now runs {exe} ({was} is not there); same settings"),
+                (_, true) => format!("{what} now runs {exe} (was {was}); same settings"),
+                _ => format!("upgraded {what} to this version's form (same settings)"),
+            },
+        ));
     }
     Ok(report)
 }
 
 fn upgrade(paths: &Paths, env: &Env) -> Result<u8> {
     let added = stamp(env)?;
+    let prover = Prover::new(env);
     edit(paths, env, |crontab| {
-        let report = upgrade_all(crontab, env, &added)?;
+        let report = upgrade_all(crontab, env, &added, &prover, true)?;
         Ok(if report.is_empty() {
-            vec![(false, "nothing to upgrade: every entry is in this version's form".to_string())]
+            vec![(false, "nothing to upgrade: every entry is in this version's form and runs this program".to_string())]
         } else {
             report
         })
@@ -339,16 +342,37 @@ fn remove(args: &ScheduleRemove, paths: &Paths, env: &Env) -> Result<u8> {
         args.times.iter().copied().collect::<BTreeSet<_>>().into_iter().map(Some).collect()
     };
     edit(paths, env, |crontab| {
-        Ok(times
-            .into_iter()
-            .map(|time| match (crontab.remove(time), time) {
-                (0, Some(t)) => (false, format!("nothing is scheduled at {t}")),
-                (0, None) => (false, "nothing is scheduled".to_string()),
+        let mut report = Report::new();
+        for &time in &times {
+            // A line edited by hand is the person's: kept, and said.
+            let kept = unreadable_at(crontab, time);
+            report.push(match (crontab.remove_if(time, readable), time) {
+                (0, Some(t)) if kept.is_empty() => (false, format!("nothing is scheduled at {t}")),
+                (0, None) if kept.is_empty() => (false, "nothing is scheduled".to_string()),
+                (0, _) => (false, String::new()),
                 (_, Some(t)) => (true, format!("removed {t}")),
                 (n, None) => (true, format!("removed every entry ({n})")),
-            })
-            .collect())
+            });
+            report.extend(kept.iter().map(|line| {
+                let shown = crate::term::visible::visible(line);
+                (false, format!("left {shown:?}: it was edited by hand, so stretch leaves it to you; delete it with `crontab -e`"))
+            }));
+        }
+        report.retain(|(_, line)| !line.is_empty());
+        Ok(report)
     })
+}
+
+/// Whether stretch can read the entry's command (it was not edited by hand).
+fn readable(entry: &Entry) -> bool {
+    invocation::parse(entry.command()).is_some()
+}
+
+/// The lines at `time` (any time for `None`) that were stretch's entries
+/// until someone edited them by hand: the person's now.
+fn unreadable_at(crontab: &CrontabText, time: Option<TimeOfDay>) -> Vec<String> {
+    let edited = crontab.entries().filter(|e| time.is_none_or(|t| e.time == t) && !readable(e)).map(|e| e.line.clone());
+    crontab.others_at(time).into_iter().map(str::to_string).chain(edited).collect()
 }
 
 fn list(env: &Env) -> Result<u8> {
@@ -361,15 +385,29 @@ fn list(env: &Env) -> Result<u8> {
     let mut logs = BTreeSet::new();
     for entry in crontab.entries() {
         crate::term::output::line(&describe(entry));
-        let Some(form) = invocation::parse(entry.command()) else { continue };
-        let (inv, added) = match &form {
-            Form::Current(inv, added) => (inv, added.as_deref().and_then(|a| DateTime::parse_from_rfc3339(a).ok())),
-            Form::First(inv) => (inv, None),
+        if let Some(changed) = invocation::moved_by_hand(entry) {
+            crate::term::output::line(&format!("       {changed}"));
+        }
+        let Some(form) = invocation::parse(entry.command()) else {
+            crate::term::output::line(&format!(
+                "       edited by hand, so stretch cannot read it: `stretch schedule add {} --replace` writes it anew",
+                entry.time
+            ));
+            continue;
         };
+        let inv = form.invocation();
+        if !Path::new(&inv.exe).is_file() {
+            crate::term::output::line(&format!(
+                "       FAILS: the program it runs, {}, is not there (moved or uninstalled); `stretch schedule upgrade` \
+                 points it at this one",
+                crate::term::visible::visible(&inv.exe)
+            ));
+        }
+        let added = form.added().and_then(|a| DateTime::parse_from_rfc3339(a).ok());
         for line in history(entry, inv, added, now) {
             crate::term::output::line(&format!("       {line}"));
         }
-        if matches!(form, Form::First(_)) {
+        if !matches!(form, Form::Current(..)) {
             crate::term::output::line("       written by an earlier version: `stretch schedule upgrade` rewrites it");
         }
         logs.insert(format!("{}/{LOG}", inv.data_dir));
@@ -408,7 +446,7 @@ fn history(
 /// `22:30  daily     --reps 2`: the time, the days and the routine options.
 fn describe(entry: &Entry) -> String {
     let options = match invocation::parse(entry.command()) {
-        Some(Form::Current(inv, _) | Form::First(inv)) => inv.flag_words(),
+        Some(form) => form.invocation().flag_words(),
         None => entry.command().to_string(),
     };
     format!("{}  {:<9} {options}", entry.time, entry.days.to_string()).trim_end().to_string()
@@ -416,62 +454,58 @@ fn describe(entry: &Entry) -> String {
 
 /// Reads the crontab, applies `change` (which says, per item, whether it
 /// changed anything and what, or fails and changes nothing), and installs the
-/// result if anything changed. What changed is said only once it has: a
-/// refused install reports nothing done.
-fn edit(paths: &Paths, env: &Env, change: impl FnOnce(&mut CrontabText) -> Result<Report>) -> Result<u8> {
+/// result if anything changed, through the guarded edit: the change is made
+/// (and its entries proven) first on the crontab as read, then again under the
+/// user's lock on the crontab as it is then. What changed is said only once
+/// it has: a refused install reports nothing done.
+fn edit(paths: &Paths, env: &Env, change: impl Fn(&mut CrontabText) -> Result<Report>) -> Result<u8> {
     let program = CrontabProgram::from_env(env);
-    let dir = paths.create_data_dir()?;
-    let _lock = lock(dir)?;
-    let (old, mut crontab) = read(&program)?;
-    let report = change(&mut crontab)?;
-    let say = || report.iter().for_each(|(_, line)| crate::term::output::line(line));
+    let (_, mut first) = read(&program)?;
+    let report = change(&mut first)?;
     if !report.iter().any(|(changed, _)| *changed) {
-        say();
+        // Nothing to do: said without taking the lock or making anything.
+        report.iter().for_each(|(_, line)| crate::term::output::line(line));
         return Ok(code::OK);
     }
-    let new = crontab.render();
-    let backup = backup(dir, old.as_deref().unwrap_or(""))?;
-    create_log(dir)?;
-    program.install(&new, dir)?;
-    if program.read()?.as_deref() != Some(new.as_str()) {
-        return Err(Error::failure(format!(
-            "the installed crontab reads back differently from what was written; \
-             the one before is saved in {0}: `crontab {0}` puts it back",
-            backup.display()
-        )));
+    run_edit(&program, paths, env, &change)
+}
+
+fn run_edit(
+    program: &CrontabProgram,
+    paths: &Paths,
+    env: &Env,
+    change: &impl Fn(&mut CrontabText) -> Result<Report>,
+) -> Result<u8> {
+    let (home, _) = cron_user(env)?;
+    let dir = paths.create_data_dir()?;
+    let mut report = Report::new();
+    let outcome = guard::apply(program, dir, &home, |crontab| {
+        report = change(crontab)?;
+        let changed = report.iter().any(|(changed, _)| *changed);
+        if changed {
+            create_log(dir)?;
+        }
+        Ok(changed)
+    })?;
+    report.iter().for_each(|(_, line)| crate::term::output::line(line));
+    if let Outcome::Installed(backup) = outcome {
+        crate::term::output::line(&format!("Crontab updated; the previous one is saved in {}", backup.display()));
     }
-    say();
-    crate::term::output::line(&format!("Crontab updated; the previous one is saved in {}", backup.display()));
     Ok(code::OK)
 }
 
 /// The installed crontab as text (`None`: the user has none) and cut around
 /// the block; lines in the block that stretch did not write are named.
 fn read(program: &CrontabProgram) -> Result<(Option<String>, CrontabText)> {
-    let old = program.read()?;
-    let crontab = CrontabText::parse(old.as_deref().unwrap_or("")).map_err(|why| {
-        Error::failure(format!(
-            "your crontab's stretch block is damaged ({why}); fix it with `crontab -e`; nothing was changed"
-        ))
-    })?;
+    let (old, crontab) = guard::read(program)?;
     for line in crontab.foreign() {
         crate::errln!(
-            "stretch: warning: the line {line:?} in the stretch block of your crontab was not written by stretch \
-             (or was edited by hand); it is left as it is"
+            "stretch: warning: the line {:?} in the stretch block of your crontab was not written by stretch \
+             (or was edited by hand); it is left as it is",
+            crate::term::visible::visible(line)
         );
     }
     Ok((old, crontab))
-}
-
-/// Two edits at once would each install their own view; one waits for the other.
-fn lock(dir: &Path) -> Result<std::fs::File> {
-    let path = dir.join("schedule.lock");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(false);
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let file = crate::files::open_no_follow(&path, &mut options).map_err(|e| Error::io("create", &path, &e))?;
-    file.lock().map_err(|e| Error::io("lock", &path, &e))?;
-    Ok(file)
 }
 
 /// Creates the log of scheduled runs private (0600) before cron first
@@ -482,54 +516,6 @@ fn create_log(dir: &Path) -> Result<()> {
     options.append(true).create(true);
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     crate::files::open_no_follow(&path, &mut options).map(drop).map_err(|e| Error::io("create", &path, &e))
-}
-
-/// Saves `text` as `crontab-backups/crontab-<local time>` in the data dir
-/// (private: the directory 0700, the file 0600), keeping the last ten.
-fn backup(dir: &Path, text: &str) -> Result<PathBuf> {
-    use std::io::Write;
-    use std::os::unix::fs::PermissionsExt;
-    let backups = dir.join(BACKUPS);
-    paths::create_private_dir(&backups)?;
-    std::fs::set_permissions(&backups, std::fs::Permissions::from_mode(0o700))
-        .map_err(|e| Error::io("make private", &backups, &e))?;
-    let stamp = crate::env::wall_clock(std::time::SystemTime::now())?.format("%Y-%m-%dT%H%M%S%.3f");
-    for attempt in 0.. {
-        let path =
-            backups.join(if attempt == 0 { format!("crontab-{stamp}") } else { format!("crontab-{stamp}-{attempt}") });
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        match options.open(&path) {
-            Ok(mut file) => {
-                file.write_all(text.as_bytes())
-                    .and_then(|()| file.sync_all())
-                    .map_err(|e| Error::io("write", &path, &e))?;
-                prune(&backups);
-                return Ok(path);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(Error::io("create", &path, &e)),
-        }
-    }
-    unreachable!("some attempt number is free")
-}
-
-/// Deletes all but the newest [`BACKUPS_KEPT`] saved crontabs (their names sort by time).
-fn prune(backups: &Path) {
-    let Ok(dir) = std::fs::read_dir(backups) else { return };
-    let mut saved: Vec<PathBuf> = dir
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("crontab-")))
-        .collect();
-    saved.sort();
-    let excess = saved.len().saturating_sub(BACKUPS_KEPT);
-    for old in &saved[..excess] {
-        if let Err(e) = std::fs::remove_file(old) {
-            crate::errln!("stretch: warning: could not delete the old crontab backup {}: {e}", old.display());
-        }
-    }
 }
 
 #[cfg(test)]

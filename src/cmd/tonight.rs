@@ -25,9 +25,6 @@ use crate::time::duration;
 pub(crate) fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, paths: &Paths, env: &Env) -> Result<u8> {
     let routine = settings.routine(paths.routine_dir().as_deref())?;
     let slot = settings.slot_index()?;
-    if args.check {
-        return check(&routine.name, settings, paths, env);
-    }
     let now = env.now()?;
     let rules = Rules {
         day_starts: settings.day_starts.value.naive(),
@@ -35,6 +32,14 @@ pub(crate) fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, p
         slots: &settings.slots.value,
         routine: None,
     };
+    if args.check {
+        // What `--skip-if-done` would do tonight, for `schedule add` and `doctor` to say.
+        let done = match args.skip_if_done {
+            true => done_tonight(&journal::read(&paths.journal())?.records, &now, &rules, slot),
+            false => None,
+        };
+        return check(&routine.name, settings, paths, env, done);
+    }
     if args.skip_if_done
         && let Some(done) = done_tonight(&journal::read(&paths.journal())?.records, &now, &rules, slot)
     {
@@ -148,18 +153,21 @@ pub(crate) fn logged(args: &TonightArgs, paths: &Paths, env: &Env, run: impl FnO
     note(paths, env, "started", &format!("stretch {}", env!("CARGO_PKG_VERSION")));
     let result = run();
     // The last session this run recorded (a confirmation may follow it).
-    let after = journal::read(&journal)
-        .ok()
-        .and_then(|r| r.records.into_iter().skip(before).rfind(|r| r.as_session().is_some()));
+    let records = journal::read(&journal).map(|r| r.records).unwrap_or_default();
+    let ledger = crate::journal::ledger::Ledger::of(&records);
+    let after = records.iter().skip(before).rfind(|r| r.as_session().is_some());
     match (&result, after) {
         (Err(e), _) => note(paths, env, "failed", &e.message),
         (Ok(exit), Some(Record::Session(s))) => {
             let kind = if *exit == code::OK { "finished" } else { "stopped" };
+            // As `log` tells them apart: played with nobody there, or done.
+            let unattended = ledger.presence(s) == crate::journal::ledger::Presence::Alone;
+            let played = if unattended { ", played, not confirmed" } else { "" };
             note(
                 paths,
                 env,
                 kind,
-                &format!("{} {} of {} reps; {}", s.routine, s.reps_done, s.reps_planned, heard(s.audio, env)),
+                &format!("{} {} of {} reps{played}; {}", s.routine, s.reps_done, s.reps_planned, heard(s.audio, env)),
             );
         }
         // Skipped (noted already), or nothing recorded.
@@ -191,7 +199,13 @@ fn note(paths: &Paths, env: &Env, kind: &str, text: &str) {
 /// `--check`: everything a run needs, resolved and opened, nothing played
 /// or written but the data directory: the routine (already resolved), the
 /// data directory, the journal, the schedule log and the sound path.
-fn check(routine: &str, settings: &Settings, paths: &Paths, env: &Env) -> Result<u8> {
+fn check(
+    routine: &str,
+    settings: &Settings,
+    paths: &Paths,
+    env: &Env,
+    done: Option<chrono::DateTime<chrono::FixedOffset>>,
+) -> Result<u8> {
     let dir = paths.create_data_dir()?;
     tempfile::tempfile_in(dir).map_err(|e| Error::io("write in", dir, &e))?;
     let journal = paths.journal();
@@ -210,6 +224,9 @@ fn check(routine: &str, settings: &Settings, paths: &Paths, env: &Env) -> Result
         Ok(how) => format!("heard: {how}"),
         Err(why) => format!("silent: {why}"),
     });
+    if let Some(done) = done {
+        crate::term::output::line(&format!("skip: done at {}", done.format("%H:%M")));
+    }
     Ok(code::OK)
 }
 

@@ -166,12 +166,14 @@ impl Entry {
 
 /// What ends every entry line stretch writes (a shell comment, so cron and
 /// `sh` pass over it): a line in the block without it is someone else's.
-pub(crate) const MARKER: &str = " # stretch:v2";
+pub(crate) const MARKER: &str = " # stretch:v3";
+/// The marker of the form before this one, still read (and upgraded).
+pub(crate) const EARLIER_MARKER: &str = " # stretch:v2";
 
 /// Whether `line` is one stretch wrote: this version's marker, or the form
 /// the first version wrote (`... tonight --source cron --skip-if-done ... >> LOG 2>&1`).
 pub(crate) fn is_ours(line: &str) -> bool {
-    if line.contains(MARKER) {
+    if line.contains(MARKER) || line.contains(EARLIER_MARKER) {
         return true;
     }
     let Some(entry) = Entry::parse(line) else { return false };
@@ -324,11 +326,40 @@ impl CrontabText {
         }
     }
 
-    /// Removes the entries at `time` (all of them for `None`); returns how many.
-    pub fn remove(&mut self, time: Option<TimeOfDay>) -> usize {
+    /// The lines of the block that cron runs at `time` and that were
+    /// stretch's entries before someone edited them by hand (they still run
+    /// `tonight --source cron` or carry the marker): the user's now.
+    /// `None` finds them at any time.
+    pub fn others_at(&self, time: Option<TimeOfDay>) -> Vec<&str> {
+        self.block
+            .iter()
+            .flatten()
+            .filter_map(|line| match line {
+                BlockLine::Other(text) if edited_at(text, time) => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Removes the lines [`CrontabText::others_at`] finds; returns how many.
+    pub fn remove_others_at(&mut self, time: Option<TimeOfDay>) -> usize {
         let Some(lines) = &mut self.block else { return 0 };
         let before = lines.len();
-        lines.retain(|l| !matches!(l, BlockLine::Entry(e) if time.is_none_or(|t| e.time == t)));
+        lines.retain(|l| !matches!(l, BlockLine::Other(text) if edited_at(text, time)));
+        before - lines.len()
+    }
+
+    /// Removes the entries at `time` (all of them for `None`); returns how many.
+    pub fn remove(&mut self, time: Option<TimeOfDay>) -> usize {
+        self.remove_if(time, |_| true)
+    }
+
+    /// Removes the entries at `time` (all of them for `None`) that `which`
+    /// accepts; returns how many.
+    pub fn remove_if(&mut self, time: Option<TimeOfDay>, which: impl Fn(&Entry) -> bool) -> usize {
+        let Some(lines) = &mut self.block else { return 0 };
+        let before = lines.len();
+        lines.retain(|l| !matches!(l, BlockLine::Entry(e) if time.is_none_or(|t| e.time == t) && which(e)));
         before - lines.len()
     }
 
@@ -336,7 +367,11 @@ impl CrontabText {
     /// block where it was (or at the end), or gone when nothing is left in it.
     pub fn render(&self) -> String {
         let mut text = self.before.clone();
-        if let Some(lines) = self.block.as_ref().filter(|lines| lines.iter().any(worth_keeping)) {
+        // A comment someone wrote in the block is theirs: it keeps the block.
+        let kept = |line: &BlockLine| {
+            matches!(line, BlockLine::Entry(_)) || matches!(line, BlockLine::Other(t) if !t.trim().is_empty())
+        };
+        if let Some(lines) = self.block.as_ref().filter(|lines| lines.iter().any(kept)) {
             if !text.is_empty() && !text.ends_with('\n') {
                 // cron refuses a last line without its newline anyway.
                 text.push('\n');
@@ -358,6 +393,13 @@ pub enum Change {
     Unchanged,
 }
 
+/// Whether `line` runs at `time` and was one of stretch's entries before a
+/// hand edit (its marker without the space, or the words that start a run).
+fn edited_at(line: &str, time: Option<TimeOfDay>) -> bool {
+    Entry::parse(line).is_some_and(|e| time.is_none_or(|t| e.time == t))
+        && (line.contains("stretch:v") || line.contains("--source cron"))
+}
+
 /// Only lines stretch wrote are entries; any other line is kept as it is.
 fn block_line(line: &str) -> BlockLine {
     match Entry::parse(line) {
@@ -366,8 +408,8 @@ fn block_line(line: &str) -> BlockLine {
     }
 }
 
-/// Entries and lines someone put in the block keep it; blank lines and
-/// comments alone do not.
+/// Entries and lines someone put in the block that cron runs (not blank
+/// lines and comments), which are worth a word.
 fn worth_keeping(line: &BlockLine) -> bool {
     match line {
         BlockLine::Entry(_) => true,

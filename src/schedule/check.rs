@@ -3,9 +3,12 @@
 //! else), in the home directory, so what fails at night fails now.
 
 use std::io::{Read, Seek};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use crate::env::Env;
+use crate::error::{Error, Result};
 
 /// A check that runs longer than this is stuck (a sound server that never answers).
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -13,10 +16,28 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 /// What the check-mode run said.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Verdict {
-    /// It would run; `Err` says why nothing would be heard.
-    Runs(Result<String, String>),
+    /// It would run; `Err` says why nothing would be heard. The second
+    /// field, when tonight's run will skip: `done at 20:14`.
+    Runs(std::result::Result<String, String>, Option<String>),
     /// It would fail, with what it printed.
     Fails(String),
+}
+
+/// The user as cron runs their jobs: home directory and login name.
+pub(crate) fn cron_user(env: &Env) -> Result<(PathBuf, String)> {
+    let home = env.home.clone().ok_or_else(|| {
+        Error::failure(
+            "HOME is not set; cron runs jobs in your home directory, so stretch cannot check an entry without it",
+        )
+    })?;
+    let logname = env.logname.clone().unwrap_or_else(|| env.uid.to_string());
+    Ok((home, logname))
+}
+
+/// Runs a check-mode line as cron would run it for this user.
+pub(crate) fn run_as_cron(line: &str, env: &Env) -> Result<Verdict> {
+    let (home, logname) = cron_user(env)?;
+    Ok(run(line, &home, &logname))
 }
 
 /// Runs `sh_line` (a check-mode command) as cron would for the user with `home` and `logname`.
@@ -70,9 +91,10 @@ pub(crate) fn run(sh_line: &str, home: &Path, logname: &str) -> Verdict {
         return Verdict::Fails(why);
     }
     let line = |prefix: &str| stdout.lines().find_map(|l| l.strip_prefix(prefix)).map(str::to_string);
+    let skip = line("skip: ");
     match (line("heard: "), line("silent: ")) {
-        (Some(how), _) => Verdict::Runs(Ok(how)),
-        (None, Some(why)) => Verdict::Runs(Err(why)),
+        (Some(how), _) => Verdict::Runs(Ok(how), skip),
+        (None, Some(why)) => Verdict::Runs(Err(why), skip),
         (None, None) => Verdict::Fails(format!("the check printed no verdict: {}", stdout.trim())),
     }
 }

@@ -8,14 +8,62 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 
-/// What to do when the crontab cannot be used.
-const HOW_TO_FIX: &str = "install cron (Debian and Ubuntu: `sudo apt-get install cron`), \
-or use `stretch schedule print` and add the lines to your scheduler yourself; nothing was changed";
-
 /// How long `crontab` may take before it is killed: it answers in
 /// milliseconds, and a wedged one must not hang `schedule` or `doctor` (or
 /// hold the schedule lock) forever.
 pub(crate) const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why the crontab could not be used, as callers tell it apart: a missing or
+/// forbidden cron means nothing can be scheduled (nothing is wrong with what
+/// is), a stuck or failing one that something may be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Unusable {
+    /// No `crontab` program.
+    Missing(PathBuf),
+    /// This user may not use cron (`cron.allow`, `cron.deny`); what it said.
+    Denied(String),
+    /// It did not answer within this long, and was stopped.
+    TimedOut(Duration),
+    /// It could not run, or failed; what it said.
+    Failed(String),
+}
+
+impl Unusable {
+    /// Whether this means nothing can be scheduled with cron here at all.
+    pub(crate) fn no_cron(&self) -> bool {
+        matches!(self, Unusable::Missing(_) | Unusable::Denied(_))
+    }
+
+    /// What is wrong and what to do, in words.
+    pub(crate) fn message(&self) -> String {
+        let instead = "or use `stretch schedule print` and add the lines to your scheduler yourself";
+        match self {
+            Unusable::Missing(program) => format!(
+                "cannot use the crontab: the `{}` program was not found; install cron (Debian and Ubuntu: \
+                 `sudo apt-get install cron`), {instead}",
+                program.display()
+            ),
+            Unusable::Denied(said) => format!(
+                "cannot use the crontab: this account may not use cron ({said}); ask the administrator to allow it \
+                 (/etc/cron.allow, /etc/cron.deny), {instead}"
+            ),
+            Unusable::TimedOut(after) => format!(
+                "cannot use the crontab: `crontab` did not answer within {} seconds and was stopped; check that \
+                 `crontab -l` answers, {instead}",
+                after.as_secs_f32()
+            ),
+            Unusable::Failed(said) => {
+                format!("cannot use the crontab: {said}; check that `crontab -l` works, {instead}")
+            }
+        }
+    }
+}
+
+impl From<Unusable> for Error {
+    fn from(why: Unusable) -> Error {
+        Error::failure(format!("{}; nothing was changed", why.message()))
+    }
+}
 
 /// The `crontab` program.
 #[derive(Debug, Clone)]
@@ -35,6 +83,11 @@ impl CrontabProgram {
         CrontabProgram::new(&env.crontab).with_timeout(env.crontab_timeout.unwrap_or(TIMEOUT))
     }
 
+    /// How long the program may take before it is stopped.
+    pub(crate) fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// The same program, killed after `timeout` instead of [`TIMEOUT`].
     pub(crate) fn with_timeout(self, timeout: Duration) -> CrontabProgram {
         CrontabProgram { timeout, ..self }
@@ -42,14 +95,20 @@ impl CrontabProgram {
 
     /// Runs the command to its end, or kills it at the timeout. Its output is
     /// read on threads, so a full pipe cannot wedge it either.
-    fn output(&self, mut command: Command, what: &str) -> Result<Output> {
-        let mut child =
-            command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|e| self.unusable(&e.to_string()))?;
+    fn output(&self, mut command: Command) -> std::result::Result<Output, Unusable> {
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                Unusable::Missing(self.program.clone())
+            } else {
+                Unusable::Failed(format!("`{}` could not run: {e}", self.program.display()))
+            }
+        })?;
         let drain = |pipe: Option<Box<dyn Read + Send>>| {
             std::thread::spawn(move || {
                 let mut bytes = Vec::new();
-                if let Some(mut pipe) = pipe {
-                    let _ = pipe.read_to_end(&mut bytes);
+                if let Some(pipe) = pipe {
+                    // Bounded: a crontab is small, and a runaway program must not fill memory.
+                    let _ = pipe.take(crate::files::MAX_TEXT + 1).read_to_end(&mut bytes);
                 }
                 bytes
             })
@@ -58,18 +117,14 @@ impl CrontabProgram {
         let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
         let deadline = Instant::now() + self.timeout;
         let status = loop {
-            match child.try_wait().map_err(|e| self.unusable(&e.to_string()))? {
-                Some(status) => break status,
-                None if Instant::now() >= deadline => {
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+                _ => {
                     let _ = child.kill();
                     let _ = child.wait();
-                    return Err(self.unusable(&format!(
-                        "`{} {what}` did not answer within {} seconds and was stopped",
-                        self.program.display(),
-                        self.timeout.as_secs_f32()
-                    )));
+                    return Err(Unusable::TimedOut(self.timeout));
                 }
-                None => std::thread::sleep(Duration::from_millis(10)),
             }
         };
         let join = |h: std::thread::JoinHandle<Vec<u8>>| h.join().unwrap_or_default();
@@ -85,19 +140,32 @@ impl CrontabProgram {
 
     /// The installed crontab, or `None` when the user has none.
     pub(crate) fn read(&self) -> Result<Option<String>> {
+        self.try_read().map_err(|why| match why {
+            ReadError::Unusable(why) => why.into(),
+            ReadError::NotText => {
+                Error::failure("the crontab is not UTF-8 text; stretch will not edit it; nothing was changed")
+            }
+        })
+    }
+
+    /// The installed crontab, or `None` when the user has none, or why not.
+    pub(crate) fn try_read(&self) -> std::result::Result<Option<String>, ReadError> {
         let mut command = self.command();
         command.arg("-l").stdin(Stdio::null());
-        let out = self.output(command, "-l")?;
+        let out = self.output(command)?;
         let stderr = String::from_utf8_lossy(&out.stderr);
         if out.status.success() {
-            return String::from_utf8(out.stdout).map(Some).map_err(|_| {
-                Error::failure("the crontab is not UTF-8 text; stretch will not edit it; nothing was changed")
-            });
+            return String::from_utf8(out.stdout).map(Some).map_err(|_| ReadError::NotText);
         }
         if stderr.trim_start().starts_with("no crontab for") {
             return Ok(None);
         }
-        Err(self.unusable(&format!("`{} -l` failed{}", self.program.display(), said(&out.status, &stderr))))
+        let said = said(&out.status, &stderr);
+        Err(ReadError::Unusable(if stderr.contains("not allowed") {
+            Unusable::Denied(said)
+        } else {
+            Unusable::Failed(format!("`{} -l` failed: {said}", self.program.display()))
+        }))
     }
 
     /// Installs `text` as the whole crontab. `crontab` reads it from a
@@ -110,33 +178,60 @@ impl CrontabProgram {
         let stdin = file.reopen().map_err(|e| Error::io("read", file.path(), &e))?;
         let mut command = self.command();
         command.arg("-").stdin(stdin);
-        let out = self.output(command, "-")?;
+        let out = self.output(command)?;
         if !out.status.success() {
             return Err(Error::failure(format!(
-                "`{} -` refused the new crontab{}; the old one is still installed",
+                "`{} -` refused the new crontab: {}; the old one is still installed",
                 self.program.display(),
                 said(&out.status, &String::from_utf8_lossy(&out.stderr))
             )));
         }
         Ok(())
     }
+}
 
-    fn unusable(&self, why: &str) -> Error {
-        let why = crate::term::visible::visible(why);
-        let why = if why.contains("No such file") {
-            format!("the `{}` program was not found", self.program.display())
-        } else {
-            why.to_string()
-        };
-        Error::failure(format!("cannot use the crontab: {why}; {HOW_TO_FIX}"))
+/// Why the crontab could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ReadError {
+    /// cron cannot be used.
+    Unusable(Unusable),
+    /// The crontab is not UTF-8.
+    NotText,
+}
+
+impl From<Unusable> for ReadError {
+    fn from(why: Unusable) -> ReadError {
+        ReadError::Unusable(why)
     }
 }
 
-/// What a failed program said, after a colon, or its exit status when it
-/// said nothing (never `failed: ;`).
+/// What a failed program said, its lines joined with `; ` (never a raw or
+/// escaped line break), or its exit status when it said nothing.
 fn said(status: &ExitStatus, stderr: &str) -> String {
-    match stderr.trim() {
-        "" => format!(" ({status}, with no message)"),
-        text => format!(": {}", crate::term::visible::visible(text)),
+    let lines: Vec<String> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| crate::term::visible::visible(l).to_string())
+        .collect();
+    if lines.is_empty() { format!("{status}, with no message") } else { lines.join("; ") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::process::ExitStatusExt;
+
+    #[test]
+    fn what_a_program_said_is_one_line_without_escaped_breaks() {
+        let status = ExitStatus::from_raw(256);
+        let text = said(
+            &status,
+            "You (me) are not allowed to use this program (crontab)\nSee crontab(1) for more information\n",
+        );
+        assert_eq!(text, "You (me) are not allowed to use this program (crontab); See crontab(1) for more information");
+        let message = Unusable::Denied(text).message();
+        assert!(!message.contains("install cron") && !message.contains("\\x0a"), "{message}");
+        assert!(said(&status, " \n").ends_with("with no message"));
     }
 }

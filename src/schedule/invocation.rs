@@ -6,17 +6,22 @@
 //! The line, for `sh`:
 //!
 //! ```text
-//! { umask 077 && mkdir -p DATA && exec env 'K=V'... STRETCH tonight --source cron --skip-if-done
-//!   --data-dir DATA [--config FILE] FLAGS >> DATA/schedule.log 2>&1; } 2>> FALLBACK
+//! umask 077; { [ -x STRETCH ] || { echo 'stretch: ... is not there ...' >&2; exit 127; };
+//!   mkdir -p DATA && exec env 'K=V'... STRETCH tonight --source cron --skip-if-done
+//!   --data-dir DATA [--config FILE] FLAGS >> DATA/schedule.log 2>&1; } 2>&1
+//!   | { IFS= read -r l || [ -n "$l" ] || exit 0; { echo "$(date -Iseconds) $l"; cat; } >> FALLBACK; }
 //! ```
 //!
 //! `env` takes each assignment as one quoted word, which `sh` would not take
-//! as an assignment; the data directory is made before the redirect needs
-//! it; and whatever fails before stretch can write (the directory, the
-//! redirect, a program that moved) lands in the fallback file in the home
-//! directory, which cron always has.
+//! as an assignment; a program that is gone (moved, uninstalled) makes
+//! nothing, not even the data directory; the data directory is made before
+//! the redirect needs it; and whatever fails before stretch can write (the
+//! program, the directory, the redirect) lands, dated, in the fallback file in
+//! the home directory, which cron always has. That file is made (private)
+//! only when there is something to say.
 
-use super::block::{quote_sh, unquote_words};
+use super::block::{Days, quote_sh, unquote_words};
+use crate::time::of_day::TimeOfDay;
 
 /// Where the output of scheduled runs goes, and where stretch notes each run, in the data dir.
 pub(crate) const LOG: &str = "schedule.log";
@@ -47,14 +52,62 @@ pub(crate) struct Invocation {
 pub(crate) enum Form {
     /// This version's, with the time it was added (RFC 3339), if it says.
     Current(Invocation, Option<String>),
+    /// The form before this one (marker `stretch:v2`): runs, but makes the
+    /// data directory even when the program is gone, and its early errors
+    /// file on every run, undated.
+    Earlier(Invocation, Option<String>),
     /// The first version's: runs, but without the trace and directory guarantees.
     First(Invocation),
+}
+
+impl Form {
+    /// What the entry runs, whichever form it is written in.
+    pub(crate) fn invocation(&self) -> &Invocation {
+        match self {
+            Form::Current(inv, _) | Form::Earlier(inv, _) | Form::First(inv) => inv,
+        }
+    }
+
+    /// When the entry was added (RFC 3339), if it says.
+    pub(crate) fn added(&self) -> Option<&str> {
+        match self {
+            Form::Current(_, added) | Form::Earlier(_, added) => added.as_deref(),
+            Form::First(_) => None,
+        }
+    }
 }
 
 impl Invocation {
     /// The line for `sh`; `check` gives the check-mode line, whose output
     /// goes to the caller rather than the log.
     pub(crate) fn render_sh(&self, check: bool) -> Result<String, String> {
+        let (prepare, run) = self.words(check)?;
+        if check {
+            return Ok(format!("{{ {prepare} && {run}; }}"));
+        }
+        let exe = quote_sh(&self.exe)?;
+        // The path is not repeated: `doctor` and `schedule list` name it.
+        let gone = quote_sh(
+            "stretch: the program is not there (moved or uninstalled): run `stretch schedule upgrade` with the one you use now, or `stretch schedule remove --all`",
+        )?;
+        let log = quote_sh(&format!("{}/{LOG}", self.data_dir))?;
+        Ok(format!(
+            "umask 077; {{ [ -x {exe} ] || {{ echo {gone} >&2; exit 127; }}; {} && {run} >> {log} 2>&1; }} 2>&1 | \
+             {{ IFS= read -r l || [ -n \"$l\" ] || exit 0; {{ echo \"$(date -Iseconds) $l\"; cat; }} >> {}; }}",
+            prepare.trim_start_matches("umask 077 && "),
+            quote_sh(&self.fallback)?
+        ))
+    }
+
+    /// The line of the form before this one (for reading it back).
+    fn render_earlier(&self) -> Result<String, String> {
+        let (prepare, run) = self.words(false)?;
+        let log = quote_sh(&format!("{}/{LOG}", self.data_dir))?;
+        Ok(format!("{{ {prepare} && {run} >> {log} 2>&1; }} 2>> {}", quote_sh(&self.fallback)?))
+    }
+
+    /// `umask 077 && mkdir -p DATA`, and `exec env ... STRETCH tonight ...`.
+    fn words(&self, check: bool) -> Result<(String, String), String> {
         let data = quote_sh(&self.data_dir)?;
         let mut words = vec!["exec".to_string(), "env".to_string()];
         for (name, value) in &self.env {
@@ -73,20 +126,21 @@ impl Invocation {
         for (flag, value) in &self.flags {
             words.extend([quote_sh(flag)?, quote_sh(value)?]);
         }
-        let run = words.join(" ");
-        let prepare = format!("umask 077 && mkdir -p {data}");
-        Ok(if check {
-            format!("{{ {prepare} && {run}; }}")
-        } else {
-            let log = quote_sh(&format!("{}/{LOG}", self.data_dir))?;
-            format!("{{ {prepare} && {run} >> {log} 2>&1; }} 2>> {}", quote_sh(&self.fallback)?)
-        })
+        Ok((format!("umask 077 && mkdir -p {data}"), words.join(" ")))
     }
 
     /// The command part of a crontab line: cron's `%` escaped, and the marker
     /// with the time it was added.
-    pub(crate) fn render_cron(&self, added: &str) -> Result<String, String> {
-        Ok(format!("{}{} added={added}", self.render_sh(false)?.replace('%', r"\%"), super::block::MARKER))
+    /// The marker says when the entry was added and the time and days it was
+    /// written for, so a hand edit of those is told apart and named.
+    pub(crate) fn render_cron(&self, added: &str, at: TimeOfDay, days: Days) -> Result<String, String> {
+        // `date -Iseconds` has no `%`, which cron would read as a newline.
+        Ok(format!(
+            "{}{} added={added} at={at} on={}",
+            self.render_sh(false)?.replace('%', r"\%"),
+            super::block::MARKER,
+            days.cron_field()
+        ))
     }
 
     /// The value of variable `name` the entry sets.
@@ -101,19 +155,45 @@ impl Invocation {
 }
 
 /// Reads the command of one of our entries (as in the crontab, `\%` and all).
-/// A line of this version that does not render back to itself was edited by
-/// hand: `None`, and it is treated as someone else's.
+/// A line that does not render back to itself was edited by hand: `None`,
+/// and it is the person's.
 pub(crate) fn parse(command: &str) -> Option<Form> {
-    match command.rfind(super::block::MARKER) {
-        Some(at) => {
-            let (line, meta) = (&command[..at], &command[at + super::block::MARKER.len()..]);
-            let sh = line.replace(r"\%", "%");
-            let invocation = parse_current(&unquote_words(&sh))?;
-            let added = meta.trim().strip_prefix("added=").map(str::to_string);
-            (invocation.render_sh(false).ok()? == sh).then_some(Form::Current(invocation, added))
-        }
-        None => parse_first(&unquote_words(&command.replace(r"\%", "%"))).map(Form::First),
+    let marked = |marker: &str| command.rfind(marker).map(|at| (&command[..at], &command[at + marker.len()..]));
+    let added = |meta: &str| meta.split_whitespace().find_map(|w| w.strip_prefix("added=")).map(str::to_string);
+    if let Some((line, meta)) = marked(super::block::MARKER) {
+        let sh = line.replace(r"\%", "%");
+        let invocation = parse_current(&unquote_words(&sh))?;
+        return (invocation.render_sh(false).ok()? == sh).then(|| Form::Current(invocation, added(meta)));
     }
+    if let Some((line, meta)) = marked(super::block::EARLIER_MARKER) {
+        let sh = line.replace(r"\%", "%");
+        let invocation = parse_earlier(&unquote_words(&sh))?;
+        return (invocation.render_earlier().ok()? == sh).then(|| Form::Earlier(invocation, added(meta)));
+    }
+    parse_first(&unquote_words(&command.replace(r"\%", "%"))).map(Form::First)
+}
+
+/// The time and days (cron's day-of-week field) an entry of this form was
+/// written for, as its marker says; `None` for other forms.
+pub(crate) fn written_for(command: &str) -> Option<(TimeOfDay, Option<Days>)> {
+    let meta = &command[command.rfind(super::block::MARKER)? + super::block::MARKER.len()..];
+    let word = |key: &str| meta.split_whitespace().find_map(|w| w.strip_prefix(key));
+    let at = TimeOfDay::parse(word("at=")?).ok()?;
+    Some((at, word("on=").and_then(Days::from_cron_field)))
+}
+
+/// What was changed by hand in the entry's time or days, which still runs as
+/// stretch wrote it otherwise.
+pub(crate) fn moved_by_hand(entry: &super::block::Entry) -> Option<String> {
+    let (at, days) = written_for(entry.command())?;
+    let mut said = Vec::new();
+    if at != entry.time {
+        said.push(format!("its time was changed by hand from {at} to {}", entry.time));
+    }
+    if let Some(days) = days.filter(|d| *d != entry.days) {
+        said.push(format!("its days were changed by hand from {days} to {}", entry.days));
+    }
+    (!said.is_empty()).then(|| format!("{}; cron runs it as it is now", said.join(", ")))
 }
 
 /// The words of the first version's line, up to its redirect, with `--check`
@@ -131,7 +211,26 @@ pub(crate) fn first_version_check(command: &str) -> Option<String> {
     Some(out.join(" "))
 }
 
+/// This form's words: everything but the values is checked by rendering
+/// the result again, so only the values are picked out here.
 fn parse_current(words: &[String]) -> Option<Invocation> {
+    let start = words.windows(6).position(|w| w[0] == "&&" && w[1] == "exec" && w[2] == "env")?;
+    let (env, rest) = assignments(&words[start + 3..]);
+    let (exe, rest) = rest.split_first()?;
+    let rest = rest.strip_prefix(&TONIGHT.map(String::from))?;
+    let (data_dir, config, flags, _) = options(rest)?;
+    let fallback = words.get(words.len().checked_sub(2)?)?.strip_suffix(';')?;
+    Some(Invocation {
+        env,
+        exe: exe.clone(),
+        data_dir: data_dir.unwrap_or_default(),
+        config,
+        flags,
+        fallback: fallback.to_string(),
+    })
+}
+
+fn parse_earlier(words: &[String]) -> Option<Invocation> {
     let prefix = ["{", "umask", "077", "&&", "mkdir", "-p"];
     if words.len() < prefix.len() + 4 || words[..prefix.len()] != prefix {
         return None;
@@ -231,6 +330,7 @@ pub(crate) fn merge_flags(old: &[(String, String)], new: &[(String, String)]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn invocation() -> Invocation {
         Invocation {
@@ -248,7 +348,7 @@ mod tests {
 
     #[test]
     fn a_line_reads_back_as_what_was_written_and_an_edited_one_does_not() {
-        let line = invocation().render_cron("2026-11-26T22:00:00+01:00").unwrap();
+        let line = invocation().render_cron("2026-11-26T22:00:00+01:00", TimeOfDay::new(22, 0), Days::DAILY).unwrap();
         assert_eq!(parse(&line), Some(Form::Current(invocation(), Some("2026-11-26T22:00:00+01:00".into()))));
         let edited = line.replace("--reps 2", "--reps  2");
         assert_eq!(parse(&edited), None);
@@ -276,6 +376,40 @@ mod tests {
         assert!(out.stdout.is_empty() && out.status.success(), "{out:?}");
         let log = std::fs::read_to_string(data.join(LOG)).unwrap();
         assert!(log.contains("--reps\n2\n"), "{log}");
+        assert!(!Path::new(&inv.fallback).exists(), "nothing to say: no errors file");
+    }
+
+    #[test]
+    fn a_run_whose_program_is_gone_makes_nothing_and_says_so_dated_in_a_private_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let inv = Invocation {
+            exe: dir.path().join("moved/stretch").display().to_string(),
+            data_dir: data.display().to_string(),
+            fallback: dir.path().join("errors.log").display().to_string(),
+            ..invocation()
+        };
+        let out = std::process::Command::new("/bin/sh").args(["-c", &inv.render_sh(false).unwrap()]).output().unwrap();
+        assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{out:?}");
+        assert!(!data.exists(), "no data directory made for a program that is gone");
+        let said = std::fs::read_to_string(&inv.fallback).unwrap();
+        let (date, text) = said.split_once(' ').unwrap();
+        assert!(chrono::DateTime::parse_from_rfc3339(date).is_ok(), "dated: {said}");
+        assert!(text.starts_with("stretch: the program is not there (moved or uninstalled)"), "{said}");
+        let mode = std::fs::metadata(&inv.fallback).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn a_line_of_the_form_before_reads_as_earlier_with_its_settings() {
+        let inv = invocation();
+        let earlier = format!(
+            "{}{} added=2026-11-26T22:00:00+01:00",
+            inv.render_earlier().unwrap(),
+            super::super::block::EARLIER_MARKER
+        );
+        assert_eq!(parse(&earlier), Some(Form::Earlier(inv, Some("2026-11-26T22:00:00+01:00".into()))));
     }
 
     #[test]

@@ -3,11 +3,14 @@
 
 use chrono::{DateTime, FixedOffset};
 
-use super::crontab::CrontabProgram;
-use super::invocation::{self, Form, LOG};
+use super::crontab::{CrontabProgram, ReadError, Unusable};
+use super::invocation::{self, LOG};
 use super::{CrontabText, runlog};
 use crate::env::Env;
 use crate::paths::Paths;
+
+/// How long a view (`stretch log`) waits for `crontab -l` before going on without it.
+const VIEW_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The scheduled runs for the data dir of `paths` that were due and never
 /// started, oldest first; empty when the crontab cannot be read.
@@ -17,7 +20,21 @@ pub(crate) fn missed_runs(paths: &Paths, env: &Env) -> Vec<DateTime<FixedOffset>
     if !paths.data_dir.join(LOG).exists() {
         return Vec::new();
     }
-    let (Ok(now), Ok(Some(text))) = (env.now(), CrontabProgram::from_env(env).read()) else { return Vec::new() };
+    // A view waits on `crontab` only briefly, and says when it gave up.
+    let program = CrontabProgram::from_env(env);
+    let program = program.clone().with_timeout(program.timeout().min(VIEW_WAIT));
+    let text = match program.try_read() {
+        Ok(Some(text)) => text,
+        Err(ReadError::Unusable(Unusable::TimedOut(after))) => {
+            crate::errln!(
+                "stretch: warning: `crontab -l` did not answer within {} seconds, so runs the schedule missed are not shown",
+                after.as_secs_f32()
+            );
+            return Vec::new();
+        }
+        _ => return Vec::new(),
+    };
+    let Ok(now) = env.now() else { return Vec::new() };
     let Ok(crontab) = CrontabText::parse(&text) else { return Vec::new() };
     let Some(data_dir) = std::path::absolute(&paths.data_dir).ok().and_then(|p| p.to_str().map(str::to_string)) else {
         return Vec::new();
@@ -26,8 +43,8 @@ pub(crate) fn missed_runs(paths: &Paths, env: &Env) -> Vec<DateTime<FixedOffset>
     let mut missed: Vec<_> = crontab
         .entries()
         .filter_map(|e| match invocation::parse(e.command()) {
-            Some(Form::Current(inv, Some(added))) if inv.data_dir == data_dir => {
-                let added = DateTime::parse_from_rfc3339(&added).ok()?;
+            Some(form) if form.invocation().data_dir == data_dir => {
+                let added = DateTime::parse_from_rfc3339(form.added()?).ok()?;
                 Some(runlog::missed(&events, e.time, e.days, added, now))
             }
             _ => None,

@@ -61,7 +61,12 @@ fn record<Tz: TimeZone>(request: &Request, audio: AudioUsed, outcome: &Outcome, 
 
 /// The closing line: what was done, and where (or whether) it was logged.
 pub(crate) fn summary(session: &Session, logged: &str) -> String {
-    let what = if session.completed { "Completed" } else { "Stopped" };
+    // A scheduled session nobody has shown they attended played, as `log` says.
+    let what = match (session.completed, session.attended) {
+        (true, Some(false)) => "Played, not confirmed,",
+        (true, _) => "Completed",
+        (false, _) => "Stopped",
+    };
     let held = duration::format_rounded(Duration::from_millis(session.hold_ms));
     let paused = match session.paused_ms {
         0 => String::new(),
@@ -156,7 +161,8 @@ mod tests {
         assert!(events.iter().all(|e| e["event"] == "phase"));
         assert_eq!(
             summary(&session, "not logged (--no-log)"),
-            "Completed wall-calf: 3 of 3 reps, 30s held; not logged (--no-log)"
+            "Played, not confirmed, wall-calf: 3 of 3 reps, 30s held; not logged (--no-log)",
+            "nobody has shown they were there yet"
         );
     }
 

@@ -157,11 +157,11 @@ fn skip_if_done_needs_a_session_someone_attended() {
     };
     let (code, stdout, _) = run("2026-10-29T20:30:00Z");
     assert_eq!(code, 0);
-    assert!(stdout.contains("Completed"), "{stdout}");
+    assert!(stdout.contains("Played, not confirmed, wall-calf"), "{stdout}");
     let records = s.records();
     assert_eq!((&records[0]["source"], &records[0]["attended"]), (&"cron".into(), &false.into()));
     let (_, stdout, _) = run("2026-10-29T20:40:00Z");
-    assert!(stdout.contains("Completed"), "nobody did the first, so the second plays: {stdout}");
+    assert!(stdout.contains("Played, not confirmed, wall-calf"), "nobody did the first, so the second plays: {stdout}");
     let mut confirm = s.cmd(&["log", "--data-dir", data.to_str().unwrap(), "confirm"]);
     confirm.env("STRETCH_NOW", "2026-10-29T20:45:00Z");
     assert_eq!(s.run(confirm).0, 0);
@@ -215,7 +215,7 @@ fn attended_sessions_fill_the_days_slots_from_the_config() {
     let (_, stdout, _) = run("2026-10-28T20:30:00Z", "bedtime");
     assert!(stdout.starts_with("The bedtime slot is filled already: a session completed at 00:30"), "{stdout}");
     let (_, stdout, _) = run("2026-10-29T20:30:00Z", "bedtime");
-    assert!(stdout.contains("Completed"), "the next day's bedtime is open: {stdout}");
+    assert!(stdout.contains("Played, not confirmed, wall-calf"), "the next day's bedtime is open: {stdout}");
     let (code, _, stderr) = run("2026-10-28T20:30:00Z", "noon");
     assert_eq!(code, 2);
     assert!(stderr.contains("--slot \"noon\" is no slot of the day; the config file's [slots] (or the built-in ones) are: bedtime, morning"), "{stderr}");

@@ -55,7 +55,8 @@ fn output(mut cmd: Command) -> Vec<String> {
     words
 }
 
-/// What bash's completion function offers for `line` (the last word is completed).
+/// What bash's completion function offers for `line` (the last word is
+/// completed), its words as bash splits them (`22 : 3` for `22:3`).
 fn bash(script: &Path, s: &Sandbox, line: &str) -> Vec<String> {
     let mut words: Vec<&str> = line.split(' ').collect();
     if line.ends_with(' ') {
@@ -69,7 +70,8 @@ fn bash(script: &Path, s: &Sandbox, line: &str) -> Vec<String> {
         shell_quote(script.to_str().unwrap()),
         quoted.join(" "),
         words.len() - 1,
-        shell_quote(line),
+        // The line as typed: bash's words split a time at its colon.
+        shell_quote(&line.replace(" : ", ":")),
         quoted[words.len() - 1],
         quoted[words.len() - 2],
     );
@@ -105,6 +107,8 @@ fn bash_completes_routine_names_and_scheduled_times() {
     );
     assert_eq!(bash(&script, &s, "stretch schedule remove "), ["07:05", "22:30"]);
     assert_eq!(bash(&script, &s, "stretch schedule remove 22:30 0"), ["07:05"]);
+    // bash splits a time at its colon: the answer replaces what follows it.
+    assert_eq!(bash(&script, &s, "stretch schedule remove 22 : 3"), ["30"]);
     // Everything else is clap's: flags, and subcommands.
     assert_eq!(bash(&script, &s, "stretch tonight --rou"), ["--routine"]);
     assert_eq!(bash(&script, &s, "stretch sch"), ["schedule"]);

@@ -256,7 +256,8 @@ fn the_cron_daemon_runs_first_version_entries_before_and_after_an_upgrade_and_od
     let started = r["started"].as_str().unwrap();
     assert!(started.ends_with("+09:00"), "TZ carried: {started}");
     let log = std::fs::read_to_string(data.join("schedule.log")).unwrap();
-    assert!(log.contains("Completed my routine's: 1 of 1 rep"), "{log}");
+    assert!(log.contains("Played, not confirmed, my routine's: 1 of 1 rep"), "nobody was there: {log}");
+    assert!(log.contains(" finished: my routine's 1 of 1 reps, played, not confirmed; "), "{log}");
     assert!(!log.contains('\x1b'), "{log:?}");
     let (_, stdout, _) = s.run(crontab.apply(crate::schedule::schedule(&s, &["list"])));
     assert!(!stdout.contains("missed"), "{stdout}");

@@ -154,7 +154,7 @@ fn add_list_remove_and_add_again(s: &Sandbox, tab: &Tab) {
     let uid = nix::unistd::getuid();
     let data = s.data().display().to_string();
     let expected = format!(
-        "5 7 * * 1-5 {{ umask 077 && mkdir -p {data} && exec env XDG_RUNTIME_DIR=/run/user/{uid} DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/{uid}/bus STRETCH_CONFIG_DIR={} TZ=UTC {} tonight --source cron --skip-if-done --data-dir {data} --reps 2 --prepare 0s >> {data}/schedule.log 2>&1; }} 2>> {}/.stretch-schedule-errors.log # stretch:v2 added=",
+        "5 7 * * 1-5 umask 077; {{ [ -x {1} ] || {{ echo 'stretch: the program is not there (moved or uninstalled): run `stretch schedule upgrade` with the one you use now, or `stretch schedule remove --all`' >&2; exit 127; }}; mkdir -p {data} && exec env XDG_RUNTIME_DIR=/run/user/{uid} DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/{uid}/bus STRETCH_CONFIG_DIR={0} TZ=UTC {1} tonight --source cron --skip-if-done --data-dir {data} --reps 2 --prepare 0s >> {data}/schedule.log 2>&1; }} 2>&1 | {{ IFS= read -r l || [ -n \"$l\" ] || exit 0; {{ echo \"$(date -Iseconds) $l\"; cat; }} >> {2}/.stretch-schedule-errors.log; }} # stretch:v3 added=",
         s.path().join("config").display(),
         env!("CARGO_BIN_EXE_stretch"),
         s.home().display(),
@@ -295,15 +295,25 @@ fn with_crontab(mut cmd: Command, program: &Path) -> Command {
 fn a_missing_or_failing_crontab_is_explained_and_nothing_changes() {
     let s = Sandbox::new();
     let missing = s.path().join("no-such-crontab");
-    let failing = fake_crontab(&s, "echo 'You (me) are not allowed to use this program (crontab)' >&2; exit 1");
-    for (program, why) in [(&missing, "was not found"), (&failing, "are not allowed to use this program")] {
+    let failing = fake_crontab(
+        &s,
+        "printf 'You (me) are not allowed to use this program (crontab)\\nSee crontab(1) for more information\\n' >&2; exit 1",
+    );
+    let denied = "may not use cron (You (me) are not allowed to use this program (crontab); See crontab(1) for more information); ask the administrator";
+    for (program, why, fix) in [(&missing, "was not found", "install cron"), (&failing, denied, "/etc/cron.allow")] {
         for args in [&["add", "22:30"][..], &["remove", "--all"], &["list"]] {
             let (code, stdout, stderr) = s.run(with_crontab(schedule(&s, args), program));
             assert_eq!(code, 1, "{args:?}: {stderr}");
             assert!(stderr.contains(why), "{stderr}");
-            assert!(stderr.contains("install cron") && stderr.contains("stretch schedule print"), "{stderr}");
+            assert!(stderr.contains(fix) && stderr.contains("stretch schedule print"), "{stderr}");
+            assert!(!stderr.contains("\\x0a"), "{stderr}");
             assert_eq!(stdout, "");
         }
+        // No cron here: nothing is scheduled, nothing to fail.
+        let data = s.data();
+        let (_, stdout, _) = s.run(with_crontab(s.cmd(&["--data-dir", data.to_str().unwrap(), "doctor"]), program));
+        assert!(stdout.contains("note  schedule: nothing can be scheduled: cannot use the crontab"), "{stdout}");
+        assert!(!stdout.contains("FAIL  crontab") && !stdout.contains("FAIL  schedule"), "{stdout}");
     }
     let calls = std::fs::read_to_string(s.path().join("calls")).unwrap();
     assert!(calls.lines().all(|l| l == "-l"), "only ever read: {calls}");
@@ -341,7 +351,7 @@ fn print_shows_the_block_and_never_runs_crontab() {
     assert_eq!(code, 0, "{stderr}");
     let lines: Vec<_> = stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{stdout}");
-    assert!(lines[1].starts_with("45 6 * * 0,6 { umask 077 && mkdir -p "), "{}", lines[1]);
+    assert!(lines[1].starts_with("45 6 * * 0,6 umask 077; { [ -x "), "{}", lines[1]);
     let options = format!(
         " tonight --source cron --skip-if-done --data-dir {} --sounds chime --volume 70 >> ",
         s.data().display()
@@ -480,7 +490,7 @@ fn a_line_of_someone_else_in_the_block_is_left_alone_with_a_warning() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("warning: the line \"30 22 * * * my own job\" in the stretch block"), "{stderr}");
     let text = s.crontab().unwrap();
-    assert!(text.contains("\n30 22 * * * my own job\n") && text.contains("# stretch:v2"), "{text}");
+    assert!(text.contains("\n30 22 * * * my own job\n") && text.contains("# stretch:v3"), "{text}");
 }
 
 #[test]
@@ -498,7 +508,7 @@ fn crontab_backups_are_private_and_the_last_ten_are_kept() {
         assert_eq!(std::fs::metadata(file).unwrap().permissions().mode() & 0o777, 0o600, "{}", file.display());
     }
     let newest = saved.iter().max().unwrap();
-    assert_eq!(std::fs::read_to_string(newest).unwrap().lines().filter(|l| l.contains("stretch:v2")).count(), 11);
+    assert_eq!(std::fs::read_to_string(newest).unwrap().lines().filter(|l| l.contains("stretch:v3")).count(), 11);
 }
 
 #[test]
@@ -521,7 +531,7 @@ fn scheduled_runs_note_what_happened_and_list_shows_the_last_run_and_the_missed_
     let kinds: Vec<_> = log.lines().map(|l| l.split(' ').nth(1).unwrap()).collect();
     // No desktop session bus here: the run says there was no notification.
     assert_eq!(kinds, ["started:", "notification:", "finished:", "started:", "skipped:"], "{log}");
-    assert!(log.contains(" finished: wall-calf 2 of 2 reps; silent: "), "{log}");
+    assert!(log.contains(" finished: wall-calf 2 of 2 reps, played, not confirmed; silent: "), "{log}");
     assert!(log.contains(" skipped: already done tonight: a session completed at 22:30"), "{log}");
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(s.data().join("schedule.log")).unwrap().permissions().mode() & 0o777, 0o600);
@@ -565,12 +575,12 @@ fn first_version_entries_are_flagged_and_upgraded_with_their_settings() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.starts_with("upgraded 22:30 daily to this version's form (same settings)\n"), "{stdout}");
     let text = s.crontab().unwrap();
-    assert!(text.starts_with(OTHER_JOBS) && text.contains("# stretch:v2 added="), "{text}");
+    assert!(text.starts_with(OTHER_JOBS) && text.contains("# stretch:v3 added="), "{text}");
     assert!(text.contains(" --reps 1 --hold 1s --prepare 0s --rest 0s --sounds chime >> "), "{text}");
     let (_, stdout, _) = doctor(&s);
     assert!(!stdout.contains("earlier version"), "{stdout}");
     let (_, stdout, _) = s.run(schedule(&s, &["upgrade"]));
-    assert_eq!(stdout, "nothing to upgrade: every entry is in this version's form\n");
+    assert_eq!(stdout, "nothing to upgrade: every entry is in this version's form and runs this program\n");
 }
 
 #[test]
@@ -583,7 +593,7 @@ fn an_entry_names_its_slot_and_an_unknown_slot_is_refused() {
     let (code, _, stderr) = s.run(schedule(&s, &["add", "08:00", "--slot", "brunch"]));
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("--slot \"brunch\" is no slot of the day") && stderr.contains("morning"), "{stderr}");
-    assert!(!s.crontab().unwrap().contains("08"), "nothing added");
+    assert!(!s.crontab().unwrap().lines().any(|l| l.starts_with("0 8 ")), "nothing added");
 }
 
 #[test]
