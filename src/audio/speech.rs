@@ -8,10 +8,12 @@
 //! recorded set, so a routine's own words sound like the rest of it; flite
 //! and espeak-ng are the fallbacks a Debian system already has.
 
+use std::cell::RefCell;
 use std::ffi::{OsStr, OsString};
 use std::io;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 use super::clip::Clip;
 use super::loudness;
@@ -120,27 +122,38 @@ pub(crate) struct Speaker {
     cache: Option<PathBuf>,
     /// Where programs are looked for (`PATH`).
     search_path: Option<OsString>,
+    /// Engines that failed or hung this run, with why: not run again, so a
+    /// broken engine costs one wait, not one per phrase.
+    broken: RefCell<Vec<(&'static str, String)>>,
 }
 
 impl Speaker {
     /// A speaker that caches under `cache_dir` (the user's cache directory
     /// for stretch), or nowhere, and finds engines on `search_path`.
     pub(crate) fn new(cache_dir: Option<&Path>, search_path: Option<&OsStr>) -> Self {
-        Speaker { cache: cache_dir.map(|d| d.join("voice")), search_path: search_path.map(OsStr::to_os_string) }
+        Speaker {
+            cache: cache_dir.map(|d| d.join("voice")),
+            search_path: search_path.map(OsStr::to_os_string),
+            broken: RefCell::default(),
+        }
     }
 
     /// The clip for `text` by `engine`: from the cache, else synthesised and
     /// cached; `NotFound` if neither cached nor installed.
     fn by(&self, engine: &Engine, text: &str) -> io::Result<Clip> {
         let cached = self.cache.as_ref().map(|dir| dir.join(format!("{:016x}.wav", key(engine, text))));
+        // Only a clip with sound is trusted: an engine's output is never empty,
+        // so an empty one was damaged, and is spoken and stored again.
         if let Some(bytes) = cached.as_ref().and_then(|path| crate::files::read_bytes(path, MAX_CLIP).ok())
             && let Ok((RATE, pcm)) = wav::pcm_mono_i16(&bytes)
+            && let clip = Clip::from_samples(&wav::samples_i16(pcm))
+            && !clip.is_empty()
         {
-            return Ok(Clip::from_samples(&wav::samples_i16(pcm)));
+            return Ok(clip);
         }
         let program = locate(engine.program, self.search_path.as_deref())
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, engine.program))?;
-        let samples = synthesise(engine, &program, text)?;
+        let samples = synthesise(engine, &program, text, ENGINE_LIMIT)?;
         if let Some(path) = &cached {
             // A cache that cannot be written only costs time on the next run.
             let _ = store(path, &samples);
@@ -152,13 +165,18 @@ impl Speaker {
 impl Speak for Speaker {
     fn say(&self, text: &str) -> Result<Spoken, Unspoken> {
         for engine in ENGINES {
-            let other_voice = (!matches_recordings(engine)).then_some(engine.program);
-            match self.by(engine, text) {
-                Ok(clip) if !clip.is_empty() => return Ok(Spoken { clip, other_voice }),
-                Ok(_) => return Err(Unspoken::Failed(format!("{} made no sound", engine.program))),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(Unspoken::Failed(format!("{}: {e}", engine.program))),
+            if let Some((_, why)) = self.broken.borrow().iter().find(|(program, _)| *program == engine.program) {
+                return Err(Unspoken::Failed(why.clone()));
             }
+            let other_voice = (!matches_recordings(engine)).then_some(engine.program);
+            let why = match self.by(engine, text) {
+                Ok(clip) if !clip.is_empty() => return Ok(Spoken { clip, other_voice }),
+                Ok(_) => format!("{} made no sound", engine.program),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => format!("{}: {e}", engine.program),
+            };
+            self.broken.borrow_mut().push((engine.program, why.clone()));
+            return Err(Unspoken::Failed(why));
         }
         Err(Unspoken::NoEngine)
     }
@@ -181,26 +199,56 @@ fn key(engine: &Engine, text: &str) -> u64 {
     hash
 }
 
-/// Runs the engine at `program` and shapes its output like the embedded clips.
-fn synthesise(engine: &Engine, program: &Path, text: &str) -> io::Result<Vec<i16>> {
+/// How long an engine may take over one phrase: far more than any does
+/// (hibari speaks a long cue in about two seconds here, model load included),
+/// so only a hung engine reaches it, and the routine starts anyway.
+const ENGINE_LIMIT: Duration = Duration::from_secs(30);
+
+/// Runs the engine at `program`, for at most `limit`, and shapes its output
+/// like the embedded clips.
+fn synthesise(engine: &Engine, program: &Path, text: &str, limit: Duration) -> io::Result<Vec<i16>> {
     let dir = tempfile::tempdir()?;
     let (input, output) = (dir.path().join("text.txt"), dir.path().join("speech.wav"));
+    let errors = dir.path().join("stderr.txt");
     std::fs::write(&input, text)?;
-    let done = Command::new(program)
+    let mut command = Command::new(program);
+    command
         .args((engine.args)(engine.voice, &input, &output))
         .stdin(std::fs::File::open(&input)?)
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()?;
-    if !done.status.success() {
-        let why = String::from_utf8_lossy(&done.stderr);
+        // A file, not a pipe: an engine that writes much while it is waited for never blocks.
+        .stderr(std::fs::File::create(&errors)?);
+    let status = run_within(&mut command, limit)?;
+    if !status.success() {
+        let why = std::fs::read(&errors).unwrap_or_default();
+        let why = String::from_utf8_lossy(&why);
         let last = why.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no message");
-        return Err(io::Error::other(format!("{}: {last}", done.status)));
+        return Err(io::Error::other(format!("{status}: {last}")));
     }
     let bytes = crate::files::read_bytes(&output, MAX_CLIP)?;
     let (rate, pcm) = wav::pcm_mono_i16(&bytes).map_err(io::Error::other)?;
     let samples: Vec<f32> = wav::samples_i16(pcm).iter().map(|&s| f32::from(s) / 32768.0).collect();
     Ok(shape(&resample(&samples, rate)).into_iter().map(wav::to_i16).collect())
+}
+
+/// Runs `command` to its end, or kills it once `limit` has passed.
+fn run_within(command: &mut Command, limit: Duration) -> io::Result<ExitStatus> {
+    let mut child = command.spawn()?;
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("no answer within {} s, stopped", limit.as_secs_f32()),
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Band-limited interpolation to [`RATE`] (a Lanczos-windowed sinc, cut off
@@ -322,6 +370,57 @@ mod tests {
         store(&path, &samples).unwrap();
         assert_eq!(speaker.by(&ENGINES[0], "Own words").unwrap().samples(), samples);
         assert_eq!(speaker.by(&ENGINES[1], "Own words").unwrap_err().kind(), io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn an_empty_cached_clip_is_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let speaker = Speaker::new(Some(dir.path()), None);
+        let path = dir.path().join("voice").join(format!("{:016x}.wav", key(&ENGINES[0], "Own words")));
+        store(&path, &[]).unwrap();
+        // Passed over, as if nothing were cached: the engine would speak it again.
+        assert_eq!(speaker.by(&ENGINES[0], "Own words").unwrap_err().kind(), io::ErrorKind::NotFound);
+    }
+
+    /// An executable shell script `program` in `dir` with `body`.
+    fn script(dir: &Path, program: &str, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join(program);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_hung_engine_is_stopped_at_its_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let program = script(dir.path(), "hibari", "exec sleep 60");
+        let started = Instant::now();
+        let err = synthesise(&ENGINES[0], &program, "Own words", Duration::from_millis(200)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        // Generous: only waiting for the engine's own end would take this long.
+        assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn a_failing_engine_is_run_once_and_its_failure_told_for_every_phrase() {
+        let dir = tempfile::tempdir().unwrap();
+        let runs = dir.path().join("runs");
+        script(
+            dir.path(),
+            "hibari",
+            &format!("echo run >> '{}'\necho 'model failed to load' >&2\nexit 3", runs.display()),
+        );
+        let speaker = Speaker::new(None, Some(dir.path().as_os_str()));
+        for text in ["First words", "Other words"] {
+            match speaker.say(text) {
+                Err(Unspoken::Failed(why)) => {
+                    assert!(why.starts_with("hibari: ") && why.ends_with("model failed to load"))
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(std::fs::read_to_string(&runs).unwrap(), "run\n");
     }
 
     #[test]
