@@ -171,6 +171,9 @@ pub enum Command {
         /// The command whose page to print, like `tonight` or `schedule add` [default: the page of stretch itself]
         #[arg(value_name = "COMMAND")]
         command: Vec<String>,
+        /// Write every page (stretch.1, stretch-tonight.1, stretch-schedule-add.1, ...) into DIR instead, like ~/.local/share/man/man1
+        #[arg(long, value_name = "DIR", conflicts_with = "command")]
+        dir: Option<PathBuf>,
     },
 }
 

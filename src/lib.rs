@@ -185,6 +185,7 @@ fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
         Command::Config(args) => cmd::config::run(&settings(args.settings.flags())?, &paths),
         Command::Completions { shell } => cmd::completions::run(*shell),
         Command::Complete { what } => cmd::completions::candidates(*what, &paths, env),
-        Command::Man { command } => cmd::man::run(command),
+        Command::Man { command, dir: None } => cmd::man::run(command),
+        Command::Man { dir: Some(dir), .. } => cmd::man::write_all(dir),
     }
 }

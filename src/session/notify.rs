@@ -3,16 +3,23 @@
 //! interface on the session bus. It lets a person at a phone-free bedside say
 //! they were there (or were not) without a terminal. Nothing here is needed
 //! for a session to run: without a bus or a notification server, the session
-//! plays and is recorded as it would be anyway.
+//! plays and is recorded as it would be anyway. A build without the `notify`
+//! feature has no bus client: it says so where the notification would be shown.
 
+#![cfg_attr(not(feature = "notify"), allow(dead_code))]
+
+#[cfg(feature = "notify")]
 use std::collections::HashMap;
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "notify")]
 use zbus::blocking::{Connection, MessageIterator};
 
-use crate::clock::{Control, StopReason};
+use crate::clock::Control;
+#[cfg(feature = "notify")]
+use crate::clock::StopReason;
 
 const NAME: &str = "org.freedesktop.Notifications";
 const PATH: &str = "/org/freedesktop/Notifications";
@@ -89,9 +96,16 @@ impl Shared {
 /// A notification shown and waiting for its answer. Dropping it withdraws the
 /// notification.
 pub(crate) struct Asking {
+    #[cfg(feature = "notify")]
     connection: Connection,
     id: u32,
     shared: Arc<Shared>,
+}
+
+/// A build without the `notify` feature shows no notification, and says so.
+#[cfg(not(feature = "notify"))]
+pub(crate) fn ask(_address: Option<&str>, _routine: &str) -> Result<Asking, String> {
+    Err("this stretch was built without desktop notifications (the `notify` feature)".into())
 }
 
 /// Shows the notification for `routine` on the session bus at `address`, or
@@ -99,17 +113,20 @@ pub(crate) struct Asking {
 /// Everything up to the notification's showing is given [`SETUP_LIMIT`]: a
 /// bus daemon that is stopped, or a socket that accepts and never answers,
 /// costs the routine that long and no more.
+#[cfg(feature = "notify")]
 pub(crate) fn ask(address: Option<&str>, routine: &str) -> Result<Asking, String> {
     ask_within(address, routine, SETUP_LIMIT)
 }
 
 /// How long connecting, authenticating and showing the notification may take.
+#[cfg(feature = "notify")]
 const SETUP_LIMIT: Duration = Duration::from_secs(5);
 
 /// [`ask`], waiting at most `limit` for the bus. The bus is reached on a
 /// thread of its own, since connecting and authenticating have no time limit
 /// of their own; one that never returns is left behind, and ends with the
 /// process. One that returns late withdraws its notification.
+#[cfg(feature = "notify")]
 fn ask_within(address: Option<&str>, routine: &str, limit: Duration) -> Result<Asking, String> {
     let address = address.ok_or("no desktop session bus (DBUS_SESSION_BUS_ADDRESS is not set)")?.to_string();
     let routine = routine.to_string();
@@ -133,6 +150,7 @@ fn ask_within(address: Option<&str>, routine: &str, limit: Duration) -> Result<A
 }
 
 /// Connects to the bus at `address` and shows the notification, blocking.
+#[cfg(feature = "notify")]
 fn show(address: &str, routine: &str) -> Result<Asking, String> {
     // A server that never answers must not keep the routine from starting.
     let connection = zbus::blocking::connection::Builder::address(address)
@@ -181,6 +199,7 @@ fn show(address: &str, routine: &str) -> Result<Asking, String> {
 
 /// Waits for the answer to notification `id` (or its closing) among the
 /// server's signals, and passes a stopping answer on to the routine.
+#[cfg(feature = "notify")]
 fn listen(signals: MessageIterator, id: u32, shared: &Shared) {
     for message in signals.flatten() {
         let header = message.header();
@@ -250,6 +269,7 @@ impl Asking {
     }
 }
 
+#[cfg(feature = "notify")]
 impl Drop for Asking {
     /// Withdraws the notification, best effort: a server gone away has withdrawn it already.
     fn drop(&mut self) {
@@ -264,6 +284,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "notify")]
     fn without_a_bus_the_reason_is_given() {
         let why = ask(None, "wall-calf").err().unwrap();
         assert!(why.contains("DBUS_SESSION_BUS_ADDRESS is not set"), "{why}");
@@ -272,6 +293,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "notify")]
     fn a_bus_that_never_answers_costs_the_limit_and_no_more() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bus");

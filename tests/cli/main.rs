@@ -16,6 +16,7 @@ mod instants;
 mod keys;
 mod log;
 mod log_actions;
+#[cfg(feature = "notify")]
 mod notify;
 mod output;
 mod paths;

@@ -100,7 +100,10 @@ impl Sandbox {
     /// and the sandbox's fake crontab.
     #[must_use]
     pub(crate) fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_stretch"));
+        // CI plays one session through the program built from the packaged
+        // crate, named here; every other run tests this build's.
+        let bin = std::env::var_os("STRETCH_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_stretch").into());
+        let mut cmd = Command::new(bin);
         cmd.args(args)
             .env_clear()
             .env("PATH", self.path_var())

@@ -1,6 +1,9 @@
 //! `stretch man [COMMAND...]`: the manual page, in roff, generated from the
 //! command line's own definition (the same text as `--help`), with the
-//! sections `--help` has no room for written here by hand.
+//! sections `--help` has no room for written here by hand. `--dir` writes
+//! every page at once, as the Debian package installs them.
+
+use std::path::{Path, PathBuf};
 
 use clap::CommandFactory;
 
@@ -44,6 +47,40 @@ pub(crate) fn render(path: &[String], out: &mut Vec<u8>) -> Result<()> {
         out.extend_from_slice(SECTIONS.as_bytes());
     }
     Ok(())
+}
+
+/// Writes the page of every command into `dir` (created if missing), one
+/// file a page named as `man` looks it up (`stretch-schedule-add.1`), and
+/// prints each path written.
+pub(crate) fn write_all(dir: &Path) -> Result<u8> {
+    let listed: String = write_pages(dir)?.iter().map(|file| format!("{}\n", file.display())).collect();
+    super::print_generated(listed.as_bytes())
+}
+
+/// Writes every page into `dir`; the files written.
+fn write_pages(dir: &Path) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, &e))?;
+    let mut written = Vec::new();
+    for path in page_paths(&without_help_command(Cli::command()), &mut Vec::new()) {
+        let mut page = Vec::new();
+        render(&path, &mut page)?;
+        let name = std::iter::once("stretch").chain(path.iter().map(String::as_str)).collect::<Vec<_>>().join("-");
+        let file = dir.join(format!("{name}.1"));
+        std::fs::write(&file, &page).map_err(|e| Error::io("write", &file, &e))?;
+        written.push(file);
+    }
+    Ok(written)
+}
+
+/// The path of every command that has a page, `command`'s own (`prefix`) first.
+fn page_paths(command: &clap::Command, prefix: &mut Vec<String>) -> Vec<Vec<String>> {
+    let mut paths = vec![prefix.clone()];
+    for sub in command.get_subcommands().filter(|c| !c.is_hide_set()) {
+        prefix.push(sub.get_name().to_string());
+        paths.extend(page_paths(sub, prefix));
+        prefix.pop();
+    }
+    paths
 }
 
 /// The command line without clap's `help` subcommands: `stretch help` works
@@ -99,5 +136,23 @@ mod tests {
         let err = render(&["help".into()], &mut Vec::new()).unwrap_err();
         assert!(err.message.contains("no command named \"help\""), "{}", err.message);
         assert!(!page(&[]).contains("stretch\\-help"), "no page for clap's help");
+    }
+
+    #[test]
+    fn every_page_is_written_as_the_command_renders_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("man1");
+        assert_eq!(write_pages(&out).unwrap()[0], out.join("stretch.1"));
+        let mut names: Vec<String> =
+            std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        names.sort();
+        for name in ["stretch.1", "stretch-log.1", "stretch-tonight.1", "stretch-schedule-add.1", "stretch-man.1"] {
+            assert!(names.contains(&name.to_string()), "{name} in {names:?}");
+        }
+        assert!(!names.iter().any(|n| n.contains("help") || n.contains("complete.")), "{names:?}");
+        assert_eq!(std::fs::read_to_string(out.join("stretch.1")).unwrap(), page(&[]));
+        assert_eq!(std::fs::read_to_string(out.join("stretch-schedule-add.1")).unwrap(), page(&["schedule", "add"]));
+        let err = write_pages(&out.join("stretch.1")).unwrap_err();
+        assert!(err.message.contains("stretch.1"), "{}", err.message);
     }
 }
