@@ -326,12 +326,23 @@ fn upgrade(paths: &Paths, env: &Env) -> Result<u8> {
     let added = stamp(env)?;
     let prover = Prover::new(env);
     edit(paths, env, |crontab| {
-        let report = upgrade_all(crontab, env, &added, &prover, true)?;
-        Ok(if report.is_empty() {
-            vec![(false, "nothing to upgrade: every entry is in this version's form and runs this program".to_string())]
-        } else {
-            report
-        })
+        let mut report = upgrade_all(crontab, env, &added, &prover, true)?;
+        // An entry edited by hand is not upgraded: said, not passed over as if up to date.
+        let edited: Report = crontab
+            .entries()
+            .filter(|e| !readable(e))
+            .map(|e| {
+                (false, format!("{0} was edited by hand, so stretch cannot upgrade it: `stretch schedule add {0} --replace` writes it anew", e.time))
+            })
+            .collect();
+        if report.is_empty() && edited.is_empty() {
+            report.push((
+                false,
+                "nothing to upgrade: every entry is in this version's form and runs this program".into(),
+            ));
+        }
+        report.extend(edited);
+        Ok(report)
     })
 }
 

@@ -62,13 +62,19 @@ pub(crate) fn apply(
             return Ok(Outcome::Unchanged);
         }
         let new = crontab.render();
+        // Saved before the last read, not after: the backup is a synced write,
+        // and another writer's save landing between that read and the install
+        // would be overwritten unseen. Only the read and the install are left
+        // in that window.
+        let saved = backup::save(data_dir, text.as_deref().unwrap_or(""))?;
         let now = program.read()?;
         if now != text {
             // Written by someone else (`crontab -e`) since it was read: theirs wins, ours again on top.
+            // The backup is of a crontab that was never replaced by stretch: not kept.
+            let _ = std::fs::remove_file(&saved);
             text = now;
             continue;
         }
-        let saved = backup::save(data_dir, text.as_deref().unwrap_or(""))?;
         program.install(&new, data_dir)?;
         let after = program.read()?;
         if after.as_deref() != Some(new.as_str()) {

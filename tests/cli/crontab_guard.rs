@@ -75,3 +75,34 @@ fn two_adds_with_different_data_directories_at_once_both_stay() {
         }
     }
 }
+
+#[test]
+fn the_last_read_before_installing_comes_after_the_backup_is_saved() {
+    use std::os::unix::fs::PermissionsExt;
+    // Another writer's save between the last read and the install would be
+    // overwritten unseen; the synced backup write must not widen that window.
+    let s = Sandbox::new();
+    s.set_crontab(OTHER_JOBS);
+    let backups = s.data().join("crontab-backups");
+    let seen = s.path().join("seen");
+    let wrapper = s.path().join("counting-crontab");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nn=$(ls '{}' 2>/dev/null | grep -c '^crontab-')\necho \"$* $n\" >> '{}'\nexec '{}' \"$@\"\n",
+            backups.display(),
+            seen.display(),
+            s.fake_crontab().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut add = schedule(&s, &["add", "22:30"]);
+    add.env("STRETCH_CRONTAB", &wrapper);
+    let out = add.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let seen = std::fs::read_to_string(&seen).unwrap();
+    let calls: Vec<&str> = seen.lines().collect();
+    let install = calls.iter().position(|c| c.starts_with("- ")).expect("installed");
+    assert_eq!(calls[install - 1], "-l 1", "the read just before installing saw the backup: {seen}");
+}

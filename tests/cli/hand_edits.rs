@@ -195,3 +195,20 @@ fn an_entry_edited_by_one_space_is_refused_then_replaced_on_request() {
     let after = s.crontab().unwrap();
     assert!(!after.contains("--reps  2") && after.contains("--reps 3"), "{after}");
 }
+
+#[test]
+fn upgrade_names_an_entry_edited_by_hand_instead_of_calling_everything_up_to_date() {
+    let s = Sandbox::new();
+    assert_eq!(s.run(schedule(&s, &["add", "22:30"])).0, 0);
+    let text = s.crontab().unwrap().replacen("--source cron --skip-if-done", "--skip-if-done --source cron", 1);
+    s.set_crontab(&text);
+    let (code, stdout, stderr) = s.run(schedule(&s, &["upgrade"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stdout.contains("every entry is in this version's form"), "{stdout}");
+    assert!(
+        stdout
+            .contains("22:30 was edited by hand, so stretch cannot upgrade it: `stretch schedule add 22:30 --replace`"),
+        "{stdout}"
+    );
+    assert_eq!(s.crontab().unwrap(), text, "nothing was changed");
+}
