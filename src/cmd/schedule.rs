@@ -414,6 +414,9 @@ fn list(env: &Env) -> Result<u8> {
                 crate::term::visible::visible(&inv.exe)
             ));
         }
+        if let Some(done) = will_skip(inv, env, &now) {
+            crate::term::output::line(&format!("       tonight: will skip, done at {}", done.format("%H:%M")));
+        }
         let added = form.added().and_then(|a| DateTime::parse_from_rfc3339(a).ok());
         for line in history(entry, inv, added, now) {
             crate::term::output::line(&format!("       {line}"));
@@ -427,6 +430,46 @@ fn list(env: &Env) -> Result<u8> {
         crate::term::output::line(&format!("Output of scheduled runs: {log}"));
     }
     Ok(code::OK)
+}
+
+/// When tonight's run of `inv` will skip (every entry runs with
+/// `--skip-if-done`): its flags, config file and variables read as the run
+/// reads them, its journal asked what `tonight` asks. `None` also when any of
+/// them cannot be read: the run itself will say so, and `doctor` proves it.
+fn will_skip(inv: &Invocation, env: &Env, now: &DateTime<FixedOffset>) -> Option<DateTime<FixedOffset>> {
+    use clap::Parser;
+
+    let mut argv = vec!["stretch".to_string(), "tonight".to_string()];
+    for (flag, value) in &inv.flags {
+        argv.push(flag.clone());
+        if !value.is_empty() {
+            argv.push(value.clone());
+        }
+    }
+    let crate::cli::Command::Tonight(args) = crate::cli::Cli::try_parse_from(&argv).ok()?.command else { return None };
+    let mut env = env.clone();
+    for (name, value) in &inv.env {
+        match name.as_str() {
+            "STRETCH_CONFIG_DIR" => env.config_dir = Some(value.into()),
+            "XDG_CONFIG_HOME" => env.platform_config_dir = Some(value.into()),
+            _ => {}
+        }
+    }
+    let paths = Paths {
+        data_dir: inv.data_dir.clone().into(),
+        config_flag: inv.config.clone().map(Into::into),
+        ..Paths::resolve(None, &env).ok()?
+    };
+    let config = crate::settings::Config::load(paths.config_flag.as_deref(), paths.config_file().as_deref()).ok()?;
+    let settings = Settings::resolve(&args.settings.flags(), &config);
+    let rules = crate::journal::tally::Rules {
+        day_starts: settings.day_starts.value.naive(),
+        cramp_day_starts: settings.cramp_day_starts.value.naive(),
+        slots: &settings.slots.value,
+        routine: None,
+    };
+    let records = crate::journal::read(&paths.journal()).ok()?.records;
+    crate::journal::tally::done_tonight(&records, now, &rules, settings.slot_index().ok()?)
 }
 
 /// The entry's last run and its outcome, and the runs it missed.

@@ -44,13 +44,14 @@ fn a_time_changed_by_hand_is_said_and_the_entry_still_read() {
     s.set_crontab(&s.crontab().unwrap().replace("\n30 22 * * * ", "\n45 22 * * 1-5 "));
     let (_, stdout, _) = s.run(schedule(&s, &["list"]));
     assert!(stdout.starts_with("22:45  weekdays"), "{stdout}");
+    assert!(!stdout.contains("will skip"), "nothing done tonight: {stdout}");
     let said = "its time was changed by hand from 22:30 to 22:45, its days were changed by hand from daily to weekdays; cron runs it as it is now";
     assert!(stdout.contains(said), "{stdout}");
     assert!(doctor(&s).contains(&format!("warn  entry 22:45: {said}")));
 }
 
 #[test]
-fn add_and_doctor_say_tonights_run_will_skip_when_done_already() {
+fn add_list_and_doctor_say_tonights_run_will_skip_when_done_already() {
     let s = Sandbox::new();
     let started =
         (chrono::Utc::now() - chrono::Duration::seconds(10)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -60,4 +61,6 @@ fn add_and_doctor_say_tonights_run_will_skip_when_done_already() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains(&format!("tonight: 23:59 will skip, done at {hhmm} (--skip-if-done)")), "{stdout}");
     assert!(doctor(&s).contains(&format!("note  entry 23:59: tonight: will skip, done at {hhmm} (--skip-if-done)")));
+    let (_, stdout, _) = s.run(schedule(&s, &["list"]));
+    assert!(stdout.contains(&format!("\n       tonight: will skip, done at {hhmm}\n")), "{stdout}");
 }
