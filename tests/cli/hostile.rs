@@ -3,7 +3,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::support::{Sandbox, session_line};
 
@@ -90,15 +90,7 @@ fn a_journal_that_others_own_or_can_write_is_refused_with_the_fix() {
 fn within_10s(s: &Sandbox, mut cmd: Command) -> (i32, String, String) {
     cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
     let mut child = cmd.spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let stacks = crate::support::stacks(child.id());
-            let _ = child.kill();
-            panic!("hung; its threads:\n{stacks}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    crate::support::exit_within(&mut child, Duration::from_secs(10), "a hostile input");
     let _ = s;
     let out = child.wait_with_output().unwrap();
     (

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::support::Sandbox;
 
@@ -15,15 +15,7 @@ const NOW: &str = "2026-11-26T23:00:00+00:00";
 fn answers(what: &str, mut cmd: Command) -> (i32, String) {
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let stacks = crate::support::stacks(child.id());
-            let _ = child.kill();
-            panic!("{what}: hung; its threads:\n{stacks}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    crate::support::exit_within(&mut child, Duration::from_secs(10), what);
     let out = child.wait_with_output().unwrap();
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
 }

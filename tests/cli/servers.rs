@@ -137,7 +137,7 @@ impl Server {
 }
 
 /// CLOCK_MONOTONIC in milliseconds.
-fn monotonic_ms() -> f64 {
+pub(crate) fn monotonic_ms() -> f64 {
     let t = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC).unwrap();
     t.tv_sec() as f64 * 1e3 + t.tv_nsec() as f64 / 1e6
 }
@@ -311,18 +311,7 @@ fn through_pipewire_a_sink_removed_mid_session_does_not_hold_the_exit() {
     let mut child = server.env(&s, s.tonight(&args)).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     std::thread::sleep(Duration::from_millis(1500));
     server.unload(&s, "module-null-sink");
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let stacks = crate::support::stacks(child.id());
-            let _ = child.kill();
-            panic!("still running {:?} after it began a 3 s routine; its threads:\n{stacks}", started.elapsed());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = crate::support::exit_within(&mut child, Duration::from_secs(15), "a 3 s routine whose sink went away");
     assert!(status.success());
     assert!(started.elapsed() < Duration::from_secs(10), "exited after {:?}", started.elapsed());
     assert_eq!(s.records().len(), 1);

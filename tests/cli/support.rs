@@ -316,6 +316,24 @@ pub(crate) fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
+/// Waits for `child` to exit, at most `limit`: past it the child is a hang,
+/// killed after its threads' stacks are saved, and the test fails with them
+/// and `what` it was doing.
+pub(crate) fn exit_within(child: &mut Child, limit: std::time::Duration, what: &str) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if std::time::Instant::now() > deadline {
+            let stacks = stacks(child.id());
+            let _ = child.kill();
+            panic!("{what}: still running after {limit:?}; its threads:\n{stacks}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// Every thread's stack of the running process `pid`, as the kernel and gdb
 /// see them: saved before a test kills a process that overran, so a hang
 /// seen once can be explained.

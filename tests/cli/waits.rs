@@ -36,18 +36,7 @@ fn a_signal_while_the_sound_server_is_waited_on_ends_the_program_at_once() {
     std::thread::sleep(Duration::from_millis(300));
     let signalled = Instant::now();
     signal(&child, "TERM");
-    let deadline = signalled + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let stacks = crate::support::stacks(child.id());
-            let _ = child.kill();
-            panic!("still running 10 s after SIGTERM; its threads:\n{stacks}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let status = crate::support::exit_within(&mut child, Duration::from_secs(10), "after SIGTERM");
     assert_eq!(status.code(), Some(143));
     // Not left for the runner to stop: nothing had begun, so nothing is recorded.
     assert!(s.records().is_empty(), "{:?}", s.records());
