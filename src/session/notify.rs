@@ -8,14 +8,14 @@
 
 #![cfg_attr(not(feature = "notify"), allow(dead_code))]
 
-#[cfg(feature = "notify")]
-use std::collections::HashMap;
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 #[cfg(feature = "notify")]
-use zbus::blocking::{Connection, MessageIterator};
+mod bus;
+#[cfg(feature = "notify")]
+use bus::{Arg, Bus};
 
 use crate::clock::Control;
 #[cfg(feature = "notify")]
@@ -77,6 +77,10 @@ struct State {
     answered: Option<Instant>,
     /// The notification was closed (or the bus went away): no answer will come.
     over: bool,
+    /// The connection is closed: no reply will come either.
+    closed: bool,
+    /// The calls replied to since the notification was shown (their serials).
+    replied: Vec<u32>,
     /// Where a stopping answer stops the routine, while it plays.
     stopper: Option<Sender<Control>>,
 }
@@ -96,8 +100,9 @@ impl Shared {
 /// A notification shown and waiting for its answer. Dropping it withdraws the
 /// notification.
 pub(crate) struct Asking {
+    /// Where the notification is withdrawn from.
     #[cfg(feature = "notify")]
-    connection: Connection,
+    bus: Bus,
     id: u32,
     shared: Arc<Shared>,
 }
@@ -153,65 +158,66 @@ fn ask_within(address: Option<&str>, routine: &str, limit: Duration) -> Result<A
 #[cfg(feature = "notify")]
 fn show(address: &str, routine: &str) -> Result<Asking, String> {
     // A server that never answers must not keep the routine from starting.
-    let connection = zbus::blocking::connection::Builder::address(address)
-        .and_then(|b| b.method_timeout(CALL_TIMEOUT).build())
+    let mut bus = Bus::connect(address, CALL_TIMEOUT)
         .map_err(|e| format!("the session bus at {address} cannot be reached ({e})"))?;
-    let owned: bool = connection
-        .call_method(
-            Some("org.freedesktop.DBus"),
-            "/org/freedesktop/DBus",
-            Some("org.freedesktop.DBus"),
-            "NameHasOwner",
-            &(NAME,),
-        )
-        .and_then(|reply| reply.body().deserialize())
-        .map_err(|e| format!("the session bus cannot be asked for a notification server ({e})"))?;
+    let owned =
+        bus.has_owner(NAME).map_err(|e| format!("the session bus cannot be asked for a notification server ({e})"))?;
     if !owned {
         return Err("no notification server on the session bus".into());
     }
     // Listen before showing it, so an answer cannot come before the listener.
-    let rule = zbus::MatchRule::builder()
-        .msg_type(zbus::message::Type::Signal)
-        .interface(NAME)
-        .and_then(|b| b.path(PATH))
-        .map(|b| b.build())
-        .map_err(|e| e.to_string())?;
-    let signals = MessageIterator::for_match_rule(rule, &connection, Some(16))
+    bus.add_match(&format!("type='signal',interface='{NAME}',path='{PATH}'"))
         .map_err(|e| format!("the notification's answers cannot be listened for ({e})"))?;
     let body = format!("Time for {routine}. Answer when you are done, or put it off.");
-    let hints: HashMap<&str, zbus::zvariant::Value<'_>> = HashMap::new();
-    // Never expires on its own: it is withdrawn when the wait is over.
-    let id: u32 = connection
-        .call_method(
-            Some(NAME),
-            PATH,
-            Some(NAME),
-            "Notify",
-            &("stretch", 0u32, "", SUMMARY, body.as_str(), &ACTIONS[..], hints, 0i32),
-        )
-        .and_then(|reply| reply.body().deserialize())
+    // Never expires on its own (0): it is withdrawn when the wait is over.
+    let args = [
+        Arg::Str("stretch"),
+        Arg::U32(0),
+        Arg::Str(""),
+        Arg::Str(SUMMARY),
+        Arg::Str(&body),
+        Arg::Strs(&ACTIONS),
+        Arg::NoHints,
+        Arg::I32(0),
+    ];
+    let id = bus
+        .call(NAME, PATH, NAME, "Notify", &args)
+        .and_then(|reply| reply.body().u32().ok_or_else(|| "a malformed reply".to_string()))
         .map_err(|e| format!("the notification server refused the notification ({e})"))?;
+    let writer = bus.writer().map_err(|e| format!("the session bus connection cannot be shared ({e})"))?;
     let shared = Arc::new(Shared::default());
     let listener = Arc::clone(&shared);
-    std::thread::spawn(move || listen(signals, id, &listener));
-    Ok(Asking { connection, id, shared })
+    std::thread::spawn(move || listen(bus, id, &listener));
+    Ok(Asking { bus: writer, id, shared })
 }
 
 /// Waits for the answer to notification `id` (or its closing) among the
-/// server's signals, and passes a stopping answer on to the routine.
+/// server's signals, and passes a stopping answer on to the routine. It reads
+/// on until the connection closes, so that a later call's reply is seen.
 #[cfg(feature = "notify")]
-fn listen(signals: MessageIterator, id: u32, shared: &Shared) {
-    for message in signals.flatten() {
-        let header = message.header();
-        let member = header.member().map(|m| m.to_string());
-        let answer = match member.as_deref() {
-            Some("ActionInvoked") => match message.body().deserialize::<(u32, String)>() {
+fn listen(mut bus: Bus, id: u32, shared: &Shared) {
+    while let Ok(message) = bus.receive() {
+        if let (bus::RETURN | bus::ERROR, Some(serial)) = (message.kind, message.reply_to) {
+            shared.lock().replied.push(serial);
+            shared.changed.notify_all();
+            continue;
+        }
+        if message.kind != bus::SIGNAL
+            || message.interface.as_deref() != Some(NAME)
+            || message.path.as_deref() != Some(PATH)
+            || shared.lock().over
+        {
+            continue;
+        }
+        let mut body = message.body();
+        let answer = match message.member.as_deref() {
+            Some("ActionInvoked") => match (body.u32(), body.str()) {
                 // A click on the body ("default") is no answer.
-                Ok((to, key)) if to == id && Answer::from_key(&key).is_some() => Answer::from_key(&key),
+                (Some(to), Some(key)) if to == id && Answer::from_key(&key).is_some() => Answer::from_key(&key),
                 _ => continue,
             },
-            Some("NotificationClosed") => match message.body().deserialize::<(u32, u32)>() {
-                Ok((to, _)) if to == id => None,
+            Some("NotificationClosed") => match body.u32() {
+                Some(to) if to == id => None,
                 _ => continue,
             },
             _ => continue,
@@ -226,9 +232,9 @@ fn listen(signals: MessageIterator, id: u32, shared: &Shared) {
             let _ = stopper.send(Control::Stop(StopReason::Quit));
         }
         shared.changed.notify_all();
-        return;
     }
-    shared.lock().over = true;
+    let mut state = shared.lock();
+    (state.over, state.closed) = (true, true);
     shared.changed.notify_all();
 }
 
@@ -273,9 +279,22 @@ impl Asking {
 impl Drop for Asking {
     /// Withdraws the notification, best effort: a server gone away has withdrawn it already.
     fn drop(&mut self) {
-        if !self.shared.lock().over {
-            let _ = self.connection.call_method(Some(NAME), PATH, Some(NAME), "CloseNotification", &(self.id,));
+        if !self.shared.lock().over
+            && let Ok(serial) = self.bus.request(NAME, PATH, NAME, "CloseNotification", &[Arg::U32(self.id)])
+        {
+            // Withdrawn once the server says so (the listener reads the reply).
+            let deadline = Instant::now() + CALL_TIMEOUT;
+            let mut state = self.shared.lock();
+            while !state.closed && !state.replied.contains(&serial) {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                state = self.shared.changed.wait_timeout(state, left).unwrap_or_else(PoisonError::into_inner).0;
+            }
         }
+        // The listener stops.
+        self.bus.close();
     }
 }
 
