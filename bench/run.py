@@ -41,6 +41,8 @@ FULL_ROUTINE = []
 QUICK_ROUTINE = ["--prepare", "1s", "--reps", "2", "--hold", "2s", "--rest", "1s"]
 # Window (seconds after start) in which wake-ups are counted: inside the hold.
 WAKE_WINDOW = (2.0, 8.0)
+# Where the hand-measured part of BENCHMARKS.md begins (kept across runs).
+KEPT = "<!-- measured by hand, kept by bench/run.py -->"
 PARTS = ["startup", "accuracy", "audio", "servers", "cost", "peers"]
 
 
@@ -1058,7 +1060,10 @@ a line and becomes `sleep`.
                 self.pulse.__exit__(None, None, None)
         self.load("end")
         out = Path(self.args.out or (self.scratch / "BENCHMARKS.quick.md" if self.quick else REPO / "BENCHMARKS.md"))
-        out.write_text(self.report())
+        # A section measured by hand (the binary's size and the build's time)
+        # starts at KEPT and is carried over from the report this one replaces.
+        kept = out.read_text().partition(KEPT)[1:] if out.exists() else ("", "")
+        out.write_text(self.report().rstrip("\n") + ("\n\n" + "".join(kept) if kept[0] else "\n"))
         shutil.rmtree(self.tmp, ignore_errors=True)
         log(f"wrote {out} in {time.monotonic() - started:.0f} s")
 
