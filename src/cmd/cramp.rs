@@ -91,7 +91,7 @@ pub(crate) fn run(args: &CrampArgs, settings: &Settings, color: ColorChoice, pat
         crate::errln!("stretch: {e}");
         crate::errln!(
             "stretch: this cramp was not saved; its record is:\n{}",
-            crate::term::visible::visible_json(&record.to_line())
+            crate::visible::visible_json(&record.to_line())
         );
     });
     if stored.is_ok() {

@@ -15,8 +15,8 @@ use crate::schedule::crontab::{CrontabProgram, ReadError};
 use crate::schedule::invocation::{self, FALLBACK, Form};
 use crate::schedule::{self, runlog};
 use crate::settings::Config;
-use crate::term::visible::Outside;
 use crate::term::words;
+use crate::visible::Outside;
 
 /// How one check went: what was found, or what is wrong and how to fix it.
 enum Verdict {
@@ -147,7 +147,7 @@ fn early_error(file: &Path, now: chrono::DateTime<chrono::FixedOffset>) -> Optio
             }
         };
     (now - when <= chrono::Duration::days(EARLY_ERROR_DAYS))
-        .then(|| (when.format("%Y-%m-%d %H:%M").to_string(), crate::term::visible::visible(said).to_string()))
+        .then(|| (when.format("%Y-%m-%d %H:%M").to_string(), crate::visible::visible(said).to_string()))
 }
 
 /// One entry: its form, its check-mode run under cron's environment, its
@@ -186,7 +186,7 @@ fn entry_checks(entry: &schedule::Entry, env: &Env) -> Vec<(String, Verdict)> {
             Verdict::Fail(format!(
                 "the program it runs, {}, is not there (moved or uninstalled): run `stretch schedule upgrade` with the \
                  stretch you use now (it points every entry at itself), or `stretch schedule remove --all`",
-                crate::term::visible::visible(&inv.exe)
+                crate::visible::visible(&inv.exe)
             )),
         ));
         return checks;
@@ -386,7 +386,7 @@ fn journal(path: &Path) -> Verdict {
                 words::count(reading.problems.len() as u64, "unreadable line"),
                 path.display(),
                 p.line,
-                crate::term::visible::visible(&p.message)
+                crate::visible::visible(&p.message)
             )),
         },
     }

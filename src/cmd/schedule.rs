@@ -206,7 +206,7 @@ fn add_one(
     if let Some(line) = unreadable.first()
         && !args.replace
     {
-        let shown = crate::term::visible::visible(line);
+        let shown = crate::visible::visible(line);
         return Err(Error::failure(format!(
             "the line at {time} in your crontab's stretch block is not one stretch can read (edited by hand, or \
              someone else's): {shown:?}; `stretch schedule add {time} --replace` puts a new entry in its place, \
@@ -230,7 +230,7 @@ fn add_one(
         crontab.remove_others_at(Some(time));
         crontab.remove(Some(time));
         crontab.add(line);
-        let was: Vec<String> = unreadable.iter().map(|l| format!("{:?}", crate::term::visible::visible(l))).collect();
+        let was: Vec<String> = unreadable.iter().map(|l| format!("{:?}", crate::visible::visible(l))).collect();
         return Ok((
             true,
             format!("replaced the line at {time} that stretch could not read ({}); now {what}", was.join(", ")),
@@ -365,7 +365,7 @@ fn remove(args: &ScheduleRemove, paths: &Paths, env: &Env) -> Result<u8> {
                 (n, None) => (true, format!("removed every entry ({n})")),
             });
             report.extend(kept.iter().map(|line| {
-                let shown = crate::term::visible::visible(line);
+                let shown = crate::visible::visible(line);
                 (false, format!("left {shown:?}: it was edited by hand, so stretch leaves it to you; delete it with `crontab -e`"))
             }));
         }
@@ -411,7 +411,7 @@ fn list(env: &Env) -> Result<u8> {
             crate::term::output::line(&format!(
                 "       FAILS: the program it runs, {}, is not there (moved or uninstalled); `stretch schedule upgrade` \
                  points it at this one",
-                crate::term::visible::visible(&inv.exe)
+                crate::visible::visible(&inv.exe)
             ));
         }
         if let Some(done) = will_skip(inv, env, &now) {
@@ -556,7 +556,7 @@ fn read(program: &CrontabProgram) -> Result<(Option<String>, CrontabText)> {
         crate::errln!(
             "stretch: warning: the line {:?} in the stretch block of your crontab was not written by stretch \
              (or was edited by hand); it is left as it is",
-            crate::term::visible::visible(line)
+            crate::visible::visible(line)
         );
     }
     Ok((old, crontab))

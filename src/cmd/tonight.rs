@@ -257,7 +257,7 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path, env: &
     if a_file && !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("wav")) {
         crate::errln!(
             "stretch: warning: {} does not end in .wav; the file is WAV audio all the same",
-            crate::term::visible::visible(&path.display().to_string())
+            crate::visible::visible(&path.display().to_string())
         );
     }
     let track = track::for_routine(timeline, sounds, volume, env);
@@ -267,10 +267,7 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path, env: &
     if to_stdout {
         crate::errln!("stretch: wrote the track to stdout {what}");
     } else {
-        crate::term::output::line(&format!(
-            "wrote {} {what}",
-            crate::term::visible::visible(&path.display().to_string())
-        ));
+        crate::term::output::line(&format!("wrote {} {what}", crate::visible::visible(&path.display().to_string())));
     }
     Ok(code::OK)
 }

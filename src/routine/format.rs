@@ -3,7 +3,7 @@
 //! Every mistake is reported as `file:line:col: what is wrong`, before anything
 //! plays, so a person fixing a routine at bedtime is pointed at the exact spot.
 
-use crate::term::visible::visible;
+use crate::visible::visible;
 use std::fmt;
 use std::ops::{Range, RangeInclusive};
 use std::time::Duration;

@@ -212,7 +212,7 @@ fn said(status: &ExitStatus, stderr: &str) -> String {
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
-        .map(|l| crate::term::visible::visible(l).to_string())
+        .map(|l| crate::visible::visible(l).to_string())
         .collect();
     if lines.is_empty() { format!("{status}, with no message") } else { lines.join("; ") }
 }

@@ -261,7 +261,7 @@ fn save(journal: &Path, session: &Session) -> Result<()> {
     journal::append(journal, std::slice::from_ref(&record)).inspect_err(|_| {
         crate::errln!(
             "stretch: this session was not saved; its record is:\n{}",
-            crate::term::visible::visible_json(&record.to_line())
+            crate::visible::visible_json(&record.to_line())
         );
     })
 }
