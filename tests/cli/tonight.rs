@@ -154,7 +154,14 @@ fn an_unwritable_data_dir_fails_before_the_routine_and_names_the_path() {
 
 /// Starts a session that will run a while, and waits until its first hold has begun.
 fn start_long_session(s: &Sandbox) -> (std::process::Child, BufReader<std::process::ChildStdout>) {
-    let mut child = spawn(s.tonight(&["--sounds", "off", "--json", "--hold", "5s"]));
+    start_long_session_with(s, &[])
+}
+
+/// [`start_long_session`] with more flags.
+fn start_long_session_with(s: &Sandbox, extra: &[&str]) -> (std::process::Child, BufReader<std::process::ChildStdout>) {
+    let mut args = vec!["--sounds", "off", "--json", "--hold", "5s"];
+    args.extend_from_slice(extra);
+    let mut child = spawn(s.tonight(&args));
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     out.read_line(&mut first).unwrap();
@@ -177,6 +184,17 @@ fn a_second_session_exits_75_naming_the_first() {
     signal(&first, "INT");
     first.wait().unwrap();
     assert_eq!(s.records().len(), 1, "only the first session is recorded");
+}
+
+#[test]
+fn a_session_turned_away_leaves_no_journal_behind() {
+    let s = Sandbox::new();
+    let (mut first, _out) = start_long_session_with(&s, &["--no-log"]);
+    let (code, _, stderr) = s.run(s.tonight(&["--sounds", "off"]));
+    assert_eq!(code, 75, "{stderr}");
+    assert!(!s.journal().exists(), "the refused session made {}", s.journal().display());
+    signal(&first, "INT");
+    first.wait().unwrap();
 }
 
 #[test]
