@@ -67,9 +67,12 @@ fn schedule_checks(env: &Env) -> Vec<(String, Verdict)> {
             return vec![("schedule".into(), Verdict::Note(format!("nothing can be scheduled: {}", why.message())))];
         }
         Err(ReadError::Unusable(why)) => return vec![("crontab".into(), Verdict::Fail(why.message()))],
-        Err(ReadError::NotText) => {
-            let why = "your crontab is not UTF-8 text, so stretch cannot read its entries; fix it with `crontab -e`";
-            return vec![("crontab".into(), Verdict::Fail(why.into()))];
+        Err(ReadError::NotText { line }) => {
+            let why = format!(
+                "line {line} of your crontab is not UTF-8 text, so stretch cannot read its entries; \
+                 fix it with `crontab -e`"
+            );
+            return vec![("crontab".into(), Verdict::Fail(why))];
         }
         Ok(text) => match schedule::CrontabText::parse(&text.unwrap_or_default()) {
             Err(why) => {
@@ -104,6 +107,9 @@ fn schedule_checks(env: &Env) -> Vec<(String, Verdict)> {
         }),
     ));
     checks.push(("cron daemon".into(), cron_daemon(Path::new("/proc"))));
+    for (time, n) in crontab.repeated() {
+        checks.push((format!("entry {time}"), Verdict::Warn(schedule::CrontabText::repeated_note(time, n))));
+    }
     for entry in &entries {
         checks.extend(entry_checks(entry, env));
     }

@@ -201,6 +201,7 @@ fn add_one(
     prover: &Prover,
 ) -> Result<(bool, String)> {
     let old = crontab.entries().find(|e| e.time == time).cloned();
+    let copies = crontab.entries().filter(|e| e.time == time).count();
     let old_form = old.as_ref().and_then(|e| invocation::parse(e.command()));
     let unreadable = unreadable_at(crontab, Some(time));
     if let Some(line) = unreadable.first()
@@ -217,10 +218,8 @@ fn add_one(
         (Some(e), Some(form)) if !args.replace => (args.days.unwrap_or(e.days), kept(form.invocation(), new, named)),
         _ => (args.days.unwrap_or(Days::DAILY), new.clone()),
     };
-    if let (Some(e), Some(Form::Current(inv, _))) = (&old, &old_form)
-        && *inv == wanted
-        && e.days == days
-    {
+    let same = matches!((&old, &old_form), (Some(e), Some(Form::Current(inv, _))) if *inv == wanted && e.days == days);
+    if same && copies == 1 {
         return Ok((false, format!("{time} {days} is already scheduled; nothing to change")));
     }
     let line = entry(time, days, &wanted, added)?;
@@ -236,15 +235,17 @@ fn add_one(
             format!("replaced the line at {time} that stretch could not read ({}); now {what}", was.join(", ")),
         ));
     }
+    let once = if copies > 1 { format!(" (it was in the crontab {copies} times; now once)") } else { String::new() };
     Ok(match (crontab.add(line), &old_form) {
         (Change::Added, _) => (true, format!("added {what}")),
+        (Change::Replaced, _) if same => (true, format!("{what} was in the crontab {copies} times; now once")),
         (Change::Unchanged, _) => (false, format!("{what} is already scheduled; nothing to change")),
         (Change::Replaced, Some(form)) => {
             let old_days = old.map_or(days, |e| e.days);
             let was = form.invocation().flag_words();
-            (true, format!("updated {time}: was {old_days} {was}; now {days} {}", wanted.flag_words()))
+            (true, format!("updated {time}: was {old_days} {was}; now {days} {}{once}", wanted.flag_words()))
         }
-        (Change::Replaced, None) => (true, format!("replaced {time}; now {what}")),
+        (Change::Replaced, None) => (true, format!("replaced {time}; now {what}{once}")),
     })
 }
 
@@ -394,8 +395,12 @@ fn list(env: &Env) -> Result<u8> {
     }
     let now = env.now()?;
     let mut logs = BTreeSet::new();
+    let mut repeated = crontab.repeated();
     for entry in crontab.entries() {
         crate::term::output::line(&describe(entry));
+        if let Some(n) = repeated.remove(&entry.time) {
+            crate::term::output::line(&format!("       {}", CrontabText::repeated_note(entry.time, n)));
+        }
         if let Some(changed) = invocation::moved_by_hand(entry) {
             crate::term::output::line(&format!("       {changed}"));
         }
