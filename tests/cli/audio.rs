@@ -230,4 +230,20 @@ fn without_hibari_own_words_are_spoken_by_flite_into_the_export_and_cached() {
     let (code, again, stderr) = export_own_words(&s, nothing.as_os_str());
     assert_eq!((code, stderr.as_str()), (0, OTHER_VOICE));
     assert_eq!(again, samples);
+    // A broken hibari before flite on the search path: flite still speaks, and the line says why.
+    let broken = s.path().join("broken-hibari");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(broken.join("hibari"), "#!/bin/sh\necho 'No module named onnxruntime' >&2\nexit 1\n").unwrap();
+    std::fs::set_permissions(broken.join("hibari"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = std::env::join_paths([broken, only_flite]).unwrap();
+    let (code, spoken, stderr) = export_own_words(&s, &path);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(spoken, samples, "flite's words, from the cache");
+    assert!(
+        stderr.starts_with(
+            "stretch: this routine's own words are spoken by flite, not in the recorded voice, because hibari: "
+        ) && stderr.contains("No module named onnxruntime")
+            && stderr.ends_with("(to mend it: pipx install hibari-tts --force)\n"),
+        "{stderr}"
+    );
 }
