@@ -462,13 +462,11 @@ fn placeholders(text: &str, phase: &str, has_sides: bool) -> Result<(), String> 
     Ok(())
 }
 
-/// What to speak: `say` if given (`""` for silence), else the shown words.
+/// What the voice says: `say`, else the shown words; nothing where there is
+/// nothing to pronounce (`""`, or only marks such as `...`, which a speech
+/// engine turns into a blip).
 fn say_or_words(say: Option<String>, words: &str) -> Option<String> {
-    match say {
-        Some(s) if s.trim().is_empty() => None,
-        Some(s) => Some(s),
-        None => Some(words.to_string()),
-    }
+    Some(say.unwrap_or_else(|| words.to_string())).filter(|s| s.chars().any(char::is_alphanumeric))
 }
 
 /// Words for a phase the file leaves unworded.
@@ -631,6 +629,16 @@ mod tests {
         assert_eq!(r.rest.length, Duration::ZERO);
         assert_eq!(r.hold.say.as_deref(), Some("Hold."));
         assert!(r.sides.is_empty());
+    }
+
+    #[test]
+    fn words_with_nothing_to_pronounce_are_shown_and_not_spoken() {
+        let r = parse_ok(
+            "[prepare]\nwords = \"...\"\n[hold]\nduration = \"10s\"\nsay = \" -- \"\n[rest]\nsay = \"Rest 2.\"\n",
+        );
+        assert_eq!((r.prepare.words.as_str(), r.prepare.say.as_deref()), ("...", None));
+        assert_eq!(r.hold.say, None);
+        assert_eq!(r.rest.say.as_deref(), Some("Rest 2."));
     }
 
     #[test]
