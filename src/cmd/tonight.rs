@@ -59,7 +59,8 @@ pub(crate) fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, p
         crate::term::output::line(&format!("{said}; skipping (--skip-if-done)"));
         return Ok(code::OK);
     }
-    let routine = routine.for_night(nights::night_of(&now, settings.day_starts.value.naive()));
+    let day_starts = settings.day_starts.value.naive();
+    let routine = routine.for_session(now.time(), nights::night_of(&now, day_starts), day_starts);
     let (sounds, volume) = (settings.sounds.value, settings.loudness(None));
     // Nobody asked for a scheduled session just now: the voice begins by
     // inviting (a chime has no words to invite with). Its export is what it

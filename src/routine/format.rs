@@ -8,6 +8,7 @@ use std::fmt;
 use std::ops::{Range, RangeInclusive};
 use std::time::Duration;
 
+use chrono::NaiveTime;
 use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
@@ -355,7 +356,7 @@ pub fn parse(name: &str, file: &str, text: &str) -> Result<Routine, RoutineError
         done: check.step("done", done, Duration::ZERO, limits::DONE)?,
         tips: tips.iter().map(|t| visible(t).into_owned()).collect(),
     };
-    Ok(routine.with_tip(0))
+    Ok(routine)
 }
 
 /// Validates the parts of a parsed file, turning spans into located errors.
@@ -475,7 +476,7 @@ fn default_words(phase: &str) -> &'static str {
         "prepare" => "Get ready.",
         "hold" => "Hold.",
         "rest" => "Rest.",
-        _ => "Done.",
+        _ => "All done.",
     }
 }
 
@@ -569,11 +570,20 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, before[line_start..].chars().count() + 1)
 }
 
+/// When a session's closing words become a good-night tip: from the evening.
+pub(crate) const EVENING: NaiveTime = NaiveTime::from_hms_opt(19, 0, 0).unwrap();
+
 impl Routine {
-    /// The routine as it runs on `night`: its closing words are the night's
-    /// tip, if it has tips. Chosen by the date, not at random, so a night's
-    /// export and its session say the same, and every tip comes in turn.
-    pub fn for_night(self, night: chrono::NaiveDate) -> Routine {
+    /// The routine as it runs at the local time `at`, on `night`: in the
+    /// evening (from [`EVENING`] until the day boundary `day_starts`) its
+    /// closing words are the night's tip, if it has tips; a morning or midday
+    /// session closes with the routine's own words, not "Good night". The tip
+    /// is chosen by the date, not at random, so a night's export and its
+    /// session say the same, and every tip comes in turn.
+    pub fn for_session(self, at: NaiveTime, night: chrono::NaiveDate, day_starts: NaiveTime) -> Routine {
+        if at < EVENING && at >= day_starts {
+            return self;
+        }
         let day = usize::try_from(chrono::Datelike::num_days_from_ce(&night)).unwrap_or(0);
         self.with_tip(day)
     }
@@ -788,10 +798,22 @@ mod tests {
         let text = "[hold]\nduration = 5\n[done]\nduration = \"5s\"\ntips = [\"A.\", \"B.\"]\n";
         let r = parse_ok(text);
         let night = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
-        let (a, b) = (r.clone().for_night(night(26)), r.clone().for_night(night(27)));
+        let four = NaiveTime::from_hms_opt(4, 0, 0).unwrap();
+        let at = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        let (a, b) =
+            (r.clone().for_session(at(22, 30), night(26), four), r.clone().for_session(at(22, 30), night(27), four));
         assert_ne!(a.done.words, b.done.words, "one night's tip, then the next");
         assert_eq!(a.done.say.as_deref(), Some(a.done.words.as_str()), "shown and spoken");
-        assert_eq!(r.clone().for_night(night(26)), a, "the same night, the same tip");
+        assert_eq!(r.clone().for_session(at(1, 10), night(26), four), a, "the same night, the same tip");
+        assert_eq!(r.clone().for_session(at(19, 0), night(26), four), a, "from the evening");
+        for day in [at(4, 0), at(8, 15), at(13, 0), at(18, 59)] {
+            let plain = r.clone().for_session(day, night(26), four);
+            assert_eq!(
+                (plain.done.words.as_str(), plain.done.say.as_deref()),
+                ("All done.", Some("All done.")),
+                "{day}"
+            );
+        }
         assert!(parse_err("[hold]\nduration = 5\ntips = [\"x\"]\n").contains("tips belong in [done]"));
         assert!(parse_err("[hold]\nduration = 5\n[done]\ntips = [\"{side}\"]\n").contains("[done] stands for no side"));
     }

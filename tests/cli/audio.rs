@@ -112,7 +112,7 @@ fn the_captured_track_has_each_cue_at_its_planned_sample() {
     planned.extend([48_000, 4 * 48_000]);
     planned.sort();
     assert_eq!(heard, planned, "hold, tick, rest, hold, tick, done, to the sample");
-    // 2 + 1 + 2 s of routine and 5 s of closing words (the night's tip); the
+    // 2 + 1 + 2 s of routine and 5 s of closing words; the
     // device was closed once the track had played, not left writing silence.
     let track = (10.0 * RATE) as usize;
     assert!(left.len() >= first + track, "the whole track played");
