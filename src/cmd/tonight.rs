@@ -60,13 +60,14 @@ pub(crate) fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, p
         return Ok(code::OK);
     }
     let day_starts = settings.day_starts.value.naive();
-    let routine = routine.for_session(now.time(), nights::night_of(&now, day_starts), day_starts);
+    let evening = crate::routine::is_evening(now.time(), day_starts);
+    let routine = routine.for_session(evening, nights::night_of(&now, day_starts));
     let (sounds, volume) = (settings.sounds.value, settings.loudness(None));
     // Nobody asked for a scheduled session just now: the voice begins by
     // inviting (a chime has no words to invite with). Its export is what it
     // plays, invitation included.
     let invite = args.source == Source::Cron && !args.check && sounds == SoundSet::Voice;
-    let timeline = if invite { timeline::build_invited(&routine) } else { timeline::build(&routine) };
+    let timeline = if invite { timeline::build_invited(&routine, evening) } else { timeline::build(&routine) };
     if let Some(path) = &args.export_audio {
         return export(&timeline, sounds, volume, path, env);
     }

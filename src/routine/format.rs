@@ -570,18 +570,26 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, before[line_start..].chars().count() + 1)
 }
 
-/// When a session's closing words become a good-night tip: from the evening.
+/// When the evening begins: from then until the day boundary a session
+/// closes with a good-night tip and a scheduled one invites to a bedtime
+/// stretch; earlier in the day (stretches are advised three times a day),
+/// neither says "good night" or "bedtime".
 pub(crate) const EVENING: NaiveTime = NaiveTime::from_hms_opt(19, 0, 0).unwrap();
 
+/// Whether the local time `at` is in the evening or the night, before the
+/// next day begins at `day_starts`.
+pub(crate) fn is_evening(at: NaiveTime, day_starts: NaiveTime) -> bool {
+    at >= EVENING || at < day_starts
+}
+
 impl Routine {
-    /// The routine as it runs at the local time `at`, on `night`: in the
-    /// evening (from [`EVENING`] until the day boundary `day_starts`) its
-    /// closing words are the night's tip, if it has tips; a morning or midday
-    /// session closes with the routine's own words, not "Good night". The tip
-    /// is chosen by the date, not at random, so a night's export and its
-    /// session say the same, and every tip comes in turn.
-    pub fn for_session(self, at: NaiveTime, night: chrono::NaiveDate, day_starts: NaiveTime) -> Routine {
-        if at < EVENING && at >= day_starts {
+    /// The routine as it runs on `night`: in the `evening` (see
+    /// [`is_evening`]) its closing words are the night's tip, if it has tips;
+    /// earlier in the day it closes with its own words. The tip is chosen by
+    /// the date, not at random, so a night's export and its session say the
+    /// same, and every tip comes in turn.
+    pub fn for_session(self, evening: bool, night: chrono::NaiveDate) -> Routine {
+        if !evening {
             return self;
         }
         let day = usize::try_from(chrono::Datelike::num_days_from_ce(&night)).unwrap_or(0);
@@ -798,21 +806,18 @@ mod tests {
         let text = "[hold]\nduration = 5\n[done]\nduration = \"5s\"\ntips = [\"A.\", \"B.\"]\n";
         let r = parse_ok(text);
         let night = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
-        let four = NaiveTime::from_hms_opt(4, 0, 0).unwrap();
-        let at = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
-        let (a, b) =
-            (r.clone().for_session(at(22, 30), night(26), four), r.clone().for_session(at(22, 30), night(27), four));
+        let (a, b) = (r.clone().for_session(true, night(26)), r.clone().for_session(true, night(27)));
         assert_ne!(a.done.words, b.done.words, "one night's tip, then the next");
         assert_eq!(a.done.say.as_deref(), Some(a.done.words.as_str()), "shown and spoken");
-        assert_eq!(r.clone().for_session(at(1, 10), night(26), four), a, "the same night, the same tip");
-        assert_eq!(r.clone().for_session(at(19, 0), night(26), four), a, "from the evening");
-        for day in [at(4, 0), at(8, 15), at(13, 0), at(18, 59)] {
-            let plain = r.clone().for_session(day, night(26), four);
-            assert_eq!(
-                (plain.done.words.as_str(), plain.done.say.as_deref()),
-                ("All done.", Some("All done.")),
-                "{day}"
-            );
+        assert_eq!(r.clone().for_session(true, night(26)), a, "the same night, the same tip");
+        let plain = r.clone().for_session(false, night(26));
+        assert_eq!((plain.done.words.as_str(), plain.done.say.as_deref()), ("All done.", Some("All done.")));
+        let four = NaiveTime::from_hms_opt(4, 0, 0).unwrap();
+        let at = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        for (time, evening) in
+            [(at(19, 0), true), (at(23, 59), true), (at(3, 59), true), (at(4, 0), false), (at(18, 59), false)]
+        {
+            assert_eq!(is_evening(time, four), evening, "{time}");
         }
         assert!(parse_err("[hold]\nduration = 5\ntips = [\"x\"]\n").contains("tips belong in [done]"));
         assert!(parse_err("[hold]\nduration = 5\n[done]\ntips = [\"{side}\"]\n").contains("[done] stands for no side"));

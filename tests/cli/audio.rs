@@ -48,14 +48,28 @@ fn without_a_device_one_line_says_why_and_the_record_says_none() {
 #[test]
 fn a_scheduled_session_s_export_holds_its_invitation() {
     let s = Sandbox::new();
-    let seconds = |source: &str| {
+    let export = |source: &str, now: &str| {
         let wav = s.path().join(format!("{source}.wav"));
         let args = ["tonight", "--export-audio", wav.to_str().unwrap(), "--source", source, "--sounds", "voice"];
-        let (code, _, stderr) = s.run(s.cmd(&args));
-        assert_eq!(code, 0, "{stderr}");
-        (std::fs::metadata(&wav).unwrap().len() - 44) as f64 / 2.0 / RATE
+        let mut cmd = s.cmd(&args);
+        cmd.env("STRETCH_NOW", now).env("TZ", "Europe/Berlin");
+        let (code, _, stderr) = s.run(cmd);
+        assert_eq!((code, stderr.as_str()), (0, ""), "recorded words only");
+        std::fs::read(&wav).unwrap()[44..].to_vec()
     };
-    assert_eq!(seconds("cron") - seconds("terminal"), 7.0, "the invitation, as the scheduled run plays it");
+    let seconds = |track: &[u8]| track.len() as f64 / 2.0 / RATE;
+    let (evening, morning) = ("2026-12-07T22:30:00+01:00", "2026-12-08T08:00:00+01:00");
+    let invited = export("cron", evening);
+    assert_eq!(
+        seconds(&invited) - seconds(&export("terminal", evening)),
+        7.0,
+        "the invitation, as the scheduled run plays it"
+    );
+    // In the morning the invitation is to a stretch, not a bedtime one: other words, as long a phase.
+    let invited_early = export("cron", morning);
+    assert_eq!(seconds(&invited_early) - seconds(&export("terminal", morning)), 7.0);
+    let invitation = (7.0 * RATE) as usize * 2;
+    assert_ne!(invited[..invitation], invited_early[..invitation]);
 }
 
 #[test]
