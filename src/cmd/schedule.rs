@@ -178,14 +178,16 @@ fn add(args: &ScheduleTimes, settings: &Settings, paths: &Paths, env: &Env) -> R
         config: paths.config_flag.is_some(),
     };
     let prover = Prover::new(env);
-    edit(paths, env, |crontab| {
+    let code = edit(paths, env, |crontab| {
         let mut report = Report::new();
         for time in times(args) {
             report.push(add_one(crontab, time, args, &new, named, &added, &prover)?);
         }
         report.extend(upgrade_all(crontab, env, &added, &prover, false)?);
         Ok(report)
-    })
+    })?;
+    prover.tell();
+    Ok(code)
 }
 
 /// Adds (or updates) the entry at `time`, proven by a check-mode run first.
@@ -326,7 +328,7 @@ fn upgrade_all(crontab: &mut CrontabText, env: &Env, added: &str, prover: &Prove
 fn upgrade(paths: &Paths, env: &Env) -> Result<u8> {
     let added = stamp(env)?;
     let prover = Prover::new(env);
-    edit(paths, env, |crontab| {
+    let code = edit(paths, env, |crontab| {
         let mut report = upgrade_all(crontab, env, &added, &prover, true)?;
         // An entry edited by hand is not upgraded: said, not passed over as if up to date.
         let edited: Report = crontab
@@ -344,7 +346,9 @@ fn upgrade(paths: &Paths, env: &Env) -> Result<u8> {
         }
         report.extend(edited);
         Ok(report)
-    })
+    })?;
+    prover.tell();
+    Ok(code)
 }
 
 fn remove(args: &ScheduleRemove, paths: &Paths, env: &Env) -> Result<u8> {
