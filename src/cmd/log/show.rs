@@ -8,10 +8,9 @@ use chrono::{Datelike, NaiveDate, NaiveTime};
 use serde::Serialize;
 
 use super::Listed;
-use crate::journal::Cramp;
-use crate::journal::ledger::Presence;
 use crate::journal::nights::{CrampSummary, Night, night_of};
 use crate::journal::weeks::{Week, weekly};
+use crate::journal::{Cramp, Session};
 use crate::term::visible::visible;
 use crate::term::words::count;
 use crate::time::duration;
@@ -239,14 +238,23 @@ struct JsonHead<'a> {
     confirmed: Vec<&'a str>,
 }
 
+/// The records `--json` lists, as stored.
+pub(crate) struct Records<'a> {
+    /// The lines of the sessions listed.
+    pub sessions: &'a [&'a str],
+    /// The ids of the sessions listed that a confirmation made attended.
+    pub confirmed: Vec<&'a str>,
+    /// The lines of the cramps listed.
+    pub cramps: &'a [&'a str],
+}
+
 /// The `--json` object. Records are passed on exactly as stored: each is a
 /// line that parsed as JSON, so it is spliced in as it is, not parsed again.
 pub(crate) fn json(
     streaks: &Streaks,
     nights: &[Night],
     cramp_summary: &CrampSummary,
-    sessions: &[Listed],
-    cramps: &[&str],
+    records: &Records,
     slots_per_day: usize,
 ) -> String {
     let head = JsonHead {
@@ -268,18 +276,13 @@ pub(crate) fn json(
             .collect(),
         cramp_summary,
         weeks: weekly(nights),
-        confirmed: sessions
-            .iter()
-            .filter(|l| l.presence == Presence::Confirmed)
-            .map(|l| l.session.id.as_str())
-            .collect(),
+        confirmed: records.confirmed.clone(),
     };
     let mut out = serde_json::to_string(&head).expect("the log always serializes");
     out.pop(); // the closing brace: the records come last.
-    let texts = sessions.iter().map(|l| l.text.len() + 1).chain(cramps.iter().map(|t| t.len() + 1));
+    let texts = records.sessions.iter().chain(records.cramps).map(|t| t.len() + 1);
     out.reserve(texts.sum::<usize>() + 32);
-    let session_texts: Vec<&str> = sessions.iter().map(|l| l.text).collect();
-    for (key, records) in [("sessions", &session_texts[..]), ("cramps", cramps)] {
+    for (key, records) in [("sessions", records.sessions), ("cramps", records.cramps)] {
         let _ = write!(out, ",\"{key}\":[");
         for (i, record) in records.iter().enumerate() {
             if i > 0 {
@@ -349,7 +352,7 @@ pub(crate) fn cramps_csv(cramps: &[&Cramp], cramp_day_starts: NaiveTime) -> Stri
 /// The notes of the nights `first..=last`: a session's or a cramp's own
 /// words, and how long a cramp lasted, oldest first; empty when there are none.
 pub(crate) fn notes(
-    sessions: &[Listed],
+    sessions: &[&Session],
     cramps: &[&Cramp],
     (first, last): (NaiveDate, NaiveDate),
     day_starts: NaiveTime,
@@ -363,7 +366,7 @@ pub(crate) fn notes(
             lines.push((at, format!("  night of {night}, {} {what}{note}\n", at.format("%a %H:%M"))));
         }
     };
-    for s in sessions.iter().map(|l| l.session).filter(|s| said(&s.note)) {
+    for s in sessions.iter().filter(|s| said(&s.note)) {
         add(s.started, night_of(&s.started, day_starts), visible(&s.routine).into_owned(), &s.note);
     }
     for c in cramps.iter().filter(|c| said(&c.note) || c.lasted_ms.is_some()) {
