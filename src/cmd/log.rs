@@ -9,6 +9,8 @@ mod show;
 
 use std::path::Path;
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Days, FixedOffset};
 
 use crate::cli::{LogAction, LogArgs};
@@ -23,7 +25,7 @@ use crate::journal::{self, Problem, Record, Stored};
 use crate::paths::Paths;
 use crate::settings::Settings;
 use crate::term::look::{ColorChoice, Look, Stream};
-use crate::term::visible::visible;
+use crate::term::visible::{visible, visible_lines};
 use crate::term::words;
 
 /// Nights in the default table.
@@ -93,13 +95,22 @@ pub(crate) fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths
         crate::schedule::missed::missed_runs(paths, env).into_iter().filter(|due| range.contains(due)).collect()
     };
     let color = Look::of(Stream::Stdout, color, env).color;
-    let mut text = render(args, &range, listing, color);
-    if args.json && !missed.is_empty() && text.ends_with("}\n") {
-        // The scheduled nights that never started, beside the nights.
-        let list: Vec<String> = missed.iter().map(|d| format!("{:?}", d.to_rfc3339())).collect();
-        text.truncate(text.len() - 2);
-        text += &format!(",\"missed\":[{}]}}\n", list.join(","));
-    } else if !args.json && !args.csv {
+    let mut text = match view(args, &range, listing, color) {
+        Shown::Json(mut pieces) => {
+            if !missed.is_empty() {
+                // The scheduled nights that never started, beside the nights.
+                let list: Vec<String> = missed.iter().map(|d| format!("{:?}", d.to_rfc3339())).collect();
+                pieces.pop();
+                pieces.push(Cow::Owned(format!(",\"missed\":[{}]}}", list.join(","))));
+            }
+            pieces.push(Cow::Borrowed("\n"));
+            let shown: Vec<Cow<str>> = pieces.iter().map(|p| crate::term::visible::visible_json(p)).collect();
+            crate::term::output::pieces(shown.iter().map(|p| p.as_bytes()));
+            return Ok(code::OK);
+        }
+        Shown::Text(text) => text,
+    };
+    if !args.csv {
         for due in &missed {
             text += &format!(
                 "missed: the run scheduled for {} never started (the computer was asleep or off, cron was not running, or the program could not start: see schedule.log)\n",
@@ -108,15 +119,8 @@ pub(crate) fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths
         }
     }
     // Painted, the text's outside parts were made visible where they were read.
-    let painted = color && !args.json && !args.csv;
-    let text = if painted {
-        text
-    } else if args.json {
-        crate::term::visible::visible_json(&text).into_owned()
-    } else {
-        crate::term::visible::visible_lines(&text).into_owned()
-    };
-    if args.json || args.csv || args.no_pager || !page(&text, env) {
+    let text = if color && !args.csv { Cow::Borrowed(text.as_str()) } else { visible_lines(&text) };
+    if args.csv || args.no_pager || !page(&text, env) {
         crate::term::output::painted(&text);
     }
     Ok(code::OK)
@@ -235,7 +239,12 @@ impl<'a> Listing<'a> {
     /// parsed again, into `parsed`. `None` if a line is not where the digest
     /// says.
     fn of_digest(digest: Digest, bytes: &'a [u8], range: &Range, parsed: &'a mut Vec<Record>) -> Option<Listing<'a>> {
-        let text = |s: &Standing| std::str::from_utf8(bytes.get(s.span.0..s.span.1)?).ok();
+        // Checked as text once, when the whole journal is (as it mostly is).
+        let whole = std::str::from_utf8(bytes).ok();
+        let text = |s: &Standing| match whole {
+            Some(whole) => whole.get(s.span.0..s.span.1),
+            None => std::str::from_utf8(bytes.get(s.span.0..s.span.1)?).ok(),
+        };
         let listed = |s: &Standing| match s.session {
             Some(_) => range.contains(&s.at),
             None => range.contains_cramp(&s.at),
@@ -294,9 +303,23 @@ impl<'a> Listing<'a> {
     }
 }
 
+/// What `log` shows: `--json` in the pieces it is written in, or text.
+enum Shown<'a> {
+    Json(Vec<Cow<'a, str>>),
+    Text(String),
+}
+
+/// The output as one string (for tests and the benchmarks).
+fn render(args: &LogArgs, range: &Range, listing: Listing, color: bool) -> String {
+    match view(args, range, listing, color) {
+        Shown::Json(pieces) => pieces.concat() + "\n",
+        Shown::Text(text) => text,
+    }
+}
+
 /// The output: JSON, CSV, or the view for a person, all from one listing
 /// and its tally.
-fn render(args: &LogArgs, range: &Range, listing: Listing, color: bool) -> String {
+fn view<'a>(args: &LogArgs, range: &Range, listing: Listing<'a>, color: bool) -> Shown<'a> {
     let Listing { tally, empty, any_cramp, mut sessions, session_texts, confirmed, noted, cramp_texts, cramps } =
         listing;
     let streaks = show::Streaks {
@@ -308,8 +331,9 @@ fn render(args: &LogArgs, range: &Range, listing: Listing, color: bool) -> Strin
     let cramp_summary = CrampSummary::of(&counted);
     if args.json {
         let records = show::Records { sessions: &session_texts, confirmed, cramps: &cramp_texts };
-        show::json(&streaks, &counted, &cramp_summary, &records, range.slots.len()) + "\n"
-    } else if args.csv {
+        return Shown::Json(show::json(&streaks, &counted, &cramp_summary, &records, range.slots.len()));
+    }
+    Shown::Text(if args.csv {
         // In time order, whatever order they reached the journal in (an
         // import or `log add` appends earlier sessions after later ones).
         sessions.sort_by_key(|listed| listed.session.started);
@@ -342,7 +366,7 @@ fn render(args: &LogArgs, range: &Range, listing: Listing, color: bool) -> Strin
         };
         show::human(&view, color)
             + &show::notes(&noted, &cramps, (first, last), range.day_starts, range.cramp_day_starts)
-    }
+    })
 }
 
 /// Says on stderr when `--routine NAME` matches no session, naming the

@@ -88,21 +88,20 @@ struct Through<'a> {
     digest: Option<Digest>,
 }
 
-/// What a cache file holds, its records still as bytes.
-struct Cached<'d> {
+/// What a cache file's head holds; its records are read from the file
+/// only when they are needed.
+struct Cached {
     key: Key,
     problems: Vec<Problem>,
     digest: Option<Digest>,
-    /// How many records, and their bytes, to the end of the file.
-    records: (u64, &'d [u8]),
+    file: std::fs::File,
 }
 
 fn through<'a>(loaded: &'a Loaded, cache: &Path, rules: Option<&Rules>) -> Option<Through<'a>> {
     let meta = loaded.meta.as_ref().filter(|_| loaded.long.is_empty())?;
     let bytes = &loaded.bytes[..];
     let (dev, ino, mtime) = (meta.dev(), meta.ino(), (meta.mtime(), meta.mtime_nsec()));
-    let data = read_cache(cache);
-    let cached = data.as_deref().and_then(|data| Cached::read(data, bytes, (dev, ino, mtime)));
+    let cached = read_cache(cache).and_then(|(file, head)| Cached::read(file, &head, bytes, (dev, ino, mtime)));
     // What this run can cache: whole lines only (a torn last line is read again).
     let end = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |at| at + 1);
     let (covered, lines) = cached.as_ref().map_or((0, 0), |c| (c.key.len as usize, c.key.lines));
@@ -120,27 +119,34 @@ fn through<'a>(loaded: &'a Loaded, cache: &Path, rules: Option<&Rules>) -> Optio
         if let (Some(rules), Some(mut digest)) = (rules, cached.digest.take()) {
             let (new, tail): (Vec<_>, Vec<_>) = rest.records.into_iter().partition(sealed);
             if digest.extend(&new, bytes, rules) {
-                if end > covered {
+                if end > covered
+                    && let Some((count, earlier)) = read_records(&cached.file)
+                {
                     let kept: Vec<_> = problems.iter().filter(|p| p.line as u64 <= key.lines).collect();
-                    let _ = write(cache, &key, &kept, Some(&digest), cached.records, &new, bytes);
+                    let _ = write(cache, &key, &kept, Some(&digest), (count, &earlier), &new, bytes);
                 }
                 if tail.is_empty() || digest.extend(&tail, bytes, rules) {
                     return Some(Through { problems, records: None, digest: Some(digest) });
                 }
             }
-            let mut records = cached.decode(bytes)?;
+            let Some(mut records) = cached.decode(bytes) else { return Some(afresh(cache, &key, Some(rules), bytes)) };
             records.extend(new.into_iter().chain(tail));
             return Some(finish(cache, &key, problems, records, Some(rules), bytes));
         }
-        let mut records = cached.decode(bytes)?;
+        let Some(mut records) = cached.decode(bytes) else { return Some(afresh(cache, &key, rules, bytes)) };
         records.extend(rest.records);
         if end > covered || rules.is_some() {
             return Some(finish(cache, &key, problems, records, rules, bytes));
         }
         return Some(Through { problems, records: Some(records), digest: None });
     }
+    Some(afresh(cache, &key, rules, bytes))
+}
+
+/// Every line of the journal read again, and the cache rewritten.
+fn afresh<'a>(cache: &Path, key: &Key, rules: Option<&Rules>, bytes: &'a [u8]) -> Through<'a> {
     let reading = parse(bytes);
-    Some(finish(cache, &key, reading.problems, reading.records, rules, bytes))
+    finish(cache, key, reading.problems, reading.records, rules, bytes)
 }
 
 /// The reading of every record, with the digest under `rules`, after the
@@ -165,28 +171,42 @@ fn finish<'a>(
     Through { problems, records: Some(records), digest }
 }
 
-/// The cache's bytes: a regular file, never through a link, of bounded size.
-fn read_cache(cache: &Path) -> Option<Vec<u8>> {
-    let file = crate::files::open_no_follow(cache, std::fs::OpenOptions::new().read(true)).ok()?;
+/// The cache file and its head (after [`MAGIC`], its checksum and its
+/// length): a regular file, never through a link, of bounded size, whose
+/// head is whole.
+fn read_cache(cache: &Path) -> Option<(std::fs::File, Vec<u8>)> {
+    let mut file = crate::files::open_no_follow(cache, std::fs::OpenOptions::new().read(true)).ok()?;
     let meta = file.metadata().ok()?;
     (meta.is_file() && meta.len() <= MAX_CACHE).then_some(())?;
-    let mut data = Vec::with_capacity(meta.len() as usize + 1);
-    file.take(MAX_CACHE).read_to_end(&mut data).ok()?;
-    Some(data)
+    let mut top = [0u8; 24];
+    file.read_exact(&mut top).ok()?;
+    (top[..8] == MAGIC[..]).then_some(())?;
+    let [sum, len] = [&top[8..16], &top[16..24]].map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()));
+    (len <= meta.len()).then_some(())?;
+    let mut head = vec![0; usize::try_from(len).ok()?];
+    file.read_exact(&mut head).ok()?;
+    (checksum(&head) == sum).then_some((file, head))
 }
 
-impl<'d> Cached<'d> {
-    /// The cache in `data`, if it is whole and covers a part of the journal
+/// The records after the head: how many, and their bytes, if whole.
+fn read_records(mut file: &std::fs::File) -> Option<(u64, Vec<u8>)> {
+    let mut top = [0u8; 16];
+    file.read_exact(&mut top).ok()?;
+    let [sum, count] = [&top[..8], &top[8..]].map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()));
+    let mut data = Vec::new();
+    file.take(MAX_CACHE).read_to_end(&mut data).ok()?;
+    (checksum(&data) == sum).then_some((count, data))
+}
+
+impl Cached {
+    /// The cache whose head is `head`, if it covers a part of the journal
     /// `bytes` (the file `file`: device, inode, modification time) as it is now.
-    fn read(data: &'d [u8], bytes: &[u8], file: (u64, u64, (i64, i64))) -> Option<Cached<'d>> {
-        let mut r = Reader { data, at: 0 };
-        (r.take(MAGIC.len())? == MAGIC).then_some(())?;
-        let sum = r.u64()?;
-        (checksum(&data[r.at..]) == sum).then_some(())?;
+    fn read(file: std::fs::File, head: &[u8], bytes: &[u8], id: (u64, u64, (i64, i64))) -> Option<Cached> {
+        let mut r = Reader { data: head, at: 0 };
         let (dev, ino, len, lines, mtime) = (r.u64()?, r.u64()?, r.u64()?, r.u64()?, (r.i64()?, r.i64()?));
         let key = Key { dev, ino, len, lines, mtime, sum: r.u64()? };
         let prefix = bytes.get(..usize::try_from(key.len).ok()?)?;
-        let same = (key.dev, key.ino) == (file.0, file.1) && (prefix.len() < bytes.len() || key.mtime == file.2);
+        let same = (key.dev, key.ino) == (id.0, id.1) && (prefix.len() < bytes.len() || key.mtime == id.2);
         let whole = prefix.last().is_none_or(|b| *b == b'\n');
         (same && whole && checksum(prefix) == key.sum).then_some(())?;
         let count = usize::try_from(r.u64()?).ok()?;
@@ -199,14 +219,13 @@ impl<'d> Cached<'d> {
             1 => Some(Digest::read(&mut r, prefix.len())?),
             _ => return None,
         };
-        let count = r.u64()?;
-        Some(Cached { key, problems, digest, records: (count, &data[r.at..]) })
+        (r.at == head.len()).then_some(Cached { key, problems, digest, file })
     }
 
     /// The cached records, their lines borrowed from `bytes`.
     fn decode<'a>(&self, bytes: &'a [u8]) -> Option<Vec<Stored<'a>>> {
-        let (count, data) = self.records;
-        let mut r = Reader { data, at: 0 };
+        let (count, data) = read_records(&self.file)?;
+        let mut r = Reader { data: &data, at: 0 };
         let mut records = Vec::with_capacity(usize::try_from(count).ok()?.min(bytes.len()));
         for _ in 0..count {
             let line = usize::try_from(r.u64()?).ok()?;
@@ -230,9 +249,7 @@ fn write(
     records: &[Stored],
     bytes: &[u8],
 ) -> std::io::Result<()> {
-    let mut w = Writer(Vec::with_capacity(earlier.1.len() + records.len() * 256));
-    w.0.extend_from_slice(MAGIC);
-    w.u64(0); // the checksum of what follows, filled in below
+    let mut w = Writer(Vec::with_capacity(4096));
     for n in [key.dev, key.ino, key.len, key.lines] {
         w.u64(n);
     }
@@ -251,8 +268,8 @@ fn write(
         }
         None => w.u8(0),
     }
-    w.u64(earlier.0 + records.len() as u64);
-    w.0.extend_from_slice(earlier.1);
+    let head = w.0;
+    let mut w = Writer(Vec::with_capacity(records.len() * 256));
     for stored in records {
         let start = offset(stored.text, bytes);
         w.u64(stored.line as u64);
@@ -260,11 +277,19 @@ fn write(
         w.u64((start + stored.text.len()) as u64);
         w.record(&stored.record);
     }
-    let sum = checksum(&w.0[16..]);
-    w.0[8..16].copy_from_slice(&sum.to_le_bytes());
+    let mut sum = xxhash_rust::xxh3::Xxh3::new();
+    sum.update(earlier.1);
+    sum.update(&w.0);
+    let top = [checksum(&head), head.len() as u64, sum.digest(), earlier.0 + records.len() as u64];
     let dir = cache.parent().unwrap_or(Path::new("."));
     std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
     let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(MAGIC)?;
+    let numbers = |ns: &[u64]| ns.iter().flat_map(|n| n.to_le_bytes()).collect::<Vec<u8>>();
+    file.write_all(&numbers(&top[..2]))?;
+    file.write_all(&head)?;
+    file.write_all(&numbers(&top[2..]))?;
+    file.write_all(earlier.1)?;
     file.write_all(&w.0)?;
     file.persist(cache).map_err(|e| e.error)?;
     Ok(())

@@ -1,6 +1,7 @@
 //! What `stretch log` prints: the table, the streak line and the calendar for
 //! a person; JSON and CSV for programs. Pure functions of what was tallied.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -213,7 +214,7 @@ fn month_labels(weeks: &[[Option<Night>; 7]]) -> String {
 /// A night in `--json`: exactly the documented fields.
 #[derive(Serialize)]
 struct JsonNight {
-    night: String,
+    night: NaiveDate,
     completed: u32,
     partial: u32,
     cramps: u32,
@@ -239,24 +240,26 @@ struct JsonHead<'a> {
 }
 
 /// The records `--json` lists, as stored.
-pub(crate) struct Records<'a> {
+pub(crate) struct Records<'r, 'a> {
     /// The lines of the sessions listed.
-    pub sessions: &'a [&'a str],
+    pub sessions: &'r [&'a str],
     /// The ids of the sessions listed that a confirmation made attended.
-    pub confirmed: Vec<&'a str>,
+    pub confirmed: Vec<&'r str>,
     /// The lines of the cramps listed.
-    pub cramps: &'a [&'a str],
+    pub cramps: &'r [&'a str],
 }
 
-/// The `--json` object. Records are passed on exactly as stored: each is a
-/// line that parsed as JSON, so it is spliced in as it is, not parsed again.
-pub(crate) fn json(
+/// The `--json` object, in the pieces it is written in (a long journal's
+/// records are never copied into one string). Records are passed on exactly
+/// as stored: each is a line that parsed as JSON, so it is spliced in as it
+/// is, not parsed again.
+pub(crate) fn json<'a>(
     streaks: &Streaks,
     nights: &[Night],
     cramp_summary: &CrampSummary,
-    records: &Records,
+    records: &Records<'_, 'a>,
     slots_per_day: usize,
-) -> String {
+) -> Vec<Cow<'a, str>> {
     let head = JsonHead {
         current_streak: streaks.current,
         longest_streak: streaks.longest,
@@ -265,7 +268,7 @@ pub(crate) fn json(
         nights: nights
             .iter()
             .map(|n| JsonNight {
-                night: n.night.to_string(),
+                night: n.night,
                 completed: n.completed,
                 partial: n.partial,
                 cramps: n.cramps,
@@ -280,20 +283,20 @@ pub(crate) fn json(
     };
     let mut out = serde_json::to_string(&head).expect("the log always serializes");
     out.pop(); // the closing brace: the records come last.
-    let texts = records.sessions.iter().chain(records.cramps).map(|t| t.len() + 1);
-    out.reserve(texts.sum::<usize>() + 32);
-    for (key, records) in [("sessions", records.sessions), ("cramps", records.cramps)] {
-        let _ = write!(out, ",\"{key}\":[");
+    let mut pieces = Vec::with_capacity(2 * (records.sessions.len() + records.cramps.len()) + 8);
+    pieces.push(Cow::Owned(out));
+    for (key, records) in [(",\"sessions\":[", records.sessions), (",\"cramps\":[", records.cramps)] {
+        pieces.push(Cow::Borrowed(key));
         for (i, record) in records.iter().enumerate() {
             if i > 0 {
-                out.push(',');
+                pieces.push(Cow::Borrowed(","));
             }
-            out += record;
+            pieces.push(Cow::Borrowed(*record));
         }
-        out.push(']');
+        pieces.push(Cow::Borrowed("]"));
     }
-    out.push('}');
-    out
+    pieces.push(Cow::Borrowed("}"));
+    pieces
 }
 
 /// The `--csv` export: a header, then one row per session.

@@ -79,10 +79,12 @@ fn an_edit_in_place_is_seen_though_the_file_then_grew() {
     assert_eq!(reading(&loaded, &cache), loaded.reading());
 }
 
-/// Sets a changed cache's own checksum, as if this program had written it.
+/// Sets the checksum of a changed cache's records, as if this program had
+/// written them.
 fn reseal(data: &mut [u8]) {
-    let sum = checksum(&data[16..]);
-    data[8..16].copy_from_slice(&sum.to_le_bytes());
+    let records = 24 + u64::from_le_bytes(data[16..24].try_into().unwrap()) as usize;
+    let sum = checksum(&data[records + 16..]);
+    data[records..records + 8].copy_from_slice(&sum.to_le_bytes());
 }
 
 fn append(path: &Path, text: &str) {
@@ -181,8 +183,7 @@ fn a_cache_that_is_no_cache_is_replaced() {
     digested(&journal, &cache, &rules);
     let good = std::fs::read(&cache).unwrap();
     let mut flipped = good.clone();
-    let last = flipped.len() - 1;
-    flipped[last] ^= 1;
+    flipped[30] ^= 1;
     let target = dir.path().join("elsewhere.bin");
     std::fs::write(&target, &good).unwrap();
     let fifo = || assert!(std::process::Command::new("mkfifo").arg(&cache).status().unwrap().success());
@@ -204,4 +205,12 @@ fn a_cache_that_is_no_cache_is_replaced() {
         assert!(!digested(&journal, &cache, &rules).2, "{what}: then read from it");
     }
     assert_eq!(std::fs::read(&target).unwrap(), good, "a link's target is never written");
+    // Damaged records are seen when the records are read, and read afresh.
+    let mut damaged = std::fs::read(&cache).unwrap();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 1;
+    std::fs::write(&cache, &damaged).unwrap();
+    let loaded = crate::journal::load(&journal).unwrap();
+    assert_eq!(reading(&loaded, &cache), loaded.reading());
+    assert!(read_records(&read_cache(&cache).unwrap().0).is_some(), "the cache written anew");
 }
