@@ -17,7 +17,7 @@
 //! The format is this program's own (little-endian, versioned by [`MAGIC`],
 //! [`super::codec`]).
 
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
@@ -95,13 +95,17 @@ struct Cached {
     problems: Vec<Problem>,
     digest: Option<Digest>,
     file: std::fs::File,
+    /// Where the digest's rest starts in the file, after the head.
+    rest_at: u64,
 }
 
 fn through<'a>(loaded: &'a Loaded, cache: &Path, rules: Option<&Rules>) -> Option<Through<'a>> {
     let meta = loaded.meta.as_ref().filter(|_| loaded.long.is_empty())?;
     let bytes = &loaded.bytes[..];
     let (dev, ino, mtime) = (meta.dev(), meta.ino(), (meta.mtime(), meta.mtime_nsec()));
-    let cached = read_cache(cache).and_then(|(file, head)| Cached::read(file, &head, bytes, (dev, ino, mtime)));
+    let cached = read_cache(cache).and_then(|(file, head, rest_at)| {
+        Cached::read(file, &head, bytes, (dev, ino, mtime)).map(|cached| Cached { rest_at, ..cached })
+    });
     // What this run can cache: whole lines only (a torn last line is read again).
     let end = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |at| at + 1);
     let (covered, lines) = cached.as_ref().map_or((0, 0), |c| (c.key.len as usize, c.key.lines));
@@ -118,9 +122,14 @@ fn through<'a>(loaded: &'a Loaded, cache: &Path, rules: Option<&Rules>) -> Optio
         problems.extend(rest.problems);
         if let (Some(rules), Some(mut digest)) = (rules, cached.digest.take()) {
             let (new, tail): (Vec<_>, Vec<_>) = rest.records.into_iter().partition(sealed);
+            if end > covered || !tail.is_empty() {
+                // Counting more, or writing the digest again, needs all of it.
+                let rest = section(&cached.file, cached.rest_at);
+                rest.and_then(|rest| digest.read_rest(&mut Reader { data: &rest, at: 0 }));
+            }
             if digest.extend(&new, bytes, rules) {
                 if end > covered
-                    && let Some((count, earlier)) = read_records(&cached.file)
+                    && let Some((count, earlier)) = read_records(&cached.file, cached.rest_at)
                 {
                     let kept: Vec<_> = problems.iter().filter(|p| p.line as u64 <= key.lines).collect();
                     let _ = write(cache, &key, &kept, Some(&digest), (count, &earlier), &new, bytes);
@@ -174,7 +183,7 @@ fn finish<'a>(
 /// The cache file and its head (after [`MAGIC`], its checksum and its
 /// length): a regular file, never through a link, of bounded size, whose
 /// head is whole.
-fn read_cache(cache: &Path) -> Option<(std::fs::File, Vec<u8>)> {
+fn read_cache(cache: &Path) -> Option<(std::fs::File, Vec<u8>, u64)> {
     let mut file = crate::files::open_no_follow(cache, std::fs::OpenOptions::new().read(true)).ok()?;
     let meta = file.metadata().ok()?;
     (meta.is_file() && meta.len() <= MAX_CACHE).then_some(())?;
@@ -185,11 +194,27 @@ fn read_cache(cache: &Path) -> Option<(std::fs::File, Vec<u8>)> {
     (len <= meta.len()).then_some(())?;
     let mut head = vec![0; usize::try_from(len).ok()?];
     file.read_exact(&mut head).ok()?;
-    (checksum(&head) == sum).then_some((file, head))
+    (checksum(&head) == sum).then_some((file, head, 24 + len))
 }
 
-/// The records after the head: how many, and their bytes, if whole.
-fn read_records(mut file: &std::fs::File) -> Option<(u64, Vec<u8>)> {
+/// The section (its checksum, its length, its bytes) at `at` in `file`, if whole.
+fn section(mut file: &std::fs::File, at: u64) -> Option<Vec<u8>> {
+    file.seek(SeekFrom::Start(at)).ok()?;
+    let mut top = [0u8; 16];
+    file.read_exact(&mut top).ok()?;
+    let [sum, len] = [&top[..8], &top[8..]].map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()));
+    let mut data = Vec::new();
+    file.take(len.min(MAX_CACHE)).read_to_end(&mut data).ok()?;
+    (data.len() as u64 == len && checksum(&data) == sum).then_some(data)
+}
+
+/// The records after the digest's rest (at `rest_at`): how many, and their
+/// bytes, if whole.
+fn read_records(mut file: &std::fs::File, rest_at: u64) -> Option<(u64, Vec<u8>)> {
+    file.seek(SeekFrom::Start(rest_at + 8)).ok()?;
+    let mut len = [0u8; 8];
+    file.read_exact(&mut len).ok()?;
+    file.seek(SeekFrom::Start(rest_at.checked_add(16)?.checked_add(u64::from_le_bytes(len))?)).ok()?;
     let mut top = [0u8; 16];
     file.read_exact(&mut top).ok()?;
     let [sum, count] = [&top[..8], &top[8..]].map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()));
@@ -219,12 +244,12 @@ impl Cached {
             1 => Some(Digest::read(&mut r, prefix.len())?),
             _ => return None,
         };
-        (r.at == head.len()).then_some(Cached { key, problems, digest, file })
+        (r.at == head.len()).then_some(Cached { key, problems, digest, file, rest_at: 0 })
     }
 
     /// The cached records, their lines borrowed from `bytes`.
     fn decode<'a>(&self, bytes: &'a [u8]) -> Option<Vec<Stored<'a>>> {
-        let (count, data) = read_records(&self.file)?;
+        let (count, data) = read_records(&self.file, self.rest_at)?;
         let mut r = Reader { data: &data, at: 0 };
         let mut records = Vec::with_capacity(usize::try_from(count).ok()?.min(bytes.len()));
         for _ in 0..count {
@@ -261,14 +286,15 @@ fn write(
         w.u64(problem.line as u64);
         w.str(&problem.message);
     }
-    match digest {
+    let mut rest = Writer(Vec::new());
+    match digest.filter(|digest| digest.write_rest(&mut rest).is_some()) {
         Some(digest) => {
             w.u8(1);
             digest.write(&mut w);
         }
         None => w.u8(0),
     }
-    let head = w.0;
+    let (head, rest) = (w.0, rest.0);
     let mut w = Writer(Vec::with_capacity(records.len() * 256));
     for stored in records {
         let start = offset(stored.text, bytes);
@@ -288,6 +314,8 @@ fn write(
     let numbers = |ns: &[u64]| ns.iter().flat_map(|n| n.to_le_bytes()).collect::<Vec<u8>>();
     file.write_all(&numbers(&top[..2]))?;
     file.write_all(&head)?;
+    file.write_all(&numbers(&[checksum(&rest), rest.len() as u64]))?;
+    file.write_all(&rest)?;
     file.write_all(&numbers(&top[2..]))?;
     file.write_all(earlier.1)?;
     file.write_all(&w.0)?;

@@ -55,6 +55,10 @@ pub(crate) struct Digest {
     ids: Vec<u64>,
     /// Hashes of every id a retraction or confirmation names, sorted.
     marked: Vec<u64>,
+    /// Whether the hashes and the tally's filled slots are here: a digest
+    /// read from the cache holds them only once [`Digest::read_rest`] read
+    /// them, which only counting more lines needs.
+    whole: bool,
 }
 
 /// What of [`Rules`] the tally depends on; a digest is kept only for rules
@@ -98,9 +102,22 @@ impl Digest {
             latest: None,
             ids: Vec::with_capacity(records.len()),
             marked: Vec::new(),
+            whole: true,
         };
         digest.note(records, &ledger, bytes);
         Some(digest)
+    }
+
+    /// What the views read of the digest, to compare one read from the
+    /// cache (without its rest) with one counted afresh.
+    #[cfg(test)]
+    pub(crate) fn shown(&self) -> impl PartialEq + std::fmt::Debug + '_ {
+        (&self.tally.nights, self.tally.first, &self.standing, self.records, self.latest, self.counted_by_key())
+    }
+
+    #[cfg(test)]
+    fn counted_by_key(&self) -> &RulesKey {
+        &self.rules
     }
 
     /// Whether this digest was counted by `rules`.
@@ -112,8 +129,12 @@ impl Digest {
     /// digest) onto it, if nothing in them changes what an earlier line
     /// says; returns whether it did (if not, the digest is as it was).
     pub(crate) fn extend(&mut self, appended: &[Stored], bytes: &[u8], rules: &Rules) -> bool {
+        if appended.is_empty() {
+            return self.counted_by(rules);
+        }
         let known = |id: &str| self.ids.binary_search(&hash(id)).is_ok();
-        let safe = self.counted_by(rules)
+        let safe = self.whole
+            && self.counted_by(rules)
             && appended.iter().all(|s| {
                 let id = hash(s.record.id());
                 let names_earlier = match &s.record {
@@ -160,7 +181,8 @@ impl Digest {
         self.marked.sort_unstable();
     }
 
-    /// Writes the digest in the cache's layout.
+    /// Writes the digest in the cache's layout, but for what
+    /// [`Digest::write_rest`] writes.
     pub(super) fn write(&self, w: &mut Writer) {
         w.time_of_day(self.rules.day_starts);
         w.time_of_day(self.rules.cramp_day_starts);
@@ -182,12 +204,6 @@ impl Digest {
             w.opt_time(night.first_completed.as_ref());
             w.opt_time(night.last_cramp.as_ref());
         }
-        w.u64(tally.slot_done.len() as u64);
-        for ((date, slot), at) in &tally.slot_done {
-            w.date(*date);
-            w.u64(*slot as u64);
-            w.time(at);
-        }
         w.u64(self.standing.len() as u64);
         for s in &self.standing {
             w.u64(s.line as u64);
@@ -205,12 +221,24 @@ impl Digest {
         }
         w.u64(self.records as u64);
         w.opt_time(self.latest.as_ref());
+    }
+
+    /// Writes what [`Digest::read_rest`] reads; `None` unless the digest is whole.
+    pub(super) fn write_rest(&self, w: &mut Writer) -> Option<()> {
+        self.whole.then_some(())?;
+        w.u64(self.tally.slot_done.len() as u64);
+        for ((date, slot), at) in &self.tally.slot_done {
+            w.date(*date);
+            w.u64(*slot as u64);
+            w.time(at);
+        }
         for hashes in [&self.ids, &self.marked] {
             w.u64(hashes.len() as u64);
             for h in hashes {
                 w.u64(*h);
             }
         }
+        Some(())
     }
 
     /// Reads a digest written by [`Digest::write`]; its spans must lie in
@@ -249,11 +277,6 @@ impl Digest {
             nights.push((night.night, night));
         }
         let count = r.len()?;
-        let mut slot_done = Vec::with_capacity(count);
-        for _ in 0..count {
-            slot_done.push(((r.date()?, r.len()?), r.time()?));
-        }
-        let count = r.len()?;
         let mut standing = Vec::with_capacity(count);
         for _ in 0..count {
             let (line, start, end) = (r.len()?, r.len()?, r.len()?);
@@ -269,25 +292,39 @@ impl Digest {
             standing.push(Standing { line, span: (start, end), session, at: r.time()?, noted: r.bool()? });
         }
         let (records, latest) = (r.len()?, r.opt_time()?);
+        Some(Digest {
+            rules: RulesKey { day_starts, cramp_day_starts, slots },
+            tally: Tally { nights: nights.into_iter().collect(), first, slot_done: Default::default() },
+            standing,
+            records,
+            latest,
+            ids: Vec::new(),
+            marked: Vec::new(),
+            whole: false,
+        })
+    }
+
+    /// Reads what [`Digest::write_rest`] wrote, making the digest whole.
+    pub(super) fn read_rest(&mut self, r: &mut Reader) -> Option<()> {
+        let count = r.len()?;
+        let mut slot_done = Vec::with_capacity(count.min(r.data.len()));
+        for _ in 0..count {
+            slot_done.push(((r.date()?, r.len()?), r.time()?));
+        }
         let mut hashes = [Vec::new(), Vec::new()];
         for list in &mut hashes {
             let count = r.len()?;
-            list.reserve(count.min(len));
+            list.reserve(count.min(r.data.len()));
             for _ in 0..count {
                 list.push(r.u64()?);
             }
             list.is_sorted().then_some(())?;
         }
-        let [ids, marked] = hashes;
-        Some(Digest {
-            rules: RulesKey { day_starts, cramp_day_starts, slots },
-            tally: Tally { nights: nights.into_iter().collect(), first, slot_done: slot_done.into_iter().collect() },
-            standing,
-            records,
-            latest,
-            ids,
-            marked,
-        })
+        (r.at == r.data.len()).then_some(())?;
+        [self.ids, self.marked] = hashes;
+        self.tally.slot_done = slot_done.into_iter().collect();
+        self.whole = true;
+        Some(())
     }
 }
 
