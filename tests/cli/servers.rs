@@ -116,7 +116,13 @@ impl Server {
         self.wait_for(&socket);
     }
 
-    pub(crate) fn pipewire(s: &Sandbox) -> Server {
+    fn pipewire(s: &Sandbox) -> Server {
+        Server::pipewire_with(s, SINK)
+    }
+
+    /// PipeWire as it comes (WirePlumber's own configuration: an idle node
+    /// suspends after 5 s), its pulse server, and a null sink `sink`, the default.
+    pub(crate) fn pipewire_with(s: &Sandbox, sink: &str) -> Server {
         let mut server = Server { run: s.path().join("run"), children: Vec::new() };
         std::fs::create_dir(&server.run).unwrap();
         let bus = format!("--address=unix:path={}/bus", server.run.display());
@@ -130,9 +136,28 @@ impl Server {
         let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pipewire-pulse.conf");
         server.spawn(s, "pipewire", &["-c", conf.to_str().unwrap()]);
         server.wait_for(&server.run.join("pulse/native"));
-        server.pactl(s, &["load-module", "module-null-sink", &format!("sink_name={SINK}")]);
-        server.pactl(s, &["set-default-sink", SINK]);
+        server.pactl(s, &["load-module", "module-null-sink", &format!("sink_name={sink}")]);
+        server.pactl(s, &["set-default-sink", sink]);
         server
+    }
+
+    /// Stops the server's processes (not the session bus) for `stall`, then
+    /// lets them go on: a sink slow to resume, as the client sees it.
+    pub(crate) fn stall(&self, stall: Duration) {
+        use nix::sys::signal::{Signal, kill};
+        let pids: Vec<_> = self
+            .children
+            .iter()
+            .map(|c| nix::unistd::Pid::from_raw(c.id() as i32))
+            .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() != "dbus-daemon"))
+            .collect();
+        for &pid in &pids {
+            kill(pid, Signal::SIGSTOP).unwrap();
+        }
+        std::thread::sleep(stall);
+        for &pid in &pids {
+            kill(pid, Signal::SIGCONT).unwrap();
+        }
     }
 }
 
