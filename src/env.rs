@@ -188,8 +188,8 @@ impl Env {
         (!meta.is_file() || meta.len() > MAX_ZONE_FILE).then(|| {
             format!(
                 "TZ={:?} names {}, which is not a time-zone file; unset TZ, or name a zone like Europe/Berlin",
-                crate::term::visible::visible(tz),
-                crate::term::visible::visible(&path.display().to_string())
+                crate::visible::visible(tz),
+                crate::visible::visible(&path.display().to_string())
             )
         })
     }

@@ -52,7 +52,7 @@ impl Error {
 
     /// An I/O error about `path`, phrased as `could not <doing> <path>: <cause>`.
     pub fn io(doing: &str, path: &std::path::Path, err: &std::io::Error) -> Self {
-        let path = crate::term::visible::Outside::path(path);
+        let path = crate::visible::Outside::path(path);
         Error::failure(format!("could not {doing} {path}: {}", io_cause(err)))
     }
 }
@@ -70,7 +70,7 @@ impl fmt::Display for Error {
     /// The message, its control characters escaped: an error names paths and
     /// values that came from outside, which must not drive the terminal.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::term::visible::visible_lines(&self.message))
+        f.write_str(&crate::visible::visible_lines(&self.message))
     }
 }
 

@@ -20,6 +20,7 @@ mod session;
 mod settings;
 mod term;
 mod time;
+mod visible;
 
 pub use env::Env;
 

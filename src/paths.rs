@@ -19,6 +19,9 @@ const SESSION_LOCK: &str = "session.lock";
 /// The lock held while the schedule changes, in the data directory.
 pub(crate) const SCHEDULE_LOCK: &str = "schedule.lock";
 
+/// Where the output of scheduled runs goes, and where stretch notes each run, in the data dir.
+pub(crate) const SCHEDULE_LOG: &str = "schedule.log";
+
 /// The directories stretch uses.
 #[derive(Debug, Clone)]
 pub(crate) struct Paths {
@@ -65,7 +68,7 @@ impl Paths {
 
     /// What scheduled runs write: each run's dated lines.
     pub(crate) fn schedule_log(&self) -> PathBuf {
-        self.data_dir.join(crate::schedule::invocation::LOG)
+        self.data_dir.join(SCHEDULE_LOG)
     }
 
     /// The user's routine folder.

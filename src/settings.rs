@@ -55,14 +55,7 @@ use define::settings;
 use file::Place;
 pub use file::parse;
 
-/// When a new night begins when nothing sets it: sessions before 04:00
-/// belong to the night before.
-pub(crate) const DEFAULT_DAY_STARTS: TimeOfDay = TimeOfDay::new(4, 0);
-
-/// When a cramp starts counting for the coming night when nothing sets it: a
-/// cramp before noon woke you from the night before, whose sleep can run to
-/// late morning, so sessions and cramps need different boundaries.
-pub(crate) const DEFAULT_CRAMP_DAY_STARTS: TimeOfDay = TimeOfDay::new(12, 0);
+pub(crate) use crate::journal::nights::{DEFAULT_CRAMP_DAY_STARTS, DEFAULT_DAY_STARTS};
 
 /// How long a scheduled session's notification waits for "Done", "Snooze"
 /// or "Skip" after the routine ends when nothing sets it: long enough to

@@ -99,11 +99,11 @@ pub(crate) fn cast(timeline: &Timeline, set: SoundSet, speaker: &dyn Speak) -> C
             (SoundSet::Voice, CueSound::Countdown(n)) => Some(countdown(*n, countdown_room(timeline, i))),
             (SoundSet::Voice, CueSound::PhaseStart { kind, say: Some(text) }) => {
                 let spoken = match recorded(text)
-                    .map(|clip| Ok(Spoken { clip, other_voice: None }))
+                    .map(|clip| Ok(Spoken { clip, other_voice: None, passed_over: None }))
                     .unwrap_or_else(|| speaker.say(text))
                 {
-                    Ok(Spoken { clip, other_voice: engine }) => {
-                        other_voice = other_voice.or(engine);
+                    Ok(Spoken { clip, other_voice: engine, passed_over }) => {
+                        other_voice = other_voice.or(engine.map(|e| (e, passed_over)));
                         Some(clip)
                     }
                     Err(Unspoken::NoEngine) => {
@@ -126,10 +126,15 @@ pub(crate) fn cast(timeline: &Timeline, set: SoundSet, speaker: &dyn Speak) -> C
         }
         cast.clips.push(clip);
     }
-    if let Some(engine) = other_voice {
-        cast.notices.push(format!(
+    match other_voice {
+        Some((engine, Some(why))) => cast.notices.push(format!(
+            "this routine's own words are spoken by {engine}, not in the recorded voice, because {why} \
+             (to mend it: {GET_MATCHING_VOICE} --force)"
+        )),
+        Some((engine, None)) => cast.notices.push(format!(
             "this routine's own words are spoken by {engine}, not in the recorded voice (for the same voice: {GET_MATCHING_VOICE})"
-        ));
+        )),
+        None => {}
     }
     if let Some(first) = no_engine.first() {
         cast.notices.push(format!(

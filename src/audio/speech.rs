@@ -39,6 +39,8 @@ pub(crate) struct Spoken {
     pub clip: Clip,
     /// Whether they are in the recorded set's voice; if not, the engine that spoke them.
     pub other_voice: Option<&'static str>,
+    /// Why an engine preferred to the one that spoke failed, if one did.
+    pub passed_over: Option<String>,
 }
 
 /// Something that turns words into a clip.
@@ -163,22 +165,33 @@ impl Speaker {
 }
 
 impl Speak for Speaker {
+    /// The first engine that speaks `text`: one that fails is told of and the
+    /// next one tried, so a broken install of the preferred engine costs its
+    /// voice, not the words.
     fn say(&self, text: &str) -> Result<Spoken, Unspoken> {
+        let mut passed_over = None;
         for engine in ENGINES {
-            if let Some((_, why)) = self.broken.borrow().iter().find(|(program, _)| *program == engine.program) {
-                return Err(Unspoken::Failed(why.clone()));
-            }
-            let other_voice = (!matches_recordings(engine)).then_some(engine.program);
-            let why = match self.by(engine, text) {
-                Ok(clip) if !clip.is_empty() => return Ok(Spoken { clip, other_voice }),
-                Ok(_) => format!("{} made no sound", engine.program),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => format!("{}: {e}", engine.program),
+            let known =
+                self.broken.borrow().iter().find(|(program, _)| *program == engine.program).map(|(_, w)| w.clone());
+            let why = match known {
+                Some(why) => why,
+                None => {
+                    let why = match self.by(engine, text) {
+                        Ok(clip) if !clip.is_empty() => {
+                            let other_voice = (!matches_recordings(engine)).then_some(engine.program);
+                            return Ok(Spoken { clip, other_voice, passed_over });
+                        }
+                        Ok(_) => format!("{} made no sound", engine.program),
+                        Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                        Err(e) => format!("{}: {e}", engine.program),
+                    };
+                    self.broken.borrow_mut().push((engine.program, why.clone()));
+                    why
+                }
             };
-            self.broken.borrow_mut().push((engine.program, why.clone()));
-            return Err(Unspoken::Failed(why));
+            passed_over.get_or_insert(why);
         }
-        Err(Unspoken::NoEngine)
+        Err(passed_over.map_or(Unspoken::NoEngine, Unspoken::Failed))
     }
 }
 
@@ -421,6 +434,23 @@ mod tests {
             }
         }
         assert_eq!(std::fs::read_to_string(&runs).unwrap(), "run\n");
+    }
+
+    #[test]
+    fn a_failing_engine_gives_way_to_the_next_and_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        script(dir.path(), "hibari", "echo 'model failed to load' >&2\nexit 3");
+        let said = dir.path().join("said.wav");
+        store(&said, &[0, 8000, -8000, 4000]).unwrap();
+        // flite's `-o` is its sixth argument.
+        script(dir.path(), "flite", &format!("cp '{}' \"$6\"", said.display()));
+        let speaker = Speaker::new(None, Some(dir.path().as_os_str()));
+        for text in ["First words", "Other words"] {
+            let spoken = speaker.say(text).unwrap();
+            assert_eq!(spoken.other_voice, Some("flite"));
+            assert!(spoken.passed_over.unwrap().ends_with("model failed to load"));
+            assert!(!spoken.clip.is_empty());
+        }
     }
 
     #[test]

@@ -91,7 +91,7 @@ pub(crate) fn run(args: &CrampArgs, settings: &Settings, color: ColorChoice, pat
         crate::errln!("stretch: {e}");
         crate::errln!(
             "stretch: this cramp was not saved; its record is:\n{}",
-            crate::term::visible::visible_json(&record.to_line())
+            crate::visible::visible_json(&record.to_line())
         );
     });
     if stored.is_ok() {
@@ -180,7 +180,7 @@ fn ask_lasted() -> Result<Option<std::time::Duration>> {
         Choice { key: 't', value: minutes(10), label: "ten minutes or more" },
         Choice { key: '-', value: None, label: "skipped" },
     ];
-    prompt::ask("How long did it last? [s]econds, [1] a minute, [5] minutes, [t]en+ (Enter: skip)", &choices, 4)
+    prompt::ask("How long did it last? [s]econds, [1] a minute, [5] minutes, [t]en+, [-]/Enter: skip", &choices, 4)
 }
 
 /// Asked after the cramp is recorded, so cancelling here only declines relief

@@ -15,8 +15,8 @@ use crate::schedule::crontab::{CrontabProgram, ReadError};
 use crate::schedule::invocation::{self, FALLBACK, Form};
 use crate::schedule::{self, runlog};
 use crate::settings::Config;
-use crate::term::visible::Outside;
 use crate::term::words;
+use crate::visible::Outside;
 
 /// How one check went: what was found, or what is wrong and how to fix it.
 enum Verdict {
@@ -67,9 +67,12 @@ fn schedule_checks(env: &Env) -> Vec<(String, Verdict)> {
             return vec![("schedule".into(), Verdict::Note(format!("nothing can be scheduled: {}", why.message())))];
         }
         Err(ReadError::Unusable(why)) => return vec![("crontab".into(), Verdict::Fail(why.message()))],
-        Err(ReadError::NotText) => {
-            let why = "your crontab is not UTF-8 text, so stretch cannot read its entries; fix it with `crontab -e`";
-            return vec![("crontab".into(), Verdict::Fail(why.into()))];
+        Err(ReadError::NotText { line }) => {
+            let why = format!(
+                "line {line} of your crontab is not UTF-8 text, so stretch cannot read its entries; \
+                 fix it with `crontab -e`"
+            );
+            return vec![("crontab".into(), Verdict::Fail(why))];
         }
         Ok(text) => match schedule::CrontabText::parse(&text.unwrap_or_default()) {
             Err(why) => {
@@ -104,6 +107,9 @@ fn schedule_checks(env: &Env) -> Vec<(String, Verdict)> {
         }),
     ));
     checks.push(("cron daemon".into(), cron_daemon(Path::new("/proc"))));
+    for (time, n) in crontab.repeated() {
+        checks.push((format!("entry {time}"), Verdict::Warn(schedule::CrontabText::repeated_note(time, n))));
+    }
     for entry in &entries {
         checks.extend(entry_checks(entry, env));
     }
@@ -147,7 +153,7 @@ fn early_error(file: &Path, now: chrono::DateTime<chrono::FixedOffset>) -> Optio
             }
         };
     (now - when <= chrono::Duration::days(EARLY_ERROR_DAYS))
-        .then(|| (when.format("%Y-%m-%d %H:%M").to_string(), crate::term::visible::visible(said).to_string()))
+        .then(|| (when.format("%Y-%m-%d %H:%M").to_string(), crate::visible::visible(said).to_string()))
 }
 
 /// One entry: its form, its check-mode run under cron's environment, its
@@ -186,7 +192,7 @@ fn entry_checks(entry: &schedule::Entry, env: &Env) -> Vec<(String, Verdict)> {
             Verdict::Fail(format!(
                 "the program it runs, {}, is not there (moved or uninstalled): run `stretch schedule upgrade` with the \
                  stretch you use now (it points every entry at itself), or `stretch schedule remove --all`",
-                crate::term::visible::visible(&inv.exe)
+                crate::visible::visible(&inv.exe)
             )),
         ));
         return checks;
@@ -386,7 +392,7 @@ fn journal(path: &Path) -> Verdict {
                 words::count(reading.problems.len() as u64, "unreadable line"),
                 path.display(),
                 p.line,
-                crate::term::visible::visible(&p.message)
+                crate::visible::visible(&p.message)
             )),
         },
     }

@@ -22,8 +22,8 @@ use crate::journal::{self, Problem, Stored};
 use crate::paths::Paths;
 use crate::settings::Settings;
 use crate::term::look::{ColorChoice, Look, Stream};
-use crate::term::visible::visible;
 use crate::term::words;
+use crate::visible::visible;
 
 /// Nights in the default table.
 const TABLE_NIGHTS: u64 = 14;
@@ -90,9 +90,9 @@ pub(crate) fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths
     let text = if painted {
         text
     } else if args.json {
-        crate::term::visible::visible_json(&text).into_owned()
+        crate::visible::visible_json(&text).into_owned()
     } else {
-        crate::term::visible::visible_lines(&text).into_owned()
+        crate::visible::visible_lines(&text).into_owned()
     };
     if args.json || args.csv || args.no_pager || !page(&text, env) {
         crate::term::output::painted(&text);

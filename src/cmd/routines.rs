@@ -26,7 +26,7 @@ pub(crate) fn render(entries: &[Listing], user_dir: Option<&std::path::Path>) ->
             Ok(r) => r.summary.clone(),
             Err(e) => format!("INVALID: {e}"),
         };
-        let summary = crate::term::visible::visible(&summary);
+        let summary = crate::visible::visible(&summary);
         let _ = writeln!(out, "{:width$}  {summary}{default}  [{}{overrides}]", entry.name, entry.origin);
     }
     if let Some(dir) = user_dir {

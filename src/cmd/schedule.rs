@@ -201,12 +201,13 @@ fn add_one(
     prover: &Prover,
 ) -> Result<(bool, String)> {
     let old = crontab.entries().find(|e| e.time == time).cloned();
+    let copies = crontab.entries().filter(|e| e.time == time).count();
     let old_form = old.as_ref().and_then(|e| invocation::parse(e.command()));
     let unreadable = unreadable_at(crontab, Some(time));
     if let Some(line) = unreadable.first()
         && !args.replace
     {
-        let shown = crate::term::visible::visible(line);
+        let shown = crate::visible::visible(line);
         return Err(Error::failure(format!(
             "the line at {time} in your crontab's stretch block is not one stretch can read (edited by hand, or \
              someone else's): {shown:?}; `stretch schedule add {time} --replace` puts a new entry in its place, \
@@ -217,10 +218,8 @@ fn add_one(
         (Some(e), Some(form)) if !args.replace => (args.days.unwrap_or(e.days), kept(form.invocation(), new, named)),
         _ => (args.days.unwrap_or(Days::DAILY), new.clone()),
     };
-    if let (Some(e), Some(Form::Current(inv, _))) = (&old, &old_form)
-        && *inv == wanted
-        && e.days == days
-    {
+    let same = matches!((&old, &old_form), (Some(e), Some(Form::Current(inv, _))) if *inv == wanted && e.days == days);
+    if same && copies == 1 {
         return Ok((false, format!("{time} {days} is already scheduled; nothing to change")));
     }
     let line = entry(time, days, &wanted, added)?;
@@ -230,21 +229,23 @@ fn add_one(
         crontab.remove_others_at(Some(time));
         crontab.remove(Some(time));
         crontab.add(line);
-        let was: Vec<String> = unreadable.iter().map(|l| format!("{:?}", crate::term::visible::visible(l))).collect();
+        let was: Vec<String> = unreadable.iter().map(|l| format!("{:?}", crate::visible::visible(l))).collect();
         return Ok((
             true,
             format!("replaced the line at {time} that stretch could not read ({}); now {what}", was.join(", ")),
         ));
     }
+    let once = if copies > 1 { format!(" (it was in the crontab {copies} times; now once)") } else { String::new() };
     Ok(match (crontab.add(line), &old_form) {
         (Change::Added, _) => (true, format!("added {what}")),
+        (Change::Replaced, _) if same => (true, format!("{what} was in the crontab {copies} times; now once")),
         (Change::Unchanged, _) => (false, format!("{what} is already scheduled; nothing to change")),
         (Change::Replaced, Some(form)) => {
             let old_days = old.map_or(days, |e| e.days);
             let was = form.invocation().flag_words();
-            (true, format!("updated {time}: was {old_days} {was}; now {days} {}", wanted.flag_words()))
+            (true, format!("updated {time}: was {old_days} {was}; now {days} {}{once}", wanted.flag_words()))
         }
-        (Change::Replaced, None) => (true, format!("replaced {time}; now {what}")),
+        (Change::Replaced, None) => (true, format!("replaced {time}; now {what}{once}")),
     })
 }
 
@@ -365,7 +366,7 @@ fn remove(args: &ScheduleRemove, paths: &Paths, env: &Env) -> Result<u8> {
                 (n, None) => (true, format!("removed every entry ({n})")),
             });
             report.extend(kept.iter().map(|line| {
-                let shown = crate::term::visible::visible(line);
+                let shown = crate::visible::visible(line);
                 (false, format!("left {shown:?}: it was edited by hand, so stretch leaves it to you; delete it with `crontab -e`"))
             }));
         }
@@ -394,8 +395,12 @@ fn list(env: &Env) -> Result<u8> {
     }
     let now = env.now()?;
     let mut logs = BTreeSet::new();
+    let mut repeated = crontab.repeated();
     for entry in crontab.entries() {
         crate::term::output::line(&describe(entry));
+        if let Some(n) = repeated.remove(&entry.time) {
+            crate::term::output::line(&format!("       {}", CrontabText::repeated_note(entry.time, n)));
+        }
         if let Some(changed) = invocation::moved_by_hand(entry) {
             crate::term::output::line(&format!("       {changed}"));
         }
@@ -411,7 +416,7 @@ fn list(env: &Env) -> Result<u8> {
             crate::term::output::line(&format!(
                 "       FAILS: the program it runs, {}, is not there (moved or uninstalled); `stretch schedule upgrade` \
                  points it at this one",
-                crate::term::visible::visible(&inv.exe)
+                crate::visible::visible(&inv.exe)
             ));
         }
         if let Some(done) = will_skip(inv, env, &now) {
@@ -556,7 +561,7 @@ fn read(program: &CrontabProgram) -> Result<(Option<String>, CrontabText)> {
         crate::errln!(
             "stretch: warning: the line {:?} in the stretch block of your crontab was not written by stretch \
              (or was edited by hand); it is left as it is",
-            crate::term::visible::visible(line)
+            crate::visible::visible(line)
         );
     }
     Ok((old, crontab))

@@ -59,13 +59,15 @@ pub(crate) fn run(args: &TonightArgs, settings: &Settings, color: ColorChoice, p
         crate::term::output::line(&format!("{said}; skipping (--skip-if-done)"));
         return Ok(code::OK);
     }
-    let routine = routine.for_night(nights::night_of(&now, settings.day_starts.value.naive()));
+    let day_starts = settings.day_starts.value.naive();
+    let evening = crate::routine::is_evening(now.time(), day_starts);
+    let routine = routine.for_session(evening, nights::night_of(&now, day_starts));
     let (sounds, volume) = (settings.sounds.value, settings.loudness(None));
     // Nobody asked for a scheduled session just now: the voice begins by
     // inviting (a chime has no words to invite with). Its export is what it
     // plays, invitation included.
     let invite = args.source == Source::Cron && !args.check && sounds == SoundSet::Voice;
-    let timeline = if invite { timeline::build_invited(&routine) } else { timeline::build(&routine) };
+    let timeline = if invite { timeline::build_invited(&routine, evening) } else { timeline::build(&routine) };
     if let Some(path) = &args.export_audio {
         return export(&timeline, sounds, volume, path, env);
     }
@@ -257,7 +259,7 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path, env: &
     if a_file && !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("wav")) {
         crate::errln!(
             "stretch: warning: {} does not end in .wav; the file is WAV audio all the same",
-            crate::term::visible::visible(&path.display().to_string())
+            crate::visible::visible(&path.display().to_string())
         );
     }
     let track = track::for_routine(timeline, sounds, volume, env);
@@ -267,10 +269,7 @@ fn export(timeline: &Timeline, sounds: SoundSet, volume: u8, path: &Path, env: &
     if to_stdout {
         crate::errln!("stretch: wrote the track to stdout {what}");
     } else {
-        crate::term::output::line(&format!(
-            "wrote {} {what}",
-            crate::term::visible::visible(&path.display().to_string())
-        ));
+        crate::term::output::line(&format!("wrote {} {what}", crate::visible::visible(&path.display().to_string())));
     }
     Ok(code::OK)
 }

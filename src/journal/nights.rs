@@ -16,6 +16,17 @@
 
 use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, NaiveTime};
 
+use crate::time::of_day::TimeOfDay;
+
+/// When a new night begins when nothing sets it: sessions before 04:00
+/// belong to the night before.
+pub(crate) const DEFAULT_DAY_STARTS: TimeOfDay = TimeOfDay::new(4, 0);
+
+/// When a cramp starts counting for the coming night when nothing sets it: a
+/// cramp before noon woke you from the night before, whose sleep can run to
+/// late morning, so sessions and cramps need different boundaries.
+pub(crate) const DEFAULT_CRAMP_DAY_STARTS: TimeOfDay = TimeOfDay::new(12, 0);
+
 #[cfg(test)]
 use crate::journal::Cramp;
 pub(crate) use crate::journal::FIRST_NIGHT;
@@ -156,9 +167,9 @@ mod tests {
     use crate::journal::tally::Tally;
 
     /// The built-in day boundary, as the tally takes it.
-    const DEFAULT_DAY_STARTS: NaiveTime = crate::settings::DEFAULT_DAY_STARTS.naive_const();
+    const DEFAULT_DAY_STARTS: NaiveTime = super::DEFAULT_DAY_STARTS.naive_const();
     /// The built-in cramp boundary.
-    const NOON: NaiveTime = crate::settings::DEFAULT_CRAMP_DAY_STARTS.naive_const();
+    const NOON: NaiveTime = super::DEFAULT_CRAMP_DAY_STARTS.naive_const();
 
     fn date(text: &str) -> NaiveDate {
         text.parse().unwrap()

@@ -62,7 +62,7 @@ impl Range {
         {
             return Err(Error::usage(format!("--since {since} is after --until {until}; swap them")));
         }
-        let cramp_day_starts = crate::settings::DEFAULT_CRAMP_DAY_STARTS.naive();
+        let cramp_day_starts = crate::journal::nights::DEFAULT_CRAMP_DAY_STARTS.naive();
         Ok(Range { day_starts, cramp_day_starts, slots: super::slots::defaults(), tonight, since, until })
     }
 

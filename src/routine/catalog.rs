@@ -84,7 +84,7 @@ pub(crate) fn resolve(spec: &str, routine_dir: Option<&Path>) -> Result<(Routine
         let path = PathBuf::from(spec);
         // The name is shown and recorded: a file name cannot drive the terminal.
         let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| spec.to_string());
-        let name = crate::term::visible::visible(&stem).into_owned();
+        let name = crate::visible::visible(&stem).into_owned();
         let routine = read_file(&name, &path).map_err(|e| Error::usage(e.to_string()))?;
         return Ok((routine, Origin::File(path)));
     }

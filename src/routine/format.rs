@@ -3,11 +3,12 @@
 //! Every mistake is reported as `file:line:col: what is wrong`, before anything
 //! plays, so a person fixing a routine at bedtime is pointed at the exact spot.
 
-use crate::term::visible::visible;
+use crate::visible::visible;
 use std::fmt;
 use std::ops::{Range, RangeInclusive};
 use std::time::Duration;
 
+use chrono::NaiveTime;
 use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
@@ -355,7 +356,7 @@ pub fn parse(name: &str, file: &str, text: &str) -> Result<Routine, RoutineError
         done: check.step("done", done, Duration::ZERO, limits::DONE)?,
         tips: tips.iter().map(|t| visible(t).into_owned()).collect(),
     };
-    Ok(routine.with_tip(0))
+    Ok(routine)
 }
 
 /// Validates the parts of a parsed file, turning spans into located errors.
@@ -462,13 +463,11 @@ fn placeholders(text: &str, phase: &str, has_sides: bool) -> Result<(), String> 
     Ok(())
 }
 
-/// What to speak: `say` if given (`""` for silence), else the shown words.
+/// What the voice says: `say`, else the shown words; nothing where there is
+/// nothing to pronounce (`""`, or only marks such as `...`, which a speech
+/// engine turns into a blip).
 fn say_or_words(say: Option<String>, words: &str) -> Option<String> {
-    match say {
-        Some(s) if s.trim().is_empty() => None,
-        Some(s) => Some(s),
-        None => Some(words.to_string()),
-    }
+    Some(say.unwrap_or_else(|| words.to_string())).filter(|s| s.chars().any(char::is_alphanumeric))
 }
 
 /// Words for a phase the file leaves unworded.
@@ -477,7 +476,7 @@ fn default_words(phase: &str) -> &'static str {
         "prepare" => "Get ready.",
         "hold" => "Hold.",
         "rest" => "Rest.",
-        _ => "Done.",
+        _ => "All done.",
     }
 }
 
@@ -571,11 +570,28 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, before[line_start..].chars().count() + 1)
 }
 
+/// When the evening begins: from then until the day boundary a session
+/// closes with a good-night tip and a scheduled one invites to a bedtime
+/// stretch; earlier in the day (stretches are advised three times a day),
+/// neither says "good night" or "bedtime".
+pub(crate) const EVENING: NaiveTime = NaiveTime::from_hms_opt(19, 0, 0).unwrap();
+
+/// Whether the local time `at` is in the evening or the night, before the
+/// next day begins at `day_starts`.
+pub(crate) fn is_evening(at: NaiveTime, day_starts: NaiveTime) -> bool {
+    at >= EVENING || at < day_starts
+}
+
 impl Routine {
-    /// The routine as it runs on `night`: its closing words are the night's
-    /// tip, if it has tips. Chosen by the date, not at random, so a night's
-    /// export and its session say the same, and every tip comes in turn.
-    pub fn for_night(self, night: chrono::NaiveDate) -> Routine {
+    /// The routine as it runs on `night`: in the `evening` (see
+    /// [`is_evening`]) its closing words are the night's tip, if it has tips;
+    /// earlier in the day it closes with its own words. The tip is chosen by
+    /// the date, not at random, so a night's export and its session say the
+    /// same, and every tip comes in turn.
+    pub fn for_session(self, evening: bool, night: chrono::NaiveDate) -> Routine {
+        if !evening {
+            return self;
+        }
         let day = usize::try_from(chrono::Datelike::num_days_from_ce(&night)).unwrap_or(0);
         self.with_tip(day)
     }
@@ -631,6 +647,16 @@ mod tests {
         assert_eq!(r.rest.length, Duration::ZERO);
         assert_eq!(r.hold.say.as_deref(), Some("Hold."));
         assert!(r.sides.is_empty());
+    }
+
+    #[test]
+    fn words_with_nothing_to_pronounce_are_shown_and_not_spoken() {
+        let r = parse_ok(
+            "[prepare]\nwords = \"...\"\n[hold]\nduration = \"10s\"\nsay = \" -- \"\n[rest]\nsay = \"Rest 2.\"\n",
+        );
+        assert_eq!((r.prepare.words.as_str(), r.prepare.say.as_deref()), ("...", None));
+        assert_eq!(r.hold.say, None);
+        assert_eq!(r.rest.say.as_deref(), Some("Rest 2."));
     }
 
     #[test]
@@ -780,10 +806,19 @@ mod tests {
         let text = "[hold]\nduration = 5\n[done]\nduration = \"5s\"\ntips = [\"A.\", \"B.\"]\n";
         let r = parse_ok(text);
         let night = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
-        let (a, b) = (r.clone().for_night(night(26)), r.clone().for_night(night(27)));
+        let (a, b) = (r.clone().for_session(true, night(26)), r.clone().for_session(true, night(27)));
         assert_ne!(a.done.words, b.done.words, "one night's tip, then the next");
         assert_eq!(a.done.say.as_deref(), Some(a.done.words.as_str()), "shown and spoken");
-        assert_eq!(r.clone().for_night(night(26)), a, "the same night, the same tip");
+        assert_eq!(r.clone().for_session(true, night(26)), a, "the same night, the same tip");
+        let plain = r.clone().for_session(false, night(26));
+        assert_eq!((plain.done.words.as_str(), plain.done.say.as_deref()), ("All done.", Some("All done.")));
+        let four = NaiveTime::from_hms_opt(4, 0, 0).unwrap();
+        let at = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        for (time, evening) in
+            [(at(19, 0), true), (at(23, 59), true), (at(3, 59), true), (at(4, 0), false), (at(18, 59), false)]
+        {
+            assert_eq!(is_evening(time, four), evening, "{time}");
+        }
         assert!(parse_err("[hold]\nduration = 5\ntips = [\"x\"]\n").contains("tips belong in [done]"));
         assert!(parse_err("[hold]\nduration = 5\n[done]\ntips = [\"{side}\"]\n").contains("[done] stands for no side"));
     }

@@ -119,19 +119,23 @@ pub(crate) fn build(routine: &Routine) -> Timeline {
     build_onto(Plan { phases: Vec::new(), cues: Vec::new(), at: Duration::ZERO }, routine)
 }
 
-/// What the voice says when the schedule starts a session: nobody asked for
-/// it just now, so it invites rather than instructs.
+/// What the voice says when the schedule starts a session in the evening:
+/// nobody asked for it just now, so it invites rather than instructs.
 pub(crate) const INVITATION: &str = "It's time for your bedtime stretch. Face a wall when you're ready.";
+
+/// The invitation of a session scheduled earlier in the day.
+pub(crate) const DAY_INVITATION: &str = "It's time for your stretch. Face a wall when you're ready.";
 
 /// How long the invitation lasts: its recording (3.7 s) and a breath.
 pub(crate) const INVITATION_LENGTH: Duration = Duration::from_secs(7);
 
 /// Like [`build`], for a scheduled session: a gentle spoken invitation (a
 /// getting-ready phase of its own, which `s` skips) before the routine's
-/// prepare phase.
-pub(crate) fn build_invited(routine: &Routine) -> Timeline {
+/// prepare phase; to a bedtime stretch only in the `evening`.
+pub(crate) fn build_invited(routine: &Routine, evening: bool) -> Timeline {
     let mut plan = Plan { phases: Vec::new(), cues: Vec::new(), at: Duration::ZERO };
-    plan.push(PhaseKind::Prepare, 0, None, INVITATION, Some(INVITATION), INVITATION_LENGTH);
+    let words = if evening { INVITATION } else { DAY_INVITATION };
+    plan.push(PhaseKind::Prepare, 0, None, words, Some(words), INVITATION_LENGTH);
     build_onto(plan, routine)
 }
 
@@ -257,15 +261,18 @@ mod tests {
     #[test]
     fn an_invited_session_begins_with_the_invitation_then_the_routine_unchanged() {
         let routine = crate::routine::catalog::resolve("wall-calf", None).unwrap().0;
-        let (plain, invited) = (build(&routine), build_invited(&routine));
-        assert_eq!(invited.phases[0].kind, PhaseKind::Prepare);
-        assert_eq!(invited.phases[0].words, INVITATION);
-        assert_eq!(invited.phases.len(), plain.phases.len() + 1);
-        assert_eq!(invited.length(), plain.length() + INVITATION_LENGTH);
-        assert_eq!(invited.phases[1].start, INVITATION_LENGTH);
-        let clip = crate::audio::sounds::recorded(INVITATION).expect("the invitation is recorded");
-        let seconds = clip.length().as_secs_f64();
-        assert!(seconds < INVITATION_LENGTH.as_secs_f64() - 1.0, "{seconds} s leaves a breath before the routine");
+        let plain = build(&routine);
+        for (evening, words) in [(true, INVITATION), (false, DAY_INVITATION)] {
+            let invited = build_invited(&routine, evening);
+            assert_eq!(invited.phases[0].kind, PhaseKind::Prepare);
+            assert_eq!(invited.phases[0].words, words);
+            assert_eq!(invited.phases.len(), plain.phases.len() + 1);
+            assert_eq!(invited.length(), plain.length() + INVITATION_LENGTH);
+            assert_eq!(invited.phases[1].start, INVITATION_LENGTH);
+            let clip = crate::audio::sounds::recorded(words).expect("the invitation is recorded");
+            let seconds = clip.length().as_secs_f64();
+            assert!(seconds < INVITATION_LENGTH.as_secs_f64() - 1.0, "{seconds} s leaves a breath before the routine");
+        }
     }
 
     use super::*;

@@ -3,6 +3,7 @@
 //!
 //! Pure text in, text out; running `crontab` is `crate::schedule::crontab`'s job.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::time::of_day::TimeOfDay;
@@ -308,22 +309,46 @@ impl CrontabText {
     }
 
     /// Adds `entry`, replacing any entry at the same time, in time order.
-    /// Returns whether anything changed.
+    /// A time holds one entry: a second line at it (copied by hand) would
+    /// start a second run, so adding there leaves one. Returns whether
+    /// anything changed.
     pub fn add(&mut self, entry: Entry) -> Change {
+        let time = entry.time;
+        let at_time = |l: &BlockLine| matches!(l, BlockLine::Entry(e) if e.time == time);
         let lines = self.block.get_or_insert_default();
-        let same_time = lines.iter().position(|l| matches!(l, BlockLine::Entry(e) if e.time == entry.time));
-        match same_time {
-            Some(at) if lines[at] == BlockLine::Entry(entry.clone()) => Change::Unchanged,
+        let repeated = lines.iter().filter(|l| at_time(l)).count() > 1;
+        match lines.iter().position(at_time) {
+            Some(at) if !repeated && lines[at] == BlockLine::Entry(entry.clone()) => Change::Unchanged,
             Some(at) => {
                 lines[at] = BlockLine::Entry(entry);
+                let mut first = true;
+                lines.retain(|l| !at_time(l) || std::mem::take(&mut first));
                 Change::Replaced
             }
             None => {
-                let later = lines.iter().position(|l| matches!(l, BlockLine::Entry(e) if e.time > entry.time));
+                let later = lines.iter().position(|l| matches!(l, BlockLine::Entry(e) if e.time > time));
                 lines.insert(later.unwrap_or(lines.len()), BlockLine::Entry(entry));
                 Change::Added
             }
         }
+    }
+
+    /// How many entries each time holds, where it holds more than one.
+    pub fn repeated(&self) -> BTreeMap<TimeOfDay, usize> {
+        let mut count = BTreeMap::new();
+        for entry in self.entries() {
+            *count.entry(entry.time).or_insert(0) += 1;
+        }
+        count.retain(|_, n| *n > 1);
+        count
+    }
+
+    /// What to tell a person whose crontab holds `n` entries at `time`.
+    pub fn repeated_note(time: TimeOfDay, n: usize) -> String {
+        format!(
+            "{time} is in the crontab {n} times: cron starts each, and all but the first find a session running; \
+             `stretch schedule add {time}` keeps one"
+        )
     }
 
     /// The lines of the block that cron runs at `time` and that were

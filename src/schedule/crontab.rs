@@ -142,9 +142,10 @@ impl CrontabProgram {
     pub(crate) fn read(&self) -> Result<Option<String>> {
         self.try_read().map_err(|why| match why {
             ReadError::Unusable(why) => why.into(),
-            ReadError::NotText => {
-                Error::failure("the crontab is not UTF-8 text; stretch will not edit it; nothing was changed")
-            }
+            ReadError::NotText { line } => Error::failure(format!(
+                "line {line} of the crontab is not UTF-8 text; stretch will not edit it (see it with `crontab -e`); \
+                 nothing was changed"
+            )),
         })
     }
 
@@ -155,7 +156,9 @@ impl CrontabProgram {
         let out = self.output(command)?;
         let stderr = String::from_utf8_lossy(&out.stderr);
         if out.status.success() {
-            return String::from_utf8(out.stdout).map(Some).map_err(|_| ReadError::NotText);
+            return String::from_utf8(out.stdout)
+                .map(Some)
+                .map_err(|e| ReadError::not_text(e.as_bytes(), e.utf8_error()));
         }
         if stderr.trim_start().starts_with("no crontab for") {
             return Ok(None);
@@ -195,8 +198,19 @@ impl CrontabProgram {
 pub(crate) enum ReadError {
     /// cron cannot be used.
     Unusable(Unusable),
-    /// The crontab is not UTF-8.
-    NotText,
+    /// The crontab is not UTF-8, first at this line (from 1).
+    NotText {
+        /// The first line that is not UTF-8, so a person can find it.
+        line: usize,
+    },
+}
+
+impl ReadError {
+    /// `bytes` are not UTF-8 where `e` says.
+    fn not_text(bytes: &[u8], e: std::str::Utf8Error) -> ReadError {
+        let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+        ReadError::NotText { line }
+    }
 }
 
 impl From<Unusable> for ReadError {
@@ -212,7 +226,7 @@ fn said(status: &ExitStatus, stderr: &str) -> String {
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
-        .map(|l| crate::term::visible::visible(l).to_string())
+        .map(|l| crate::visible::visible(l).to_string())
         .collect();
     if lines.is_empty() { format!("{status}, with no message") } else { lines.join("; ") }
 }

@@ -23,8 +23,8 @@
 use super::block::{Days, quote_sh, unquote_words};
 use crate::time::of_day::TimeOfDay;
 
-/// Where the output of scheduled runs goes, and where stretch notes each run, in the data dir.
-pub(crate) const LOG: &str = "schedule.log";
+/// Where the output of scheduled runs goes, named by [`crate::paths`] with every other file.
+pub(crate) use crate::paths::SCHEDULE_LOG as LOG;
 /// The file in the home directory that takes errors from before stretch runs.
 pub(crate) const FALLBACK: &str = ".stretch-schedule-errors.log";
 /// The words every entry passes to `stretch` before its own flags.

@@ -20,8 +20,7 @@ pub(crate) fn acquire(path: &Path) -> Result<SessionLock> {
     options.read(true).write(true).create(true).truncate(false);
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     // Never through a link: the pid written below would land in its target.
-    let mut file =
-        crate::files::open_no_follow(path, &mut options).map_err(|e| Error::io("open the session lock", path, &e))?;
+    let mut file = crate::files::open_no_follow(path, &mut options).map_err(|e| not_opened(path, &e))?;
     match file.try_lock() {
         Ok(()) => {
             // Best effort: the pid only helps the message of a second session.
@@ -41,6 +40,19 @@ pub(crate) fn acquire(path: &Path) -> Result<SessionLock> {
     }
 }
 
+/// Why the lock could not be opened; a directory in its place is named as
+/// such, with the fix, since nothing stretch does would ever make one.
+fn not_opened(path: &Path, e: &std::io::Error) -> Error {
+    if path.is_dir() {
+        let shown = crate::visible::Outside::path(path);
+        return Error::failure(format!(
+            "{shown} is a directory where stretch keeps its session lock (a file); \
+             remove it (`rmdir` if it is empty) and run again"
+        ));
+    }
+    Error::io("open the session lock", path, e)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,5 +70,15 @@ mod tests {
         );
         drop(first);
         assert!(acquire(&dir.path().join("session.lock")).is_ok());
+    }
+
+    #[test]
+    fn a_directory_in_the_locks_place_is_named_with_the_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("session.lock");
+        std::fs::create_dir(&path).unwrap();
+        let err = acquire(&path).unwrap_err();
+        assert!(err.message.contains("is a directory where stretch keeps its session lock"), "{}", err.message);
+        assert!(err.message.contains("rmdir"), "{}", err.message);
     }
 }

@@ -86,10 +86,12 @@ pub(crate) fn perform_with(
     let journal = request.log.then(|| paths.journal());
     // One session at a time, logged or not: two would talk over each other.
     paths.create_data_dir()?;
+    // The lock first: a session turned away leaves nothing behind, not even
+    // an empty journal.
+    let _lock = lock::acquire(&paths.session_lock())?;
     if let Some(journal) = &journal {
         journal::check_writable(journal)?;
     }
-    let _lock = lock::acquire(&paths.session_lock())?;
     let (controls, inbox) = mpsc::channel();
     if let Some(asking) = asking {
         asking.stop_with(controls.clone());
@@ -267,7 +269,7 @@ fn save(journal: &Path, session: &Session) -> Result<()> {
     journal::append(journal, std::slice::from_ref(&record)).inspect_err(|_| {
         crate::errln!(
             "stretch: this session was not saved; its record is:\n{}",
-            crate::term::visible::visible_json(&record.to_line())
+            crate::visible::visible_json(&record.to_line())
         );
     })
 }

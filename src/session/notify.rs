@@ -143,7 +143,7 @@ fn ask_within(address: Option<&str>, routine: &str, limit: Duration) -> Result<A
         Ok(asked) => asked,
         Err(_) => Err(format!(
             "the session bus at {} did not answer within {} (a stopped bus daemon?)",
-            crate::term::visible::visible(&shown),
+            crate::visible::visible(&shown),
             crate::time::duration::format(limit)
         )),
     }

@@ -101,7 +101,7 @@ impl Human {
     /// Prints a line, above the bar if there is one.
     pub(crate) fn line(&self, text: &str) {
         // Lines are words (a journal's path among them); only `write` paints.
-        let text = &crate::term::visible::visible_lines(text);
+        let text = &crate::visible::visible_lines(text);
         // Broken between words, not wherever the terminal's edge falls; a
         // phase's lines continue under its words, after "[m:ss] ".
         let fitted = || {

@@ -9,5 +9,4 @@ pub(crate) mod look;
 pub(crate) mod mode;
 pub(crate) mod output;
 pub(crate) mod prompt;
-pub(crate) mod visible;
 pub(crate) mod words;

@@ -12,7 +12,7 @@ use std::io::{ErrorKind, Write};
 use std::sync::Mutex;
 
 use crate::error::{code, io_cause};
-use crate::term::visible::visible_lines;
+use crate::visible::visible_lines;
 
 /// What has happened to stdout so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +42,7 @@ pub(crate) fn line(text: &str) {
 
 /// Writes `text` to stdout as it is, with the escape codes stretch paints
 /// itself (colours, clearing a line): only for text whose outside parts were
-/// made [`visible`](crate::term::visible::visible) where they were read.
+/// made [`visible`](crate::visible::visible) where they were read.
 pub(crate) fn painted(text: &str) {
     bytes(text.as_bytes());
 }

@@ -48,14 +48,28 @@ fn without_a_device_one_line_says_why_and_the_record_says_none() {
 #[test]
 fn a_scheduled_session_s_export_holds_its_invitation() {
     let s = Sandbox::new();
-    let seconds = |source: &str| {
+    let export = |source: &str, now: &str| {
         let wav = s.path().join(format!("{source}.wav"));
         let args = ["tonight", "--export-audio", wav.to_str().unwrap(), "--source", source, "--sounds", "voice"];
-        let (code, _, stderr) = s.run(s.cmd(&args));
-        assert_eq!(code, 0, "{stderr}");
-        (std::fs::metadata(&wav).unwrap().len() - 44) as f64 / 2.0 / RATE
+        let mut cmd = s.cmd(&args);
+        cmd.env("STRETCH_NOW", now).env("TZ", "Europe/Berlin");
+        let (code, _, stderr) = s.run(cmd);
+        assert_eq!((code, stderr.as_str()), (0, ""), "recorded words only");
+        std::fs::read(&wav).unwrap()[44..].to_vec()
     };
-    assert_eq!(seconds("cron") - seconds("terminal"), 7.0, "the invitation, as the scheduled run plays it");
+    let seconds = |track: &[u8]| track.len() as f64 / 2.0 / RATE;
+    let (evening, morning) = ("2026-12-07T22:30:00+01:00", "2026-12-08T08:00:00+01:00");
+    let invited = export("cron", evening);
+    assert_eq!(
+        seconds(&invited) - seconds(&export("terminal", evening)),
+        7.0,
+        "the invitation, as the scheduled run plays it"
+    );
+    // In the morning the invitation is to a stretch, not a bedtime one: other words, as long a phase.
+    let invited_early = export("cron", morning);
+    assert_eq!(seconds(&invited_early) - seconds(&export("terminal", morning)), 7.0);
+    let invitation = (7.0 * RATE) as usize * 2;
+    assert_ne!(invited[..invitation], invited_early[..invitation]);
 }
 
 #[test]
@@ -112,7 +126,7 @@ fn the_captured_track_has_each_cue_at_its_planned_sample() {
     planned.extend([48_000, 4 * 48_000]);
     planned.sort();
     assert_eq!(heard, planned, "hold, tick, rest, hold, tick, done, to the sample");
-    // 2 + 1 + 2 s of routine and 5 s of closing words (the night's tip); the
+    // 2 + 1 + 2 s of routine and 5 s of closing words; the
     // device was closed once the track had played, not left writing silence.
     let track = (10.0 * RATE) as usize;
     assert!(left.len() >= first + track, "the whole track played");
@@ -230,4 +244,20 @@ fn without_hibari_own_words_are_spoken_by_flite_into_the_export_and_cached() {
     let (code, again, stderr) = export_own_words(&s, nothing.as_os_str());
     assert_eq!((code, stderr.as_str()), (0, OTHER_VOICE));
     assert_eq!(again, samples);
+    // A broken hibari before flite on the search path: flite still speaks, and the line says why.
+    let broken = s.path().join("broken-hibari");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(broken.join("hibari"), "#!/bin/sh\necho 'No module named onnxruntime' >&2\nexit 1\n").unwrap();
+    std::fs::set_permissions(broken.join("hibari"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = std::env::join_paths([broken, only_flite]).unwrap();
+    let (code, spoken, stderr) = export_own_words(&s, &path);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(spoken, samples, "flite's words, from the cache");
+    assert!(
+        stderr.starts_with(
+            "stretch: this routine's own words are spoken by flite, not in the recorded voice, because hibari: "
+        ) && stderr.contains("No module named onnxruntime")
+            && stderr.ends_with("(to mend it: pipx install hibari-tts --force)\n"),
+        "{stderr}"
+    );
 }

@@ -214,7 +214,7 @@ fn enter_takes_the_defaults_and_escape_cancels() {
     term.keys(&["Enter"]);
     term.wait_for("(Enter: 3) 3");
     term.keys(&["Enter"]);
-    term.wait_for("(Enter: skip) skipped");
+    term.wait_for("[-]/Enter: skip skipped");
     term.wait_for("A few words to remember it by?");
     term.keys(&["Enter"]);
     term.wait_for("Guide you through relief now?");

@@ -14,6 +14,7 @@ mod hand_edits;
 mod hostile;
 mod instants;
 mod keys;
+mod layers;
 mod log;
 mod log_actions;
 #[cfg(feature = "notify")]

@@ -341,6 +341,24 @@ fn a_refused_install_keeps_the_old_crontab() {
 }
 
 #[test]
+fn a_crontab_that_is_not_utf8_is_named_by_line_and_left_alone() {
+    let s = Sandbox::new();
+    let store = s.path().join("spool");
+    let latin1 = b"# jobs\nMAILTO=me\n0 3 * * * echo caf\xe9\n".to_vec();
+    std::fs::write(&store, &latin1).unwrap();
+    let program = fake_crontab(&s, &format!("[ \"$1\" = -l ] && cat '{}' && exit 0\nexit 1", store.display()));
+    for args in [&["add", "22:30"][..], &["remove", "--all"]] {
+        let (code, _, stderr) = s.run(with_crontab(schedule(&s, args), &program));
+        assert_eq!(code, 1, "{args:?}: {stderr}");
+        assert!(stderr.contains("line 3 of the crontab is not UTF-8 text"), "{stderr}");
+    }
+    let data = s.data();
+    let (_, stdout, _) = s.run(with_crontab(s.cmd(&["--data-dir", data.to_str().unwrap(), "doctor"]), &program));
+    assert!(stdout.contains("line 3 of your crontab is not UTF-8 text"), "{stdout}");
+    assert_eq!(std::fs::read(&store).unwrap(), latin1, "left byte for byte");
+}
+
+#[test]
 fn print_shows_the_block_and_never_runs_crontab() {
     let s = Sandbox::new();
     let program = fake_crontab(&s, "exit 1");
@@ -469,6 +487,27 @@ fn the_check_mode_resolves_everything_and_plays_nothing() {
     let (_, stdout, _) = s.run(s.cmd(&["tonight", "--check", "--sounds", "off", "--data-dir", data.to_str().unwrap()]));
     assert!(stdout.contains("heard: nothing to hear: sounds are off"), "{stdout}");
     assert!(s.records().is_empty(), "nothing recorded");
+}
+
+#[test]
+fn an_entry_copied_by_hand_is_named_by_list_and_doctor_and_add_keeps_one() {
+    let s = Sandbox::new();
+    assert_eq!(s.run(schedule(&s, &["add", "22:30"])).0, 0);
+    let installed = s.crontab().unwrap();
+    let line = installed.lines().find(|l| l.starts_with("30 22 ")).unwrap();
+    s.set_crontab(&installed.replace(line, &format!("{line}\n{line}")));
+    let note = "22:30 is in the crontab 2 times: cron starts each, and all but the first find a session running; \
+                `stretch schedule add 22:30` keeps one";
+    let (_, stdout, _) = s.run(schedule(&s, &["list"]));
+    assert_eq!(stdout.matches(note).count(), 1, "{stdout}");
+    let (_, stdout, _) = s.run(s.cmd(&["doctor"]));
+    assert!(stdout.contains(&format!("warn  entry 22:30: {note}")), "{stdout}");
+    let (code, stdout, stderr) = s.run(schedule(&s, &["add", "22:30"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("22:30 daily was in the crontab 2 times; now once\n"), "{stdout}");
+    let now = s.crontab().unwrap();
+    assert_eq!(now.lines().filter(|l| l.starts_with("30 22 ")).count(), 1, "back to one entry: {now}");
+    assert_eq!(now.lines().count(), installed.lines().count(), "{now}");
 }
 
 #[test]

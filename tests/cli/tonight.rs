@@ -34,14 +34,26 @@ fn a_completed_routine_is_logged_with_every_field() {
 #[test]
 fn plain_output_is_one_line_per_phase_without_escapes() {
     let s = Sandbox::new();
-    let (code, stdout, _) = s.run(s.tonight(&["--sounds", "off"]));
-    assert_eq!(code, 0);
+    let at = |now: &str| {
+        let mut cmd = s.tonight(&["--sounds", "off"]);
+        cmd.env("STRETCH_NOW", now).env("TZ", "Europe/Berlin");
+        let (code, stdout, _) = s.run(cmd);
+        assert_eq!(code, 0);
+        stdout
+    };
+    let stdout = at("2026-12-07T22:30:00+01:00");
     assert!(!stdout.contains('\x1b') && !stdout.contains('\x07'), "{stdout:?}");
     let lines: Vec<_> = stdout.lines().collect();
     assert_eq!(lines.len(), 5, "hold, rest, hold, done, summary: {stdout}");
     assert!(lines[0].starts_with("[0:00] Hold, rep 1 of 2 (200ms): "), "{}", lines[0]);
     assert!(lines[1].starts_with("[0:00] Rest (100ms): "), "{}", lines[1]);
     assert!(lines[3].starts_with("[0:00] Done: Good night. Tip: "), "the night's tip closes it: {}", lines[3]);
+    // After midnight it is still the night; in the morning there is no "Good night".
+    assert!(at("2026-12-08T01:30:00+01:00").lines().nth(3).unwrap().starts_with("[0:00] Done: Good night. Tip: "));
+    for day in ["2026-12-08T07:30:00+01:00", "2026-12-08T13:00:00+01:00", "2026-12-08T18:45:00+01:00"] {
+        let stdout = at(day);
+        assert!(stdout.lines().nth(3).unwrap().starts_with("[0:00] Done: All done."), "{day}: {stdout}");
+    }
 }
 
 #[cfg(unix)]
@@ -195,7 +207,14 @@ fn an_unwritable_data_dir_fails_before_the_routine_and_names_the_path() {
 
 /// Starts a session that will run a while, and waits until its first hold has begun.
 fn start_long_session(s: &Sandbox) -> (std::process::Child, BufReader<std::process::ChildStdout>) {
-    let mut child = spawn(s.tonight(&["--sounds", "off", "--json", "--hold", "5s"]));
+    start_long_session_with(s, &[])
+}
+
+/// [`start_long_session`] with more flags.
+fn start_long_session_with(s: &Sandbox, extra: &[&str]) -> (std::process::Child, BufReader<std::process::ChildStdout>) {
+    let mut args = vec!["--sounds", "off", "--json", "--hold", "5s"];
+    args.extend_from_slice(extra);
+    let mut child = spawn(s.tonight(&args));
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     out.read_line(&mut first).unwrap();
@@ -218,6 +237,17 @@ fn a_second_session_exits_75_naming_the_first() {
     signal(&first, "INT");
     first.wait().unwrap();
     assert_eq!(s.records().len(), 1, "only the first session is recorded");
+}
+
+#[test]
+fn a_session_turned_away_leaves_no_journal_behind() {
+    let s = Sandbox::new();
+    let (mut first, _out) = start_long_session_with(&s, &["--no-log"]);
+    let (code, _, stderr) = s.run(s.tonight(&["--sounds", "off"]));
+    assert_eq!(code, 75, "{stderr}");
+    assert!(!s.journal().exists(), "the refused session made {}", s.journal().display());
+    signal(&first, "INT");
+    first.wait().unwrap();
 }
 
 #[test]

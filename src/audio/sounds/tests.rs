@@ -146,7 +146,7 @@ fn own_words_are_spoken_by_the_speaker_or_else_chimed_with_one_line() {
     impl Speak for Echo {
         fn say(&self, text: &str) -> Result<Spoken, Unspoken> {
             let clip = Clip::from_samples(&vec![1000; 100 * text.len()]);
-            Ok(Spoken { clip, other_voice: (text == "Breathe out").then_some("flite") })
+            Ok(Spoken { clip, other_voice: (text == "Breathe out").then_some("flite"), passed_over: None })
         }
     }
     let mut r = wall_calf();

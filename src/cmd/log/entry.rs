@@ -14,8 +14,8 @@ use crate::journal::{self, Record, SCHEMA, Session, Source};
 use crate::paths::Paths;
 use crate::routine::timeline;
 use crate::settings::Settings;
-use crate::term::visible::visible;
 use crate::time::duration;
+use crate::visible::visible;
 
 /// Records a session done without the timer: the routine as planned (the
 /// routine and timing of `settings`), completed.
@@ -70,7 +70,7 @@ pub(crate) fn add(args: &LogAddArgs, settings: &Settings, paths: &Paths, now: &D
         paths.create_data_dir().and_then(|_| journal::append_unless(&path, &record, repeat)).inspect_err(|_| {
             crate::errln!(
                 "stretch: this session was not saved; its record is:\n{}",
-                crate::term::visible::visible_json(&record.to_line())
+                crate::visible::visible_json(&record.to_line())
             );
         })?;
     if let Some(line) = stored {

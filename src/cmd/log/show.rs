@@ -12,9 +12,9 @@ use crate::journal::Cramp;
 use crate::journal::ledger::Presence;
 use crate::journal::nights::{CrampSummary, Night, night_of};
 use crate::journal::weeks::{Week, weekly};
-use crate::term::visible::visible;
 use crate::term::words::count;
 use crate::time::duration;
+use crate::visible::visible;
 
 /// Printed instead of a table when the journal holds no sessions.
 pub(crate) const EMPTY: &str = "No sessions yet. Stand facing a wall and run `stretch tonight` to start; \
@@ -304,7 +304,7 @@ pub(crate) fn csv(sessions: &[Listed], day_starts: NaiveTime) -> String {
             night_of(&s.started, day_starts).to_string(),
             s.started.to_rfc3339(),
             s.ended.to_rfc3339(),
-            crate::term::visible::visible(&s.routine).into_owned(),
+            crate::visible::visible(&s.routine).into_owned(),
             s.completed.to_string(),
             s.reps_done.to_string(),
             s.reps_planned.to_string(),
@@ -312,9 +312,9 @@ pub(crate) fn csv(sessions: &[Listed], day_starts: NaiveTime) -> String {
             s.paused_ms.to_string(),
             word(&s.source),
             word(&s.audio),
-            crate::term::visible::visible(&s.id).into_owned(),
+            crate::visible::visible(&s.id).into_owned(),
             listed.presence.attended().to_string(),
-            crate::term::visible::visible(s.note.as_deref().unwrap_or_default()).into_owned(),
+            crate::visible::visible(s.note.as_deref().unwrap_or_default()).into_owned(),
         ];
         let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
         out += &row.join(",");

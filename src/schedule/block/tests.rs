@@ -71,6 +71,21 @@ fn the_same_entry_twice_is_unchanged_and_a_new_command_replaces_it() {
 }
 
 #[test]
+fn an_entry_copied_by_hand_is_counted_and_adding_at_its_time_leaves_one() {
+    let line = entry("22:30", "daily", "a").line;
+    let text =
+        format!("{BUSY}# BEGIN stretch schedule\n{line}\n0 6 * * * mine\n{line}\n{line}\n# END stretch schedule\n");
+    let mut crontab = CrontabText::parse(&text).unwrap();
+    let at = TimeOfDay::parse("22:30").unwrap();
+    assert_eq!(crontab.repeated(), BTreeMap::from([(at, 3)]));
+    assert_eq!(crontab.add(entry("22:30", "daily", "a")), Change::Replaced, "the copies go, though the first matches");
+    assert!(crontab.repeated().is_empty());
+    assert_eq!(crontab.entries().count(), 1);
+    assert!(crontab.render().contains("\n0 6 * * * mine\n"), "someone else's line stays");
+    assert_eq!(crontab.add(entry("22:30", "daily", "a")), Change::Unchanged);
+}
+
+#[test]
 fn a_damaged_block_is_refused_with_its_line() {
     let cases = [
         ("a\n# BEGIN stretch schedule\n1 2 * * * x\n", "line 2: the block starts but has no"),
