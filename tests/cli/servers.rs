@@ -141,23 +141,19 @@ impl Server {
         server
     }
 
-    /// Stops the server's processes (not the session bus) for `stall`, then
-    /// lets them go on: a sink slow to resume, as the client sees it.
+    /// Stops the process that serves the pulse protocol (PulseAudio; on
+    /// PipeWire its pulse server, started last) for `stall`, then lets it go
+    /// on: a sink slow to resume, as the client sees it. PipeWire's graph
+    /// runs on: its null sink, stopped, would make up the time it lost in
+    /// one burst on resuming, playing what was queued then at instants
+    /// already past, which no sound card can.
     pub(crate) fn stall(&self, stall: Duration) {
         use nix::sys::signal::{Signal, kill};
-        let pids: Vec<_> = self
-            .children
-            .iter()
-            .map(|c| nix::unistd::Pid::from_raw(c.id() as i32))
-            .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() != "dbus-daemon"))
-            .collect();
-        for &pid in &pids {
-            kill(pid, Signal::SIGSTOP).unwrap();
-        }
+        let server = self.children.last().expect("a server was started");
+        let pid = nix::unistd::Pid::from_raw(server.id() as i32);
+        kill(pid, Signal::SIGSTOP).unwrap();
         std::thread::sleep(stall);
-        for &pid in &pids {
-            kill(pid, Signal::SIGCONT).unwrap();
-        }
+        kill(pid, Signal::SIGCONT).unwrap();
     }
 }
 
