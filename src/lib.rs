@@ -167,7 +167,7 @@ fn dispatch(cli: &Cli, env: &Env) -> Result<u8> {
             cmd::tonight::run(args, &settings(args.settings.flags())?, cli.color, &paths, env)
         }),
         Command::Routines => cmd::routines::run(&paths).map(|()| code::OK),
-        Command::Log(args) => cmd::log::run(args, &settings(args.flags())?, cli.color, &paths, env),
+        Command::Log(args) => cmd::log::run(args, settings, cli.color, &paths, env),
         Command::Schedule(args) => cmd::schedule::run(&args.action, settings, &paths, env),
         Command::Doctor(_) => cmd::doctor::run(config(), &paths, env),
         Command::Cramp(args) => {

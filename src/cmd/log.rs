@@ -20,7 +20,7 @@ use crate::journal::range::Range;
 use crate::journal::tally::Tally;
 use crate::journal::{self, Problem, Stored};
 use crate::paths::Paths;
-use crate::settings::Settings;
+use crate::settings::{Flags, Settings};
 use crate::term::look::{ColorChoice, Look, Stream};
 use crate::term::words;
 use crate::visible::visible;
@@ -30,8 +30,16 @@ const TABLE_NIGHTS: u64 = 14;
 /// Weeks in the calendar.
 const CALENDAR_WEEKS: u64 = 16;
 
-/// Runs `stretch log` and its actions with `settings`; returns the exit code.
-pub(crate) fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths: &Paths, env: &Env) -> Result<u8> {
+/// Runs `stretch log` and its actions; returns the exit code. `settings`
+/// reads the config file, which only `add` and the views need: a mistake in
+/// it never stands in the way of confirming, retracting or importing.
+pub(crate) fn run(
+    args: &LogArgs,
+    settings: impl FnOnce(Flags) -> Result<Settings>,
+    color: ColorChoice,
+    paths: &Paths,
+    env: &Env,
+) -> Result<u8> {
     let now = env.now()?;
     if args.action.is_some() && args.shapes_the_view() {
         return Err(Error::usage(
@@ -39,12 +47,13 @@ pub(crate) fn run(args: &LogArgs, settings: &Settings, color: ColorChoice, paths
         ));
     }
     match &args.action {
-        Some(LogAction::Add(add)) => return entry::add(add, settings, paths, &now),
+        Some(LogAction::Add(add)) => return entry::add(add, &settings(args.flags())?, paths, &now),
         Some(LogAction::Import(import)) => return entry::import(&import.file, paths, &now),
         Some(LogAction::Confirm(confirm)) => return entry::confirm(confirm.id.as_deref(), paths, &now),
         Some(LogAction::Retract(retract)) => return entry::retract(&retract.id, paths, &now),
         None => {}
     }
+    let settings = settings(args.flags())?;
     let mut range = Range::of(args.since, args.until, settings.day_starts.value.naive(), &now)?
         .with_cramp_day_starts(settings.cramp_day_starts.value.naive());
     range.slots = settings.slots.value.clone();

@@ -131,19 +131,10 @@ pub(crate) fn severity(id: &str, first: NaiveDate, last: NaiveDate, cramps: &[(N
     let desc = if words.is_empty() { "No cramps recorded in this period.".to_string() } else { words.join("; ") };
     let mut doc = frame(id, height, "Severity of each cramp (1 mild to 5 worst), by the night it woke", &desc);
     doc = doc.add(axis(&[1, 3, 5], y, bottom));
-    doc = doc.add(label(LEFT, bottom + 14.0, &first.format("night of %-d %b").to_string(), "start")).add(label(
-        WIDTH - RIGHT,
-        bottom + 14.0,
-        &last.format("night of %-d %b %Y").to_string(),
-        "end",
-    ));
-    // The first night of each month between, for bearings.
-    let mut month = first.with_day(1).and_then(|d| d.checked_add_months(chrono::Months::new(1)));
-    while let Some(m) = month.filter(|m| *m < last) {
-        if x(m) - x(first) > 70.0 && x(last) - x(m) > 90.0 {
-            doc = doc.add(small(x(m), bottom + 14.0, &m.format("%-d %b").to_string(), "middle"));
-        }
-        month = m.checked_add_months(chrono::Months::new(1));
+    let (start, end) = (first.format("night of %-d %b").to_string(), last.format("night of %-d %b %Y").to_string());
+    doc = doc.add(label(LEFT, bottom + 14.0, &start, "start")).add(label(WIDTH - RIGHT, bottom + 14.0, &end, "end"));
+    for (at, text) in month_marks(first, last, x, &start, &end) {
+        doc = doc.add(small(at, bottom + 14.0, &text, "middle"));
     }
     for (date, sev, leg) in cramps {
         doc = doc.add(marker(x(*date), y(f64::from(*sev)), *leg));
@@ -155,6 +146,41 @@ pub(crate) fn severity(id: &str, first: NaiveDate, last: NaiveDate, cramps: &[(N
         legend = legend.add(marker(lx, 7.0, leg)).add(label(lx + 8.0, 10.0, leg_word(leg), "start"));
     }
     doc.add(legend).to_string()
+}
+
+/// The first night of each month between `first` and `last`, for bearings:
+/// where each is centred and its words, only those that keep clear of the
+/// `start` and `end` labels and of each other (over two years, every other
+/// month or fewer).
+fn month_marks(
+    first: NaiveDate,
+    last: NaiveDate,
+    x: impl Fn(NaiveDate) -> f64,
+    start: &str,
+    end: &str,
+) -> Vec<(f64, String)> {
+    const GAP: f64 = 6.0;
+    let mut taken =
+        vec![(LEFT, LEFT + text_width(start, 10.0)), (WIDTH - RIGHT - text_width(end, 10.0), WIDTH - RIGHT)];
+    let mut marks = Vec::new();
+    let mut month = first.with_day(1).and_then(|d| d.checked_add_months(chrono::Months::new(1)));
+    while let Some(m) = month.filter(|m| *m < last) {
+        let text = m.format("%-d %b").to_string();
+        let half = text_width(&text, 9.0) / 2.0;
+        let (from, to) = (x(m) - half, x(m) + half);
+        if taken.iter().all(|(l, r)| to + GAP < *l || from - GAP > *r) {
+            taken.push((from, to));
+            marks.push((x(m), text));
+        }
+        month = m.checked_add_months(chrono::Months::new(1));
+    }
+    marks
+}
+
+/// About how wide `text` is at `size` px in a sans-serif face: wide enough
+/// an estimate that labels kept this far apart never touch.
+fn text_width(text: &str, size: f64) -> f64 {
+    text.chars().count() as f64 * size * 0.62
 }
 
 /// The leg in a word: `left`, `right`, `both`.
@@ -251,4 +277,34 @@ fn label(x: f64, y: f64, text: &str, anchor: &str) -> Text {
 
 fn small(x: f64, y: f64, text: &str, anchor: &str) -> Text {
     Text::new(text).set("x", x).set("y", y).set("font-size", 9).set("text-anchor", anchor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn month_marks_keep_clear_of_the_ends_and_of_each_other() {
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        for (first, last) in [
+            (date(2024, 12, 7), date(2026, 12, 7)),
+            (date(2026, 9, 1), date(2026, 12, 7)),
+            (date(2026, 10, 30), date(2026, 11, 3)),
+        ] {
+            let days = (last - first).num_days() as f64;
+            let x = |d: NaiveDate| LEFT + (WIDTH - LEFT - RIGHT - 8.0) * (d - first).num_days() as f64 / days + 4.0;
+            let (start, end) =
+                (first.format("night of %-d %b").to_string(), last.format("night of %-d %b %Y").to_string());
+            let marks = month_marks(first, last, x, &start, &end);
+            let mut spans =
+                vec![(LEFT, LEFT + text_width(&start, 10.0)), (WIDTH - RIGHT - text_width(&end, 10.0), WIDTH - RIGHT)];
+            spans.extend(marks.iter().map(|(at, t)| (at - text_width(t, 9.0) / 2.0, at + text_width(t, 9.0) / 2.0)));
+            spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+            assert!(spans.windows(2).all(|w| w[0].1 < w[1].0), "{first}..{last}: {marks:?}");
+            let months = (last.year() - first.year()) * 12 + last.month() as i32 - first.month() as i32;
+            if months >= 3 {
+                assert!(marks.len() as i32 >= months.min(24) / 3, "{first}..{last}: bearings kept: {marks:?}");
+            }
+        }
+    }
 }

@@ -130,6 +130,26 @@ fn a_retraction_takes_a_record_out_of_every_view() {
 }
 
 #[test]
+fn a_mistake_in_the_config_file_stands_in_the_way_of_views_not_of_retract_or_confirm() {
+    let s = Sandbox::new();
+    let config = s.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("config.toml"), "volme = 30\n").unwrap();
+    s.write_journal(&[
+        session_line("a1", "2026-10-27T22:30:00.000+01:00", true),
+        scheduled("alone", "2026-10-28T22:30:00.000+01:00", false),
+    ]);
+    let (code, _, stderr) = stretch_log(&s, &[]);
+    assert_eq!(code, 2, "the view needs the file's day boundary: {stderr}");
+    assert!(stderr.contains("unknown key volme; did you mean volume?"), "{stderr}");
+    for args in [&["confirm", "alone"][..], &["retract", "a1"]] {
+        let (code, stdout, stderr) = stretch_log(&s, args);
+        assert_eq!((code, stderr.as_str()), (0, ""), "{args:?}: {stdout}");
+    }
+    assert_eq!(s.records().len(), 4, "both answers recorded");
+}
+
+#[test]
 fn check_names_confirmations_and_retractions_that_name_nothing() {
     let s = Sandbox::new();
     s.write_journal(&[

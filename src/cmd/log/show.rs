@@ -195,18 +195,27 @@ fn calendar(weeks: &[[Option<Night>; 7]], color: bool) -> String {
     out
 }
 
-/// Month names above the week in which each month begins, where they fit.
+/// Month names above the first week of each month, a week being the
+/// month's that holds its Thursday (most of its days, as in ISO weeks): the
+/// week of Mon 30 Nov is December's. Where the first column's name would
+/// touch the next, the next wins.
 fn month_labels(weeks: &[[Option<Night>; 7]]) -> String {
-    let mut line = String::new();
-    let mut previous = None;
+    let mut labels: Vec<(usize, NaiveDate)> = Vec::new();
     for (i, week) in weeks.iter().enumerate() {
-        let Some(monday) = week[0].map(|n| n.night) else { continue };
-        let column = 4 + 3 * i;
-        if previous != Some(monday.month()) && line.len() < column {
-            line += &" ".repeat(column - line.len());
-            line += &monday.format("%b").to_string();
+        let Some((day, night)) = week.iter().enumerate().find_map(|(d, n)| n.map(|n| (d, n.night))) else { continue };
+        let thursday = night + chrono::Days::new(3) - chrono::Days::new(day as u64);
+        if labels.last().is_none_or(|(_, last)| last.month() != thursday.month()) {
+            labels.push((4 + 3 * i, thursday));
         }
-        previous = Some(monday.month());
+    }
+    let mut line = String::new();
+    for (column, month) in labels {
+        if !line.is_empty() && line.len() >= column {
+            // Only the first label can be this close to the next: it gives way.
+            line.truncate(line.trim_end_matches(|c: char| c.is_ascii_alphabetic()).len());
+        }
+        line += &" ".repeat(column - line.len());
+        line += &month.format("%b").to_string();
     }
     line + "\n"
 }
@@ -426,6 +435,33 @@ mod tests {
         assert_eq!(paint(Some(&both), true), "\x1b[32m▒\x1b[0m\x1b[1;91m×\x1b[0m");
         assert_eq!(paint(Some(&both), false), "▒×", "a stretched night with a cramp shows both");
         assert_eq!(paint(None, true), "  ");
+    }
+
+    #[test]
+    fn a_month_is_named_above_the_week_that_holds_its_first_day() {
+        let tally = crate::journal::tally::Tally::default();
+        let labels = |last: (u32, u32), first: usize| {
+            let last = NaiveDate::from_ymd_opt(2026, last.0, last.1).unwrap();
+            let mut calendar = tally.calendar(last, 16);
+            // Nights before the journal's first are blank.
+            for week in &mut calendar[..first] {
+                *week = [None; 7];
+            }
+            month_labels(&calendar)
+        };
+        // Weeks from Mon 23 Nov: the one of Mon 30 Nov is mostly December's.
+        let line = labels((12, 7), 13);
+        assert_eq!(line.trim(), "Dec", "{line:?}");
+        assert_eq!(line.find("Dec"), Some(4 + 3 * 14), "{line:?}");
+        // Weeks from Mon 16 Nov: room for both.
+        let line = labels((12, 7), 12);
+        assert_eq!((line.find("Nov"), line.find("Dec")), (Some(4 + 3 * 12), Some(4 + 3 * 14)), "{line:?}");
+        // Sixteen full weeks to Sun 6 Dec 2026: the first week's month, then each month's first week.
+        let line = labels((12, 6), 0);
+        let words: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(words, ["Aug", "Sep", "Oct", "Nov", "Dec"], "{line:?}");
+        assert_eq!(line.find("Sep"), Some(4 + 3 * 2), "Mon 31 Aug - Sun 6 Sep is September's: {line:?}");
+        assert_eq!(line.find("Nov"), Some(4 + 3 * 11), "Mon 26 Oct - Sun 1 Nov is October's: {line:?}");
     }
 
     #[test]
