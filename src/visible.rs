@@ -26,7 +26,13 @@ pub(crate) fn visible_lines(text: &str) -> Cow<'_, str> {
 /// tabs between values) written as a JSON escape (`\u009b`): still the same
 /// JSON, since such characters can stand only inside its strings.
 pub(crate) fn visible_json(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| hidden(c) && c != '\n' && c != '\t') {
+    // Every such character has a byte below a space, DEL, or the first byte
+    // of U+0080-U+00BF (C1 controls) or of U+2000-U+2FFF (the overrides): a
+    // scan of the bytes, many at a time, passes over all other text at once.
+    let suspect =
+        |b: u8| u8::from(b < b' ' && b != b'\n' && b != b'\t') | u8::from(b == 0x7f || b == 0xc2 || b == 0xe2);
+    let clean = text.as_bytes().chunks(256).all(|chunk| chunk.iter().fold(0, |any, &b| any | suspect(b)) == 0);
+    if clean || !text.chars().any(|c| hidden(c) && c != '\n' && c != '\t') {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);

@@ -9,21 +9,24 @@ mod show;
 
 use std::path::Path;
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Days, FixedOffset};
 
 use crate::cli::{LogAction, LogArgs};
 use crate::env::Env;
 use crate::error::{Error, Result, code};
+use crate::journal::digest::{Digest, Standing};
 use crate::journal::ledger::{Entry, Ledger, Presence};
 use crate::journal::nights::CrampSummary;
 use crate::journal::range::Range;
 use crate::journal::tally::Tally;
-use crate::journal::{self, Problem, Stored};
+use crate::journal::{self, Problem, Record, Stored};
 use crate::paths::Paths;
 use crate::settings::{Flags, Settings};
 use crate::term::look::{ColorChoice, Look, Stream};
 use crate::term::words;
-use crate::visible::visible;
+use crate::visible::{visible, visible_lines};
 
 /// Nights in the default table.
 const TABLE_NIGHTS: u64 = 14;
@@ -59,20 +62,41 @@ pub(crate) fn run(
     range.slots = settings.slots.value.clone();
     let path = paths.journal();
     let loaded = journal::load(&path)?;
-    // The views parse only what was appended since the last run; `--check`
-    // reads every line afresh.
-    let reading = match &env.cache_dir {
-        Some(dir) if !args.check => journal::cache::reading(&loaded, &journal::cache::file_for(dir, &path)),
-        _ => loaded.reading(),
+    // The views read the cache of the journal's reading; `--check` reads
+    // every line afresh. The table and `--json` need no record parsed again
+    // (the digest) unless a record is dated after now, which they warn of.
+    let cache = env.cache_dir.as_ref().filter(|_| !args.check).map(|dir| journal::cache::file_for(dir, &path));
+    let digested = cache
+        .as_ref()
+        .filter(|_| !args.csv && args.routine.is_none())
+        .and_then(|file| journal::cache::digest(&loaded, file, &range.rules(None)))
+        .filter(|(digest, _)| digest.latest.is_none_or(|latest| !journal::ahead::ahead(&latest, &now)));
+    let full;
+    let mut parsed = Vec::new();
+    let digested = digested.and_then(|(digest, problems)| {
+        Some((Listing::of_digest(digest, &loaded.bytes, &range, &mut parsed)?, problems))
+    });
+    let listing = match digested {
+        Some((listing, problems)) => {
+            warn(&path, &problems);
+            listing
+        }
+        None => {
+            full = match &cache {
+                Some(file) => journal::cache::reading(&loaded, file),
+                None => loaded.reading(),
+            };
+            if args.check {
+                return Ok(check(&path, &full.records, &full.problems, &now));
+            }
+            warn(&path, &full.problems);
+            journal::ahead::warn(&path, full.records.iter().map(|r| *r.record.at()), &now);
+            if let Some(name) = &args.routine {
+                warn_unknown_routine(&path, name, &full.records);
+            }
+            Listing::of_records(args, &range, &full.records)
+        }
     };
-    if args.check {
-        return Ok(check(&path, &reading.records, &reading.problems, &now));
-    }
-    warn(&path, &reading.problems);
-    journal::ahead::warn(&path, reading.records.iter().map(|r| *r.record.at()), &now);
-    if let Some(name) = &args.routine {
-        warn_unknown_routine(&path, name, &reading.records);
-    }
     // The CSV lists sessions only: no missed runs to look for.
     let missed: Vec<_> = if args.csv {
         Vec::new()
@@ -80,13 +104,22 @@ pub(crate) fn run(
         crate::schedule::missed::missed_runs(paths, env).into_iter().filter(|due| range.contains(due)).collect()
     };
     let color = Look::of(Stream::Stdout, color, env).color;
-    let mut text = render(args, &range, &reading.records, color);
-    if args.json && !missed.is_empty() && text.ends_with("}\n") {
-        // The scheduled nights that never started, beside the nights.
-        let list: Vec<String> = missed.iter().map(|d| format!("{:?}", d.to_rfc3339())).collect();
-        text.truncate(text.len() - 2);
-        text += &format!(",\"missed\":[{}]}}\n", list.join(","));
-    } else if !args.json && !args.csv {
+    let mut text = match view(args, &range, listing, color) {
+        Shown::Json(mut pieces) => {
+            if !missed.is_empty() {
+                // The scheduled nights that never started, beside the nights.
+                let list: Vec<String> = missed.iter().map(|d| format!("{:?}", d.to_rfc3339())).collect();
+                pieces.pop();
+                pieces.push(Cow::Owned(format!(",\"missed\":[{}]}}", list.join(","))));
+            }
+            pieces.push(Cow::Borrowed("\n"));
+            let shown: Vec<Cow<str>> = pieces.iter().map(|p| crate::visible::visible_json(p)).collect();
+            crate::term::output::pieces(shown.iter().map(|p| p.as_bytes()));
+            return Ok(code::OK);
+        }
+        Shown::Text(text) => text,
+    };
+    if !args.csv {
         for due in &missed {
             text += &format!(
                 "missed: the run scheduled for {} never started (the computer was asleep or off, cron was not running, or the program could not start: see schedule.log)\n",
@@ -95,15 +128,8 @@ pub(crate) fn run(
         }
     }
     // Painted, the text's outside parts were made visible where they were read.
-    let painted = color && !args.json && !args.csv;
-    let text = if painted {
-        text
-    } else if args.json {
-        crate::visible::visible_json(&text).into_owned()
-    } else {
-        crate::visible::visible_lines(&text).into_owned()
-    };
-    if args.json || args.csv || args.no_pager || !page(&text, env) {
+    let text = if color && !args.csv { Cow::Borrowed(text.as_str()) } else { visible_lines(&text) };
+    if args.csv || args.no_pager || !page(&text, env) {
         crate::term::output::painted(&text);
     }
     Ok(code::OK)
@@ -147,45 +173,164 @@ fn page(text: &str, env: &Env) -> bool {
 #[doc(hidden)]
 pub fn view_of(args: &LogArgs, bytes: &[u8], now: &DateTime<FixedOffset>) -> Result<String> {
     let range = Range::of(args.since, args.until, crate::settings::DEFAULT_DAY_STARTS.naive(), now)?;
-    Ok(render(args, &range, &journal::parse(bytes).records, false))
+    let records = journal::parse(bytes).records;
+    Ok(render(args, &range, Listing::of_records(args, &range, &records), false))
 }
 
-/// A session listed in `--json` or `--csv`: its record, its line as stored,
-/// and who was there, as the ledger decided.
+/// A session listed in `--csv`: its record, its line as stored, and who was
+/// there, as the ledger decided.
 pub(crate) struct Listed<'a> {
     /// The record.
     pub session: &'a journal::Session,
-    /// Its line, passed on as stored.
-    pub text: &'a str,
     /// Who was there.
     pub presence: Presence,
 }
 
-/// The output: JSON, CSV, or the view for a person, all from one ledger and
-/// one tally. Streaks count every session of the chosen routine; the range
-/// chooses what is listed. Cramps count whatever the routine.
-fn render(args: &LogArgs, range: &Range, records: &[Stored], color: bool) -> String {
-    let ledger = Ledger::of(records);
-    let tally = Tally::of(&ledger, &range.rules(args.routine.as_deref()));
-    let (mut sessions, mut cramps, mut any_cramp) = (Vec::new(), Vec::new(), false);
-    let mut cramp_records = Vec::new();
-    for (index, entry) in &ledger.entries {
-        let text = records[*index].text;
-        match *entry {
-            Entry::Session(session, presence) => {
-                if args.routine.as_ref().is_none_or(|r| *r == session.routine) && range.contains(&session.started) {
-                    sessions.push(Listed { session, text, presence });
+/// What the views show of the journal's standing records, with the one
+/// tally: read from the records, or from the cache's digest of them.
+struct Listing<'a> {
+    tally: Tally,
+    /// Whether the journal holds no record at all.
+    empty: bool,
+    /// Whether any cramp stands, in the range or not.
+    any_cramp: bool,
+    /// The sessions listed, with their records (for `--csv`; empty from a digest).
+    sessions: Vec<Listed<'a>>,
+    /// The lines of the sessions listed, as stored.
+    session_texts: Vec<&'a str>,
+    /// The ids of the sessions listed that a confirmation made attended.
+    confirmed: Vec<&'a str>,
+    /// The sessions listed that hold a note.
+    noted: Vec<&'a journal::Session>,
+    /// The lines of the cramps listed, as stored.
+    cramp_texts: Vec<&'a str>,
+    /// The cramps listed (from a digest: those with a note or a length only).
+    cramps: Vec<&'a journal::Cramp>,
+}
+
+impl<'a> Listing<'a> {
+    /// From every record, by one ledger and one tally. Streaks count every
+    /// session of the chosen routine; the range chooses what is listed.
+    /// Cramps count whatever the routine.
+    fn of_records(args: &LogArgs, range: &Range, records: &'a [Stored]) -> Listing<'a> {
+        let ledger = Ledger::of(records);
+        let tally = Tally::of(&ledger, &range.rules(args.routine.as_deref()));
+        let mut listing = Listing::empty(tally, records.is_empty());
+        for (index, entry) in &ledger.entries {
+            let text = records[*index].text;
+            match *entry {
+                Entry::Session(session, presence) => {
+                    if args.routine.as_ref().is_none_or(|r| *r == session.routine) && range.contains(&session.started) {
+                        listing.sessions.push(Listed { session, presence });
+                        listing.session_texts.push(text);
+                        if presence == Presence::Confirmed {
+                            listing.confirmed.push(&session.id);
+                        }
+                        if session.note.is_some() {
+                            listing.noted.push(session);
+                        }
+                    }
                 }
-            }
-            Entry::Cramp(cramp) => {
-                any_cramp = true;
-                if range.contains_cramp(&cramp.at) {
-                    cramps.push(text);
-                    cramp_records.push(cramp);
+                Entry::Cramp(cramp) => {
+                    listing.any_cramp = true;
+                    if range.contains_cramp(&cramp.at) {
+                        listing.cramp_texts.push(text);
+                        listing.cramps.push(cramp);
+                    }
                 }
             }
         }
+        listing
     }
+
+    /// From the cache's digest of the journal's `bytes` (every routine):
+    /// only the lines whose words are shown (notes, confirmed ids) are
+    /// parsed again, into `parsed`. `None` if a line is not where the digest
+    /// says.
+    fn of_digest(digest: Digest, bytes: &'a [u8], range: &Range, parsed: &'a mut Vec<Record>) -> Option<Listing<'a>> {
+        // Checked as text once, when the whole journal is (as it mostly is).
+        let whole = std::str::from_utf8(bytes).ok();
+        let text = |s: &Standing| match whole {
+            Some(whole) => whole.get(s.span.0..s.span.1),
+            None => std::str::from_utf8(bytes.get(s.span.0..s.span.1)?).ok(),
+        };
+        let listed = |s: &Standing| match s.session {
+            Some(_) => range.contains(&s.at),
+            None => range.contains_cramp(&s.at),
+        };
+        let reread = |s: &&Standing| listed(s) && (s.noted || s.session == Some(Presence::Confirmed));
+        for s in digest.standing.iter().filter(reread) {
+            parsed.push(journal::parse_line(text(s)?.as_bytes()).ok()?.0);
+        }
+        let mut parsed = parsed.iter();
+        let mut listing = Listing::empty(digest.tally, digest.records == 0);
+        for s in &digest.standing {
+            listing.any_cramp |= s.session.is_none();
+            if !listed(s) {
+                continue;
+            }
+            let record = if reread(&s) { Some(parsed.next()?) } else { None };
+            match (s.session, record) {
+                (Some(presence), record) => {
+                    listing.session_texts.push(text(s)?);
+                    let session = match record {
+                        Some(record) => Some(record.as_session()?),
+                        None => None,
+                    };
+                    if let Some(session) = session {
+                        if presence == Presence::Confirmed {
+                            listing.confirmed.push(&session.id);
+                        }
+                        if s.noted {
+                            listing.noted.push(session);
+                        }
+                    }
+                }
+                (None, record) => {
+                    listing.cramp_texts.push(text(s)?);
+                    if let Some(record) = record {
+                        listing.cramps.push(record.as_cramp()?);
+                    }
+                }
+            }
+        }
+        Some(listing)
+    }
+
+    fn empty(tally: Tally, empty: bool) -> Listing<'a> {
+        Listing {
+            tally,
+            empty,
+            any_cramp: false,
+            sessions: Vec::new(),
+            session_texts: Vec::new(),
+            confirmed: Vec::new(),
+            noted: Vec::new(),
+            cramp_texts: Vec::new(),
+            cramps: Vec::new(),
+        }
+    }
+}
+
+/// What `log` shows: `--json` in the pieces it is written in, or text.
+enum Shown<'a> {
+    Json(Vec<Cow<'a, str>>),
+    Text(String),
+}
+
+/// The output as one string (for tests and the benchmarks).
+fn render(args: &LogArgs, range: &Range, listing: Listing, color: bool) -> String {
+    match view(args, range, listing, color) {
+        Shown::Json(pieces) => pieces.concat() + "\n",
+        Shown::Text(text) => text,
+    }
+}
+
+/// The output: JSON, CSV, or the view for a person, all from one listing
+/// and its tally.
+fn view<'a>(args: &LogArgs, range: &Range, listing: Listing<'a>, color: bool) -> Shown<'a> {
+    let Listing { tally, empty, any_cramp, mut sessions, session_texts, confirmed, noted, cramp_texts, cramps } =
+        listing;
     let streaks = show::Streaks {
         current: tally.current_streak(range.tonight),
         longest: tally.longest_streak(),
@@ -194,17 +339,19 @@ fn render(args: &LogArgs, range: &Range, records: &[Stored], color: bool) -> Str
     let counted = range.counted_nights(&tally);
     let cramp_summary = CrampSummary::of(&counted);
     if args.json {
-        show::json(&streaks, &counted, &cramp_summary, &sessions, &cramps, range.slots.len()) + "\n"
-    } else if args.csv {
+        let records = show::Records { sessions: &session_texts, confirmed, cramps: &cramp_texts };
+        return Shown::Json(show::json(&streaks, &counted, &cramp_summary, &records, range.slots.len()));
+    }
+    Shown::Text(if args.csv {
         // In time order, whatever order they reached the journal in (an
         // import or `log add` appends earlier sessions after later ones).
         sessions.sort_by_key(|listed| listed.session.started);
         if args.cramps {
-            show::cramps_csv(&cramp_records, range.cramp_day_starts)
+            show::cramps_csv(&cramps, range.cramp_day_starts)
         } else {
             show::csv(&sessions, range.day_starts)
         }
-    } else if records.is_empty() {
+    } else if empty {
         format!("{}\n", show::EMPTY)
     } else {
         let first_record = tally.first_night();
@@ -227,8 +374,8 @@ fn render(args: &LogArgs, range: &Range, records: &[Stored], color: bool) -> Str
             cramps: any_cramp.then(|| (counted.first().map(|n| n.night), cramp_summary)),
         };
         show::human(&view, color)
-            + &show::notes(&sessions, &cramp_records, (first, last), range.day_starts, range.cramp_day_starts)
-    }
+            + &show::notes(&noted, &cramps, (first, last), range.day_starts, range.cramp_day_starts)
+    })
 }
 
 /// Says on stderr when `--routine NAME` matches no session, naming the

@@ -6,8 +6,6 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use chrono::{DateTime, FixedOffset};
-
 use crate::cli::{ScheduleAction, ScheduleRemove, ScheduleTimes};
 use crate::env::Env;
 use crate::error::{Error, Result, code};
@@ -17,9 +15,15 @@ use crate::schedule::crontab::CrontabProgram;
 use crate::schedule::guard::{self, Outcome};
 use crate::schedule::invocation::{self, FALLBACK, Form, Invocation, LOG};
 use crate::schedule::prove::Prover;
-use crate::schedule::{self, BlockLine, Change, CrontabText, Days, Entry, runlog};
+use crate::schedule::{self, BlockLine, Change, CrontabText, Days, Entry};
 use crate::settings::{Flags, Settings};
 use crate::time::of_day::TimeOfDay;
+
+mod entry;
+mod list;
+
+use entry::{absolute, dbus_escape, entry, invocation, text};
+use list::list;
 
 /// Runs a `stretch schedule` subcommand; returns the exit code. `settings`
 /// resolves the settings of `add` and `print`, which read the config file.
@@ -65,101 +69,6 @@ fn stamp(env: &Env) -> Result<String> {
     Ok(env.now()?.to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
 }
 
-/// The longest command (after the five time fields) cron takes on a line:
-/// Debian's `crontab` refuses one more byte with "command too long".
-const COMMAND_LIMIT: usize = 998;
-
-/// The crontab entry at `time`; one whose command is longer than cron reads
-/// is refused before anything is made or written.
-fn entry(time: TimeOfDay, days: Days, invocation: &Invocation, added: &str) -> Result<Entry> {
-    let command = invocation.render_cron(added, time, days).map_err(Error::usage)?;
-    if command.len() > COMMAND_LIMIT {
-        return Err(Error::usage(format!(
-            "the entry at {time} would be {} characters long, and cron takes at most {COMMAND_LIMIT}: its paths \
-             are too long; a shorter data directory (--data-dir or STRETCH_DATA_DIR), config file or routine path \
-             fits; nothing was changed",
-            command.len()
-        )));
-    }
-    Ok(Entry::new(time, days, &command))
-}
-
-/// The entry's command for these settings: the environment that decides
-/// where settings, data and sound are, this program, and the flags, every
-/// path absolute.
-fn invocation(settings: &Settings, paths: &Paths, env: &Env) -> Result<Invocation> {
-    let exe = env.exe.as_ref().ok_or_else(|| Error::failure("cannot tell where the stretch program is"))?;
-    let data_dir = absolute(&paths.data_dir)?;
-    let config = paths.config_flag.as_deref().map(absolute).transpose()?;
-    let mut pairs = settings.flag_args()?.into_iter();
-    let mut flags = Vec::new();
-    while let (Some(flag), Some(value)) = (pairs.next(), pairs.next()) {
-        flags.push((flag, value));
-    }
-    let (home, _) = cron_user(env)?;
-    Ok(Invocation {
-        env: carried(env)?,
-        exe: text(exe)?,
-        data_dir,
-        config,
-        flags,
-        fallback: format!("{}/{FALLBACK}", absolute(&home)?),
-    })
-}
-
-/// The variables an entry sets: where the sound server and session bus are
-/// (even if absent now: they appear when the user logs in), and, when set,
-/// those that decide where config and data live and the time zone.
-fn carried(env: &Env) -> Result<Vec<(String, String)>> {
-    let runtime = match &env.runtime_dir {
-        Some(dir) => absolute(dir)?,
-        None => format!("/run/user/{}", env.uid),
-    };
-    let mut vars = vec![
-        ("XDG_RUNTIME_DIR".to_string(), runtime.clone()),
-        ("DBUS_SESSION_BUS_ADDRESS".to_string(), format!("unix:path={}", dbus_escape(&format!("{runtime}/bus")))),
-    ];
-    let dirs = [
-        ("XDG_CONFIG_HOME", &env.xdg_config_home),
-        ("XDG_DATA_HOME", &env.xdg_data_home),
-        ("STRETCH_CONFIG_DIR", &env.config_dir),
-        ("STRETCH_DATA_DIR", &env.data_dir),
-    ];
-    for (name, dir) in dirs {
-        if let Some(dir) = dir {
-            vars.push((name.to_string(), absolute(dir)?));
-        }
-    }
-    if let Some(tz) = &env.tz {
-        vars.push(("TZ".to_string(), tz.clone()));
-    }
-    Ok(vars)
-}
-
-/// A D-Bus address value: bytes other than `-_/.\*` and alphanumerics as `%XX`.
-fn dbus_escape(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_/.\\*".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02x}")
-            }
-        })
-        .collect()
-}
-
-fn absolute(path: &Path) -> Result<String> {
-    text(&std::path::absolute(path).map_err(|e| Error::io("find", path, &e))?)
-}
-
-fn text(path: &Path) -> Result<String> {
-    path.to_str()
-        .map(str::to_string)
-        .ok_or_else(|| Error::usage(format!("{} is not UTF-8, which a crontab cannot hold", path.display())))
-}
-
 /// What an edit did to one entry: whether it changed the crontab, and what to say.
 type Report = Vec<(bool, String)>;
 
@@ -178,14 +87,16 @@ fn add(args: &ScheduleTimes, settings: &Settings, paths: &Paths, env: &Env) -> R
         config: paths.config_flag.is_some(),
     };
     let prover = Prover::new(env);
-    edit(paths, env, |crontab| {
+    let code = edit(paths, env, |crontab| {
         let mut report = Report::new();
         for time in times(args) {
             report.push(add_one(crontab, time, args, &new, named, &added, &prover)?);
         }
         report.extend(upgrade_all(crontab, env, &added, &prover, false)?);
         Ok(report)
-    })
+    })?;
+    prover.tell();
+    Ok(code)
 }
 
 /// Adds (or updates) the entry at `time`, proven by a check-mode run first.
@@ -326,7 +237,7 @@ fn upgrade_all(crontab: &mut CrontabText, env: &Env, added: &str, prover: &Prove
 fn upgrade(paths: &Paths, env: &Env) -> Result<u8> {
     let added = stamp(env)?;
     let prover = Prover::new(env);
-    edit(paths, env, |crontab| {
+    let code = edit(paths, env, |crontab| {
         let mut report = upgrade_all(crontab, env, &added, &prover, true)?;
         // An entry edited by hand is not upgraded: said, not passed over as if up to date.
         let edited: Report = crontab
@@ -344,7 +255,9 @@ fn upgrade(paths: &Paths, env: &Env) -> Result<u8> {
         }
         report.extend(edited);
         Ok(report)
-    })
+    })?;
+    prover.tell();
+    Ok(code)
 }
 
 fn remove(args: &ScheduleRemove, paths: &Paths, env: &Env) -> Result<u8> {
@@ -385,130 +298,6 @@ fn readable(entry: &Entry) -> bool {
 fn unreadable_at(crontab: &CrontabText, time: Option<TimeOfDay>) -> Vec<String> {
     let edited = crontab.entries().filter(|e| time.is_none_or(|t| e.time == t) && !readable(e)).map(|e| e.line.clone());
     crontab.others_at(time).into_iter().map(str::to_string).chain(edited).collect()
-}
-
-fn list(env: &Env) -> Result<u8> {
-    let (_, crontab) = read(&CrontabProgram::from_env(env))?;
-    if crontab.entries().next().is_none() {
-        crate::term::output::line("Nothing is scheduled. Add an entry with `stretch schedule add 22:30`.");
-        return Ok(code::OK);
-    }
-    let now = env.now()?;
-    let mut logs = BTreeSet::new();
-    let mut repeated = crontab.repeated();
-    for entry in crontab.entries() {
-        crate::term::output::line(&describe(entry));
-        if let Some(n) = repeated.remove(&entry.time) {
-            crate::term::output::line(&format!("       {}", CrontabText::repeated_note(entry.time, n)));
-        }
-        if let Some(changed) = invocation::moved_by_hand(entry) {
-            crate::term::output::line(&format!("       {changed}"));
-        }
-        let Some(form) = invocation::parse(entry.command()) else {
-            crate::term::output::line(&format!(
-                "       edited by hand, so stretch cannot read it: `stretch schedule add {} --replace` writes it anew",
-                entry.time
-            ));
-            continue;
-        };
-        let inv = form.invocation();
-        if !Path::new(&inv.exe).is_file() {
-            crate::term::output::line(&format!(
-                "       FAILS: the program it runs, {}, is not there (moved or uninstalled); `stretch schedule upgrade` \
-                 points it at this one",
-                crate::visible::visible(&inv.exe)
-            ));
-        }
-        if let Some(done) = will_skip(inv, env, &now) {
-            crate::term::output::line(&format!("       tonight: will skip, done at {}", done.format("%H:%M")));
-        }
-        let added = form.added().and_then(|a| DateTime::parse_from_rfc3339(a).ok());
-        for line in history(entry, inv, added, now) {
-            crate::term::output::line(&format!("       {line}"));
-        }
-        if !matches!(form, Form::Current(..)) {
-            crate::term::output::line("       written by an earlier version: `stretch schedule upgrade` rewrites it");
-        }
-        logs.insert(format!("{}/{LOG}", inv.data_dir));
-    }
-    for log in logs {
-        crate::term::output::line(&format!("Output of scheduled runs: {log}"));
-    }
-    Ok(code::OK)
-}
-
-/// When tonight's run of `inv` will skip (every entry runs with
-/// `--skip-if-done`): its flags, config file and variables read as the run
-/// reads them, its journal asked what `tonight` asks. `None` also when any of
-/// them cannot be read: the run itself will say so, and `doctor` proves it.
-fn will_skip(inv: &Invocation, env: &Env, now: &DateTime<FixedOffset>) -> Option<DateTime<FixedOffset>> {
-    use clap::Parser;
-
-    let mut argv = vec!["stretch".to_string(), "tonight".to_string()];
-    for (flag, value) in &inv.flags {
-        argv.push(flag.clone());
-        if !value.is_empty() {
-            argv.push(value.clone());
-        }
-    }
-    let crate::cli::Command::Tonight(args) = crate::cli::Cli::try_parse_from(&argv).ok()?.command else { return None };
-    let mut env = env.clone();
-    for (name, value) in &inv.env {
-        match name.as_str() {
-            "STRETCH_CONFIG_DIR" => env.config_dir = Some(value.into()),
-            "XDG_CONFIG_HOME" => env.platform_config_dir = Some(value.into()),
-            _ => {}
-        }
-    }
-    let paths = Paths {
-        data_dir: inv.data_dir.clone().into(),
-        config_flag: inv.config.clone().map(Into::into),
-        ..Paths::resolve(None, &env).ok()?
-    };
-    let config = crate::settings::Config::load(paths.config_flag.as_deref(), paths.config_file().as_deref()).ok()?;
-    let settings = Settings::resolve(&args.settings.flags(), &config);
-    let rules = crate::journal::tally::Rules {
-        day_starts: settings.day_starts.value.naive(),
-        cramp_day_starts: settings.cramp_day_starts.value.naive(),
-        slots: &settings.slots.value,
-        routine: None,
-    };
-    let records = crate::journal::read(&paths.journal()).ok()?.records;
-    crate::journal::tally::done_tonight(&records, now, &rules, settings.slot_index().ok()?)
-}
-
-/// The entry's last run and its outcome, and the runs it missed.
-fn history(
-    entry: &Entry,
-    inv: &Invocation,
-    added: Option<DateTime<FixedOffset>>,
-    now: DateTime<FixedOffset>,
-) -> Vec<String> {
-    let events = runlog::read(Path::new(&inv.data_dir));
-    let mut lines = vec![match runlog::last_run(&events, entry.time) {
-        Some(e) => format!("last run: {} {}: {}", e.at.format("%Y-%m-%d %H:%M"), e.kind, e.text),
-        None => "last run: none yet".to_string(),
-    }];
-    if let Some(added) = added {
-        let missed = runlog::missed(&events, entry.time, entry.days, added, now);
-        if !missed.is_empty() {
-            let dates: Vec<_> = missed.iter().map(|d| d.format("%Y-%m-%d").to_string()).collect();
-            lines.push(format!(
-                "missed: {} (due but never started: the computer was asleep or off, cron was not running, or the program could not start: see schedule.log)",
-                dates.join(", ")
-            ));
-        }
-    }
-    lines
-}
-
-/// `22:30  daily     --reps 2`: the time, the days and the routine options.
-fn describe(entry: &Entry) -> String {
-    let options = match invocation::parse(entry.command()) {
-        Some(form) => form.invocation().flag_words(),
-        None => entry.command().to_string(),
-    };
-    format!("{}  {:<9} {options}", entry.time, entry.days.to_string()).trim_end().to_string()
 }
 
 /// Reads the crontab, applies `change` (which says, per item, whether it
@@ -575,59 +364,4 @@ fn create_log(dir: &Path) -> Result<()> {
     options.append(true).create(true);
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     crate::files::open_no_follow(&path, &mut options).map(drop).map_err(|e| Error::io("create", &path, &e))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::audio::sounds::SoundSet;
-    use crate::settings::Config;
-    use std::time::Duration;
-
-    fn settings(flags: Flags) -> Settings {
-        Settings::resolve(&flags, &Config::default())
-    }
-
-    fn env() -> Env {
-        Env { exe: Some("/opt/it's 100%/stretch".into()), uid: 4242, home: Some("/home/me".into()), ..Env::default() }
-    }
-
-    #[test]
-    fn entries_run_this_binary_quoted_with_what_cron_lacks_and_log_their_output() {
-        let env = Env { tz: Some("Europe/Paris".into()), xdg_config_home: Some("/home/me/my config".into()), ..env() };
-        let paths = Paths { data_dir: "/home/me/.local/share/stretch".into(), config_dir: None, config_flag: None };
-        let flags = Flags {
-            reps: Some(2),
-            hold: Some(Duration::from_secs(12)),
-            prepare: Some(Duration::ZERO),
-            sounds: Some(SoundSet::Chime),
-            volume: Some(55),
-            ..Flags::default()
-        };
-        let inv = invocation(&settings(flags), &paths, &env).unwrap();
-        let days = Days::parse("weekdays").unwrap();
-        let lines: Vec<_> = [TimeOfDay::new(6, 5), TimeOfDay::new(22, 30)]
-            .into_iter()
-            .map(|t| BlockLine::Entry(entry(t, days, &inv, "2026-11-26T21:00:00+01:00").unwrap()))
-            .collect();
-        insta::assert_snapshot!(schedule::render_block(&lines));
-    }
-
-    #[test]
-    fn every_path_is_written_absolute() {
-        let env = Env { config_dir: Some("conf".into()), runtime_dir: Some("run".into()), ..env() };
-        let paths = Paths { data_dir: "d".into(), config_dir: None, config_flag: Some("my.toml".into()) };
-        let inv = invocation(&settings(Flags::default()), &paths, &env).unwrap();
-        let here = std::path::absolute(".").unwrap().display().to_string();
-        assert_eq!(inv.data_dir, format!("{here}/d"));
-        assert_eq!(inv.config, Some(format!("{here}/my.toml")));
-        assert_eq!(inv.var("STRETCH_CONFIG_DIR"), Some(format!("{here}/conf").as_str()));
-        assert_eq!(inv.var("XDG_RUNTIME_DIR"), Some(format!("{here}/run").as_str()));
-    }
-
-    #[test]
-    fn a_bus_address_escapes_what_dbus_would_misread() {
-        assert_eq!(dbus_escape("/run/user/1000/bus"), "/run/user/1000/bus");
-        assert_eq!(dbus_escape("/a b,c=%/bus"), "/a%20b%2cc%3d%25/bus");
-    }
 }

@@ -3,6 +3,11 @@
 
 use chrono::{DateTime, FixedOffset};
 
+/// Whether a record dated `at` is dated after `now` by more than a day.
+pub(crate) fn ahead(at: &DateTime<FixedOffset>, now: &DateTime<FixedOffset>) -> bool {
+    *at > *now + chrono::Duration::days(1)
+}
+
 /// Warns when records are dated after `now` by more than a day: a clock set
 /// back (or a journal from a machine whose clock ran ahead) would otherwise
 /// leave the views blank with no word why.
@@ -11,9 +16,8 @@ pub(crate) fn warn(
     times: impl Iterator<Item = DateTime<FixedOffset>>,
     now: &DateTime<FixedOffset>,
 ) {
-    let ahead = *now + chrono::Duration::days(1);
     let (count, latest) = times
-        .filter(|t| *t > ahead)
+        .filter(|t| ahead(t, now))
         .fold((0usize, None), |(n, latest), t| (n + 1, Some(latest.map_or(t, |l: DateTime<FixedOffset>| l.max(t)))));
     let Some(latest) = latest else { return };
     crate::errln!(

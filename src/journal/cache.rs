@@ -1,29 +1,34 @@
-//! A cache of the journal's reading, so `stretch log` parses only the lines
-//! appended since its last run. It is never trusted over the journal: it is
-//! used only while the journal is the same file (device and inode), no
-//! shorter than the part the cache covers, with the same bytes in that part
-//! (by a checksum: an edit in place followed by an append is seen), and
-//! unchanged (same modification time) if no longer; otherwise, or if the
-//! cache cannot be read, the journal is read in full and the cache rebuilt.
-//! The records, lines and problems given are those [`super::parse`] gives.
+//! A cache of the journal's reading, so `stretch log` neither parses nor
+//! counts again the lines it read on its last run. It is never trusted over
+//! the journal: it is used only while the journal is the same file (device
+//! and inode), no shorter than the part the cache covers, with the same
+//! bytes in that part (by a checksum: an edit in place followed by an
+//! append is seen), and unchanged (same modification time) if no longer;
+//! a cache that is damaged (its own checksum), of another version, not a
+//! regular file, or reached through a link is not read. Otherwise the
+//! journal is read in full and the cache rebuilt. The records, lines and
+//! problems given are those [`super::parse`] gives.
 //!
-//! The format is this program's own (little-endian, versioned by [`MAGIC`]):
-//! every field of every record is written and read by destructuring, so a
-//! field added to a record does not compile until it is cached too (and
-//! [`MAGIC`] changes with it).
+//! It holds the records (for the views that list every field), the lines
+//! that are no records, and a [`Digest`]: the tally and the standing records
+//! under the rules of the last run, which lines appended since are counted
+//! onto when they change nothing earlier (see there).
+//!
+//! The format is this program's own (little-endian, versioned by [`MAGIC`],
+//! [`super::codec`]).
 
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, FixedOffset};
-
+use super::codec::{Reader, Writer};
+use super::digest::{Digest, offset};
 use super::read::{Problem, Reading, Stored, parse, parse_from};
-use super::record::{AudioUsed, Confirm, Cramp, Leg, Record, Retract, Session, Source};
 use super::store::Loaded;
+use super::tally::Rules;
 
 /// The format's name and version: a cache of another version is rebuilt.
-const MAGIC: &[u8; 8] = b"stretch\x03";
+const MAGIC: &[u8; 8] = b"stretch\x04";
 
 /// The largest cache read: far beyond any journal's.
 const MAX_CACHE: u64 = 1 << 30;
@@ -51,81 +56,246 @@ struct Key {
     sum: u64, // a checksum of the bytes covered
 }
 
-/// A checksum of `bytes`, far cheaper than parsing them (fixed keys).
+/// A checksum of `bytes`, far cheaper than parsing them (a few GB/s).
 fn checksum(bytes: &[u8]) -> u64 {
-    use std::hash::Hasher;
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    hasher.write(bytes);
-    hasher.finish()
+    xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
 /// The journal's reading, through the cache file `cache` when it holds; the
 /// cache is then brought up to date (quietly: a cache that cannot be written
 /// only costs the next run its speed).
 pub(crate) fn reading<'a>(loaded: &'a Loaded, cache: &Path) -> Reading<Stored<'a>> {
-    let Some(meta) = loaded.meta.as_ref().filter(|_| loaded.long.is_empty()) else { return loaded.reading() };
+    match through(loaded, cache, None) {
+        Some(Through { records: Some(records), problems, .. }) => Reading { records, problems },
+        _ => loaded.reading(),
+    }
+}
+
+/// The journal's [`Digest`] under `rules` and its unusable lines, through
+/// the cache file `cache`, which is brought up to date; `None` when the
+/// journal cannot be cached (a line over the limit) or `rules` count one
+/// routine only: then the records are read.
+pub(crate) fn digest(loaded: &Loaded, cache: &Path, rules: &Rules) -> Option<(Digest, Vec<super::Problem>)> {
+    let through = through(loaded, cache, Some(rules))?;
+    Some((through.digest?, through.problems))
+}
+
+/// What a reading through the cache gives: the records only when they had
+/// to be read.
+struct Through<'a> {
+    problems: Vec<Problem>,
+    records: Option<Vec<Stored<'a>>>,
+    digest: Option<Digest>,
+}
+
+/// What a cache file's head holds; its records are read from the file
+/// only when they are needed.
+struct Cached {
+    key: Key,
+    problems: Vec<Problem>,
+    digest: Option<Digest>,
+    file: std::fs::File,
+    /// Where the digest's rest starts in the file, after the head.
+    rest_at: u64,
+}
+
+fn through<'a>(loaded: &'a Loaded, cache: &Path, rules: Option<&Rules>) -> Option<Through<'a>> {
+    let meta = loaded.meta.as_ref().filter(|_| loaded.long.is_empty())?;
     let bytes = &loaded.bytes[..];
     let (dev, ino, mtime) = (meta.dev(), meta.ino(), (meta.mtime(), meta.mtime_nsec()));
-    let cached = read_cache(cache).and_then(|data| {
-        let mut r = Reader { data: &data, at: 0 };
-        (r.take(MAGIC.len())? == MAGIC).then_some(())?;
-        let (dev, ino, len, lines, mtime) = (r.u64()?, r.u64()?, r.u64()?, r.u64()?, (r.i64()?, r.i64()?));
-        let key = Key { dev, ino, len, lines, mtime, sum: r.u64()? };
-        let len = usize::try_from(key.len).ok()?;
-        let prefix = bytes.get(..len)?;
-        let same = key.dev == dev && key.ino == ino && (len < bytes.len() || key.mtime == mtime);
-        let whole =
-            prefix.last().is_none_or(|b| *b == b'\n') && memchr::memchr_iter(b'\n', prefix).count() as u64 == key.lines;
-        (same && whole && checksum(prefix) == key.sum).then_some(())?;
-        Some((key, body(&mut r, bytes)?))
+    let cached = read_cache(cache).and_then(|(file, head, rest_at)| {
+        Cached::read(file, &head, bytes, (dev, ino, mtime)).map(|cached| Cached { rest_at, ..cached })
     });
-    let fresh = cached.is_none();
-    let (covered, lines, mut reading) = match cached {
-        Some((key, reading)) => (key.len as usize, key.lines as usize, reading),
-        None => (0, 0, Reading::default()),
-    };
-    let rest = if covered == 0 { parse(bytes) } else { parse_from(bytes, covered, lines + 1) };
-    reading.records.extend(rest.records);
-    reading.problems.extend(rest.problems);
+    // What this run can cache: whole lines only (a torn last line is read again).
     let end = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |at| at + 1);
-    if fresh || end > covered {
-        let lines = lines as u64 + memchr::memchr_iter(b'\n', &bytes[covered..end]).count() as u64;
-        let key = Key { dev, ino, len: end as u64, lines, mtime, sum: checksum(&bytes[..end]) };
-        let _ = write(cache, &key, &reading, bytes);
+    let (covered, lines) = cached.as_ref().map_or((0, 0), |c| (c.key.len as usize, c.key.lines));
+    let lines = lines + memchr::memchr_iter(b'\n', &bytes[covered.min(end)..end]).count() as u64;
+    let sum = match &cached {
+        Some(cached) if covered == end => cached.key.sum,
+        _ => checksum(&bytes[..end]),
+    };
+    let key = Key { dev, ino, len: end as u64, lines, mtime, sum };
+    let sealed = |s: &Stored| offset(s.text, bytes) < end;
+    if let Some(mut cached) = cached {
+        let rest = parse_from(bytes, covered, cached.key.lines as usize + 1);
+        let mut problems = std::mem::take(&mut cached.problems);
+        problems.extend(rest.problems);
+        if let (Some(rules), Some(mut digest)) = (rules, cached.digest.take()) {
+            let (new, tail): (Vec<_>, Vec<_>) = rest.records.into_iter().partition(sealed);
+            if end > covered || !tail.is_empty() {
+                // Counting more, or writing the digest again, needs all of it.
+                let rest = section(&cached.file, cached.rest_at);
+                rest.and_then(|rest| digest.read_rest(&mut Reader { data: &rest, at: 0 }));
+            }
+            if digest.extend(&new, bytes, rules) {
+                if end > covered
+                    && let Some((count, earlier)) = read_records(&cached.file, cached.rest_at)
+                {
+                    let kept: Vec<_> = problems.iter().filter(|p| p.line as u64 <= key.lines).collect();
+                    let _ = write(cache, &key, &kept, Some(&digest), (count, &earlier), &new, bytes);
+                }
+                if tail.is_empty() || digest.extend(&tail, bytes, rules) {
+                    return Some(Through { problems, records: None, digest: Some(digest) });
+                }
+            }
+            let Some(mut records) = cached.decode(bytes) else { return Some(afresh(cache, &key, Some(rules), bytes)) };
+            records.extend(new.into_iter().chain(tail));
+            return Some(finish(cache, &key, problems, records, Some(rules), bytes));
+        }
+        let Some(mut records) = cached.decode(bytes) else { return Some(afresh(cache, &key, rules, bytes)) };
+        records.extend(rest.records);
+        if end > covered || rules.is_some() {
+            return Some(finish(cache, &key, problems, records, rules, bytes));
+        }
+        return Some(Through { problems, records: Some(records), digest: None });
     }
-    reading
+    Some(afresh(cache, &key, rules, bytes))
 }
 
-/// The cache's bytes: a regular file, never through a link, of bounded size.
-fn read_cache(cache: &Path) -> Option<Vec<u8>> {
-    let file = crate::files::open_no_follow(cache, std::fs::OpenOptions::new().read(true)).ok()?;
+/// Every line of the journal read again, and the cache rewritten.
+fn afresh<'a>(cache: &Path, key: &Key, rules: Option<&Rules>, bytes: &'a [u8]) -> Through<'a> {
+    let reading = parse(bytes);
+    finish(cache, key, reading.problems, reading.records, rules, bytes)
+}
+
+/// The reading of every record, with the digest under `rules`, after the
+/// cache is rewritten for the whole lines of `key`.
+fn finish<'a>(
+    cache: &Path,
+    key: &Key,
+    problems: Vec<Problem>,
+    records: Vec<Stored<'a>>,
+    rules: Option<&Rules>,
+    bytes: &[u8],
+) -> Through<'a> {
+    let end = key.len as usize;
+    let sealed = records.iter().take_while(|s| offset(s.text, bytes) < end).count();
+    let digest = rules.and_then(|rules| Digest::of(&records[..sealed], bytes, rules));
+    let kept: Vec<_> = problems.iter().filter(|p| p.line as u64 <= key.lines).collect();
+    let _ = write(cache, key, &kept, digest.as_ref(), (0, &[]), &records[..sealed], bytes);
+    let digest = match digest {
+        Some(_) if sealed < records.len() => rules.and_then(|rules| Digest::of(&records, bytes, rules)),
+        digest => digest,
+    };
+    Through { problems, records: Some(records), digest }
+}
+
+/// The cache file and its head (after [`MAGIC`], its checksum and its
+/// length): a regular file, never through a link, of bounded size, whose
+/// head is whole.
+fn read_cache(cache: &Path) -> Option<(std::fs::File, Vec<u8>, u64)> {
+    let mut file = crate::files::open_no_follow(cache, std::fs::OpenOptions::new().read(true)).ok()?;
     let meta = file.metadata().ok()?;
     (meta.is_file() && meta.len() <= MAX_CACHE).then_some(())?;
-    let mut data = Vec::with_capacity(meta.len() as usize);
+    let mut top = [0u8; 24];
+    file.read_exact(&mut top).ok()?;
+    (top[..8] == MAGIC[..]).then_some(())?;
+    let [sum, len] = [&top[8..16], &top[16..24]].map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()));
+    (len <= meta.len()).then_some(())?;
+    let mut head = vec![0; usize::try_from(len).ok()?];
+    file.read_exact(&mut head).ok()?;
+    (checksum(&head) == sum).then_some((file, head, 24 + len))
+}
+
+/// The section (its checksum, its length, its bytes) at `at` in `file`, if whole.
+fn section(mut file: &std::fs::File, at: u64) -> Option<Vec<u8>> {
+    file.seek(SeekFrom::Start(at)).ok()?;
+    let mut top = [0u8; 16];
+    file.read_exact(&mut top).ok()?;
+    let [sum, len] = [&top[..8], &top[8..]].map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()));
+    let mut data = Vec::new();
+    file.take(len.min(MAX_CACHE)).read_to_end(&mut data).ok()?;
+    (data.len() as u64 == len && checksum(&data) == sum).then_some(data)
+}
+
+/// The records after the digest's rest (at `rest_at`): how many, and their
+/// bytes, if whole.
+fn read_records(mut file: &std::fs::File, rest_at: u64) -> Option<(u64, Vec<u8>)> {
+    file.seek(SeekFrom::Start(rest_at + 8)).ok()?;
+    let mut len = [0u8; 8];
+    file.read_exact(&mut len).ok()?;
+    file.seek(SeekFrom::Start(rest_at.checked_add(16)?.checked_add(u64::from_le_bytes(len))?)).ok()?;
+    let mut top = [0u8; 16];
+    file.read_exact(&mut top).ok()?;
+    let [sum, count] = [&top[..8], &top[8..]].map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()));
+    let mut data = Vec::new();
     file.take(MAX_CACHE).read_to_end(&mut data).ok()?;
-    Some(data)
+    (checksum(&data) == sum).then_some((count, data))
 }
 
-/// Where `text` starts in `bytes` (it is a slice of them).
-fn offset(text: &str, bytes: &[u8]) -> usize {
-    text.as_ptr() as usize - bytes.as_ptr() as usize
+impl Cached {
+    /// The cache whose head is `head`, if it covers a part of the journal
+    /// `bytes` (the file `file`: device, inode, modification time) as it is now.
+    fn read(file: std::fs::File, head: &[u8], bytes: &[u8], id: (u64, u64, (i64, i64))) -> Option<Cached> {
+        let mut r = Reader { data: head, at: 0 };
+        let (dev, ino, len, lines, mtime) = (r.u64()?, r.u64()?, r.u64()?, r.u64()?, (r.i64()?, r.i64()?));
+        let key = Key { dev, ino, len, lines, mtime, sum: r.u64()? };
+        let prefix = bytes.get(..usize::try_from(key.len).ok()?)?;
+        let same = (key.dev, key.ino) == (id.0, id.1) && (prefix.len() < bytes.len() || key.mtime == id.2);
+        let whole = prefix.last().is_none_or(|b| *b == b'\n');
+        (same && whole && checksum(prefix) == key.sum).then_some(())?;
+        let count = usize::try_from(r.u64()?).ok()?;
+        let mut problems = Vec::with_capacity(count.min(bytes.len()));
+        for _ in 0..count {
+            problems.push(Problem { line: usize::try_from(r.u64()?).ok()?, message: r.str()? });
+        }
+        let digest = match r.u8()? {
+            0 => None,
+            1 => Some(Digest::read(&mut r, prefix.len())?),
+            _ => return None,
+        };
+        (r.at == head.len()).then_some(Cached { key, problems, digest, file, rest_at: 0 })
+    }
+
+    /// The cached records, their lines borrowed from `bytes`.
+    fn decode<'a>(&self, bytes: &'a [u8]) -> Option<Vec<Stored<'a>>> {
+        let (count, data) = read_records(&self.file, self.rest_at)?;
+        let mut r = Reader { data: &data, at: 0 };
+        let mut records = Vec::with_capacity(usize::try_from(count).ok()?.min(bytes.len()));
+        for _ in 0..count {
+            let line = usize::try_from(r.u64()?).ok()?;
+            let (start, end) = (usize::try_from(r.u64()?).ok()?, usize::try_from(r.u64()?).ok()?);
+            let text = std::str::from_utf8(bytes.get(start..end)?).ok()?;
+            records.push(Stored { line, record: r.record()?, text });
+        }
+        (r.at == data.len()).then_some(records)
+    }
 }
 
-/// Writes the records and problems of the bytes `key` covers, through a new
-/// file renamed into place, private to the user.
-fn write(cache: &Path, key: &Key, reading: &Reading<Stored>, bytes: &[u8]) -> std::io::Result<()> {
-    let end = key.len as usize;
-    let mut w = Writer(Vec::with_capacity(end / 2));
-    w.0.extend_from_slice(MAGIC);
+/// Writes the cache for the bytes `key` covers: its problems, the digest,
+/// and its records (`earlier`, records already in the cache's layout, then
+/// `records`), through a new file renamed into place, private to the user.
+fn write(
+    cache: &Path,
+    key: &Key,
+    problems: &[&Problem],
+    digest: Option<&Digest>,
+    earlier: (u64, &[u8]),
+    records: &[Stored],
+    bytes: &[u8],
+) -> std::io::Result<()> {
+    let mut w = Writer(Vec::with_capacity(4096));
     for n in [key.dev, key.ino, key.len, key.lines] {
         w.u64(n);
     }
     w.i64(key.mtime.0);
     w.i64(key.mtime.1);
     w.u64(key.sum);
-    let records: Vec<&Stored> = reading.records.iter().filter(|s| offset(s.text, bytes) < end).collect();
-    let problems: Vec<&Problem> = reading.problems.iter().filter(|p| p.line as u64 <= key.lines).collect();
-    w.u64(records.len() as u64);
+    w.u64(problems.len() as u64);
+    for problem in problems {
+        w.u64(problem.line as u64);
+        w.str(&problem.message);
+    }
+    let mut rest = Writer(Vec::new());
+    match digest.filter(|digest| digest.write_rest(&mut rest).is_some()) {
+        Some(digest) => {
+            w.u8(1);
+            digest.write(&mut w);
+        }
+        None => w.u8(0),
+    }
+    let (head, rest) = (w.0, rest.0);
+    let mut w = Writer(Vec::with_capacity(records.len() * 256));
     for stored in records {
         let start = offset(stored.text, bytes);
         w.u64(stored.line as u64);
@@ -133,368 +303,25 @@ fn write(cache: &Path, key: &Key, reading: &Reading<Stored>, bytes: &[u8]) -> st
         w.u64((start + stored.text.len()) as u64);
         w.record(&stored.record);
     }
-    w.u64(problems.len() as u64);
-    for problem in problems {
-        w.u64(problem.line as u64);
-        w.str(&problem.message);
-    }
+    let mut sum = xxhash_rust::xxh3::Xxh3::new();
+    sum.update(earlier.1);
+    sum.update(&w.0);
+    let top = [checksum(&head), head.len() as u64, sum.digest(), earlier.0 + records.len() as u64];
     let dir = cache.parent().unwrap_or(Path::new("."));
     std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
     let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(MAGIC)?;
+    let numbers = |ns: &[u64]| ns.iter().flat_map(|n| n.to_le_bytes()).collect::<Vec<u8>>();
+    file.write_all(&numbers(&top[..2]))?;
+    file.write_all(&head)?;
+    file.write_all(&numbers(&[checksum(&rest), rest.len() as u64]))?;
+    file.write_all(&rest)?;
+    file.write_all(&numbers(&top[2..]))?;
+    file.write_all(earlier.1)?;
     file.write_all(&w.0)?;
     file.persist(cache).map_err(|e| e.error)?;
     Ok(())
 }
 
-/// The cached records and problems, their lines borrowed from `bytes`.
-fn body<'a>(r: &mut Reader, bytes: &'a [u8]) -> Option<Reading<Stored<'a>>> {
-    let count = usize::try_from(r.u64()?).ok()?;
-    let mut records = Vec::with_capacity(count.min(bytes.len()));
-    for _ in 0..count {
-        let line = usize::try_from(r.u64()?).ok()?;
-        let (start, end) = (usize::try_from(r.u64()?).ok()?, usize::try_from(r.u64()?).ok()?);
-        let text = std::str::from_utf8(bytes.get(start..end)?).ok()?;
-        records.push(Stored { line, record: r.record()?, text });
-    }
-    let count = usize::try_from(r.u64()?).ok()?;
-    let mut problems = Vec::with_capacity(count.min(bytes.len()));
-    for _ in 0..count {
-        problems.push(Problem { line: usize::try_from(r.u64()?).ok()?, message: r.str()? });
-    }
-    (r.at == r.data.len()).then_some(Reading { records, problems })
-}
-
-struct Writer(Vec<u8>);
-
-impl Writer {
-    fn u64(&mut self, n: u64) {
-        self.0.extend_from_slice(&n.to_le_bytes());
-    }
-
-    fn i64(&mut self, n: i64) {
-        self.0.extend_from_slice(&n.to_le_bytes());
-    }
-
-    fn u8(&mut self, n: u8) {
-        self.0.push(n);
-    }
-
-    fn str(&mut self, text: &str) {
-        self.u64(text.len() as u64);
-        self.0.extend_from_slice(text.as_bytes());
-    }
-
-    fn opt_str(&mut self, text: Option<&str>) {
-        match text {
-            Some(text) => {
-                self.u8(1);
-                self.str(text);
-            }
-            None => self.u8(0),
-        }
-    }
-
-    fn opt_u64(&mut self, n: Option<u64>) {
-        match n {
-            Some(n) => {
-                self.u8(1);
-                self.u64(n);
-            }
-            None => self.u8(0),
-        }
-    }
-
-    fn time(&mut self, t: &DateTime<FixedOffset>) {
-        self.i64(t.timestamp());
-        self.u64(t.timestamp_subsec_nanos().into());
-        self.i64(t.offset().local_minus_utc().into());
-    }
-
-    fn record(&mut self, record: &Record) {
-        match record {
-            Record::Session(Session {
-                v,
-                id,
-                routine,
-                started,
-                ended,
-                reps_planned,
-                reps_done,
-                hold_ms,
-                completed,
-                source,
-                audio,
-                paused_ms,
-                cramp,
-                attended,
-                skipped,
-                note,
-            }) => {
-                self.u8(0);
-                self.u64((*v).into());
-                self.str(id);
-                self.str(routine);
-                self.time(started);
-                self.time(ended);
-                self.u64((*reps_planned).into());
-                self.u64((*reps_done).into());
-                self.u64(*hold_ms);
-                self.u8((*completed).into());
-                self.u8(match source {
-                    Source::Terminal => 0,
-                    Source::Cron => 1,
-                    Source::Entered => 2,
-                });
-                self.u8(match audio {
-                    AudioUsed::Device => 0,
-                    AudioUsed::Bell => 1,
-                    AudioUsed::None => 2,
-                    AudioUsed::Off => 3,
-                    AudioUsed::Lost => 4,
-                });
-                self.u64(*paused_ms);
-                self.opt_str(cramp.as_deref());
-                self.u8(match attended {
-                    None => 0,
-                    Some(false) => 1,
-                    Some(true) => 2,
-                });
-                self.u8((*skipped).into());
-                self.opt_str(note.as_deref());
-            }
-            Record::Cramp(Cramp { v, id, at, leg, severity, note, lasted_ms }) => {
-                self.u8(1);
-                self.u64((*v).into());
-                self.str(id);
-                self.time(at);
-                self.u8(match leg {
-                    Leg::Left => 0,
-                    Leg::Right => 1,
-                    Leg::Both => 2,
-                });
-                self.u8(*severity);
-                self.opt_str(note.as_deref());
-                self.opt_u64(*lasted_ms);
-            }
-            Record::Confirm(Confirm { v, id, session, at }) => {
-                self.u8(2);
-                self.u64((*v).into());
-                self.str(id);
-                self.str(session);
-                self.time(at);
-            }
-            Record::Retract(Retract { v, id, record, at }) => {
-                self.u8(3);
-                self.u64((*v).into());
-                self.str(id);
-                self.str(record);
-                self.time(at);
-            }
-        }
-    }
-}
-
-struct Reader<'d> {
-    data: &'d [u8],
-    at: usize,
-}
-
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Option<&[u8]> {
-        let bytes = self.data.get(self.at..self.at.checked_add(n)?)?;
-        self.at += n;
-        Some(bytes)
-    }
-
-    fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
-    }
-
-    fn i64(&mut self) -> Option<i64> {
-        Some(i64::from_le_bytes(self.take(8)?.try_into().ok()?))
-    }
-
-    fn u32(&mut self) -> Option<u32> {
-        u32::try_from(self.u64()?).ok()
-    }
-
-    fn u8(&mut self) -> Option<u8> {
-        Some(self.take(1)?[0])
-    }
-
-    fn bool(&mut self) -> Option<bool> {
-        match self.u8()? {
-            0 => Some(false),
-            1 => Some(true),
-            _ => None,
-        }
-    }
-
-    fn str(&mut self) -> Option<String> {
-        let len = usize::try_from(self.u64()?).ok()?;
-        String::from_utf8(self.take(len)?.to_vec()).ok()
-    }
-
-    fn opt_str(&mut self) -> Option<Option<String>> {
-        match self.u8()? {
-            0 => Some(None),
-            1 => Some(Some(self.str()?)),
-            _ => None,
-        }
-    }
-
-    fn opt_u64(&mut self) -> Option<Option<u64>> {
-        match self.u8()? {
-            0 => Some(None),
-            1 => Some(Some(self.u64()?)),
-            _ => None,
-        }
-    }
-
-    fn time(&mut self) -> Option<DateTime<FixedOffset>> {
-        let (secs, nanos, offset) = (self.i64()?, self.u64()?, self.i64()?);
-        let offset = FixedOffset::east_opt(i32::try_from(offset).ok()?)?;
-        Some(DateTime::from_timestamp(secs, u32::try_from(nanos).ok()?)?.with_timezone(&offset))
-    }
-
-    fn record(&mut self) -> Option<Record> {
-        Some(match self.u8()? {
-            0 => Record::Session(Session {
-                v: self.u32()?,
-                id: self.str()?,
-                routine: self.str()?,
-                started: self.time()?,
-                ended: self.time()?,
-                reps_planned: self.u32()?,
-                reps_done: self.u32()?,
-                hold_ms: self.u64()?,
-                completed: self.bool()?,
-                source: match self.u8()? {
-                    0 => Source::Terminal,
-                    1 => Source::Cron,
-                    2 => Source::Entered,
-                    _ => return None,
-                },
-                audio: match self.u8()? {
-                    0 => AudioUsed::Device,
-                    1 => AudioUsed::Bell,
-                    2 => AudioUsed::None,
-                    3 => AudioUsed::Off,
-                    4 => AudioUsed::Lost,
-                    _ => return None,
-                },
-                paused_ms: self.u64()?,
-                cramp: self.opt_str()?,
-                attended: match self.u8()? {
-                    0 => None,
-                    1 => Some(false),
-                    2 => Some(true),
-                    _ => return None,
-                },
-                skipped: self.bool()?,
-                note: self.opt_str()?,
-            }),
-            1 => Record::Cramp(Cramp {
-                v: self.u32()?,
-                id: self.str()?,
-                at: self.time()?,
-                leg: match self.u8()? {
-                    0 => Leg::Left,
-                    1 => Leg::Right,
-                    2 => Leg::Both,
-                    _ => return None,
-                },
-                severity: self.u8()?,
-                note: self.opt_str()?,
-                lasted_ms: self.opt_u64()?,
-            }),
-            2 => Record::Confirm(Confirm { v: self.u32()?, id: self.str()?, session: self.str()?, at: self.time()? }),
-            3 => Record::Retract(Retract { v: self.u32()?, id: self.str()?, record: self.str()?, at: self.time()? }),
-            _ => return None,
-        })
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use std::os::unix::fs::FileExt;
-
-    use super::*;
-
-    fn session(id: &str, day: u32) -> String {
-        format!(
-            r#"{{"type":"session","v":1,"id":"{id}","routine":"wall-calf","started":"2026-11-{day:02}T22:30:00.000+01:00","ended":"2026-11-{day:02}T22:31:00.000+01:00","reps_planned":3,"reps_done":3,"hold_ms":90000,"completed":true,"source":"cron","audio":"device","paused_ms":0,"attended":false,"cramp":"c\u00e9","skipped":true,"note":"sore \u00e9"}}"#
-        )
-    }
-
-    /// Each change to the journal, read through the cache, reads exactly as
-    /// a full reading of the same bytes.
-    #[test]
-    fn the_cache_never_changes_what_is_read() {
-        let dir = tempfile::tempdir().unwrap();
-        let journal = dir.path().join("journal.jsonl");
-        let cache = file_for(&dir.path().join("cache"), &journal);
-        let cramp = r#"{"type":"cramp","v":1,"id":"c1","at":"2026-11-27T03:10:00.000+01:00","leg":"both","severity":3,"note":"a \"bad\" one","lasted_ms":300000}"#;
-        let mark = r#"{"type":"retract","v":1,"id":"r1","record":"s1","at":"2026-11-27T08:00:00.000-05:00"}"#;
-        type Step = Box<dyn Fn(&Path)>;
-        let steps: Vec<Step> = vec![
-            Box::new(move |p| std::fs::write(p, format!("{}\n{cramp}\nnot json\n", session("s1", 1))).unwrap()),
-            Box::new(move |p| append(p, &format!("{}\n{mark}\n", session("s2", 2)))),
-            Box::new(move |p| append(p, "{\"type\":\"session\",\"v\":1,\"id\":\"torn")),
-            Box::new(move |p| append(p, &format!("\n{}\n", session("s3", 3)))),
-            // Rewritten shorter, then in place at the same length.
-            Box::new(move |p| std::fs::write(p, format!("{}\n", session("s4", 4))).unwrap()),
-            Box::new(move |p| {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-                std::fs::write(p, format!("{}\n", session("s5", 5))).unwrap()
-            }),
-            // Another file in its place.
-            Box::new(move |p| {
-                let other = p.with_extension("new");
-                std::fs::write(&other, format!("{}\n{cramp}\n", session("s6", 6))).unwrap();
-                std::fs::rename(&other, p).unwrap();
-            }),
-        ];
-        for step in steps {
-            step(&journal);
-            let loaded = crate::journal::load(&journal).unwrap();
-            let full = loaded.reading();
-            assert_eq!(reading(&loaded, &cache), full, "the first reading, which writes the cache");
-            assert!(cache.exists());
-            assert_eq!(reading(&loaded, &cache), full, "the reading through the cache");
-        }
-        std::fs::write(&cache, b"stretch\x01garbage").unwrap();
-        let loaded = crate::journal::load(&journal).unwrap();
-        assert_eq!(reading(&loaded, &cache), loaded.reading(), "a damaged cache is rebuilt");
-    }
-
-    /// A cache that holds is what is read (its copy of an id, changed, shows);
-    /// an edit in place at the same length, then an append, reads as the new
-    /// bytes, never as the cached copy of the old ones.
-    #[test]
-    fn an_edit_in_place_is_seen_though_the_file_then_grew() {
-        let dir = tempfile::tempdir().unwrap();
-        let journal = dir.path().join("journal.jsonl");
-        let cache = file_for(&dir.path().join("cache"), &journal);
-        std::fs::write(&journal, format!("{}\n", session("s1", 1))).unwrap();
-        let loaded = crate::journal::load(&journal).unwrap();
-        reading(&loaded, &cache);
-        let (id, mut data) = ([&2u64.to_le_bytes()[..], b"s1"].concat(), std::fs::read(&cache).unwrap());
-        let at = data.windows(id.len()).position(|w| w == id).unwrap() + 8;
-        data[at] = b'x';
-        std::fs::write(&cache, data).unwrap();
-        assert_eq!(reading(&loaded, &cache).records[0].record.id(), "x1", "read from the cache");
-        let file = std::fs::OpenOptions::new().write(true).open(&journal).unwrap();
-        file.write_all_at(session("s2", 1).as_bytes(), 0).unwrap();
-        append(&journal, &format!("{}\n", session("s3", 3)));
-        let loaded = crate::journal::load(&journal).unwrap();
-        let ids: Vec<_> = reading(&loaded, &cache).records.iter().map(|s| s.record.id().to_string()).collect();
-        assert_eq!(ids, ["s2", "s3"], "the edited line is read again");
-        assert_eq!(reading(&loaded, &cache), loaded.reading());
-    }
-
-    fn append(path: &Path, text: &str) {
-        let mut file = std::fs::OpenOptions::new().append(true).open(path).unwrap();
-        file.write_all(text.as_bytes()).unwrap();
-    }
-}
+mod tests;

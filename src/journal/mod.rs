@@ -5,6 +5,8 @@
 
 pub(crate) mod ahead;
 pub(crate) mod cache;
+mod codec;
+pub(crate) mod digest;
 pub(crate) mod ledger;
 pub(crate) mod marks;
 pub(crate) mod nights;
@@ -17,7 +19,7 @@ pub(crate) mod tally;
 pub(crate) mod weeks;
 
 pub use read::parse;
-pub(crate) use read::{Problem, Stored};
+pub(crate) use read::{Problem, Stored, parse_line};
 pub(crate) use record::FIRST_NIGHT;
 pub(crate) use record::new_id;
 pub use record::{AudioUsed, Record, SCHEMA, Session, Source};

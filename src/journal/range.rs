@@ -73,12 +73,17 @@ impl Range {
 
     /// Whether a session started `at` falls on a night in the range.
     pub(crate) fn contains(&self, at: &DateTime<FixedOffset>) -> bool {
-        self.holds(night_of(at, self.day_starts))
+        self.unbounded() || self.holds(night_of(at, self.day_starts))
     }
 
     /// Whether a cramp that struck `at` falls on a night in the range.
     pub(crate) fn contains_cramp(&self, at: &DateTime<FixedOffset>) -> bool {
-        self.holds(cramp_night_of(at, self.cramp_day_starts))
+        self.unbounded() || self.holds(cramp_night_of(at, self.cramp_day_starts))
+    }
+
+    /// Whether every night is in the range (neither `--since` nor `--until`).
+    fn unbounded(&self) -> bool {
+        self.since.is_none() && self.until.is_none()
     }
 
     fn holds(&self, night: NaiveDate) -> bool {

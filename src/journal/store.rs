@@ -86,7 +86,33 @@ fn read_bytes_checked(path: &Path, own: bool) -> Result<Loaded> {
 /// [`files::MAX_TEXT`] is left empty (keeping the line numbers) and reported,
 /// so no line is ever held whole in memory beyond the limit.
 fn read_capped(file: File) -> io::Result<(Vec<u8>, Vec<Problem>)> {
-    let mut reader = io::BufReader::new(file);
+    let len = file.metadata().map_or(u64::MAX, |meta| meta.len());
+    if len > WHOLE {
+        return read_lines_capped(io::BufReader::new(file));
+    }
+    // Read whole, in one go; lines are checked against the limit after.
+    let mut whole = Vec::with_capacity(len as usize + 1);
+    file.take(WHOLE + 1).read_to_end(&mut whole)?;
+    let mut start = 0;
+    let long = memchr::memchr_iter(b'\n', &whole).chain([whole.len()]).any(|end| {
+        let long = end - start > files::MAX_TEXT as usize;
+        start = end + 1;
+        long
+    });
+    if long || whole.len() as u64 > WHOLE {
+        return read_lines_capped(io::Cursor::new(whole));
+    }
+    if whole.starts_with(BOM.as_bytes()) {
+        whole.drain(..BOM.len());
+    }
+    Ok((whole, Vec::new()))
+}
+
+/// A journal up to this size is read whole, in one read; a larger one line
+/// by line, so that no line over the limit is ever held whole.
+const WHOLE: u64 = 256 << 20;
+
+fn read_lines_capped(mut reader: impl BufRead) -> io::Result<(Vec<u8>, Vec<Problem>)> {
     let (mut bytes, mut long, mut line) = (Vec::new(), Vec::new(), 0);
     loop {
         line += 1;

@@ -143,6 +143,19 @@ impl Tally {
     /// Counts the ledger's standing records by `rules`.
     pub(crate) fn of(ledger: &Ledger, rules: &Rules) -> Tally {
         let mut tally = Tally::default();
+        tally.count(ledger, rules);
+        tally
+    }
+
+    /// Counts the ledger's standing records by `rules` on top of what is
+    /// counted already. The tally is a fold over the standing records in
+    /// journal order, so counting the records of a journal's later lines
+    /// onto the tally of its earlier ones gives [`Tally::of`] the whole, as
+    /// long as no later line changes what an earlier one says (a repeated
+    /// id, a retraction or a confirmation of it): the cache of the journal's
+    /// reading checks that before it counts only what was appended.
+    pub(super) fn count(&mut self, ledger: &Ledger, rules: &Rules) {
+        let tally = self;
         for (_, entry) in &ledger.entries {
             match *entry {
                 Entry::Session(s, presence) => {
@@ -168,7 +181,6 @@ impl Tally {
                 }
             }
         }
-        tally
     }
 
     fn starts(&mut self, night: NaiveDate) {

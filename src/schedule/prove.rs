@@ -17,16 +17,38 @@ use crate::time::of_day::TimeOfDay;
 pub(crate) struct Prover<'a> {
     env: &'a Env,
     proven: RefCell<HashSet<String>>,
+    /// What the proofs found to tell (will not be heard, will skip), held
+    /// until the crontab is written: a change that then fails said nothing
+    /// about entries that were never added.
+    findings: RefCell<Vec<Finding>>,
+}
+
+/// Something a proof found that is worth telling once the change is made.
+enum Finding {
+    /// A warning, for stderr.
+    Warning(String),
+    /// A line of the command's own output.
+    Line(String),
 }
 
 impl<'a> Prover<'a> {
     /// Proves for the user `env` describes.
     pub(crate) fn new(env: &'a Env) -> Prover<'a> {
-        Prover { env, proven: RefCell::default() }
+        Prover { env, proven: RefCell::default(), findings: RefCell::default() }
+    }
+
+    /// Tells what the proofs found, once the change they proved is made.
+    pub(crate) fn tell(&self) {
+        for finding in self.findings.borrow_mut().drain(..) {
+            match finding {
+                Finding::Warning(text) => crate::errln!("stretch: warning: {text}"),
+                Finding::Line(text) => crate::term::output::line(&text),
+            }
+        }
     }
 
     /// Runs `invocation` in check mode as cron would: `Ok` if it runs (with a
-    /// warning if it would not be heard), `Err` if it would fail.
+    /// warning for [`Prover::tell`] if it would not be heard), `Err` if it would fail.
     pub(crate) fn prove(&self, time: TimeOfDay, invocation: &Invocation) -> Result<()> {
         let line = invocation.render_sh(true).map_err(Error::usage)?;
         if self.proven.borrow().contains(&line) {
@@ -49,11 +71,13 @@ impl<'a> Prover<'a> {
         })?;
         match check::run(&line, &home, &logname) {
             Verdict::Runs(heard, skip) => {
+                let mut findings = self.findings.borrow_mut();
                 if let Err(why) = heard {
-                    warn_unheard(time, &why);
+                    findings
+                        .push(Finding::Warning(format!("the entry at {time} will run but will not be heard: {why}")));
                 }
                 if let Some(done) = skip {
-                    crate::term::output::line(&format!("tonight: {time} will skip, {done} (--skip-if-done)"));
+                    findings.push(Finding::Line(format!("tonight: {time} will skip, {done} (--skip-if-done)")));
                 }
             }
             Verdict::Fails(why) => {
@@ -65,8 +89,4 @@ impl<'a> Prover<'a> {
         self.proven.borrow_mut().insert(line);
         Ok(())
     }
-}
-
-fn warn_unheard(time: TimeOfDay, why: &str) {
-    crate::errln!("stretch: warning: the entry at {time} will run but will not be heard: {why}");
 }

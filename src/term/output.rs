@@ -53,6 +53,13 @@ pub(crate) fn bytes(bytes: &[u8]) {
     write_with(&mut out, |out| out.write_all(bytes));
 }
 
+/// Writes `pieces` to stdout one after another, as they are, through one
+/// buffer: a long export made of many pieces goes out in few writes.
+pub(crate) fn pieces<'p>(pieces: impl IntoIterator<Item = &'p [u8]>) {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    write_with(&mut out, |out| pieces.into_iter().try_for_each(|piece| out.write_all(piece)));
+}
+
 /// Runs `write` and flushes (so a failure shows now, not at exit), unless
 /// stdout already closed or failed; remembers how it went.
 fn write_with<W: Write>(out: &mut W, write: impl FnOnce(&mut W) -> std::io::Result<()>) {

@@ -359,6 +359,28 @@ fn a_crontab_that_is_not_utf8_is_named_by_line_and_left_alone() {
 }
 
 #[test]
+fn what_a_proof_found_is_told_only_once_the_entry_is_written() {
+    let s = Sandbox::new();
+    // Where the backup of the crontab would go, a file: the change cannot be made.
+    std::fs::create_dir_all(s.data()).unwrap();
+    std::fs::write(s.data().join("crontab-backups"), "").unwrap();
+    let (code, stdout, stderr) = s.run(schedule(&s, &["add", "22:30"]));
+    assert_eq!(code, 1, "{stdout}");
+    assert!(!stderr.contains("will not be heard") && stdout.is_empty(), "nothing told of an entry not added: {stderr}");
+    assert_eq!(s.crontab(), None);
+    std::fs::remove_file(s.data().join("crontab-backups")).unwrap();
+    let (code, stdout, stderr) = s.run(schedule(&s, &["add", "22:30"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("added 22:30 daily\nCrontab updated;"), "{stdout}");
+    // Where no sound server runs for cron's environment, the warning comes now, after the change.
+    assert!(
+        stderr.is_empty()
+            || stderr.starts_with("stretch: warning: the entry at 22:30 will run but will not be heard: "),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn print_shows_the_block_and_never_runs_crontab() {
     let s = Sandbox::new();
     let program = fake_crontab(&s, "exit 1");

@@ -310,6 +310,34 @@ fn summary(nights: &[(NaiveDate, RefNight)]) -> [u64; 6] {
     s
 }
 
+/// What `log` with `args` prints from `records`, read in full.
+fn rendered(args: &crate::cli::LogArgs, range: &Range, records: &[crate::journal::Stored]) -> String {
+    super::render(args, range, super::Listing::of_records(args, range, records), false)
+}
+
+/// What `log` with `args` (every routine) prints through the cache's
+/// digest of `bytes`, counted first over the records before `split` and
+/// then over those appended after them, as a run after an append counts
+/// them; checks on the way that the digest so extended (when the appended
+/// records allow it) is the digest of the whole.
+fn through_digest(args: &crate::cli::LogArgs, range: &Range, bytes: &[u8], split: usize) -> String {
+    use crate::journal::digest::Digest;
+    let records = crate::journal::parse(bytes).records;
+    let split = split.min(records.len());
+    let rules = range.rules(None);
+    let whole = Digest::of(&records, bytes, &rules).unwrap();
+    let mut digest = Digest::of(&records[..split], bytes, &rules).unwrap();
+    let digest = if digest.extend(&records[split..], bytes, &rules) {
+        assert_eq!(digest, whole, "counting what was appended onto the digest of the rest is the digest of the whole");
+        digest
+    } else {
+        whole
+    };
+    let mut parsed = Vec::new();
+    let listing = super::Listing::of_digest(digest, bytes, range, &mut parsed).unwrap();
+    super::render(args, range, listing, false)
+}
+
 fn log_args(args: &[&str]) -> crate::cli::LogArgs {
     let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(["stretch", "log"].iter().chain(args)).unwrap();
     match cli.command {
@@ -322,7 +350,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
     #[test]
-    fn every_view_agrees_with_the_reference(gens in prop::collection::vec(line_gen(), 0..60), now_day in 30u32..45, now_zone in zone()) {
+    fn every_view_agrees_with_the_reference(gens in prop::collection::vec(line_gen(), 0..60), now_day in 30u32..45, now_zone in zone(), split in 0usize..60) {
         let lines = lines(&gens);
         let text = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
         let reading = crate::journal::parse(text.as_bytes());
@@ -333,10 +361,18 @@ proptest! {
         let day_starts = NaiveTime::from_hms_opt(4, 0, 0).unwrap();
         let tonight = night(&now, 4);
 
-        // `log --json`, for the routine wall-calf.
+        // The table and `--json` through the cache's digest, counted
+        // before and after an append, read as the records read in full.
         let range = Range::of(None, None, day_starts, &now).unwrap();
+        for args in [&[][..], &["--json"], &["--json", "--since", "20d"]] {
+            let args = log_args(args);
+            let range = Range::of(args.since, args.until, day_starts, &now).unwrap();
+            prop_assert_eq!(through_digest(&args, &range, text.as_bytes(), split), rendered(&args, &range, &records));
+        }
+
+        // `log --json`, for the routine wall-calf.
         let json: serde_json::Value =
-            serde_json::from_str(&super::render(&log_args(&["--json", "--routine", "wall-calf"]), &range, &records, false)).unwrap();
+            serde_json::from_str(&rendered(&log_args(&["--json", "--routine", "wall-calf"]), &range, &records)).unwrap();
         let counted = routine_ref.counted(None, tonight);
         let nights = json["nights"].as_array().unwrap();
         prop_assert_eq!(nights.len(), counted.len());
@@ -356,7 +392,7 @@ proptest! {
         prop_assert_eq!(&listed, &want_ids);
 
         // `log --csv`: the same sessions, attended as the reference says.
-        let csv = super::render(&log_args(&["--csv", "--routine", "wall-calf"]), &range, &records, false);
+        let csv = rendered(&log_args(&["--csv", "--routine", "wall-calf"]), &range, &records);
         let mut rows: Vec<(String, String)> = csv.lines().skip(1).map(|row| {
             let cells: Vec<&str> = row.split(',').collect();
             (cells[11].to_string(), cells[12].to_string())
@@ -382,7 +418,7 @@ proptest! {
         );
         prop_assert_eq!(report.from, report_nights.first().map(|(d, _)| *d));
         let log84: serde_json::Value =
-            serde_json::from_str(&super::render(&log_args(&["--json", "--since", "84d"]), &report_range, &records, false)).unwrap();
+            serde_json::from_str(&rendered(&log_args(&["--json", "--since", "84d"]), &report_range, &records)).unwrap();
         prop_assert_eq!(log84["cramp_summary"]["nights"].as_u64(), Some(u64::from(r.nights)));
         prop_assert_eq!(log84["cramp_summary"]["cramp_nights"].as_u64(), Some(u64::from(r.cramp_nights)));
 
@@ -414,7 +450,7 @@ fn a_retracted_first_record_starts_nothing_in_log_or_report() {
     let now = DateTime::parse_from_rfc3339("2026-11-26T23:00:00+01:00").unwrap();
     let day_starts = NaiveTime::from_hms_opt(4, 0, 0).unwrap();
     let range = Range::of(None, None, day_starts, &now).unwrap();
-    let human = super::render(&log_args(&[]), &range, &records, false);
+    let human = rendered(&log_args(&[]), &range, &records);
     assert!(human.contains("Cramps: 1 of 7 nights, counted from 2026-11-20"), "{human}");
     let report_range = Range::of(Some(NightSpec::Nights(84)), None, day_starts, &now).unwrap();
     let plain: Vec<_> = records.iter().map(|s| s.record.clone()).collect();

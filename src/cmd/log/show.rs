@@ -1,6 +1,7 @@
 //! What `stretch log` prints: the table, the streak line and the calendar for
 //! a person; JSON and CSV for programs. Pure functions of what was tallied.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -8,10 +9,9 @@ use chrono::{Datelike, NaiveDate, NaiveTime};
 use serde::Serialize;
 
 use super::Listed;
-use crate::journal::Cramp;
-use crate::journal::ledger::Presence;
 use crate::journal::nights::{CrampSummary, Night, night_of};
 use crate::journal::weeks::{Week, weekly};
+use crate::journal::{Cramp, Session};
 use crate::term::words::count;
 use crate::time::duration;
 use crate::visible::visible;
@@ -223,7 +223,7 @@ fn month_labels(weeks: &[[Option<Night>; 7]]) -> String {
 /// A night in `--json`: exactly the documented fields.
 #[derive(Serialize)]
 struct JsonNight {
-    night: String,
+    night: NaiveDate,
     completed: u32,
     partial: u32,
     cramps: u32,
@@ -248,16 +248,27 @@ struct JsonHead<'a> {
     confirmed: Vec<&'a str>,
 }
 
-/// The `--json` object. Records are passed on exactly as stored: each is a
-/// line that parsed as JSON, so it is spliced in as it is, not parsed again.
-pub(crate) fn json(
+/// The records `--json` lists, as stored.
+pub(crate) struct Records<'r, 'a> {
+    /// The lines of the sessions listed.
+    pub sessions: &'r [&'a str],
+    /// The ids of the sessions listed that a confirmation made attended.
+    pub confirmed: Vec<&'r str>,
+    /// The lines of the cramps listed.
+    pub cramps: &'r [&'a str],
+}
+
+/// The `--json` object, in the pieces it is written in (a long journal's
+/// records are never copied into one string). Records are passed on exactly
+/// as stored: each is a line that parsed as JSON, so it is spliced in as it
+/// is, not parsed again.
+pub(crate) fn json<'a>(
     streaks: &Streaks,
     nights: &[Night],
     cramp_summary: &CrampSummary,
-    sessions: &[Listed],
-    cramps: &[&str],
+    records: &Records<'_, 'a>,
     slots_per_day: usize,
-) -> String {
+) -> Vec<Cow<'a, str>> {
     let head = JsonHead {
         current_streak: streaks.current,
         longest_streak: streaks.longest,
@@ -266,7 +277,7 @@ pub(crate) fn json(
         nights: nights
             .iter()
             .map(|n| JsonNight {
-                night: n.night.to_string(),
+                night: n.night,
                 completed: n.completed,
                 partial: n.partial,
                 cramps: n.cramps,
@@ -277,29 +288,24 @@ pub(crate) fn json(
             .collect(),
         cramp_summary,
         weeks: weekly(nights),
-        confirmed: sessions
-            .iter()
-            .filter(|l| l.presence == Presence::Confirmed)
-            .map(|l| l.session.id.as_str())
-            .collect(),
+        confirmed: records.confirmed.clone(),
     };
     let mut out = serde_json::to_string(&head).expect("the log always serializes");
     out.pop(); // the closing brace: the records come last.
-    let texts = sessions.iter().map(|l| l.text.len() + 1).chain(cramps.iter().map(|t| t.len() + 1));
-    out.reserve(texts.sum::<usize>() + 32);
-    let session_texts: Vec<&str> = sessions.iter().map(|l| l.text).collect();
-    for (key, records) in [("sessions", &session_texts[..]), ("cramps", cramps)] {
-        let _ = write!(out, ",\"{key}\":[");
+    let mut pieces = Vec::with_capacity(2 * (records.sessions.len() + records.cramps.len()) + 8);
+    pieces.push(Cow::Owned(out));
+    for (key, records) in [(",\"sessions\":[", records.sessions), (",\"cramps\":[", records.cramps)] {
+        pieces.push(Cow::Borrowed(key));
         for (i, record) in records.iter().enumerate() {
             if i > 0 {
-                out.push(',');
+                pieces.push(Cow::Borrowed(","));
             }
-            out += record;
+            pieces.push(Cow::Borrowed(*record));
         }
-        out.push(']');
+        pieces.push(Cow::Borrowed("]"));
     }
-    out.push('}');
-    out
+    pieces.push(Cow::Borrowed("}"));
+    pieces
 }
 
 /// The `--csv` export: a header, then one row per session.
@@ -358,7 +364,7 @@ pub(crate) fn cramps_csv(cramps: &[&Cramp], cramp_day_starts: NaiveTime) -> Stri
 /// The notes of the nights `first..=last`: a session's or a cramp's own
 /// words, and how long a cramp lasted, oldest first; empty when there are none.
 pub(crate) fn notes(
-    sessions: &[Listed],
+    sessions: &[&Session],
     cramps: &[&Cramp],
     (first, last): (NaiveDate, NaiveDate),
     day_starts: NaiveTime,
@@ -372,7 +378,7 @@ pub(crate) fn notes(
             lines.push((at, format!("  night of {night}, {} {what}{note}\n", at.format("%a %H:%M"))));
         }
     };
-    for s in sessions.iter().map(|l| l.session).filter(|s| said(&s.note)) {
+    for s in sessions.iter().filter(|s| said(&s.note)) {
         add(s.started, night_of(&s.started, day_starts), visible(&s.routine).into_owned(), &s.note);
     }
     for c in cramps.iter().filter(|c| said(&c.note) || c.lasted_ms.is_some()) {
