@@ -370,9 +370,8 @@ def first_sound(bench, server, runs=FIRST_RUNS):
 def whole_routine(bench, server):
     """The default routine through `server`: (errors heard − shown (ms) of
     every sound, sounds missing, the largest difference between a sound's
-    heard and planned length (ms)). A sound with no event of its own (a
-    countdown tick) is placed by the session's clock as the events around it
-    read it."""
+    heard and planned length (ms)), each sound against its cue's `cue`
+    event."""
     # Quick mode (CI) plays one rep: its silences are as long.
     args = DEFAULT + (["--reps", "1"] if getattr(bench, "quick", False) else [])
     wav = bench.tmp / "default.wav"
@@ -384,17 +383,16 @@ def whole_routine(bench, server):
     found = heard.sounds()
     if len(found) != len(planned):
         return [], abs(len(planned) - len(found)), None
-    phases = [(e["planned_ms"], e["monotonic_ms"]) for e in session.phases()]
+    # Each sound against its cue's event: the last cue to start at or before
+    # it (a phrase's later words have none of their own), due on
+    # CLOCK_MONOTONIC where the event came, less how late the process woke.
+    cues = [(e["planned_ms"], e["monotonic_ms"] - e["actual_ms"] + e["planned_ms"])
+            for e in session.events if e["event"] == "cue"]
     ms = lambda i: i * 1000 / RATE
     errors, lengths = [], []
     for (p0, p1), (h0, h1) in zip(planned, found):
-        k = max(i for i, (at, _) in enumerate(phases) if at <= ms(p0) + 1 or i == 0)
-        at, shown = phases[k]
-        moved = 0.0
-        if k + 1 < len(phases):
-            (nat, nshown) = phases[k + 1]
-            moved = (ms(p0) - at) / (nat - at) * ((nshown - nat) - (shown - at))
-        errors.append(heard.ms(h0) - (shown + ms(p0) - at + moved))
+        at, due = max(((a, d) for a, d in cues if a <= ms(p0) + 0.1), default=cues[0])
+        errors.append(heard.ms(h0) - (due + ms(p0) - at))
         lengths.append(abs((heard.ms(h1) - heard.ms(h0)) - ms(p1 - p0)))
     return errors, 0, max(lengths)
 
@@ -509,8 +507,8 @@ run(s) per server:
 """ + "\n".join(rows) + f"""
 
 The default routine as it comes (`{' '.join(DEFAULT)}`, long silences included), once per server: every
-sound in the monitor against its event (a sound with no event of its own, a countdown tick, by the
-session's clock as the events around it read it), and its length against the exported track's.
+sound in the monitor against its cue's `cue` event (a phrase's later words by the cue they belong
+to), and its length against the exported track's.
 
 | server | sounds heard | missing | heard − shown | largest error | largest length difference |
 |---|---|---|---|---|---|

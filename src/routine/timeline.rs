@@ -237,8 +237,10 @@ pub(crate) trait Observer {
     /// Time to redraw within a phase, `left` before it ends (only if
     /// [`Observer::redraw_every`] asks for it).
     fn redraw(&mut self, _phase: &Phase, _left: Duration) {}
-    /// A cue's moment came (only if [`Observer::wants_cues`]).
-    fn cue(&mut self, _cue: &Cue) {}
+    /// A cue's moment came, in `phase` (only if [`Observer::wants_cues`]):
+    /// `at.planned` is where the cue falls on the routine's clock (its plan,
+    /// moved by pauses and skips), `at.actual` when it came.
+    fn cue(&mut self, _phase: &Phase, _cue: &Cue, _at: Moment) {}
     /// The session was paused or resumed, in `phase`.
     fn paused(&mut self, _phase: &Phase, _at: Moment, _paused: bool) {}
     /// The rest of `phase` was skipped.

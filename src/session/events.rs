@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::clock::{Moment, Origin, StopReason};
 use crate::journal::Session;
 use crate::routine::Side;
-use crate::routine::timeline::{Observer, Phase, PhaseKind};
+use crate::routine::timeline::{Cue, CueSound, Observer, Phase, PhaseKind};
 
 /// Writes events to a stream, one line each, flushed at once.
 pub(crate) struct JsonEvents<W: Write> {
@@ -42,6 +42,9 @@ struct Event<'a> {
     length_ms: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     words: Option<&'a str>,
+    /// A countdown tick's cue: the seconds of the hold it says are left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    count: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
 }
@@ -95,6 +98,18 @@ impl<W: Write> JsonEvents<W> {
     }
 
     fn write(&mut self, event: &str, phase: &Phase, at: Moment, words: Option<&str>, reason: Option<&str>) {
+        self.write_line(event, phase, at, words, None, reason);
+    }
+
+    fn write_line(
+        &mut self,
+        event: &str,
+        phase: &Phase,
+        at: Moment,
+        words: Option<&str>,
+        count: Option<u32>,
+        reason: Option<&str>,
+    ) {
         let line = Event {
             event,
             phase: phase.kind,
@@ -111,6 +126,7 @@ impl<W: Write> JsonEvents<W> {
                 .filter(|late| *late >= 1.0),
             length_ms: ms(phase.length),
             words,
+            count,
             reason,
         };
         // A reader that went away (a closed pipe) must not stop the routine.
@@ -141,6 +157,20 @@ impl<W: Write> Observer for JsonEvents<W> {
 
     fn skipped(&mut self, phase: &Phase, at: Moment) {
         self.write("skipped", phase, at, None, None);
+    }
+
+    /// Each cue as its moment comes on the routine's clock, which is the
+    /// clock of what is heard: a cue that comes back late (an output slow
+    /// to wake) comes late here too, and says how late.
+    fn cue(&mut self, phase: &Phase, cue: &Cue, at: Moment) {
+        match &cue.sound {
+            CueSound::PhaseStart { say, .. } => self.write_line("cue", phase, at, say.as_deref(), None, None),
+            CueSound::Countdown(left) => self.write_line("cue", phase, at, None, Some(*left), None),
+        }
+    }
+
+    fn wants_cues(&self) -> bool {
+        true
     }
 }
 
@@ -173,5 +203,38 @@ mod tests {
         assert_eq!(lines[0]["actual_ms"], 30000.25);
         assert_eq!(lines[1]["event"], "stopped");
         assert_eq!(lines[1]["reason"], "interrupt");
+    }
+
+    #[test]
+    fn each_cue_is_an_event_with_its_words_or_its_count() {
+        let phase = Phase {
+            kind: PhaseKind::Hold,
+            rep: 1,
+            side: None,
+            start: Duration::from_secs(5),
+            length: Duration::from_secs(10),
+            words: "Hold.".into(),
+        };
+        let say = CueSound::PhaseStart { kind: PhaseKind::Hold, say: Some("Hold the stretch.".into()) };
+        let cues = [
+            Cue { at: Duration::from_secs(5), phase: 1, sound: say },
+            Cue { at: Duration::from_secs(12), phase: 1, sound: CueSound::Countdown(3) },
+        ];
+        let mut events = JsonEvents::new(Vec::new(), 1);
+        assert!(events.wants_cues());
+        for cue in &cues {
+            events.cue(&phase, cue, Moment { planned: cue.at, actual: cue.at + Duration::from_micros(200) });
+        }
+        let text = String::from_utf8(events.out).unwrap();
+        let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines[0]["event"], "cue");
+        assert_eq!(lines[0]["phase"], "hold");
+        assert_eq!(lines[0]["words"], "Hold the stretch.");
+        assert_eq!(lines[0]["planned_ms"], 5000.0);
+        assert_eq!(lines[0]["actual_ms"], 5000.2);
+        assert!(lines[0].get("count").is_none());
+        assert_eq!(lines[1]["count"], 3);
+        assert_eq!(lines[1]["planned_ms"], 12000.0);
+        assert!(lines[1].get("words").is_none());
     }
 }

@@ -234,8 +234,14 @@ impl Observer for Watchers<'_> {
     fn redraw(&mut self, phase: &Phase, left: Duration) {
         self.human.redraw(phase, left);
     }
-    fn cue(&mut self, cue: &Cue) {
-        self.human.cue(cue);
+    fn cue(&mut self, phase: &Phase, cue: &Cue, at: Moment) {
+        if let Some(e) = &mut self.events {
+            e.cue(phase, cue, at);
+        }
+        // The bell rings only where the display asked for it.
+        if self.human.wants_cues() {
+            self.human.cue(phase, cue, at);
+        }
     }
     fn paused(&mut self, phase: &Phase, at: Moment, paused: bool) {
         if let Some(e) = &mut self.events {
@@ -253,7 +259,7 @@ impl Observer for Watchers<'_> {
         self.human.redraw_every()
     }
     fn wants_cues(&self) -> bool {
-        self.human.wants_cues()
+        self.events.is_some() || self.human.wants_cues()
     }
 }
 

@@ -158,8 +158,10 @@ mod tests {
         let (session, outcome, events) = run(&request(Source::Cron, None), &mut FakeClock::new());
         assert_eq!(session, Session { source: Source::Cron, attended: Some(false), ..expected() });
         assert_eq!(outcome.stopped, None);
-        assert_eq!(events.len(), 7, "prepare, three holds and rests, done: {events:?}");
-        assert!(events.iter().all(|e| e["event"] == "phase"));
+        let (cues, phases): (Vec<_>, Vec<_>) = events.iter().partition(|e| e["event"] == "cue");
+        assert_eq!(phases.len(), 7, "prepare, three holds and rests, done: {events:?}");
+        assert!(phases.iter().all(|e| e["event"] == "phase"));
+        assert!(cues.len() >= phases.len(), "each phase begins with a cue, which has its event: {events:?}");
         assert_eq!(
             summary(&session, "not logged (--no-log)"),
             "Played, not confirmed, wall-calf: 3 of 3 reps, 30s held; not logged (--no-log)",
@@ -197,7 +199,11 @@ mod tests {
         let mut clock = FakeClock::new().control_at(secs(20), Control::Pause).control_at(secs(80), Control::Pause);
         let (session, _, events) = run(&request(Source::Terminal, None), &mut clock);
         assert_eq!(session, Session { ended: at("2025-03-01T22:31:55+01:00"), paused_ms: 60_000, ..expected() });
-        let kinds: Vec<_> = events.iter().filter(|e| e["event"] != "phase").map(|e| e["event"].clone()).collect();
+        let kinds: Vec<_> = events
+            .iter()
+            .filter(|e| e["event"] != "phase" && e["event"] != "cue")
+            .map(|e| e["event"].clone())
+            .collect();
         assert_eq!(kinds, ["paused", "resumed"]);
         assert_eq!(summary(&session, "logged"), "Completed wall-calf: 3 of 3 reps, 30s held, paused 1m; logged");
     }

@@ -51,15 +51,19 @@ pub(crate) fn run(
             return outcome;
         }
         let now = clock.now();
-        walk.ring_due_cues(now, observer);
         let due = walk.deadline(walk.next);
         if now >= due {
-            let phase = walk.begin_next(Moment { planned: due, actual: now }, observer);
-            if phase.kind == PhaseKind::Done {
+            // The phase is told before its first cue, which comes with it.
+            let done = walk.begin_next(Moment { planned: due, actual: now }, observer).kind == PhaseKind::Done;
+            walk.ring_due_cues(now, observer);
+            if done {
                 return walk.outcome(now, None);
             }
-        } else if let Some(current) = walk.current() {
-            observer.redraw(current, due - now);
+        } else {
+            walk.ring_due_cues(now, observer);
+            if let Some(current) = walk.current() {
+                observer.redraw(current, due - now);
+            }
         }
     }
 }
@@ -115,11 +119,12 @@ impl Walk<'_> {
 
     fn ring_due_cues(&mut self, now: Duration, observer: &mut dyn Observer) {
         while let Some(cue) = self.timeline.cues.get(self.next_cue) {
-            if self.shifted(cue.at) > now {
+            let due = self.shifted(cue.at);
+            if due > now {
                 break;
             }
             if observer.wants_cues() {
-                observer.cue(cue);
+                observer.cue(&self.timeline.phases[cue.phase], cue, Moment { planned: due, actual: now });
             }
             self.next_cue += 1;
         }
@@ -277,7 +282,7 @@ mod tests {
             self.redraws += 1;
             self.lefts.push(left);
         }
-        fn cue(&mut self, cue: &Cue) {
+        fn cue(&mut self, _phase: &Phase, cue: &Cue, _at: Moment) {
             self.cues.push(cue.at);
         }
         fn paused(&mut self, _phase: &Phase, _at: Moment, paused: bool) {

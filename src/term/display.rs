@@ -275,7 +275,7 @@ impl Observer for Human {
         self.line(&format!("[{}] skipped {what}; on to the next hold", clock_face(at.actual)));
     }
 
-    fn cue(&mut self, _cue: &Cue) {
+    fn cue(&mut self, _phase: &Phase, _cue: &Cue, _at: Moment) {
         self.write("\x07");
     }
 

@@ -116,7 +116,13 @@ impl Server {
         self.wait_for(&socket);
     }
 
-    pub(crate) fn pipewire(s: &Sandbox) -> Server {
+    fn pipewire(s: &Sandbox) -> Server {
+        Server::pipewire_with(s, SINK)
+    }
+
+    /// PipeWire as it comes (WirePlumber's own configuration: an idle node
+    /// suspends after 5 s), its pulse server, and a null sink `sink`, the default.
+    pub(crate) fn pipewire_with(s: &Sandbox, sink: &str) -> Server {
         let mut server = Server { run: s.path().join("run"), children: Vec::new() };
         std::fs::create_dir(&server.run).unwrap();
         let bus = format!("--address=unix:path={}/bus", server.run.display());
@@ -130,9 +136,24 @@ impl Server {
         let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pipewire-pulse.conf");
         server.spawn(s, "pipewire", &["-c", conf.to_str().unwrap()]);
         server.wait_for(&server.run.join("pulse/native"));
-        server.pactl(s, &["load-module", "module-null-sink", &format!("sink_name={SINK}")]);
-        server.pactl(s, &["set-default-sink", SINK]);
+        server.pactl(s, &["load-module", "module-null-sink", &format!("sink_name={sink}")]);
+        server.pactl(s, &["set-default-sink", sink]);
         server
+    }
+
+    /// Stops the process that serves the pulse protocol (PulseAudio; on
+    /// PipeWire its pulse server, started last) for `stall`, then lets it go
+    /// on: a sink slow to resume, as the client sees it. PipeWire's graph
+    /// runs on: its null sink, stopped, would make up the time it lost in
+    /// one burst on resuming, playing what was queued then at instants
+    /// already past, which no sound card can.
+    pub(crate) fn stall(&self, stall: Duration) {
+        use nix::sys::signal::{Signal, kill};
+        let server = self.children.last().expect("a server was started");
+        let pid = nix::unistd::Pid::from_raw(server.id() as i32);
+        kill(pid, Signal::SIGSTOP).unwrap();
+        std::thread::sleep(stall);
+        kill(pid, Signal::SIGCONT).unwrap();
     }
 }
 

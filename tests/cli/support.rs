@@ -233,9 +233,15 @@ pub(crate) fn session_line(id: &str, started: &str, completed: bool) -> String {
     .to_string()
 }
 
-/// Parses `--json` output: the timed events, without the closing summary.
+/// Parses `--json` output: the timed events, without the closing summary
+/// and without the cues (see [`cues`]).
 pub(crate) fn events(stdout: &str) -> Vec<serde_json::Value> {
-    all_events(stdout).into_iter().filter(|e| e["event"] != "summary").collect()
+    all_events(stdout).into_iter().filter(|e| e["event"] != "summary" && e["event"] != "cue").collect()
+}
+
+/// The `cue` events of `--json` output, one for each cue, in order.
+pub(crate) fn cues(stdout: &str) -> Vec<serde_json::Value> {
+    all_events(stdout).into_iter().filter(|e| e["event"] == "cue").collect()
 }
 
 /// Every `--json` line, the summary last.

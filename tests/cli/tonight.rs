@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, BufReader};
 
-use crate::support::{Sandbox, all_events, events, signal, spawn};
+use crate::support::{Sandbox, all_events, cues, events, signal, spawn};
 
 #[test]
 fn a_completed_routine_is_logged_with_every_field() {
@@ -89,6 +89,47 @@ fn json_events_carry_planned_and_actual_times() {
     assert_eq!(summary["event"], "summary");
     assert_eq!(summary["id"], s.records()[0]["id"], "the summary names the record");
     assert_eq!((summary["completed"].as_bool(), summary["logged"].as_bool()), (Some(true), Some(true)));
+}
+
+#[test]
+fn json_gives_every_cue_on_the_track_its_own_event() {
+    let s = Sandbox::new();
+    let args = ["--sounds", "chime", "--prepare", "1s", "--reps", "2", "--hold", "4s", "--rest", "1s"];
+    let wav = s.path().join("track.wav");
+    let mut export = vec!["tonight", "--export-audio", wav.to_str().unwrap()];
+    export.extend(args);
+    let (code, _, stderr) = s.run(s.cmd(&export));
+    assert_eq!(code, 0, "{stderr}");
+    // Each chime starts on its first sample, after silence.
+    let track: Vec<i16> =
+        std::fs::read(&wav).unwrap()[44..].chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
+    let onsets: Vec<f64> = (0..track.len())
+        .filter(|&i| {
+            track[i] != 0 && (i == 0 || track[i - 1] == 0) && track[i.saturating_sub(2400)..i].iter().all(|&v| v == 0)
+        })
+        .map(|i| i as f64 / 48.0)
+        .collect();
+    let mut session = vec!["--json"];
+    session.extend(args);
+    let (code, stdout, stderr) = s.run(s.tonight(&session));
+    assert_eq!(code, 0, "{stderr}");
+    let cues = cues(&stdout);
+    let planned: Vec<f64> = cues.iter().map(|e| e["planned_ms"].as_f64().unwrap()).collect();
+    assert_eq!(planned.len(), onsets.len(), "one event per cue on the track: {planned:?} against {onsets:?}");
+    for (event, onset) in planned.iter().zip(&onsets) {
+        assert!((event - onset).abs() < 0.05, "the cue at {onset} ms has its event at {event} ms");
+    }
+    for e in &cues {
+        let (planned, actual) = (e["planned_ms"].as_f64().unwrap(), e["actual_ms"].as_f64().unwrap());
+        assert!(actual >= planned, "never early: {e}");
+        assert!(e["monotonic_ms"].is_number() && e["phase"].is_string(), "{e}");
+    }
+    let ticks: Vec<u64> = cues.iter().filter_map(|e| e["count"].as_u64()).collect();
+    assert_eq!(ticks, [3, 2, 1, 3, 2, 1], "the countdown of each hold");
+    // Each phase's event comes before the cue it begins with.
+    let all = all_events(&stdout);
+    assert_eq!((&all[0]["event"], &all[1]["event"]), (&"phase".into(), &"cue".into()), "{stdout}");
+    assert_eq!(all[0]["planned_ms"], all[1]["planned_ms"]);
 }
 
 #[test]
