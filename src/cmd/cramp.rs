@@ -119,8 +119,11 @@ pub(crate) fn run(args: &CrampArgs, settings: &Settings, color: ColorChoice, pat
     let steps = crate::term::words::count(relief.reps, "step");
     let length = crate::time::duration::format_rounded(relief.length());
     crate::term::output::line(&format!(
-        "Relief for the cramp in your {}: {steps}, {length} in all.",
-        cramp.leg.words()
+        "Relief for the cramp in {}: {steps}, {length} in all.",
+        match cramp.leg {
+            Leg::Both => "both legs".to_string(),
+            leg => format!("your {}", leg.words()),
+        }
     ));
     let request = Request {
         timeline: relief,

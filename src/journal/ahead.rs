@@ -21,7 +21,7 @@ pub(crate) fn warn(
         .fold((0usize, None), |(n, latest), t| (n + 1, Some(latest.map_or(t, |l: DateTime<FixedOffset>| l.max(t)))));
     let Some(latest) = latest else { return };
     crate::errln!(
-        "stretch: warning: {count} record{} in {} {} dated after now ({}), the latest {}; the views end at today:          if the system clock is wrong, set it",
+        "stretch: warning: {count} record{} in {} {} dated after now ({}), the latest {}; the views end at today; if the system clock is wrong, set it",
         if count == 1 { "" } else { "s" },
         path.display(),
         if count == 1 { "is" } else { "are" },

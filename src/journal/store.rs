@@ -207,11 +207,11 @@ pub(crate) fn merge(path: &Path, incoming: &[Stored]) -> Result<Merged> {
 /// exclusive lock, a record that makes it a repeat: then nothing is written
 /// and the repeat's line number is returned. Checked under the lock, so two
 /// identical commands at once store the record once.
-pub(crate) fn append_unless(
+pub(crate) fn append_unless<T>(
     path: &Path,
     record: &Record,
-    repeat: impl FnOnce(&[Stored]) -> Option<usize>,
-) -> Result<Option<usize>> {
+    repeat: impl FnOnce(&[Stored]) -> Option<T>,
+) -> Result<Option<T>> {
     let mut found = None;
     with_lock(path, |file| {
         let existing = read_locked(file, path)?;

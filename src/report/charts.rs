@@ -124,10 +124,8 @@ pub(crate) fn severity(id: &str, first: NaiveDate, last: NaiveDate, cramps: &[(N
     let days = (last - first).num_days().max(1) as f64;
     let x = |d: NaiveDate| LEFT + (WIDTH - LEFT - RIGHT - 8.0) * (d - first).num_days() as f64 / days + 4.0;
     let y = |v: f64| bottom - (bottom - top) * (v - 1.0) / 4.0;
-    let words: Vec<String> = cramps
-        .iter()
-        .map(|(d, s, leg)| format!("{}: severity {s}, {} leg", dates::night(*d), leg_word(*leg)))
-        .collect();
+    let words: Vec<String> =
+        cramps.iter().map(|(d, s, leg)| format!("{}: severity {s}, {}", dates::night(*d), leg.words())).collect();
     let desc = if words.is_empty() { "No cramps recorded in this period.".to_string() } else { words.join("; ") };
     let mut doc = frame(id, height, "Severity of each cramp (1 mild to 5 worst), by the night it woke", &desc);
     doc = doc.add(axis(&[1, 3, 5], y, bottom));

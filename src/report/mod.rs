@@ -100,10 +100,18 @@ pub(crate) fn build(records: &[Record], range: &Range, context: &Context, now: &
     let within = |night: NaiveDate| from.is_some_and(|f| night >= f && night <= until);
     let mut cramps = Vec::new();
     let mut sessions = Vec::new();
+    // The routine table counts a person's sessions, as the nights do: not
+    // those a schedule played to nobody, nor those answered "not now".
+    let mut attended = Vec::new();
     for (_, entry) in &ledger.entries {
         match *entry {
             Entry::Cramp(c) if within(cramp_night_of(&c.at, range.cramp_day_starts)) => cramps.push(c),
-            Entry::Session(s, _) if within(night_of(&s.started, range.day_starts)) => sessions.push(s),
+            Entry::Session(s, presence) if within(night_of(&s.started, range.day_starts)) => {
+                sessions.push(s);
+                if presence.attended() {
+                    attended.push(s);
+                }
+            }
             Entry::Cramp(_) | Entry::Session(..) => {}
         }
     }
@@ -170,7 +178,7 @@ pub(crate) fn build(records: &[Record], range: &Range, context: &Context, now: &
             ("right".into(), leg_count(Leg::Right)),
             ("both".into(), leg_count(Leg::Both)),
         ],
-        routines: routines::table(&sessions, context.plan),
+        routines: routines::table(&attended, context.plan),
         notes,
         more_notes,
         halves: halves(&weeks, from.unwrap_or(until), until),

@@ -83,6 +83,41 @@ fn adding_a_session_already_recorded_warns_and_adds_nothing() {
 }
 
 #[test]
+fn a_repeat_is_only_a_record_that_stands_and_a_person_s() {
+    let s = Sandbox::new();
+    let add = |args: &[&str]| s.run(s.log(NOW, "Europe/Berlin", &[&["add", "--at", "22:30"], args].concat()));
+    assert_eq!(add(&["--note", "first"]).0, 0);
+    // Another note for the same session is not what the journal says: refused, not dropped in silence.
+    let (code, _, stderr) = add(&["--note", "second"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("is already recorded (") && stderr.contains("with another note; nothing was added"),
+        "{stderr}"
+    );
+    // Retracted, it may be logged again.
+    let id = s.records()[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(s.run(s.log(NOW, "Europe/Berlin", &["retract", &id])).0, 0);
+    let (code, stdout, stderr) = add(&["--note", "again"]);
+    assert_eq!((code, stderr.as_str()), (0, ""), "{stdout}");
+    assert_eq!(s.records().last().unwrap()["note"], "again");
+    // A scheduled session nobody was at, in the same minute: confirming it is the way.
+    let s = Sandbox::new();
+    let mut alone: serde_json::Value =
+        serde_json::from_str(&session_line("alone", "2026-11-26T22:30:00.000+01:00", true)).unwrap();
+    alone["source"] = "cron".into();
+    alone["attended"] = false.into();
+    s.write_journal(&[alone.to_string()]);
+    let (code, _, stderr) = s.run(s.log(NOW, "Europe/Berlin", &["add", "--at", "22:30"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("recorded as played with nobody there")
+            && stderr.contains("`stretch log confirm alone` counts it"),
+        "{stderr}"
+    );
+    assert_eq!(s.records().len(), 1);
+}
+
+#[test]
 fn the_same_session_added_six_times_at_once_is_stored_once() {
     for _ in 0..5 {
         let s = Sandbox::new();

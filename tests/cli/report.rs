@@ -150,6 +150,32 @@ fn the_page_names_whose_it_is_and_the_nights_in_words() {
 }
 
 #[test]
+fn the_routine_table_counts_a_person_s_sessions_as_the_nights_do() {
+    let s = Sandbox::new();
+    let scheduled = |id: &str, started: &str, extra: serde_json::Value| {
+        let mut v: serde_json::Value = serde_json::from_str(&session_line(id, started, true)).unwrap();
+        v["source"] = "cron".into();
+        v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        v.to_string()
+    };
+    s.write_journal(&[
+        session_line("here", "2026-11-23T22:00:00.000+01:00", true),
+        scheduled("alone", "2026-11-24T22:00:00.000+01:00", serde_json::json!({"attended": false})),
+        scheduled("not-now", "2026-11-25T22:00:00.000+01:00", serde_json::json!({"attended": false, "skipped": true})),
+        scheduled("confirmed", "2026-11-26T20:00:00.000+01:00", serde_json::json!({"attended": false})),
+        r#"{"type":"confirm","v":1,"id":"c1","session":"confirmed","at":"2026-11-26T20:30:00.000+01:00"}"#.to_string(),
+    ]);
+    let (code, page, stderr) = s.run(report(&s, &["--out", "-"]));
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert!(page.contains("4 nights counted, 2 with a completed stretch"), "{page}");
+    assert!(page.contains("<td>wall-calf</td><td class=\"n\">2</td><td class=\"n\">2</td>"), "{page}");
+    let (_, log, _) = s.run(s.log(NOW, "Europe/Berlin", &["--json"]));
+    let log: serde_json::Value = serde_json::from_str(&log).unwrap();
+    let done: u64 = log["nights"].as_array().unwrap().iter().map(|n| n["completed"].as_u64().unwrap()).sum();
+    assert_eq!(done, 2, "the log counts the same two");
+}
+
+#[test]
 fn a_repeated_id_is_counted_once_in_the_log() {
     let s = Sandbox::new();
     let once = session_line("a", "2026-11-25T22:00:00+01:00", true);

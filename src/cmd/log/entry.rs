@@ -8,6 +8,7 @@ use chrono::{DateTime, FixedOffset};
 use crate::cli::LogAddArgs;
 use crate::error::{Error, Result, code};
 use crate::journal::AudioUsed;
+use crate::journal::ledger::{Entry, Ledger};
 use crate::journal::marks::{self, Marked};
 use crate::journal::nights::night_of;
 use crate::journal::{self, Record, SCHEMA, Session, Source};
@@ -57,11 +58,14 @@ pub(crate) fn add(args: &LogAddArgs, settings: &Settings, paths: &Paths, now: &D
     let minute = |at: &DateTime<FixedOffset>| at.timestamp().div_euclid(60);
     // The same routine in the same minute (the same instant, whatever offset
     // each was written with) is a repeat, looked for under the journal's lock
-    // so that the same command run twice at once stores one record.
+    // so that the same command run twice at once stores one record. Only a
+    // record that stands is one: a retracted session may be logged again.
     let repeat = |records: &[journal::Stored]| {
-        records.iter().find_map(|stored| match stored.record.as_session() {
-            Some(s) if s.routine == session.routine && minute(&s.started) == minute(&session.started) => {
-                Some(stored.line)
+        Ledger::of(records).entries.iter().find_map(|(i, entry)| match *entry {
+            Entry::Session(s, presence)
+                if s.routine == session.routine && minute(&s.started) == minute(&session.started) =>
+            {
+                Some((records[*i].line, presence, s.id.clone(), s.note.clone()))
             }
             _ => None,
         })
@@ -73,16 +77,29 @@ pub(crate) fn add(args: &LogAddArgs, settings: &Settings, paths: &Paths, now: &D
                 crate::visible::visible_json(&record.to_line())
             );
         })?;
-    if let Some(line) = stored {
+    if let Some((line, presence, id, note)) = stored {
+        let at = format!("{} session at {}", session.routine, session.started.format("%Y-%m-%d %H:%M"));
+        let place = format!("{}:{line}", path.display());
+        if !presence.attended() {
+            // Played by the schedule with nobody there: if the person was, a
+            // confirmation says so; a second record would count one stretch twice.
+            return Err(Error::failure(format!(
+                "a scheduled {at} is recorded as played with nobody there ({place}); if you were there, \
+                 `stretch log confirm {id}` counts it; nothing was added"
+            )));
+        }
+        if args.note.is_some() && args.note != note {
+            return Err(Error::failure(format!(
+                "a {at} is already recorded ({place}) with another note; nothing was added \
+                 (give another --at to record a second one)"
+            )));
+        }
         // Running the same command twice (from history, or unsure the first
         // one worked) must not count one night's stretch twice; the journal
         // already says what the command wanted it to say, so this is no failure.
         crate::errln!(
-            "stretch: warning: a {} session at {} is already recorded ({}:{line}); nothing was added \
-             (give another --at to record a second one)",
-            session.routine,
-            session.started.format("%Y-%m-%d %H:%M"),
-            path.display()
+            "stretch: warning: a {at} is already recorded ({place}); nothing was added \
+             (give another --at to record a second one)"
         );
         return Ok(code::OK);
     }
