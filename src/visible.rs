@@ -26,13 +26,7 @@ pub(crate) fn visible_lines(text: &str) -> Cow<'_, str> {
 /// tabs between values) written as a JSON escape (`\u009b`): still the same
 /// JSON, since such characters can stand only inside its strings.
 pub(crate) fn visible_json(text: &str) -> Cow<'_, str> {
-    // Every such character has a byte below a space, DEL, or the first byte
-    // of U+0080-U+00BF (C1 controls) or of U+2000-U+2FFF (the overrides): a
-    // scan of the bytes, many at a time, passes over all other text at once.
-    let suspect =
-        |b: u8| u8::from(b < b' ' && b != b'\n' && b != b'\t') | u8::from(b == 0x7f || b == 0xc2 || b == 0xe2);
-    let clean = text.as_bytes().chunks(256).all(|chunk| chunk.iter().fold(0, |any, &b| any | suspect(b)) == 0);
-    if clean || !text.chars().any(|c| hidden(c) && c != '\n' && c != '\t') {
+    if clean_json(text.as_bytes()) || !text.chars().any(|c| hidden(c) && c != '\n' && c != '\t') {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -44,6 +38,28 @@ pub(crate) fn visible_json(text: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// Whether `bytes` surely hold no character [`visible_json`] escapes. Every
+/// such character has a byte below a space (but a line break or tab), DEL,
+/// or the first byte of U+0080-U+00BF (C1 controls) or of U+2000-U+2FFF (the
+/// overrides). The three high bytes are looked for with SIMD (`memchr3`), the
+/// low ones eight at a time: `log --json` writes megabytes through here, and
+/// the release build is optimised for size, so no loop is vectorised for us.
+fn clean_json(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    if memchr::memchr3(0x7f, 0xc2, 0xe2, bytes).is_some() {
+        return false;
+    }
+    let words = bytes.chunks_exact(8);
+    let rest = words.remainder();
+    let low = |b: &u8| *b < b' ' && *b != b'\n' && *b != b'\t';
+    // A word with a byte under a space (exact for "any": the high bit is kept
+    // off by `!word`) is looked at byte by byte: a line break is one.
+    words.into_iter().all(|w| {
+        let word = u64::from_le_bytes(w.try_into().unwrap_or_default());
+        word.wrapping_sub(ONES * 0x20) & !word & (ONES * 0x80) == 0 || !w.iter().any(low)
+    }) && !rest.iter().any(low)
 }
 
 fn escaped(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
@@ -129,6 +145,14 @@ mod tests {
         assert_eq!(shown, "{\"note\":\"a\\u009b2J\\u202e\"}\n");
         let back: serde_json::Value = serde_json::from_str(&shown).unwrap();
         assert_eq!(back["note"], "a\u{9b}2J\u{202e}", "the same JSON");
+    }
+
+    proptest! {
+        #[test]
+        fn the_fast_scan_finds_every_character_to_escape(text in "(\\PC|[\\x00-\\x20\\x7f\\u{80}-\\u{9f}\\u{200e}\\u{202a}-\\u{202e}\\u{2066}-\\u{2069}]){0,40}") {
+            let slow = !text.chars().any(|c| hidden(c) && c != '\n' && c != '\t');
+            prop_assert!(!clean_json(text.as_bytes()) || slow, "{:?}", text);
+        }
     }
 
     #[test]
