@@ -811,7 +811,10 @@ missed days and partial sessions, in Europe/Berlin with its daylight-saving chan
 records are also timed as another JSON writer spells them (keys in reverse order, a space after
 every `:` and `,`); `grep -c id` over each file, in the same rounds, is the floor of reading it.
 The warm-up run leaves `stretch log`'s cache of the journal's reading in place, as any second run
-finds it.
+finds it. Every command's output goes to a file: GNU grep stops at its first match when its
+output is `/dev/null` (`grep -c id` over this journal: 1.33 ms to `/dev/null`, 3.02 ms to a
+file, 2.96 ms to a pipe, medians of 30 from a Python loop), which would measure nothing of
+reading the file.
 
 | command | wall time | CPU time | peak RSS |
 |---|---|---|---|
