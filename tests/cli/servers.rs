@@ -170,35 +170,75 @@ struct Recording {
 }
 
 fn record(server: &Server, s: &Sandbox, play: impl FnOnce()) -> Recording {
-    let mut parec = server
-        .env(s, Command::new("parec"))
-        .args(["-d", &format!("{SINK}.monitor"), "--raw", "--format=s16le", "--rate=48000", "--channels=1"])
-        .arg("--latency-msec=5")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("parec starts");
-    let mut out = parec.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let (mut bytes, mut first_ms, mut chunk) = (Vec::new(), f64::INFINITY, [0u8; 480]);
-        while let Ok(n) = out.read(&mut chunk) {
-            if n == 0 {
-                break;
-            }
-            let now = monotonic_ms();
-            bytes.extend_from_slice(&chunk[..n]);
-            // A read returns once its last sample is captured: the least
-            // delayed read places the first sample.
-            first_ms = first_ms.min(now - (bytes.len() / 2) as f64 * 1000.0 / RATE);
-        }
-        (bytes, first_ms)
-    });
-    std::thread::sleep(Duration::from_millis(500));
+    let monitor = Monitor::start(server, s, SINK);
     play();
-    std::thread::sleep(Duration::from_millis(300));
-    let _ = parec.kill();
-    let _ = parec.wait();
-    let (bytes, first_ms) = reader.join().unwrap();
-    Recording { samples: bytes.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect(), first_ms }
+    let capture = monitor.stop();
+    Recording { first_ms: capture.ms(0), samples: capture.samples }
+}
+
+/// A capture of the sink's monitor: its samples, and for each read the count
+/// of samples so far and when it returned. A read returns once its last
+/// sample is captured, so `at - count / RATE` is at or after the instant
+/// sample 0 would have been heard had the monitor never paused; the smallest
+/// such figure among the reads after a sample places it. A monitor that
+/// pauses (its sink suspended) raises the figure for what follows, and
+/// places nothing before the pause late or early.
+pub(crate) struct Capture {
+    pub(crate) samples: Vec<i16>,
+    reads: Vec<(usize, f64)>,
+}
+
+impl Capture {
+    /// Monotonic ms of sample `i`.
+    pub(crate) fn ms(&self, i: usize) -> f64 {
+        let from = self.reads.partition_point(|&(count, _)| count <= i);
+        let base = self.reads[from.min(self.reads.len() - 1)..]
+            .iter()
+            .map(|&(count, at)| at - count as f64 * 1000.0 / RATE)
+            .fold(f64::INFINITY, f64::min);
+        base + i as f64 * 1000.0 / RATE
+    }
+}
+
+/// The sink's monitor, captured while something plays: `parec` at a 5 ms
+/// latency, each small read stamped on CLOCK_MONOTONIC as it returns.
+pub(crate) struct Monitor {
+    parec: Child,
+    reader: std::thread::JoinHandle<Capture>,
+}
+
+impl Monitor {
+    /// Starts capturing `sink`, and gives the capture half a second to settle.
+    pub(crate) fn start(server: &Server, s: &Sandbox, sink: &str) -> Monitor {
+        let mut parec = server
+            .env(s, Command::new("parec"))
+            .args(["-d", &format!("{sink}.monitor"), "--raw", "--format=s16le", "--rate=48000", "--channels=1"])
+            .arg("--latency-msec=5")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("parec starts");
+        let mut out = parec.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let (mut bytes, mut reads, mut chunk) = (Vec::new(), Vec::new(), [0u8; 480]);
+            while let Ok(n @ 1..) = out.read(&mut chunk) {
+                let at = monotonic_ms();
+                bytes.extend_from_slice(&chunk[..n]);
+                reads.push((bytes.len() / 2, at));
+            }
+            let samples = bytes.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
+            Capture { samples, reads }
+        });
+        std::thread::sleep(Duration::from_millis(500));
+        Monitor { parec, reader }
+    }
+
+    /// Stops capturing 300 ms on, so the last sound's tail is in.
+    pub(crate) fn stop(mut self) -> Capture {
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = self.parec.kill();
+        let _ = self.parec.wait();
+        self.reader.join().unwrap()
+    }
 }
 
 /// Offsets (samples) of each sound that follows at least 40 ms of silence.

@@ -19,11 +19,11 @@
 //! need the servers); CI runs them, and they fail if a server cannot start.
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::servers::{Server, monotonic_ms};
+use crate::servers::{Capture, Monitor, Server, monotonic_ms};
 use crate::support::Sandbox;
 
 const RATE: f64 = 48_000.0;
@@ -47,30 +47,6 @@ fn pulseaudio(s: &Sandbox) -> Server {
 /// PipeWire as a desktop starts it: WirePlumber's own configuration.
 fn pipewire(s: &Sandbox) -> Server {
     Server::pipewire_with(s, SINK)
-}
-
-/// A capture of the sink's monitor: its samples, and for each read the count
-/// of samples so far and when it returned. A read returns once its last
-/// sample is captured, so `at - count / RATE` is at or after the instant
-/// sample 0 would have been heard had the monitor never paused; the smallest
-/// such figure among the reads after a sample places it. A monitor that
-/// pauses (its sink suspended) raises the figure for what follows, and
-/// places nothing before the pause late or early.
-struct Capture {
-    samples: Vec<i16>,
-    reads: Vec<(usize, f64)>,
-}
-
-impl Capture {
-    /// Monotonic ms of sample `i`.
-    fn ms(&self, i: usize) -> f64 {
-        let from = self.reads.partition_point(|&(count, _)| count <= i);
-        let base = self.reads[from.min(self.reads.len() - 1)..]
-            .iter()
-            .map(|&(count, at)| at - count as f64 * 1000.0 / RATE)
-            .fold(f64::INFINITY, f64::min);
-        base + i as f64 * 1000.0 / RATE
-    }
 }
 
 /// The sounds in `samples`: (first, last + 1) sample of each.
@@ -127,25 +103,7 @@ fn play(scenario: &Scenario) -> Played {
     let planned = sounds(&track);
     let ms = |i: usize| i as f64 * 1000.0 / RATE;
 
-    let mut parec = server
-        .env(&s, Command::new("parec"))
-        .args(["-d", &format!("{SINK}.monitor"), "--raw", "--format=s16le", "--rate=48000", "--channels=1"])
-        .arg("--latency-msec=5")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("parec starts");
-    let mut out = parec.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let (mut bytes, mut reads, mut chunk) = (Vec::new(), Vec::new(), [0u8; 960]);
-        while let Ok(n @ 1..) = out.read(&mut chunk) {
-            let at = monotonic_ms();
-            bytes.extend_from_slice(&chunk[..n]);
-            reads.push((bytes.len() / 2, at));
-        }
-        let samples = bytes.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
-        Capture { samples, reads }
-    });
-    std::thread::sleep(Duration::from_millis(500));
+    let monitor = Monitor::start(&server, &s, SINK);
 
     let data = s.data();
     let mut args = vec!["tonight", "--json", "--device", SINK, "--data-dir", data.to_str().unwrap()];
@@ -179,10 +137,7 @@ fn play(scenario: &Scenario) -> Played {
     seen.extend(events.try_iter());
     let mut stderr = String::new();
     child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
-    std::thread::sleep(Duration::from_millis(300));
-    let _ = parec.kill();
-    let _ = parec.wait();
-    let capture = reader.join().unwrap();
+    let capture = monitor.stop();
     assert!(status.success(), "{}: {stderr}", scenario.name);
     assert!(!stderr.contains("cannot play") && !stderr.contains("went away"), "{}: {stderr}", scenario.name);
     Played { planned, capture, events: seen }
